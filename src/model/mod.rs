@@ -1,0 +1,15 @@
+//! The validated model: inventory and playbook as plain Rust values. Every
+//! error names file, line, column and field; nothing downstream re-validates.
+
+mod duration;
+mod error;
+mod inventory;
+mod playbook;
+mod range;
+mod spans;
+
+pub use duration::parse_duration;
+pub use error::{Location, ModelError, ModelErrors};
+pub use inventory::{Host, Inventory, SshSettings};
+pub use playbook::{Expectation, HostSelector, JsonCheck, Playbook, Probe, ProbeCheck, SelectorItem, Stage};
+pub use range::expand_range;

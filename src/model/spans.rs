@@ -1,0 +1,1 @@
+//! Line and column of every node of a YAML document, by field path.

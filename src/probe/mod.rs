@@ -1,0 +1,1 @@
+//! Readiness probes run through the SSH connection.

@@ -1,0 +1,1 @@
+//! Subscribers to run events: progress, JSON lines, journal.

@@ -1,0 +1,1 @@
+//! known_hosts parsed once into memory, matched the way OpenSSH does.

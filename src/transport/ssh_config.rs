@@ -1,0 +1,1 @@
+//! ~/.ssh/config: HostName, User, Port, IdentityFile, ProxyJump for a host.

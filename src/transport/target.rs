@@ -1,0 +1,58 @@
+//! Where and how to reach one host, after inventory and ~/.ssh/config are merged.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One host as the transport sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshTarget {
+    /// The inventory name, used in every message and as the known_hosts lookup
+    /// name unless `address` differs (then both are tried).
+    pub name: String,
+    /// Address or DNS name to open the TCP connection to.
+    pub address: String,
+    pub port: u16,
+    pub user: String,
+    /// Private keys to try, in order, after the ssh-agent's keys.
+    pub identity_files: Vec<PathBuf>,
+    /// Jump host chain, outermost first (ProxyJump).
+    pub jump: Vec<SshTarget>,
+}
+
+/// Settings shared by every connection of a run.
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    pub known_hosts: PathBuf,
+    /// Record unknown host keys instead of refusing them (never accepts a changed key).
+    pub accept_new: bool,
+    pub connect_timeout: Duration,
+    pub keepalive_interval: Duration,
+    pub keepalive_max: usize,
+    /// Session channels in flight per connection; OpenSSH refuses the 11th by default.
+    pub max_channels: usize,
+    /// Handshakes in flight across the whole run, so no sshd's MaxStartups is hit.
+    pub max_handshakes: usize,
+    /// Use $SSH_AUTH_SOCK if set.
+    pub use_agent: bool,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            known_hosts: default_known_hosts(),
+            accept_new: false,
+            connect_timeout: Duration::from_secs(10),
+            keepalive_interval: Duration::from_secs(5),
+            keepalive_max: 3,
+            max_channels: 8,
+            max_handshakes: 64,
+            use_agent: true,
+        }
+    }
+}
+
+/// `~/.ssh/known_hosts`, as OpenSSH uses it.
+pub fn default_known_hosts() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+    home.join(".ssh").join("known_hosts")
+}
