@@ -1,10 +1,14 @@
 //! The inventory: hosts, their roles and variables, SSH settings.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 use super::ModelErrors;
+use super::{Spans, expand_range};
+use super::reader::{Reader, parse_yaml};
 
 /// A validated inventory.
 #[derive(Debug, Clone)]
@@ -65,8 +69,15 @@ impl Inventory {
     }
 
     /// Validate inventory text; `path` is used for messages and relative paths.
-    pub fn parse(_text: &str, _path: &std::path::Path) -> Result<Inventory, ModelErrors> {
-        todo!()
+    pub fn parse(text: &str, path: &std::path::Path) -> Result<Inventory, ModelErrors> {
+        let spans = Spans::index(text, path);
+        let root = parse_yaml(text, &spans)?;
+        let mut r = Reader::new(spans);
+        let inv = read_inventory(&mut r, &root, text, path);
+        match inv {
+            Some(inv) => r.finish(inv),
+            None => Err(ModelErrors(r.errors)),
+        }
     }
 
     pub fn host(&self, name: &str) -> Option<&Host> {
@@ -81,4 +92,230 @@ impl Inventory {
     pub fn with_role<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a Host> + 'a {
         self.hosts.iter().filter(move |h| h.roles.iter().any(|r| r == role))
     }
+}
+
+const TOP_KEYS: &[&str] = &["cluster", "defaults", "ssh", "vars", "hosts"];
+const DEFAULT_KEYS: &[&str] = &["user", "port"];
+const SSH_KEYS: &[&str] = &["identity_files", "known_hosts", "jump", "connect_timeout", "use_ssh_config"];
+const HOST_KEYS: &[&str] = &["name", "address", "roles", "vars", "port", "user", "identity_files", "jump"];
+
+fn read_inventory(r: &mut Reader, root: &serde_yaml::Value, text: &str, path: &Path) -> Option<Inventory> {
+    if root.is_null() {
+        r.error("", "the inventory is empty (it needs at least a 'hosts' list)");
+        return None;
+    }
+    let top = r.fields(root, "", TOP_KEYS)?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    let cluster = match r.opt_string(&top, "cluster") {
+        Some(c) => c,
+        None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "cluster".into()),
+    };
+
+    let mut default_user = None;
+    let mut default_port = 22;
+    if let Some((v, p)) = top.get("defaults")
+        && let Some(d) = r.fields(v, &p, DEFAULT_KEYS)
+    {
+        default_user = r.opt_string(&d, "user");
+        if let Some((v, p)) = d.get("port") {
+            default_port = r.port(v, &p).unwrap_or(22);
+        }
+    }
+    // Without a configured user, ssh itself would log in as the local user.
+    let default_user = default_user.unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "root".into()));
+
+    let ssh = read_ssh(r, top.get("ssh"), &base);
+    let vars = match top.get("vars") {
+        Some((v, p)) => r.vars(v, &p),
+        None => BTreeMap::new(),
+    };
+
+    let mut hosts: Vec<Host> = Vec::new();
+    // Name -> line of its entry, so a duplicate names both lines.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    if let Some((list, lp)) = r.required(&top, "hosts") {
+        match list {
+            serde_yaml::Value::Sequence(items) if items.is_empty() => r.error(&lp, "the hosts list is empty"),
+            serde_yaml::Value::Sequence(items) => {
+                for (i, entry) in items.iter().enumerate() {
+                    let ep = super::spans::item(&lp, i);
+                    let defaults = HostDefaults { user: &default_user, port: default_port, ssh: &ssh, vars: &vars, base: &base };
+                    for host in read_host(r, entry, &ep, &defaults) {
+                        if let Some(first) = seen.get(&host.name) {
+                            let msg = format!("duplicate host name '{}' (lines {} and {})", host.name, first, host.line);
+                            r.error(&super::spans::child(&ep, "name"), msg);
+                            continue;
+                        }
+                        seen.insert(host.name.clone(), host.line);
+                        hosts.push(host);
+                    }
+                }
+            }
+            other => r.error(&lp, format!("expected a list of hosts, got {}", super::reader::kind(other))),
+        }
+    }
+
+    Some(Inventory {
+        path: path.to_path_buf(),
+        digest: hex::encode(Sha256::digest(text.as_bytes())),
+        cluster,
+        vars,
+        ssh,
+        hosts,
+    })
+}
+
+fn read_ssh(r: &mut Reader, section: Option<(&serde_yaml::Value, String)>, base: &Path) -> SshSettings {
+    let mut ssh = SshSettings {
+        identity_files: Vec::new(),
+        known_hosts: None,
+        jump: None,
+        connect_timeout: Duration::from_secs(10),
+        use_ssh_config: true,
+    };
+    let Some((v, p)) = section else { return ssh };
+    let Some(f) = r.fields(v, &p, SSH_KEYS) else { return ssh };
+    if let Some((v, p)) = f.get("identity_files") {
+        ssh.identity_files = r.strings(v, &p, true).unwrap_or_default().iter().map(|(s, _)| resolve(base, s)).collect();
+    }
+    ssh.known_hosts = r.opt_string(&f, "known_hosts").map(|s| resolve(base, &s));
+    ssh.jump = r.opt_string(&f, "jump");
+    if let Some((v, p)) = f.get("connect_timeout")
+        && let Some(d) = r.duration(v, &p)
+    {
+        ssh.connect_timeout = d;
+    }
+    if let Some((v, p)) = f.get("use_ssh_config")
+        && let Some(b) = r.bool(v, &p)
+    {
+        ssh.use_ssh_config = b;
+    }
+    ssh
+}
+
+struct HostDefaults<'a> {
+    user: &'a str,
+    port: u16,
+    ssh: &'a SshSettings,
+    vars: &'a BTreeMap<String, serde_json::Value>,
+    base: &'a Path,
+}
+
+/// One `hosts:` entry, ranges expanded. Identity files and jump host fall back
+/// to the `ssh:` section so the transport reads one place per host.
+fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults) -> Vec<Host> {
+    let line = r.spans.value(path).map(|l| l.line).unwrap_or(0);
+    let Some(f) = r.fields(v, path, HOST_KEYS) else { return Vec::new() };
+    let errors_before = r.errors.len();
+
+    let names = match r.required(&f, "name") {
+        Some((v, p)) => match r.string(v, &p) {
+            Some(n) if n.trim().is_empty() => {
+                r.error(&p, "host name is empty");
+                None
+            }
+            Some(n) => match expand_range(&n) {
+                Ok(names) => Some(names),
+                Err(e) => {
+                    r.error(&p, e);
+                    None
+                }
+            },
+            None => None,
+        },
+        None => None,
+    };
+    let addresses = match f.get("address") {
+        Some((v, p)) => match r.string(v, &p) {
+            Some(a) if a.trim().is_empty() => {
+                r.error(&p, "address is empty");
+                None
+            }
+            Some(a) => match expand_range(&a) {
+                Ok(list) => {
+                    if let Some(names) = &names
+                        && list.len() != names.len()
+                    {
+                        r.error(
+                            &p,
+                            format!("address range gives {} addresses but the name gives {} hosts", list.len(), names.len()),
+                        );
+                    }
+                    Some(list)
+                }
+                Err(e) => {
+                    r.error(&p, e);
+                    None
+                }
+            },
+            None => None,
+        },
+        None => None,
+    };
+
+    let mut roles = Vec::new();
+    if let Some((v, p)) = f.get("roles") {
+        for (role, rp) in r.strings(v, &p, false).unwrap_or_default() {
+            if !is_role_name(&role) {
+                r.error(&rp, format!("invalid role name '{role}' (use lowercase letters, digits, '_' and '-')"));
+            } else if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+    }
+    let port = match f.get("port") {
+        Some((v, p)) => r.port(v, &p),
+        None => Some(d.port),
+    };
+    let user = r.opt_string(&f, "user").unwrap_or_else(|| d.user.to_string());
+    let identity_files = match f.get("identity_files") {
+        Some((v, p)) => r.strings(v, &p, true).unwrap_or_default().iter().map(|(s, _)| resolve(d.base, s)).collect(),
+        None => d.ssh.identity_files.clone(),
+    };
+    let jump = r.opt_string(&f, "jump").or_else(|| d.ssh.jump.clone());
+    let mut vars = d.vars.clone();
+    if let Some((v, p)) = f.get("vars") {
+        vars.extend(r.vars(v, &p));
+    }
+
+    if r.errors.len() != errors_before {
+        return Vec::new();
+    }
+    let (Some(names), Some(port)) = (names, port) else { return Vec::new() };
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Host {
+            name: name.clone(),
+            address: match &addresses {
+                Some(a) => a[i].clone(),
+                None => name.clone(),
+            },
+            port,
+            user: user.clone(),
+            roles: roles.clone(),
+            vars: vars.clone(),
+            identity_files: identity_files.clone(),
+            jump: jump.clone(),
+            line,
+        })
+        .collect()
+}
+
+pub(crate) fn is_role_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b'a'..=b'z' | b'0'..=b'9'))
+        && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))
+}
+
+/// `~/x` under the home directory, relative paths under the inventory's directory.
+fn resolve(base: &Path, p: &str) -> PathBuf {
+    if p == "~" || p.starts_with("~/") {
+        if let Some(home) = std::env::var_os("HOME") {
+            return PathBuf::from(home).join(p.trim_start_matches('~').trim_start_matches('/'));
+        }
+    }
+    let path = PathBuf::from(p);
+    if path.is_absolute() { path } else { base.join(path) }
 }

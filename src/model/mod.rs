@@ -6,6 +6,7 @@ mod error;
 mod inventory;
 mod playbook;
 mod range;
+mod reader;
 mod spans;
 
 pub use duration::parse_duration;
@@ -13,3 +14,4 @@ pub use error::{Location, ModelError, ModelErrors};
 pub use inventory::{Host, Inventory, SshSettings};
 pub use playbook::{Expectation, HostSelector, JsonCheck, Playbook, Probe, ProbeCheck, SelectorItem, Stage};
 pub use range::expand_range;
+pub use spans::Spans;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{Location, ModelErrors};
+use super::{Location, ModelErrors, Spans};
 
 /// A validated playbook.
 #[derive(Debug, Clone)]
@@ -16,6 +16,9 @@ pub struct Playbook {
     pub name: String,
     pub vars: BTreeMap<String, serde_json::Value>,
     pub stages: Vec<Stage>,
+    /// Where each field sits in the file, so the plan can point at the
+    /// selector item or dependency it rejects. Empty for playbooks built in code.
+    pub spans: Spans,
 }
 
 #[derive(Debug, Clone)]
@@ -52,8 +55,13 @@ pub enum HostSelector {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SelectorItem {
+    /// `role:NAME`.
     Role(String),
+    /// `host:NAME`.
     Host(String),
+    /// A bare name: a role when the inventory has that role, else a host.
+    /// Only the inventory can tell, so the plan resolves it.
+    Name(String),
 }
 
 /// A readiness gate.

@@ -1,0 +1,261 @@
+//! Typed reading of a parsed YAML tree that keeps going after a problem.
+//!
+//! serde's derive stops at the first error; users should see every mistake of
+//! a file at once, each with its position, so fields are read one by one and
+//! problems collected here.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_yaml::Value;
+
+use super::spans::{child, item};
+use super::{ModelError, ModelErrors, Spans, parse_duration};
+
+pub(crate) struct Reader {
+    pub spans: Spans,
+    pub errors: Vec<ModelError>,
+}
+
+/// The entries of a mapping whose keys were checked against the allowed set.
+pub(crate) struct Fields<'v> {
+    pub path: String,
+    entries: Vec<(String, &'v Value)>,
+}
+
+impl<'v> Fields<'v> {
+    pub fn get(&self, key: &str) -> Option<(&'v Value, String)> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| (*v, child(&self.path, key)))
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| k == key)
+    }
+}
+
+pub(crate) fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+impl Reader {
+    pub fn new(spans: Spans) -> Reader {
+        Reader { spans, errors: Vec::new() }
+    }
+
+    /// An error about the value at `path`.
+    pub fn error(&mut self, path: &str, message: impl Into<String>) {
+        let location = self.spans.nearest(path);
+        self.errors.push(ModelError { location, field: path.to_string(), message: message.into() });
+    }
+
+    /// An error about the key of the entry at `path` (unknown key, duplicate name).
+    pub fn key_error(&mut self, path: &str, message: impl Into<String>) {
+        let location = self.spans.key(path).or_else(|| self.spans.nearest(path));
+        self.errors.push(ModelError { location, field: path.to_string(), message: message.into() });
+    }
+
+    pub fn finish<T>(self, value: T) -> Result<T, ModelErrors> {
+        if self.errors.is_empty() { Ok(value) } else { Err(ModelErrors(self.errors)) }
+    }
+
+    /// A mapping whose keys must be among `allowed`.
+    pub fn fields<'v>(&mut self, v: &'v Value, path: &str, allowed: &[&str]) -> Option<Fields<'v>> {
+        let Value::Mapping(m) = v else {
+            self.error(path, format!("expected a mapping, got {}", kind(v)));
+            return None;
+        };
+        let mut entries = Vec::new();
+        for (k, val) in m {
+            let Some(key) = scalar_text(k) else {
+                self.error(path, format!("keys must be plain names, got {}", kind(k)));
+                continue;
+            };
+            if allowed.contains(&key.as_str()) {
+                entries.push((key, val));
+            } else {
+                let p = child(path, &key);
+                self.key_error(&p, format!("unknown key '{key}' (expected one of: {})", allowed.join(", ")));
+            }
+        }
+        Some(Fields { path: path.to_string(), entries })
+    }
+
+    pub fn required<'v>(&mut self, f: &Fields<'v>, key: &str) -> Option<(&'v Value, String)> {
+        let got = f.get(key);
+        if got.is_none() {
+            let path = f.path.clone();
+            self.error(&path, format!("missing required key '{key}'"));
+        }
+        got
+    }
+
+    pub fn string(&mut self, v: &Value, path: &str) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.error(path, format!("expected a string, got {}", kind(other)));
+                None
+            }
+        }
+    }
+
+    pub fn opt_string(&mut self, f: &Fields, key: &str) -> Option<String> {
+        let (v, p) = f.get(key)?;
+        self.string(v, &p)
+    }
+
+    pub fn bool(&mut self, v: &Value, path: &str) -> Option<bool> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.error(path, format!("expected true or false, got {}", kind(other)));
+                None
+            }
+        }
+    }
+
+    /// An integer in `min..=max`.
+    pub fn int(&mut self, v: &Value, path: &str, min: i64, max: i64) -> Option<i64> {
+        let Value::Number(n) = v else {
+            self.error(path, format!("expected a whole number, got {}", kind(v)));
+            return None;
+        };
+        match n.as_i64() {
+            Some(i) if (min..=max).contains(&i) => Some(i),
+            _ => {
+                self.error(path, format!("{n} is out of range (expected {min} to {max})"));
+                None
+            }
+        }
+    }
+
+    pub fn port(&mut self, v: &Value, path: &str) -> Option<u16> {
+        let Value::Number(n) = v else {
+            self.error(path, format!("expected a port number, got {}", kind(v)));
+            return None;
+        };
+        match n.as_i64() {
+            Some(p) if (1..=65535).contains(&p) => Some(p as u16),
+            _ => {
+                self.error(path, format!("invalid port {n} (expected 1 to 65535)"));
+                None
+            }
+        }
+    }
+
+    /// `30s`, `2m`, `500ms`, `1h`, or a bare number of seconds.
+    pub fn duration(&mut self, v: &Value, path: &str) -> Option<Duration> {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            other => {
+                self.error(path, format!("expected a duration like 30s, got {}", kind(other)));
+                return None;
+            }
+        };
+        match parse_duration(&text) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.error(path, e);
+                None
+            }
+        }
+    }
+
+    pub fn regex(&mut self, v: &Value, path: &str) -> Option<regex::Regex> {
+        let s = self.string(v, path)?;
+        match regex::Regex::new(&s) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                // The library's message draws a caret diagram; its last line says what is wrong.
+                let text = e.to_string();
+                let why = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+                let why = why.strip_prefix("error: ").unwrap_or(why);
+                self.error(path, format!("invalid regular expression '{s}': {why}"));
+                None
+            }
+        }
+    }
+
+    /// A list of strings; a single string counts as a list of one when `single` is set.
+    pub fn strings(&mut self, v: &Value, path: &str, single: bool) -> Option<Vec<(String, String)>> {
+        match v {
+            Value::String(s) if single => Some(vec![(s.clone(), path.to_string())]),
+            Value::Sequence(items) => {
+                let mut out = Vec::new();
+                for (i, x) in items.iter().enumerate() {
+                    let p = item(path, i);
+                    if let Some(s) = self.string(x, &p) {
+                        out.push((s, p));
+                    }
+                }
+                Some(out)
+            }
+            other => {
+                self.error(path, format!("expected a list of strings, got {}", kind(other)));
+                None
+            }
+        }
+    }
+
+    /// Free-form variables: a mapping of names to any YAML, as JSON values.
+    pub fn vars(&mut self, v: &Value, path: &str) -> BTreeMap<String, serde_json::Value> {
+        let mut out = BTreeMap::new();
+        let Value::Mapping(m) = v else {
+            if !v.is_null() {
+                self.error(path, format!("expected a mapping of variables, got {}", kind(v)));
+            }
+            return out;
+        };
+        for (k, val) in m {
+            let Some(key) = scalar_text(k) else {
+                self.error(path, format!("variable names must be plain names, got {}", kind(k)));
+                continue;
+            };
+            match serde_json::to_value(val) {
+                Ok(j) => {
+                    out.insert(key, j);
+                }
+                Err(e) => {
+                    let p = child(path, &key);
+                    self.error(&p, format!("cannot use this value as a variable: {e}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Parse YAML text into a tree, or a located syntax error.
+pub(crate) fn parse_yaml(text: &str, spans: &Spans) -> Result<Value, ModelErrors> {
+    serde_yaml::from_str::<Value>(text).map_err(|e| {
+        let location = e.location().map(|l| super::Location {
+            file: spans.file().to_path_buf(),
+            line: l.line(),
+            column: l.column(),
+        });
+        // The position is already in `location`; drop serde_yaml's copy of it.
+        let mut message = e.to_string();
+        if let Some(i) = message.find(" at line ") {
+            message.truncate(i);
+        }
+        ModelErrors::from(ModelError { location, field: String::new(), message: format!("invalid YAML: {message}") })
+    })
+}
