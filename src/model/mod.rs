@@ -1,6 +1,7 @@
 //! The validated model: inventory and playbook as plain Rust values. Every
 //! error names file, line, column and field; nothing downstream re-validates.
 
+mod dependencies;
 mod duration;
 mod error;
 mod inventory;
@@ -9,6 +10,7 @@ mod range;
 mod reader;
 mod spans;
 
+pub(crate) use dependencies::stage_dependencies;
 pub use duration::parse_duration;
 pub use error::{Location, ModelError, ModelErrors};
 pub use inventory::{Host, Inventory, SshSettings};
