@@ -1,2 +1,203 @@
 //! Command templates (minijinja). Every interpolated value is shell-quoted
 //! unless marked `| raw`, so an inventory value can never inject shell.
+//!
+//! What a template sees:
+//! - `host`: `{name, address, port, user, roles, vars}` of the host it runs for;
+//! - `vars`: playbook `vars`, overlaid by the inventory's cluster `vars`,
+//!   overlaid by the host's `vars` (the host wins: the inventory describes the
+//!   real cluster, the playbook only ships defaults);
+//! - `hosts`: every host object, in inventory order;
+//! - `roles`: role name -> host names carrying it, in inventory order;
+//! - `inventory`: `{cluster}`; `playbook`: `{name}`.
+//!
+//! Undefined names are errors rather than empty strings: a typo must not turn
+//! `rm -rf {{ data_dir }}/x` into `rm -rf /x`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
+use serde_json::{Map, Value as Json, json};
+
+use crate::model::{Host, Inventory, Playbook};
+
+/// The variables a template is rendered with.
+#[derive(Debug, Clone)]
+pub struct TemplateContext {
+    root: Map<String, Json>,
+}
+
+/// A template that did not parse or render. The caller adds which stage and
+/// field it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub message: String,
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+fn host_object(h: &Host) -> Json {
+    json!({
+        "name": h.name,
+        "address": h.address,
+        "port": h.port,
+        "user": h.user,
+        "roles": h.roles,
+        "vars": h.vars,
+    })
+}
+
+impl TemplateContext {
+    /// The context for running on inventory host `host` (an index into `inventory.hosts`).
+    pub fn new(inventory: &Inventory, playbook: &Playbook, host: usize) -> TemplateContext {
+        let mut ctx = Self::cluster(inventory, playbook);
+        let h = &inventory.hosts[host];
+        ctx.root.insert("host".into(), host_object(h));
+        let mut vars = playbook.vars.clone();
+        // Host vars already carry the cluster vars beneath them.
+        vars.extend(h.vars.clone());
+        ctx.root.insert("vars".into(), json!(vars));
+        ctx
+    }
+
+    /// The context with no particular host (`host` is undefined): for
+    /// cluster-wide text such as rendered configs.
+    pub fn cluster(inventory: &Inventory, playbook: &Playbook) -> TemplateContext {
+        let mut vars = playbook.vars.clone();
+        vars.extend(inventory.vars.clone());
+        let mut roles: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for h in &inventory.hosts {
+            for r in &h.roles {
+                roles.entry(r).or_default().push(&h.name);
+            }
+        }
+        let mut root = Map::new();
+        root.insert("vars".into(), json!(vars));
+        root.insert("hosts".into(), Json::Array(inventory.hosts.iter().map(host_object).collect()));
+        root.insert("roles".into(), json!(roles));
+        root.insert("inventory".into(), json!({ "cluster": inventory.cluster }));
+        root.insert("playbook".into(), json!({ "name": playbook.name }));
+        TemplateContext { root }
+    }
+
+    /// Add or replace a top-level name (e.g. `stage`, `batch`).
+    pub fn set(&mut self, name: &str, value: Json) {
+        self.root.insert(name.to_string(), value);
+    }
+
+    /// The context as JSON, e.g. for `--output json` or debugging.
+    pub fn as_json(&self) -> &Map<String, Json> {
+        &self.root
+    }
+}
+
+/// Render a command: every value shell-quoted unless piped through `raw`.
+pub fn render(template: &str, ctx: &TemplateContext) -> Result<String, TemplateError> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    let env = ENV.get_or_init(|| {
+        let mut env = base_environment();
+        env.set_formatter(shell_formatter);
+        env
+    });
+    render_with(env, template, ctx)
+}
+
+/// Render text that is not a shell command (probe addresses, HTTP paths): no
+/// quoting, still strict about undefined names.
+pub fn render_raw(template: &str, ctx: &TemplateContext) -> Result<String, TemplateError> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    render_with(ENV.get_or_init(base_environment), template, ctx)
+}
+
+fn base_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.add_filter("raw", minijinja::filters::safe);
+    env
+}
+
+fn render_with(env: &Environment<'static>, template: &str, ctx: &TemplateContext) -> Result<String, TemplateError> {
+    let tmpl = env.template_from_str(template).map_err(|e| describe(&e, None, ctx))?;
+    tmpl.render(&ctx.root).map_err(|e| describe(&e, Some(&tmpl), ctx))
+}
+
+/// minijinja says "undefined value" without saying which; find the name.
+fn describe(e: &Error, tmpl: Option<&minijinja::Template>, ctx: &TemplateContext) -> TemplateError {
+    let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+    let line = e.line().map(|l| format!(" (template line {l})")).unwrap_or_default();
+    if e.kind() == ErrorKind::UndefinedError
+        && let Some(t) = tmpl
+    {
+        let mut names: Vec<String> = t.undeclared_variables(true).into_iter().collect();
+        names.sort();
+        if let Some(missing) = names.iter().find(|n| !defined(&ctx.root, n)) {
+            return TemplateError { message: format!("undefined variable '{missing}'{line}") };
+        }
+    }
+    TemplateError { message: format!("{}{detail}{line}", e.kind()) }
+}
+
+fn defined(root: &Map<String, Json>, dotted: &str) -> bool {
+    let mut parts = dotted.split('.');
+    let Some(mut cur) = parts.next().and_then(|p| root.get(p)) else { return false };
+    for p in parts {
+        match cur {
+            Json::Object(m) => match m.get(p) {
+                Some(v) => cur = v,
+                None => return false,
+            },
+            // Attributes of lists and strings are methods or indices, not names we can check.
+            _ => return true,
+        }
+    }
+    true
+}
+
+fn shell_formatter(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
+    let mut s = String::new();
+    shell_words(&mut s, value)?;
+    out.write_str(&s).map_err(Error::from)
+}
+
+/// Append `value` as shell words: strings quoted, numbers and booleans plain,
+/// lists as one word per item, mappings as one quoted JSON word.
+fn shell_words(out: &mut String, value: &Value) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => out.push_str("''"),
+        ValueKind::Bool | ValueKind::Number => out.push_str(&value.to_string()),
+        ValueKind::String if value.is_safe() => out.push_str(value.as_str().unwrap_or_default()),
+        ValueKind::String => out.push_str(&quote(value.as_str().unwrap_or_default())?),
+        ValueKind::Seq | ValueKind::Iterable => {
+            for (i, item) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                shell_words(out, &item)?;
+            }
+        }
+        ValueKind::Map => {
+            let text = serde_json::to_string(value)
+                .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("cannot print mapping: {e}")))?;
+            out.push_str(&quote(&text)?);
+        }
+        ValueKind::Bytes => out.push_str(&quote(&String::from_utf8_lossy(value.as_bytes().unwrap_or_default()))?),
+        _ => out.push_str(&quote(&value.to_string())?),
+    }
+    Ok(())
+}
+
+fn quote(s: &str) -> Result<String, Error> {
+    shlex::try_quote(s)
+        .map(|c| c.into_owned())
+        .map_err(|_| Error::new(ErrorKind::InvalidOperation, "a value contains a NUL byte, which no shell word can hold"))
+}
