@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Shared paths and helpers for the sandbox scripts. Sourced, never executed.
+
+SANDBOX_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_ROOT="$(cd "${SANDBOX_DIR}/.." && pwd)"
+CACHE_DIR="${REPO_ROOT}/.cache"
+SB_CACHE="${CACHE_DIR}/sandbox"
+DIST_DIR="${CACHE_DIR}/dist"
+M2_REPO="${CACHE_DIR}/m2"
+
+HADOOP_VERSION="3.5.0"
+ZK_VERSION="3.8.6"
+MESOS_VERSION="1.11.0"
+
+HADOOP_TARBALL="${DIST_DIR}/hadoop-${HADOOP_VERSION}.tar.gz"
+ZK_TARBALL="${DIST_DIR}/apache-zookeeper-${ZK_VERSION}-bin.tar.gz"
+MESOS_TARBALL="${DIST_DIR}/mesos-${MESOS_VERSION}.tar.gz"
+
+SANDBOX_KEY="${SB_CACHE}/id_ed25519"
+SANDBOX_KNOWN_HOSTS="${SB_CACHE}/known_hosts"
+SANDBOX_SSH_CONFIG="${SB_CACHE}/ssh_config"
+
+COMPOSE_FILE="${REPO_ROOT}/docker-compose.test.yml"
+COMPOSE_PROJECT="herd-sandbox"
+SANDBOX_NETWORK="${COMPOSE_PROJECT}_cluster"
+
+NODES=(master1 master2 master3 worker1 worker2 worker3)
+MASTERS=(master1 master2 master3)
+
+node_ip() {
+  case "$1" in
+    master1) echo 172.30.0.11 ;;
+    master2) echo 172.30.0.12 ;;
+    master3) echo 172.30.0.13 ;;
+    worker1) echo 172.30.0.21 ;;
+    worker2) echo 172.30.0.22 ;;
+    worker3) echo 172.30.0.23 ;;
+    *) echo "unknown sandbox node: $1" >&2; return 1 ;;
+  esac
+}
+
+log() { printf '[sandbox %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[sandbox] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Content hash of files and directories (names and bytes), used to tag images
+# and artifacts so that unchanged inputs are reused instead of rebuilt.
+inputs_hash() {
+  local p
+  for p in "$@"; do
+    if [[ -d "$p" ]]; then
+      (cd "$p" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    elif [[ -f "$p" ]]; then
+      printf '%s  %s\n' "$(sha256sum <"$p" | cut -d' ' -f1)" "$(basename "$p")"
+    else
+      printf 'literal %s\n' "$p"
+    fi
+  done | sha256sum | cut -c1-12
+}
+
+# Seconds since the epoch with sub-second precision, for timing reports.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+ssh_opts() {
+  printf '%s\n' -i "${SANDBOX_KEY}" \
+    -o "UserKnownHostsFile=${SANDBOX_KNOWN_HOSTS}" \
+    -o StrictHostKeyChecking=yes \
+    -o GlobalKnownHostsFile=/dev/null \
+    -o IdentitiesOnly=yes \
+    -o BatchMode=yes \
+    -o ConnectTimeout=5 \
+    -o LogLevel=ERROR
+}
+
+# Run a command on a node as root. The node is addressed by IP but checked
+# against the known_hosts entry of its name, exactly as herd would.
+node_ssh() {
+  local node="$1"; shift
+  local ip opts
+  ip="$(node_ip "${node}")" || return 1
+  mapfile -t opts < <(ssh_opts)
+  ssh "${opts[@]}" -o "HostKeyAlias=${node}" "root@${ip}" "$@"
+}
+
+node_scp() {
+  local node="$1" src="$2" dst="$3"
+  local ip opts
+  ip="$(node_ip "${node}")" || return 1
+  mapfile -t opts < <(ssh_opts)
+  scp -q "${opts[@]}" -o "HostKeyAlias=${node}" "${src}" "root@${ip}:${dst}"
+}
