@@ -64,7 +64,7 @@ cmd_up() {
   # A previous run may have left containers of another image behind.
   compose up -d --force-recreate --remove-orphans >"${SB_CACHE}/compose-up.log" 2>&1 || {
     cat "${SB_CACHE}/compose-up.log" >&2
-    die "docker-compose up failed (is 172.30.0.0/24 taken by another Docker network?)"
+    die "docker-compose up failed (log: ${SB_CACHE}/compose-up.log)"
   }
   for node in "${NODES[@]}"; do
     ip="$(node_ip "${node}")"
