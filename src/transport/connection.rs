@@ -44,7 +44,11 @@ impl Connection {
     }
     /// Run a command, reading stdout and stderr to the end. On timeout or
     /// cancellation the remote process group is terminated before returning.
-    pub async fn exec(&self, req: &ExecRequest, cancel: &CancellationToken) -> Result<ExecOutput, TransportError> {
+    pub async fn exec(
+        &self,
+        req: &ExecRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ExecOutput, TransportError> {
         self.inner.exec(req, cancel).await
     }
     /// Write `data` to `remote` atomically (temporary file, then rename) with `mode`.
@@ -52,7 +56,12 @@ impl Connection {
         self.inner.upload(data, remote, mode).await
     }
     /// Upload a local file by streaming it (for tarballs); atomic as `upload`.
-    pub async fn upload_file(&self, local: &std::path::Path, remote: &str, mode: u32) -> Result<u64, TransportError> {
+    pub async fn upload_file(
+        &self,
+        local: &std::path::Path,
+        remote: &str,
+        mode: u32,
+    ) -> Result<u64, TransportError> {
         self.inner.upload_file(local, remote, mode).await
     }
     /// Open a TCP stream from the host to `addr:port` (direct-tcpip), e.g. to

@@ -2,7 +2,16 @@
 
 use std::time::Duration;
 
-/// A command to run through the user's login shell on the host.
+use bytes::Bytes;
+use russh::client::Msg;
+use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf, Sig};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::TransportError;
+use super::pool::Inner;
+
+/// A command to run on the host with /bin/sh (started from the user's login shell).
 #[derive(Debug, Clone, Default)]
 pub struct ExecRequest {
     /// Shell command line; every interpolated value must already be quoted.
@@ -43,4 +52,253 @@ impl ExecOutput {
 pub fn tail_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Prefix of the line the wrapper writes to stderr before the command runs.
+const PGID_TAG: &[u8] = b"herd-pgid:";
+/// Give up looking for the tag after this much stderr (login-shell noise).
+const PGID_SCAN_LIMIT: usize = 64 * 1024;
+
+/// sshd starts every exec in its own session (setsid), so the shell's `$$` is
+/// also the process group of everything the command starts. Reporting it
+/// first lets a timeout kill the whole group: the `signal` channel request
+/// is refused for root logins. The command runs under /bin/sh so its syntax
+/// does not depend on the user's login shell.
+pub(super) fn wrap_command(command: &str) -> Option<String> {
+    let quoted = shlex::try_quote(command).ok()?;
+    Some(format!(
+        "printf 'herd-pgid:%s\\n' \"$$\" >&2; exec /bin/sh -c {quoted}"
+    ))
+}
+
+/// Gathers one exec channel's messages.
+#[derive(Default)]
+struct Collector {
+    out: ExecOutput,
+    pgid: Option<u32>,
+    scan_done: bool,
+    closed: bool,
+    refused: bool,
+}
+
+impl Collector {
+    fn take(&mut self, msg: ChannelMsg) {
+        match msg {
+            ChannelMsg::Data { data } => self.out.stdout.extend_from_slice(&data),
+            ChannelMsg::ExtendedData { data, ext: 1 } => {
+                self.out.stderr.extend_from_slice(&data);
+                self.scan_pgid();
+            }
+            ChannelMsg::ExitStatus { exit_status } => self.out.exit_status = Some(exit_status),
+            ChannelMsg::ExitSignal { signal_name, .. } => {
+                self.out.signal = Some(signal_text(&signal_name))
+            }
+            ChannelMsg::Failure => self.refused = true,
+            ChannelMsg::Close => self.closed = true,
+            _ => {}
+        }
+    }
+
+    /// Finds the wrapper's line, takes the pgid and strips the line.
+    fn scan_pgid(&mut self) {
+        if self.scan_done {
+            return;
+        }
+        let err = &self.out.stderr;
+        let Some(start) = err.windows(PGID_TAG.len()).position(|w| w == PGID_TAG) else {
+            self.scan_done = err.len() > PGID_SCAN_LIMIT;
+            return;
+        };
+        let Some(nl) = err[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| start + i)
+        else {
+            return;
+        };
+        self.pgid = std::str::from_utf8(&err[start + PGID_TAG.len()..nl])
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        self.out.stderr.drain(start..=nl);
+        self.scan_done = true;
+    }
+
+    fn finished(&self) -> bool {
+        self.closed || self.out.exit_status.is_some() || self.out.signal.is_some()
+    }
+}
+
+fn signal_text(sig: &Sig) -> String {
+    match sig {
+        Sig::ABRT => "ABRT",
+        Sig::ALRM => "ALRM",
+        Sig::FPE => "FPE",
+        Sig::HUP => "HUP",
+        Sig::ILL => "ILL",
+        Sig::INT => "INT",
+        Sig::KILL => "KILL",
+        Sig::PIPE => "PIPE",
+        Sig::QUIT => "QUIT",
+        Sig::SEGV => "SEGV",
+        Sig::TERM => "TERM",
+        Sig::USR1 => "USR1",
+        Sig::Custom(name) => name,
+    }
+    .to_string()
+}
+
+enum Ending {
+    Drained,
+    TimedOut(Duration),
+    Cancelled,
+}
+
+pub(super) async fn run(
+    conn: &Inner,
+    req: &ExecRequest,
+    cancel: &CancellationToken,
+) -> Result<ExecOutput, TransportError> {
+    let host = || conn.host.clone();
+    let wrapped = wrap_command(&req.command).ok_or_else(|| TransportError::Channel {
+        host: host(),
+        reason: "command contains a NUL byte".to_string(),
+    })?;
+    let _permit = tokio::select! {
+        p = conn.sessions.clone().acquire_owned() => p.expect("session semaphore is never closed"),
+        _ = cancel.cancelled() => return Err(TransportError::Cancelled { host: host() }),
+    };
+    if cancel.is_cancelled() {
+        return Err(TransportError::Cancelled { host: host() });
+    }
+    let channel = match conn.handle.channel_open_session().await {
+        Ok(c) => c,
+        Err(e) => return Err(conn.channel_error("cannot open a session channel", e).await),
+    };
+    if let Err(e) = channel.exec(true, wrapped).await {
+        return Err(conn.channel_error("cannot start the command", e).await);
+    }
+    let (mut rd, wr) = channel.split();
+    let deadline = req.timeout.map(|t| (Instant::now() + t, t));
+    let mut got = Collector::default();
+
+    let ending = {
+        let stdin = req.stdin.clone();
+        let wr = &wr;
+        let writer = async move {
+            if let Some(data) = stdin
+                && !data.is_empty()
+            {
+                wr.data_bytes(Bytes::from(data)).await?;
+            }
+            wr.eof().await
+        };
+        let mut writer = std::pin::pin!(writer);
+        let mut writing = true;
+        let expiry = async {
+            match deadline {
+                Some((at, _)) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        let mut expiry = std::pin::pin!(expiry);
+        loop {
+            tokio::select! {
+                r = &mut writer, if writing => {
+                    writing = false;
+                    // The command may exit without reading its stdin.
+                    if let Err(e) = r {
+                        tracing::debug!(host = %conn.host, "stdin not fully delivered: {e}");
+                    }
+                }
+                msg = rd.wait() => match msg {
+                    Some(m) => got.take(m),
+                    None => break Ending::Drained,
+                },
+                _ = &mut expiry => break Ending::TimedOut(deadline.map(|d| d.1).unwrap_or_default()),
+                _ = cancel.cancelled() => break Ending::Cancelled,
+            }
+        }
+    };
+
+    match ending {
+        Ending::Drained if got.refused && !got.finished() => Err(TransportError::Channel {
+            host: host(),
+            reason: "the host refused to run the command".to_string(),
+        }),
+        Ending::Drained if got.finished() => Ok(got.out),
+        Ending::Drained => Err(conn.disconnected().await),
+        Ending::TimedOut(after) => {
+            terminate(conn, &mut got, &mut rd, &wr).await;
+            Err(TransportError::CommandTimeout {
+                host: host(),
+                after,
+            })
+        }
+        Ending::Cancelled => {
+            terminate(conn, &mut got, &mut rd, &wr).await;
+            Err(TransportError::Cancelled { host: host() })
+        }
+    }
+}
+
+/// Kills the command's process group and ends its channel, reading the
+/// channel meanwhile so the connection keeps flowing.
+async fn terminate(
+    conn: &Inner,
+    got: &mut Collector,
+    rd: &mut ChannelReadHalf,
+    wr: &ChannelWriteHalf<Msg>,
+) {
+    if conn.is_closed() {
+        return;
+    }
+    let pgid = got.pgid;
+    let drain = async {
+        while let Some(m) = rd.wait().await {
+            got.take(m);
+        }
+    };
+    let mut drain = std::pin::pin!(drain);
+    match pgid {
+        Some(pgid) => {
+            let kill = kill_group(conn, pgid);
+            let both = async { tokio::join!(kill, &mut drain) };
+            let _ = tokio::time::timeout(Duration::from_secs(10), both).await;
+        }
+        None => {
+            tracing::debug!(host = %conn.host, "process group unknown; closing the channel only")
+        }
+    }
+    // Dropping a channel sends nothing and keeps the server's session slot.
+    let _ = wr.close().await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), &mut drain).await;
+}
+
+/// TERM, then KILL whatever is left after about two seconds.
+async fn kill_group(conn: &Inner, pgid: u32) {
+    let script = format!(
+        "kill -TERM -- -{pgid} 2>/dev/null || exit 0; i=0; \
+         while [ $i -lt 20 ] && kill -0 -- -{pgid} 2>/dev/null; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; \
+         kill -KILL -- -{pgid} 2>/dev/null; exit 0"
+    );
+    // Runs outside the session semaphore: the slot of the command being
+    // killed is still held, and the headroom below MaxSessions covers this.
+    for attempt in 0..5 {
+        match conn.handle.channel_open_session().await {
+            Ok(mut ch) => {
+                if ch.exec(true, script.as_str()).await.is_ok() {
+                    while ch.wait().await.is_some() {}
+                }
+                return;
+            }
+            Err(e) if !conn.is_closed() && attempt < 4 => {
+                tracing::debug!(host = %conn.host, "cannot open a channel to kill group {pgid}: {e}; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => {
+                tracing::debug!(host = %conn.host, "cannot kill group {pgid}: {e}");
+                return;
+            }
+        }
+    }
 }

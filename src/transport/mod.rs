@@ -4,7 +4,8 @@
 
 mod auth;
 mod connection;
-mod exec;
+pub mod exec;
+mod handler;
 pub mod known_hosts;
 mod pool;
 pub mod ssh_config;
@@ -25,17 +26,51 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error, Clone)]
 pub enum TransportError {
     #[error("{host}: cannot connect to {addr}: {reason}")]
-    Connect { host: String, addr: String, reason: String },
+    Connect {
+        host: String,
+        addr: String,
+        reason: String,
+    },
     #[error("{host}: connection timed out after {after:?} ({addr})")]
-    ConnectTimeout { host: String, addr: String, after: Duration },
-    #[error("{host}: host key is not known ({key_type} {fingerprint}) in {known_hosts}; verify it and re-run with --accept-new to record it")]
-    UnknownHostKey { host: String, key_type: String, fingerprint: String, known_hosts: String },
-    #[error("{host}: HOST KEY CHANGED: server offered {key_type} {fingerprint}, but {known_hosts}:{line} records a different key; refusing to connect (possible man-in-the-middle). Remove that line only if the host was really re-installed")]
-    HostKeyChanged { host: String, key_type: String, fingerprint: String, known_hosts: String, line: usize },
-    #[error("{host}: host key {fingerprint} is marked @revoked in {known_hosts}:{line}; refusing to connect")]
-    RevokedHostKey { host: String, fingerprint: String, known_hosts: String, line: usize },
+    ConnectTimeout {
+        host: String,
+        addr: String,
+        after: Duration,
+    },
+    #[error(
+        "{host}: host key is not known ({key_type} {fingerprint}) in {known_hosts}; verify it and re-run with --accept-new to record it"
+    )]
+    UnknownHostKey {
+        host: String,
+        key_type: String,
+        fingerprint: String,
+        known_hosts: String,
+    },
+    #[error(
+        "{host}: HOST KEY CHANGED: server offered {key_type} {fingerprint}, but {known_hosts}:{line} records a different key; refusing to connect (possible man-in-the-middle). Remove that line only if the host was really re-installed"
+    )]
+    HostKeyChanged {
+        host: String,
+        key_type: String,
+        fingerprint: String,
+        known_hosts: String,
+        line: usize,
+    },
+    #[error(
+        "{host}: host key {fingerprint} is marked @revoked in {known_hosts}:{line}; refusing to connect"
+    )]
+    RevokedHostKey {
+        host: String,
+        fingerprint: String,
+        known_hosts: String,
+        line: usize,
+    },
     #[error("{host}: authentication failed for user {user}: {reason}")]
-    Auth { host: String, user: String, reason: String },
+    Auth {
+        host: String,
+        user: String,
+        reason: String,
+    },
     #[error("{host}: connection lost: {reason}")]
     Disconnected { host: String, reason: String },
     #[error("{host}: command timed out after {after:?}; remote process terminated")]

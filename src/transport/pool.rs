@@ -1,13 +1,21 @@
 //! The connection pool: one connection per host, opened in parallel with a
 //! bound on concurrent handshakes, re-opened when the old one died.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use russh::client::{self, Handle};
+use russh::keys::Algorithm;
+use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::connection::HostKeyStatus;
-use super::{Connection, ExecOutput, ExecRequest, SshTarget, TcpStream, TransportConfig, TransportError};
+use super::handler::{Client, HandlerError, Shared, describe};
+use super::known_hosts::KnownHosts;
+use super::{
+    Connection, ExecOutput, ExecRequest, SshTarget, TcpStream, TransportConfig, TransportError,
+};
 
 /// The result of connecting to one host.
 pub type ConnectOutcome = Result<Arc<Connection>, TransportError>;
@@ -18,52 +26,337 @@ pub struct Inner {
     pub(super) user: String,
     pub(super) handshake: Duration,
     pub(super) host_key_status: HostKeyStatus,
+    pub(super) handle: Handle<Client>,
+    /// Session channels in flight, kept below the server's MaxSessions.
+    pub(super) sessions: Arc<Semaphore>,
+    pub(super) shared: Arc<Shared>,
+    /// The connection this one is tunnelled through; kept alive with it.
+    pub(super) via: Option<Arc<Connection>>,
 }
 
 impl Inner {
     pub(super) fn is_closed(&self) -> bool {
-        todo!()
+        self.handle.is_closed() || self.via.as_ref().is_some_and(|j| j.is_closed())
     }
-    pub(super) async fn exec(&self, _req: &ExecRequest, _cancel: &CancellationToken) -> Result<ExecOutput, TransportError> {
-        todo!()
+    pub(super) async fn exec(
+        &self,
+        req: &ExecRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ExecOutput, TransportError> {
+        super::exec::run(self, req, cancel).await
     }
-    pub(super) async fn upload(&self, _data: &[u8], _remote: &str, _mode: u32) -> Result<(), TransportError> {
-        todo!()
+    pub(super) async fn upload(
+        &self,
+        data: &[u8],
+        remote: &str,
+        mode: u32,
+    ) -> Result<(), TransportError> {
+        super::upload::upload_bytes(self, data, remote, mode).await
     }
-    pub(super) async fn upload_file(&self, _local: &std::path::Path, _remote: &str, _mode: u32) -> Result<u64, TransportError> {
-        todo!()
+    pub(super) async fn upload_file(
+        &self,
+        local: &std::path::Path,
+        remote: &str,
+        mode: u32,
+    ) -> Result<u64, TransportError> {
+        super::upload::upload_file(self, local, remote, mode).await
     }
-    pub(super) async fn open_tcp(&self, _addr: &str, _port: u16) -> Result<TcpStream, TransportError> {
-        todo!()
+    pub(super) async fn open_tcp(
+        &self,
+        addr: &str,
+        port: u16,
+    ) -> Result<TcpStream, TransportError> {
+        super::tunnel::open(self, addr, port).await
     }
     pub(super) async fn ping(&self) -> Result<Duration, TransportError> {
-        todo!()
+        let start = Instant::now();
+        // send_ping returns Ok even when the session dies while waiting and
+        // never returns from a frozen peer: bound it and look at the handle.
+        let bound = Duration::from_secs(30);
+        match tokio::time::timeout(bound, self.handle.send_ping()).await {
+            Ok(Ok(())) if !self.handle.is_closed() => Ok(start.elapsed()),
+            Ok(_) => Err(self.disconnected().await),
+            Err(_) => Err(TransportError::Disconnected {
+                host: self.host.clone(),
+                reason: format!("no answer to a ping within {bound:?}"),
+            }),
+        }
     }
     pub(super) async fn close(&self) {
-        todo!()
+        let _ = self
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+
+    /// The Disconnected error for this connection, with the reason the
+    /// session task recorded if it gets to it shortly.
+    pub(super) async fn disconnected(&self) -> TransportError {
+        for _ in 0..20 {
+            if let Some(reason) = self.death_reason() {
+                return TransportError::Disconnected {
+                    host: self.host.clone(),
+                    reason,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let reason = match &self.via {
+            Some(via) if via.is_closed() => format!("jump host {} is gone", via.host()),
+            _ => "the SSH session ended".to_string(),
+        };
+        TransportError::Disconnected {
+            host: self.host.clone(),
+            reason,
+        }
+    }
+
+    fn death_reason(&self) -> Option<String> {
+        self.shared
+            .death
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A channel-level failure, reported as a lost connection when that is
+    /// what it really is.
+    pub(super) async fn channel_error(&self, what: &str, e: russh::Error) -> TransportError {
+        if self.is_closed() || matches!(e, russh::Error::SendError) {
+            return self.disconnected().await;
+        }
+        TransportError::Channel {
+            host: self.host.clone(),
+            reason: format!("{what}: {e}"),
+        }
     }
 }
 
+type Slot = Arc<Mutex<Option<Arc<Connection>>>>;
+
 /// All connections of a run.
 pub struct Pool {
-    _config: Arc<TransportConfig>,
+    config: Arc<TransportConfig>,
+    known_hosts: Arc<KnownHosts>,
+    handshakes: Arc<Semaphore>,
+    /// One slot per target; the slot's lock makes concurrent callers share
+    /// one handshake.
+    slots: Mutex<HashMap<String, Slot>>,
 }
 
 impl Pool {
     /// Reads known_hosts once; fails only on an unreadable or malformed file.
     pub fn new(config: TransportConfig) -> Result<Pool, String> {
-        Ok(Pool { _config: Arc::new(config) })
+        let known_hosts = Arc::new(KnownHosts::load(&config.known_hosts)?);
+        let handshakes = Arc::new(Semaphore::new(config.max_handshakes.max(1)));
+        Ok(Pool {
+            config: Arc::new(config),
+            known_hosts,
+            handshakes,
+            slots: Mutex::new(HashMap::new()),
+        })
     }
+
     /// The connection to `target`, opening (or re-opening) it if needed.
-    pub async fn connect(&self, _target: &SshTarget) -> ConnectOutcome {
-        todo!()
+    pub async fn connect(&self, target: &SshTarget) -> ConnectOutcome {
+        let slot = {
+            let mut slots = self.slots.lock().await;
+            slots.entry(slot_key(target)).or_default().clone()
+        };
+        let mut slot = slot.lock().await;
+        if let Some(conn) = slot.as_ref()
+            && !conn.is_closed()
+        {
+            return Ok(conn.clone());
+        }
+        let via = match target.jump.split_last() {
+            Some((last, outer)) => {
+                let mut hop = last.clone();
+                if hop.jump.is_empty() {
+                    hop.jump = outer.to_vec();
+                }
+                Some(Box::pin(self.connect(&hop)).await?)
+            }
+            None => None,
+        };
+        let conn = Arc::new(self.open(target, via).await?);
+        *slot = Some(conn.clone());
+        Ok(conn)
     }
+
     /// Connect to every target in parallel; results in the order given.
-    pub async fn connect_all(&self, _targets: &[SshTarget]) -> Vec<ConnectOutcome> {
-        todo!()
+    pub async fn connect_all(&self, targets: &[SshTarget]) -> Vec<ConnectOutcome> {
+        let spread = Duration::from_millis(if targets.len() > 1 { 100 } else { 0 });
+        let tasks = targets.iter().map(|t| async move {
+            // Spread the first packets so no sshd sees a burst of
+            // unauthenticated connections (MaxStartups).
+            if !spread.is_zero() {
+                let jitter = rand::random_range(0..spread.as_millis() as u64);
+                tokio::time::sleep(Duration::from_millis(jitter)).await;
+            }
+            self.connect(t).await
+        });
+        futures::future::join_all(tasks).await
     }
+
     /// Close every connection.
     pub async fn close_all(&self) {
-        todo!()
+        let slots: Vec<_> = self.slots.lock().await.drain().map(|(_, s)| s).collect();
+        let mut conns = Vec::new();
+        for slot in slots {
+            if let Some(c) = slot.lock().await.take() {
+                conns.push(c);
+            }
+        }
+        // Innermost first, so tunnels end before the hosts they run through.
+        conns.sort_by_key(|c| std::cmp::Reverse(depth(c)));
+        for c in conns {
+            c.close().await;
+        }
     }
+
+    async fn open(
+        &self,
+        target: &SshTarget,
+        via: Option<Arc<Connection>>,
+    ) -> Result<Connection, TransportError> {
+        let _permit = self
+            .handshakes
+            .acquire()
+            .await
+            .expect("handshake semaphore is never closed");
+        let limit = self.config.connect_timeout;
+        let addr = format!("{}:{}", target.address, target.port);
+        let start = Instant::now();
+        let handshake = self.handshake(target, via.as_deref(), &addr);
+        let (handle, shared) = match tokio::time::timeout(limit, handshake).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(TransportError::ConnectTimeout {
+                    host: target.name.clone(),
+                    addr,
+                    after: limit,
+                });
+            }
+        };
+        let status = shared
+            .host_key_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or(HostKeyStatus::Known);
+        let inner = Inner {
+            host: target.name.clone(),
+            user: target.user.clone(),
+            handshake: start.elapsed(),
+            host_key_status: status,
+            handle,
+            sessions: Arc::new(Semaphore::new(self.config.max_channels.max(1))),
+            shared,
+            via,
+        };
+        tracing::debug!(host = %target.name, took = ?inner.handshake, "connected");
+        Ok(Connection {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// TCP (or tunnel), key exchange, host key check, authentication.
+    async fn handshake(
+        &self,
+        target: &SshTarget,
+        via: Option<&Connection>,
+        addr: &str,
+    ) -> Result<(Handle<Client>, Arc<Shared>), TransportError> {
+        let cfg = &self.config;
+        let keepalive = format!("{} x {:?}", cfg.keepalive_max + 1, cfg.keepalive_interval);
+        let client = Client::new(
+            target,
+            self.known_hosts.clone(),
+            cfg.accept_new,
+            keepalive.clone(),
+        );
+        let shared = client.shared.clone();
+        let config = Arc::new(self.client_config(target));
+        let connect_err = |reason: String| TransportError::Connect {
+            host: target.name.clone(),
+            addr: addr.to_string(),
+            reason,
+        };
+
+        let session = match via {
+            None => {
+                let tcp = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
+                    .await
+                    .map_err(|e| connect_err(e.to_string()))?;
+                let _ = tcp.set_nodelay(true);
+                client::connect_stream(config, tcp, client).await
+            }
+            Some(jump) => {
+                let channel = jump
+                    .inner
+                    .handle
+                    .channel_open_direct_tcpip(
+                        target.address.clone(),
+                        u32::from(target.port),
+                        "127.0.0.1",
+                        0,
+                    )
+                    .await
+                    .map_err(|e| connect_err(format!("through jump host {}: {e}", jump.host())))?;
+                client::connect_stream(config, channel.into_stream(), client).await
+            }
+        };
+        let mut handle = session.map_err(|e| match e {
+            HandlerError::Refused(te) => *te,
+            other => connect_err(describe(&other, &keepalive)),
+        })?;
+        super::auth::authenticate(&mut handle, target, cfg.use_agent).await?;
+        Ok((handle, shared))
+    }
+
+    fn client_config(&self, target: &SshTarget) -> client::Config {
+        let cfg = &self.config;
+        let mut preferred = russh::Preferred::default();
+        // Ask only for key types known_hosts can vouch for, as ssh(1) does,
+        // so a host whose RSA key is recorded is not reported as unknown
+        // because it offered ed25519 first.
+        let names: Vec<&str> = [target.name.as_str(), target.address.as_str()].into();
+        let recorded = self.known_hosts.recorded_algorithms(&names, target.port);
+        if !recorded.is_empty() {
+            let family = |a: &Algorithm| match a {
+                Algorithm::Rsa { .. } => Algorithm::Rsa { hash: None },
+                other => other.clone(),
+            };
+            let wanted: Vec<Algorithm> = recorded.iter().map(family).collect();
+            let keys: Vec<Algorithm> = preferred
+                .key
+                .iter()
+                .filter(|a| wanted.contains(&family(a)))
+                .cloned()
+                .collect();
+            if !keys.is_empty() {
+                preferred.key = keys.into();
+            }
+        }
+        client::Config {
+            nodelay: true,
+            keepalive_interval: Some(cfg.keepalive_interval),
+            keepalive_max: cfg.keepalive_max,
+            inactivity_timeout: None,
+            preferred,
+            ..Default::default()
+        }
+    }
+}
+
+fn slot_key(t: &SshTarget) -> String {
+    let mut key = format!("{}|{}@{}:{}", t.name, t.user, t.address, t.port);
+    for j in &t.jump {
+        key.push_str(&format!(" via {}", slot_key(j)));
+    }
+    key
+}
+
+fn depth(c: &Connection) -> usize {
+    c.inner.via.as_ref().map_or(0, |v| 1 + depth(v))
 }

@@ -53,6 +53,8 @@ impl Default for TransportConfig {
 
 /// `~/.ssh/known_hosts`, as OpenSSH uses it.
 pub fn default_known_hosts() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/root"));
     home.join(".ssh").join("known_hosts")
 }
