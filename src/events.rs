@@ -1,1 +1,217 @@
-//! Typed run events.
+//! Typed run events. The engine emits them and never prints; the progress
+//! display, `--output json` and the journal subscribe. The journal is the
+//! record `herd replay` resumes from, so every outcome a replay needs is here.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a task did not run its command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// `creates:` path exists.
+    Creates,
+    /// `unless:` command exited 0.
+    Unless,
+    /// Done by the run a replay continues.
+    Replayed,
+    /// The stage has no command, only a probe.
+    NoCommand,
+}
+
+/// How a task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskOutcome {
+    Ok,
+    Skipped,
+    Failed,
+    Cancelled,
+}
+
+/// How a whole run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    Succeeded,
+    Failed,
+    Interrupted,
+}
+
+/// One host's latest probe reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeReading {
+    pub host: String,
+    pub pass: bool,
+    /// What was seen: a status line, a JSON value, an error, trimmed.
+    pub value: String,
+}
+
+/// Everything that happens during a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    RunStarted {
+        run_id: String,
+        /// The command line as the user typed it, minus nothing secret (herd takes no secrets as flags).
+        command: String,
+        /// `up`, `run`, `restart`, `replay`.
+        kind: String,
+        playbook: String,
+        playbook_digest: String,
+        inventory: String,
+        inventory_digest: String,
+        /// Stage names in plan order.
+        stages: Vec<String>,
+        hosts: Vec<String>,
+        /// The run this one continues (replay).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        continues: Option<String>,
+    },
+    HostConnected {
+        host: String,
+        user: String,
+        handshake_ms: u64,
+    },
+    HostUnreachable {
+        host: String,
+        error: String,
+    },
+    StageStarted {
+        stage: String,
+        hosts: usize,
+    },
+    TaskStarted {
+        stage: String,
+        host: String,
+        attempt: u32,
+    },
+    TaskFinished {
+        stage: String,
+        host: String,
+        outcome: TaskOutcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        skip: Option<SkipReason>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_status: Option<u32>,
+        duration_ms: u64,
+        /// Failure explanation: exit status and stderr tail, or the transport error.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    ProbeWaiting {
+        stage: String,
+        batch: usize,
+        elapsed_ms: u64,
+        readings: Vec<ProbeReading>,
+    },
+    GatePassed {
+        stage: String,
+        batch: usize,
+        elapsed_ms: u64,
+        readings: Vec<ProbeReading>,
+    },
+    GateFailed {
+        stage: String,
+        batch: usize,
+        elapsed_ms: u64,
+        reason: String,
+        readings: Vec<ProbeReading>,
+    },
+    StageFinished {
+        stage: String,
+        outcome: TaskOutcome,
+        duration_ms: u64,
+    },
+    RunFinished {
+        outcome: RunOutcome,
+        duration_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failed_stage: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+}
+
+/// An event with its wall-clock time, as written to the journal and JSON output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    /// Seconds since the Unix epoch, millisecond precision.
+    pub ts: f64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+impl Stamped {
+    pub fn now(event: Event) -> Stamped {
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d.as_millis() as f64) / 1000.0)
+            .unwrap_or(0.0);
+        Stamped { ts, event }
+    }
+}
+
+/// A consumer of events that only displays or forwards them; the journal is
+/// held by the bus itself because its errors stop the run.
+pub trait Subscriber: Send {
+    fn on_event(&mut self, event: &Stamped);
+    /// Called once after the last event.
+    fn finish(&mut self) {}
+}
+
+/// Fans events out, in order, from any task: first to the journal (durable
+/// before `emit` returns), then to the display subscribers.
+#[derive(Default)]
+pub struct EventBus {
+    journal: Option<std::sync::Arc<crate::report::journal::Journal>>,
+    subscribers: std::sync::Mutex<Vec<Box<dyn Subscriber>>>,
+}
+
+impl EventBus {
+    pub fn new(journal: Option<std::sync::Arc<crate::report::journal::Journal>>, subscribers: Vec<Box<dyn Subscriber>>) -> EventBus {
+        EventBus { journal, subscribers: std::sync::Mutex::new(subscribers) }
+    }
+
+    pub fn journal(&self) -> Option<&crate::report::journal::Journal> {
+        self.journal.as_deref()
+    }
+
+    /// Journal the event (durably), then show it. An error means the journal
+    /// could not be written and the run must stop.
+    pub fn emit(&self, event: Event) -> Result<(), String> {
+        let stamped = Stamped::now(event);
+        let seq = {
+            // Appending under the subscriber lock keeps journal order equal
+            // to display order.
+            let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+            let seq = match &self.journal {
+                Some(j) => Some(j.append(&stamped)),
+                None => None,
+            };
+            for s in subs.iter_mut() {
+                s.on_event(&stamped);
+            }
+            seq
+        };
+        match (seq, &self.journal) {
+            (Some(Ok(seq)), Some(j)) => j.sync_to(seq),
+            (Some(Err(e)), _) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Keep a task's output in the journal.
+    pub fn output(&self, stage: &str, host: &str, stdout: &[u8], stderr: &[u8]) -> Result<(), String> {
+        match &self.journal {
+            Some(j) => j.output(stage, host, stdout, stderr),
+            None => Ok(()),
+        }
+    }
+
+    pub fn finish(&self) {
+        let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        for s in subs.iter_mut() {
+            s.finish();
+        }
+    }
+}

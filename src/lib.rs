@@ -11,6 +11,7 @@ pub mod events;
 pub mod exit;
 pub mod model;
 pub mod plan;
+pub mod playbooks;
 pub mod probe;
 pub mod report;
 pub mod transport;

@@ -1,1 +1,106 @@
-//! One file per sub-command.
+//! The command line: one file per sub-command; this file holds the shared
+//! flags and the dispatch.
+
+mod check;
+mod common;
+mod completions;
+mod exec;
+mod fold;
+mod plan;
+mod run;
+mod runs;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use common::Context;
+
+/// herd brings up, restarts and repairs highly available Hadoop and Mesos
+/// clusters over SSH: a dependency graph of stages run in parallel across
+/// hosts, each gated by health probes, journaled so a failed run can resume.
+#[derive(Debug, Parser)]
+#[command(name = "herd", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Examples:\n  herd check -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml\n  herd run playbook.yaml -i cluster.yaml --forks 100\n  herd exec -i cluster.yaml --role worker -- uptime\n  herd runs\n\nExit status: 0 all good, 1 a stage or host failed (journal kept), 2 bad input (nothing was run), 130 interrupted.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Flags every sub-command understands.
+#[derive(Debug, clap::Args, Clone)]
+pub struct GlobalArgs {
+    /// Hosts in flight at once (tasks running concurrently across the fleet).
+    #[arg(long, global = true, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub forks: u32,
+    /// human: progress and summaries; json: one JSON event per line on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
+    /// Say more (per-task lines).
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Say only what failed.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Record unknown host keys in known_hosts instead of refusing them (a changed key is always refused).
+    #[arg(long, global = true)]
+    pub accept_new: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the inventory and reach every host: auth, host key, remote user, round-trip time.
+    #[command(after_help = "Example:\n  herd check -i cluster.yaml\n\nExit 0 when every host answers, 1 when some host failed, 2 for a bad inventory.")]
+    Check(check::Args),
+    /// Print the plan: ordered waves of (stage x hosts) with guards and probes; --dot for Graphviz.
+    #[command(after_help = "Examples:\n  herd plan playbook.yaml -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml --dot | dot -Tsvg > plan.svg")]
+    Plan(plan::Args),
+    /// Execute a playbook: stages in dependency order, each gated by its probe, journaled under .herd/runs.
+    #[command(after_help = "Example:\n  herd run deploy.yaml -i cluster.yaml --forks 100\n\nA failed run exits 1 naming stage, host, command and the stderr tail; its journal is kept for `herd replay`.")]
+    Run(run::Args),
+    /// Run an ad-hoc command on many hosts, like pdsh; identical outputs are folded together.
+    #[command(after_help = "Examples:\n  herd exec -i cluster.yaml -- uptime\n  herd exec -i cluster.yaml --role datanode -- df -h /data\n  herd exec -i cluster.yaml --hosts master1,master2 -- 'jps | sort'")]
+    Exec(exec::Args),
+    /// List journaled runs: id, playbook, start, duration, outcome, failed stage.
+    #[command(after_help = "Example:\n  herd runs\n  herd runs --output json")]
+    Runs(runs::Args),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  herd completions bash > /etc/bash_completion.d/herd")]
+    Completions(completions::Args),
+}
+
+/// Parse, run, and return the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { crate::exit::BAD_INPUT } else { crate::exit::OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("herd: cannot start the async runtime: {e}");
+            return crate::exit::FAILED;
+        }
+    };
+    let global = cli.global.clone();
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Check(a) => check::main(&global, a).await,
+            Command::Plan(a) => plan::main(&global, a),
+            Command::Run(a) => run::main(&global, a).await,
+            Command::Exec(a) => exec::main(&global, a).await,
+            Command::Runs(a) => runs::main(&global, a),
+            Command::Completions(a) => completions::main(a),
+        }
+    })
+}

@@ -1,4 +1,10 @@
 //! The engine: runs the plan's ready nodes with bounded concurrency, guards,
 //! timeouts, retries and probe gates; cancels cleanly. Knows nothing of Hadoop.
 
+mod gate_node;
+mod run;
+pub mod scheduler;
+mod task_node;
 pub mod template;
+
+pub use run::{Engine, RunOptions, RunReport};

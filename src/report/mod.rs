@@ -1,1 +1,6 @@
-//! Subscribers to run events: progress, JSON lines, journal.
+//! Subscribers to run events: progress display, JSON lines, the journal.
+
+pub mod journal;
+pub mod json;
+pub mod progress;
+pub mod runs;

@@ -1,0 +1,176 @@
+//! `herd exec`: an ad-hoc command on many hosts, outputs folded.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::common::{Context, InventoryArg};
+use super::{GlobalArgs, Output};
+use crate::exit;
+use crate::transport::ExecRequest;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    /// Only hosts with this role (repeatable).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Vec<String>,
+    /// Only these hosts, comma-separated (names or Ansible-style ranges).
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// Give up on a host after this long (e.g. 30s, 5m); its remote command is terminated.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// The command, after `--`; run by the remote user's shell.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct HostResult {
+    host: String,
+    exit_status: Option<u32>,
+    stdout: String,
+    stderr: String,
+    error: Option<String>,
+}
+
+pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
+    let ctx = match Context::load(global, &args.inventory) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let timeout = match args.timeout.as_deref().map(crate::model::parse_duration).transpose() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: --timeout: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let selected = match select(&ctx, &args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let pool = match ctx.pool() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let command = args.command.join(" ");
+    let targets: Vec<_> = selected.iter().map(|&i| ctx.targets[i].clone()).collect();
+    let cancel = CancellationToken::new();
+    let on_signal = cancel.clone();
+    let signals = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    let forks = Arc::new(Semaphore::new(global.forks as usize));
+    let conns = pool.connect_all(&targets).await;
+    let results = futures::future::join_all(targets.iter().zip(conns).map(|(t, conn)| {
+        let forks = forks.clone();
+        let cancel = cancel.clone();
+        let req = ExecRequest { command: command.clone(), stdin: None, timeout };
+        async move {
+            let _permit = forks.acquire().await;
+            let r = match conn {
+                Ok(c) => c.exec(&req, &cancel).await,
+                Err(e) => Err(e),
+            };
+            match r {
+                Ok(o) => HostResult {
+                    host: t.name.clone(),
+                    exit_status: o.exit_status,
+                    stdout: o.stdout_str(),
+                    stderr: o.stderr_str(),
+                    error: None,
+                },
+                Err(e) => HostResult {
+                    host: t.name.clone(),
+                    exit_status: None,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    error: Some(e.to_string()),
+                },
+            }
+        }
+    }))
+    .await;
+    signals.abort();
+    pool.close_all().await;
+
+    let failed = results.iter().filter(|r| r.exit_status != Some(0)).count();
+    match global.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default()),
+        Output::Human => {
+            let texts: Vec<String> = results
+                .iter()
+                .map(|r| {
+                    let mut t = r.stdout.clone();
+                    t.push_str(&r.stderr);
+                    match (&r.error, r.exit_status) {
+                        (Some(e), _) => t.push_str(&format!("herd: {e}\n")),
+                        (None, Some(0)) => {}
+                        (None, Some(c)) => t.push_str(&format!("herd: exit status {c}\n")),
+                        (None, None) => t.push_str("herd: killed by a signal\n"),
+                    }
+                    t
+                })
+                .collect();
+            let groups = super::fold::fold(results.iter().zip(&texts).map(|(r, t)| (r.host.as_str(), t.as_str())));
+            print!("{}", super::fold::render(&groups));
+            if failed > 0 && !global.quiet {
+                eprintln!("{failed} of {} host(s) failed", results.len());
+            }
+        }
+    }
+    if cancel.is_cancelled() {
+        exit::INTERRUPTED
+    } else if failed > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+/// Host indices chosen by --role and --hosts (all when neither is given).
+fn select(ctx: &Context, args: &Args) -> Result<Vec<usize>, String> {
+    let inv = &ctx.inventory;
+    let mut names: Vec<String> = Vec::new();
+    for h in &args.hosts {
+        names.extend(crate::model::expand_range(h).map_err(|e| format!("--hosts {h}: {e}"))?);
+    }
+    for n in &names {
+        if inv.host(n).is_none() {
+            return Err(format!("--hosts: no host '{n}' in {}", inv.path.display()));
+        }
+    }
+    for r in &args.role {
+        if inv.with_role(r).next().is_none() {
+            let mut known: Vec<&str> = inv.hosts.iter().flat_map(|h| h.roles.iter().map(|s| s.as_str())).collect();
+            known.sort_unstable();
+            known.dedup();
+            return Err(format!("--role: no host has role '{r}' (roles: {})", known.join(", ")));
+        }
+    }
+    let chosen: Vec<usize> = inv
+        .hosts
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            let by_role = args.role.is_empty() || h.roles.iter().any(|r| args.role.contains(r));
+            let by_name = args.hosts.is_empty() || names.contains(&h.name);
+            by_role && by_name
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if chosen.is_empty() {
+        return Err("no host matches both --role and --hosts".into());
+    }
+    Ok(chosen)
+}

@@ -1,0 +1,117 @@
+//! `herd plan`: the DAG as ordered waves of (stage x hosts), or Graphviz.
+
+use std::path::PathBuf;
+
+use super::GlobalArgs;
+use super::common::{Context, InventoryArg, load_playbook};
+use crate::exit;
+use crate::model::{Expectation, ProbeCheck, Stage};
+use crate::plan;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Playbook file; the bundled HA bring-up when omitted.
+    pub playbook: Option<PathBuf>,
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    /// Print Graphviz (pipe into `dot -Tsvg`).
+    #[arg(long)]
+    pub dot: bool,
+}
+
+pub fn main(global: &GlobalArgs, args: Args) -> i32 {
+    let ctx = match Context::load(global, &args.inventory) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let playbook = match load_playbook(args.playbook.as_deref()) {
+        Ok((p, _)) => p,
+        Err(code) => return code,
+    };
+    let plan = match plan::build(&ctx.inventory, &playbook) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if args.dot {
+        print!("{}", plan::to_dot(&plan, &ctx.inventory, &playbook));
+        return exit::OK;
+    }
+    let waves = plan::waves(&plan);
+    println!(
+        "plan {}: {} stage(s) on {} host(s), {} wave(s)",
+        playbook.name,
+        plan.stages.len(),
+        ctx.inventory.hosts.len(),
+        waves.len()
+    );
+    for (i, wave) in waves.iter().enumerate() {
+        println!("wave {}", i + 1);
+        for ws in &wave.stages {
+            let planned = &plan.stages[ws.stage];
+            let stage = &playbook.stages[planned.stage];
+            let names: Vec<&str> = ws.hosts.iter().map(|&h| ctx.inventory.hosts[h].name.as_str()).collect();
+            let deps: Vec<&str> = planned.deps.iter().map(|&d| plan.stages[d].name.as_str()).collect();
+            println!("  {:<24} {} host(s): {}", planned.name, names.len(), abbreviate(&names));
+            if !deps.is_empty() {
+                println!("  {:<24} after: {}", "", deps.join(", "));
+            }
+            for note in notes(stage, planned.batches.len()) {
+                println!("  {:<24} {note}", "");
+            }
+        }
+    }
+    exit::OK
+}
+
+/// Guards, batching and probe of a stage, one line each.
+fn notes(stage: &Stage, batches: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    if stage.once {
+        out.push("once (first matching host)".into());
+    }
+    if let Some(c) = &stage.creates {
+        out.push(format!("skip where exists: {c}"));
+    }
+    if let Some(u) = &stage.unless {
+        out.push(format!("skip unless: {u}"));
+    }
+    if let Some(s) = stage.serial {
+        out.push(format!("serial: {s} host(s) per batch, {batches} batch(es)"));
+    }
+    if let Some(p) = &stage.probe {
+        let what = match &p.check {
+            ProbeCheck::Tcp { port } => format!("tcp {}:{port}", p.address),
+            ProbeCheck::Http { port, path, status, json, .. } => {
+                let j = json
+                    .as_ref()
+                    .map(|j| match &j.equals {
+                        Some(v) => format!(" {} == {v}", j.pointer),
+                        None => format!(" {} ~ /{}/", j.pointer, j.matches.as_ref().map(|r| r.as_str()).unwrap_or("")),
+                    })
+                    .unwrap_or_default();
+                format!("http {}:{port}{path} -> {status}{j}", p.address)
+            }
+            ProbeCheck::Command { run, exit, .. } => format!("command `{run}` exits {exit}"),
+            ProbeCheck::Zk { port, word, .. } => format!("zk {word} on {}:{port}", p.address),
+        };
+        let expect = match p.expect {
+            Expectation::All => "all".to_string(),
+            Expectation::Any => "any".to_string(),
+            Expectation::ExactlyOne => "exactly one".to_string(),
+            Expectation::Count(n) => format!("count {n}"),
+        };
+        out.push(format!("gate: {what}, expect {expect}, timeout {}s", p.timeout.as_secs()));
+    }
+    out
+}
+
+fn abbreviate(names: &[&str]) -> String {
+    if names.len() <= 8 {
+        names.join(" ")
+    } else {
+        format!("{} ... {} ({} more)", names[..4].join(" "), names[names.len() - 2..].join(" "), names.len() - 6)
+    }
+}

@@ -1,0 +1,119 @@
+//! A gate: the stage's probe, polled on its hosts until the expectation holds.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::run::{Engine, NodeResult, RunState};
+use super::template::{TemplateContext, render, render_raw};
+use crate::events::{Event, TaskOutcome};
+use crate::model::ProbeCheck;
+use crate::probe::{GateError, GateTarget, wait_for_gate};
+
+/// Probe readings reach the journal at most this often per gate.
+const WAITING_EVENT_EVERY: Duration = Duration::from_secs(1);
+
+impl Engine<'_> {
+    pub(super) async fn run_gate(&self, state: &RunState, stage: usize, batch: usize) -> NodeResult {
+        let planned = &self.plan.stages[stage];
+        let st = &self.playbook.stages[planned.stage];
+        let is_final = batch + 1 == planned.batches.len().max(1);
+        let Some(probe) = &st.probe else {
+            if is_final {
+                self.finish_stage(state, stage, self.stage_outcome(state, stage));
+            }
+            return NodeResult::Ok;
+        };
+        let hosts: Vec<usize> = if planned.batches.len() > 1 {
+            let in_batch: Vec<usize> =
+                planned.probe_hosts.iter().copied().filter(|h| planned.batches[batch].contains(h)).collect();
+            if in_batch.is_empty() { planned.probe_hosts.clone() } else { in_batch }
+        } else {
+            planned.probe_hosts.clone()
+        };
+        let mut targets = Vec::with_capacity(hosts.len());
+        for &h in &hosts {
+            let ctx = TemplateContext::new(self.inventory, self.playbook, h);
+            let address = match render_raw(&probe.address, &ctx) {
+                Ok(a) => a.trim().to_string(),
+                Err(e) => return self.gate_error(state, stage, format!("cannot render probe address: {e}")),
+            };
+            let command = match &probe.check {
+                ProbeCheck::Command { run, .. } => match render(run, &ctx) {
+                    Ok(c) => Some(c),
+                    Err(e) => return self.gate_error(state, stage, format!("cannot render probe command: {e}")),
+                },
+                _ => None,
+            };
+            targets.push(GateTarget {
+                host: self.inventory.hosts[h].name.clone(),
+                conn: state.conns[h].clone(),
+                address,
+                command,
+            });
+        }
+        let last_emit = Mutex::new(None::<Instant>);
+        let result = wait_for_gate(&targets, &probe.check, probe.expect, probe.timeout, &self.cancel, |elapsed, readings| {
+            let mut last = last_emit.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_none_or(|t| t.elapsed() >= WAITING_EVENT_EVERY) {
+                *last = Some(Instant::now());
+                self.emit(
+                    state,
+                    Event::ProbeWaiting {
+                        stage: st.name.clone(),
+                        batch,
+                        elapsed_ms: elapsed.as_millis() as u64,
+                        readings: readings.to_vec(),
+                    },
+                );
+            }
+        })
+        .await;
+        match result {
+            Ok((elapsed, readings)) => {
+                self.emit(
+                    state,
+                    Event::GatePassed { stage: st.name.clone(), batch, elapsed_ms: elapsed.as_millis() as u64, readings },
+                );
+                if is_final {
+                    self.finish_stage(state, stage, self.stage_outcome(state, stage));
+                }
+                NodeResult::Ok
+            }
+            Err(GateError::Cancelled { .. }) => {
+                self.finish_stage(state, stage, TaskOutcome::Cancelled);
+                NodeResult::Cancelled
+            }
+            Err(GateError::Timeout { after, readings }) => {
+                let want = crate::probe::describe_expectation(probe.expect, targets.len());
+                let reason = format!("probe did not pass within {}s (wanted {want})", after.as_secs());
+                let seen = readings.iter().map(|r| format!("  {}: {}", r.host, r.value)).collect::<Vec<_>>().join("\n");
+                self.emit(
+                    state,
+                    Event::GateFailed {
+                        stage: st.name.clone(),
+                        batch,
+                        elapsed_ms: after.as_millis() as u64,
+                        reason: reason.clone(),
+                        readings,
+                    },
+                );
+                NodeResult::Failed {
+                    stage,
+                    error: format!("stage '{}' gate failed: {reason}; last value seen per host:\n{seen}", st.name),
+                }
+            }
+        }
+    }
+
+    fn gate_error(&self, state: &RunState, stage: usize, error: String) -> NodeResult {
+        let name = &self.plan.stages[stage].name;
+        let _ = state;
+        NodeResult::Failed { stage, error: format!("stage '{name}' gate: {error}") }
+    }
+
+    fn stage_outcome(&self, state: &RunState, stage: usize) -> TaskOutcome {
+        let ran = state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage];
+        let has_command = self.playbook.stages[self.plan.stages[stage].stage].run.is_some();
+        if has_command && !ran { TaskOutcome::Skipped } else { TaskOutcome::Ok }
+    }
+}

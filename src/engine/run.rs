@@ -1,0 +1,265 @@
+//! One run of a plan: connect, execute ready nodes, stop at the first failure
+//! (running tasks finish, nothing new starts), report through events.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use petgraph::graph::NodeIndex;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::events::{Event, EventBus, RunOutcome, TaskOutcome};
+use crate::model::{Inventory, Playbook};
+use crate::plan::{Node, Plan};
+use crate::transport::{Connection, Pool, SshTarget};
+
+/// What this run is and what it may leave out.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub run_id: String,
+    /// `up`, `run`, `restart`, `replay`.
+    pub kind: String,
+    pub command_line: String,
+    /// Tasks in flight at once across all hosts.
+    pub forks: usize,
+    /// The run this one continues (replay).
+    pub continues: Option<String>,
+    /// (stage, host) pairs a previous run completed: journaled as skipped
+    /// (replayed), not run again. Their stage gates are still checked.
+    pub done_tasks: HashSet<(String, String)>,
+    /// Stages left out entirely; dependents treat them as passed.
+    pub excluded_stages: HashSet<usize>,
+}
+
+/// How the run ended.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub outcome: RunOutcome,
+    pub failed_stage: Option<String>,
+    /// The first failure, ready to print: stage, host, command, cause.
+    pub error: Option<String>,
+    pub duration: Duration,
+}
+
+/// Everything a run needs, borrowed for its duration.
+pub struct Engine<'a> {
+    pub inventory: &'a Inventory,
+    pub playbook: &'a Playbook,
+    pub plan: &'a Plan,
+    pub pool: &'a Pool,
+    /// SSH target of each inventory host, by index.
+    pub targets: &'a [SshTarget],
+    pub bus: Arc<EventBus>,
+    pub cancel: CancellationToken,
+}
+
+/// What a node's execution came to.
+pub(super) enum NodeResult {
+    Ok,
+    Failed { stage: usize, error: String },
+    Cancelled,
+}
+
+/// Run-wide mutable state shared by node futures.
+pub(super) struct RunState {
+    pub conns: Vec<Option<Arc<Connection>>>,
+    pub connect_errors: Vec<Option<String>>,
+    pub stage_started: Mutex<Vec<Option<Instant>>>,
+    pub stage_finished: Mutex<Vec<bool>>,
+    /// Per stage: did any task actually run its command?
+    pub stage_ran: Mutex<Vec<bool>>,
+    pub stage_failed: Mutex<Vec<bool>>,
+    pub journal_error: Mutex<Option<String>>,
+    pub stopping: AtomicBool,
+    pub forks: Semaphore,
+}
+
+impl Engine<'_> {
+    pub async fn run(&self, opts: &RunOptions) -> RunReport {
+        let started = Instant::now();
+        let state = self.start(opts).await;
+        let report = match state {
+            Ok(state) => self.execute(opts, &state, started).await,
+            Err(e) => RunReport { outcome: RunOutcome::Failed, failed_stage: None, error: Some(e), duration: started.elapsed() },
+        };
+        let _ = self.bus.emit(Event::RunFinished {
+            outcome: report.outcome,
+            duration_ms: report.duration.as_millis() as u64,
+            failed_stage: report.failed_stage.clone(),
+            error: report.error.clone(),
+        });
+        self.bus.finish();
+        report
+    }
+
+    /// Journal the start and connect to every host the run touches.
+    async fn start(&self, opts: &RunOptions) -> Result<RunState, String> {
+        self.bus.emit(Event::RunStarted {
+            run_id: opts.run_id.clone(),
+            command: opts.command_line.clone(),
+            kind: opts.kind.clone(),
+            playbook: self.playbook.source.clone(),
+            playbook_digest: self.playbook.digest.clone(),
+            inventory: self.inventory.path.display().to_string(),
+            inventory_digest: self.inventory.digest.clone(),
+            stages: self.plan.stages.iter().map(|s| s.name.clone()).collect(),
+            hosts: self.inventory.hosts.iter().map(|h| h.name.clone()).collect(),
+            continues: opts.continues.clone(),
+        })?;
+
+        let mut used: Vec<usize> = Vec::new();
+        for (i, st) in self.plan.stages.iter().enumerate() {
+            if opts.excluded_stages.contains(&i) {
+                continue;
+            }
+            used.extend(st.hosts.iter().chain(st.probe_hosts.iter()));
+        }
+        used.sort_unstable();
+        used.dedup();
+        let targets: Vec<SshTarget> = used.iter().map(|&h| self.targets[h].clone()).collect();
+        let outcomes = tokio::select! {
+            o = self.pool.connect_all(&targets) => o,
+            _ = self.cancel.cancelled() => return Err("interrupted while connecting".into()),
+        };
+        let n = self.inventory.hosts.len();
+        let mut conns = vec![None; n];
+        let mut connect_errors = vec![None; n];
+        for (&h, outcome) in used.iter().zip(outcomes) {
+            let host = self.inventory.hosts[h].name.clone();
+            match outcome {
+                Ok(c) => {
+                    self.bus.emit(Event::HostConnected {
+                        host,
+                        user: c.remote_user().to_string(),
+                        handshake_ms: c.handshake_time().as_millis() as u64,
+                    })?;
+                    conns[h] = Some(c);
+                }
+                Err(e) => {
+                    self.bus.emit(Event::HostUnreachable { host, error: e.to_string() })?;
+                    connect_errors[h] = Some(e.to_string());
+                }
+            }
+        }
+        let stages = self.plan.stages.len();
+        Ok(RunState {
+            conns,
+            connect_errors,
+            stage_started: Mutex::new(vec![None; stages]),
+            stage_finished: Mutex::new(vec![false; stages]),
+            stage_ran: Mutex::new(vec![false; stages]),
+            stage_failed: Mutex::new(vec![false; stages]),
+            journal_error: Mutex::new(None),
+            stopping: AtomicBool::new(false),
+            forks: Semaphore::new(opts.forks.max(1)),
+        })
+    }
+
+    async fn execute(&self, opts: &RunOptions, state: &RunState, started: Instant) -> RunReport {
+        let graph = &self.plan.graph;
+        let mut queue = super::scheduler::DependencyQueue::new(graph);
+        let mut running = FuturesUnordered::new();
+        let mut first_failure: Option<(usize, String)> = None;
+        let mut cancelled = false;
+        loop {
+            if !state.stopping.load(Ordering::SeqCst) {
+                for node in queue.take_ready() {
+                    running.push(self.run_node(opts, state, node));
+                }
+            }
+            let Some((node, result)) = running.next().await else { break };
+            match result {
+                NodeResult::Ok => queue.finish(graph, node),
+                NodeResult::Failed { stage, error } => {
+                    state.stopping.store(true, Ordering::SeqCst);
+                    first_failure.get_or_insert((stage, error));
+                }
+                NodeResult::Cancelled => {
+                    state.stopping.store(true, Ordering::SeqCst);
+                    cancelled = true;
+                }
+            }
+            if self.cancel.is_cancelled() {
+                state.stopping.store(true, Ordering::SeqCst);
+                cancelled = true;
+            }
+        }
+        let journal_error = state.journal_error.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let duration = started.elapsed();
+        if let Some(e) = journal_error {
+            return RunReport { outcome: RunOutcome::Failed, failed_stage: None, error: Some(e), duration };
+        }
+        if let Some((stage, error)) = first_failure {
+            return RunReport {
+                outcome: RunOutcome::Failed,
+                failed_stage: Some(self.plan.stages[stage].name.clone()),
+                error: Some(error),
+                duration,
+            };
+        }
+        if cancelled || !queue.all_done() {
+            return RunReport { outcome: RunOutcome::Interrupted, failed_stage: None, error: None, duration };
+        }
+        RunReport { outcome: RunOutcome::Succeeded, failed_stage: None, error: None, duration }
+    }
+
+    async fn run_node(&self, opts: &RunOptions, state: &RunState, node: NodeIndex) -> (NodeIndex, NodeResult) {
+        let result = match self.plan.graph[node] {
+            Node::Task { stage, .. } | Node::Gate { stage, .. } if opts.excluded_stages.contains(&stage) => NodeResult::Ok,
+            Node::Task { stage, host } => {
+                self.mark_stage_started(state, stage);
+                self.run_task(opts, state, stage, host).await
+            }
+            Node::Gate { stage, batch } => {
+                self.mark_stage_started(state, stage);
+                self.run_gate(state, stage, batch).await
+            }
+        };
+        if let NodeResult::Failed { stage, .. } = &result {
+            self.finish_stage(state, *stage, TaskOutcome::Failed);
+        }
+        (node, result)
+    }
+
+    fn mark_stage_started(&self, state: &RunState, stage: usize) {
+        let mut started = state.stage_started.lock().unwrap_or_else(|p| p.into_inner());
+        if started[stage].is_none() {
+            started[stage] = Some(Instant::now());
+            drop(started);
+            let st = &self.plan.stages[stage];
+            self.emit(state, Event::StageStarted { stage: st.name.clone(), hosts: st.hosts.len() });
+        }
+    }
+
+    /// Emit once per stage: failed, or done after its final gate.
+    pub(super) fn finish_stage(&self, state: &RunState, stage: usize, outcome: TaskOutcome) {
+        {
+            let mut finished = state.stage_finished.lock().unwrap_or_else(|p| p.into_inner());
+            if finished[stage] {
+                return;
+            }
+            finished[stage] = true;
+        }
+        if outcome == TaskOutcome::Failed {
+            state.stage_failed.lock().unwrap_or_else(|p| p.into_inner())[stage] = true;
+        }
+        let duration_ms = state.stage_started.lock().unwrap_or_else(|p| p.into_inner())[stage]
+            .map(|t| t.elapsed().as_millis() as u64)
+            .unwrap_or(0);
+        self.emit(state, Event::StageFinished { stage: self.plan.stages[stage].name.clone(), outcome, duration_ms });
+    }
+
+    /// Emit, and stop the run if the journal cannot be written.
+    pub(super) fn emit(&self, state: &RunState, event: Event) {
+        if let Err(e) = self.bus.emit(event) {
+            let mut slot = state.journal_error.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert(e);
+            state.stopping.store(true, Ordering::SeqCst);
+            self.cancel.cancel();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! One task: a stage's command on one host, behind its guards, with retries.
+
+use std::time::{Duration, Instant};
+
+use super::run::{Engine, NodeResult, RunOptions, RunState};
+use super::template::{TemplateContext, render};
+use crate::events::{Event, SkipReason, TaskOutcome};
+use crate::transport::{ExecRequest, TransportError, exec::tail_lines};
+
+/// Guards are quick checks; a hung `unless` must not hang the run.
+const GUARD_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Commands in messages are cut here: enough to recognise, not a wall of text.
+const SHOWN_COMMAND: usize = 200;
+
+impl Engine<'_> {
+    pub(super) async fn run_task(&self, opts: &RunOptions, state: &RunState, stage: usize, host: usize) -> NodeResult {
+        let st = &self.playbook.stages[self.plan.stages[stage].stage];
+        let host_name = self.inventory.hosts[host].name.clone();
+        let stage_name = st.name.clone();
+        let started = Instant::now();
+        let finish = |outcome: TaskOutcome, skip: Option<SkipReason>, exit_status: Option<u32>, error: Option<String>| {
+            Event::TaskFinished {
+                stage: stage_name.clone(),
+                host: host_name.clone(),
+                outcome,
+                skip,
+                exit_status,
+                duration_ms: started.elapsed().as_millis() as u64,
+                error,
+            }
+        };
+
+        if opts.done_tasks.contains(&(stage_name.clone(), host_name.clone())) {
+            self.emit(state, finish(TaskOutcome::Skipped, Some(SkipReason::Replayed), None, None));
+            return NodeResult::Ok;
+        }
+        let Some(run) = &st.run else {
+            return NodeResult::Ok;
+        };
+        let _permit = tokio::select! {
+            p = state.forks.acquire() => p,
+            _ = self.cancel.cancelled() => return NodeResult::Cancelled,
+        };
+        let fail = |error: String| {
+            let msg = format!("stage '{stage_name}' failed on host {host_name}: {error}");
+            (msg.clone(), NodeResult::Failed { stage, error: msg })
+        };
+        let Some(conn) = state.conns[host].clone() else {
+            let why = state.connect_errors[host].clone().unwrap_or_else(|| "not connected".into());
+            let (msg, res) = fail(format!("host unreachable: {why}"));
+            self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+            return res;
+        };
+        let ctx = TemplateContext::new(self.inventory, self.playbook, host);
+        let rendered = |field: &str, tpl: &str| render(tpl, &ctx).map_err(|e| format!("cannot render {field}: {e}"));
+
+        // Guards: skip where the work is already done.
+        let mut guards: Vec<(SkipReason, String)> = Vec::new();
+        for (reason, field, tpl) in [
+            (SkipReason::Creates, "creates", st.creates.as_ref().map(|p| format!("test -e {p}"))),
+            (SkipReason::Unless, "unless", st.unless.clone()),
+        ] {
+            if let Some(tpl) = tpl {
+                match rendered(field, &tpl) {
+                    Ok(cmd) => guards.push((reason, cmd)),
+                    Err(e) => {
+                        let (msg, res) = fail(e);
+                        self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                        return res;
+                    }
+                }
+            }
+        }
+        for (reason, cmd) in guards {
+            let req = ExecRequest { command: cmd.clone(), stdin: None, timeout: Some(GUARD_TIMEOUT) };
+            match conn.exec(&req, &self.cancel).await {
+                Ok(out) if out.success() => {
+                    self.emit(state, finish(TaskOutcome::Skipped, Some(reason), None, None));
+                    return NodeResult::Ok;
+                }
+                Ok(_) => {}
+                Err(TransportError::Cancelled { .. }) => {
+                    self.emit(state, finish(TaskOutcome::Cancelled, None, None, None));
+                    return NodeResult::Cancelled;
+                }
+                Err(e) => {
+                    let (msg, res) = fail(format!("guard `{}`: {e}", shorten(&cmd)));
+                    self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                    return res;
+                }
+            }
+        }
+
+        let command = match rendered("run", run) {
+            Ok(c) => c,
+            Err(e) => {
+                let (msg, res) = fail(e);
+                self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                return res;
+            }
+        };
+        state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage] = true;
+        let req = ExecRequest { command: command.clone(), stdin: None, timeout: st.timeout };
+        let attempts = st.retries + 1;
+        let mut attempt = 1;
+        loop {
+            self.emit(state, Event::TaskStarted { stage: stage_name.clone(), host: host_name.clone(), attempt });
+            let result = conn.exec(&req, &self.cancel).await;
+            let (error, exit_status) = match result {
+                Ok(out) => {
+                    if let Err(e) = self.bus.output(&stage_name, &host_name, &out.stdout, &out.stderr) {
+                        self.emit(state, finish(TaskOutcome::Failed, None, out.exit_status, Some(e.clone())));
+                        return NodeResult::Failed { stage, error: e };
+                    }
+                    if out.success() {
+                        self.emit(state, finish(TaskOutcome::Ok, None, Some(0), None));
+                        return NodeResult::Ok;
+                    }
+                    let status = match (&out.exit_status, &out.signal) {
+                        (Some(c), _) => format!("exited with status {c}"),
+                        (None, Some(s)) => format!("was killed by signal {s}"),
+                        (None, None) => "ended without an exit status".to_string(),
+                    };
+                    let tail = tail_lines(&out.stderr_str(), 5);
+                    let tail = if tail.is_empty() { tail_lines(&out.stdout_str(), 3) } else { tail };
+                    let seen = if tail.is_empty() { String::new() } else { format!("; output:\n{tail}") };
+                    (format!("command `{}` {status}{seen}", shorten(&command)), out.exit_status)
+                }
+                Err(TransportError::Cancelled { .. }) => {
+                    self.emit(state, finish(TaskOutcome::Cancelled, None, None, None));
+                    return NodeResult::Cancelled;
+                }
+                Err(e) => (format!("command `{}`: {e}", shorten(&command)), None),
+            };
+            if attempt >= attempts || self.cancel.is_cancelled() {
+                let (msg, res) = fail(if attempts > 1 { format!("{error} (after {attempts} attempts)") } else { error });
+                self.emit(state, finish(TaskOutcome::Failed, None, exit_status, Some(msg)));
+                return res;
+            }
+            attempt += 1;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(u64::from(attempt.min(10)))) => {}
+                _ = self.cancel.cancelled() => {
+                    self.emit(state, finish(TaskOutcome::Cancelled, None, None, None));
+                    return NodeResult::Cancelled;
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn shorten(cmd: &str) -> String {
+    let one_line = cmd.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > SHOWN_COMMAND {
+        one_line.chars().take(SHOWN_COMMAND).collect::<String>() + "..."
+    } else {
+        one_line
+    }
+}

@@ -1,0 +1,79 @@
+//! Polling a probe on a set of hosts until the expectation holds or time runs
+//! out. The poll interval backs off from ~100 ms to ~2 s: fast gates are
+//! noticed at once, slow daemons are not hammered.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use super::{Reading, check_once, satisfied};
+use crate::events::ProbeReading;
+use crate::model::{Expectation, ProbeCheck};
+use crate::transport::Connection;
+
+/// One host to probe, with its rendered address and command.
+#[derive(Clone)]
+pub struct GateTarget {
+    pub host: String,
+    /// None when the host could not be reached.
+    pub conn: Option<Arc<Connection>>,
+    pub address: String,
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum GateError {
+    /// The expectation never held; the last readings show why.
+    Timeout { after: Duration, readings: Vec<ProbeReading> },
+    Cancelled { readings: Vec<ProbeReading> },
+}
+
+const FIRST_INTERVAL: Duration = Duration::from_millis(100);
+const MAX_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Poll until satisfied. `on_poll` sees every round's readings (for progress).
+pub async fn wait_for_gate(
+    targets: &[GateTarget],
+    check: &ProbeCheck,
+    expect: Expectation,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    mut on_poll: impl FnMut(Duration, &[ProbeReading]),
+) -> Result<(Duration, Vec<ProbeReading>), GateError> {
+    let start = Instant::now();
+    let mut interval = FIRST_INTERVAL;
+    loop {
+        let readings = poll(targets, check).await;
+        let labelled: Vec<ProbeReading> = targets
+            .iter()
+            .zip(&readings)
+            .map(|(t, r)| ProbeReading { host: t.host.clone(), pass: r.pass, value: r.value.clone() })
+            .collect();
+        let elapsed = start.elapsed();
+        if satisfied(expect, &readings) {
+            return Ok((elapsed, labelled));
+        }
+        on_poll(elapsed, &labelled);
+        if elapsed >= timeout {
+            return Err(GateError::Timeout { after: elapsed, readings: labelled });
+        }
+        let wait = interval.min(timeout.saturating_sub(elapsed)).max(Duration::from_millis(10));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = cancel.cancelled() => return Err(GateError::Cancelled { readings: labelled }),
+        }
+        interval = (interval * 3 / 2).min(MAX_INTERVAL);
+    }
+}
+
+async fn poll(targets: &[GateTarget], check: &ProbeCheck) -> Vec<Reading> {
+    let futs = targets.iter().map(|t| async move {
+        match &t.conn {
+            Some(conn) if !conn.is_closed() => check_once(conn, check, &t.address, t.command.as_deref()).await,
+            Some(_) => Reading::fail("connection lost"),
+            None => Reading::fail("unreachable"),
+        }
+    });
+    futures::future::join_all(futs).await
+}

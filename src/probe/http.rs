@@ -1,0 +1,159 @@
+//! HTTP GET through the SSH connection: status, then a JSON pointer or a body regex.
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper_util::rt::TokioIo;
+use regex::Regex;
+
+use super::{Reading, short, tcp::strip_host};
+use crate::model::JsonCheck;
+use crate::transport::Connection;
+
+/// Responses bigger than this are not health endpoints.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+pub async fn check(
+    conn: &Connection,
+    address: &str,
+    port: u16,
+    path: &str,
+    status: u16,
+    json: Option<&JsonCheck>,
+    body: Option<&Regex>,
+) -> Reading {
+    let stream = match conn.open_tcp(address, port).await {
+        Ok(s) => s,
+        Err(e) => return Reading::fail(format!("{address}:{port} {}", short(&strip_host(&e.to_string(), conn.host())))),
+    };
+    let (mut sender, connection) = match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
+        Ok(x) => x,
+        Err(e) => return Reading::fail(format!("http handshake: {e}")),
+    };
+    let driver = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    let request = hyper::Request::get(path)
+        .header(hyper::header::HOST, format!("{address}:{port}"))
+        .header(hyper::header::CONNECTION, "close")
+        .body(Empty::<Bytes>::new());
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => return Reading::fail(format!("bad request path {path}: {e}")),
+    };
+    let reading = match sender.send_request(request).await {
+        Err(e) => Reading::fail(format!("GET {path}: {e}")),
+        Ok(resp) => {
+            let code = resp.status().as_u16();
+            let bytes = match Limited::new(resp.into_body(), MAX_BODY).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(e) => return Reading::fail(format!("GET {path}: reading body: {e}")),
+            };
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            judge(code, status, &text, json, body)
+        }
+    };
+    driver.abort();
+    reading
+}
+
+/// The verdict on one response; separate from I/O so it can be tested.
+pub fn judge(code: u16, want: u16, text: &str, json: Option<&JsonCheck>, body: Option<&Regex>) -> Reading {
+    if code != want {
+        return Reading::fail(format!("HTTP {code}: {}", short(text)));
+    }
+    if let Some(check) = json {
+        let doc: serde_json::Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => return Reading::fail(format!("HTTP {code}, not JSON ({e}): {}", short(text))),
+        };
+        let Some(found) = doc.pointer(&check.pointer) else {
+            return Reading::fail(format!("{} absent", check.pointer));
+        };
+        let shown = match found {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if let Some(eq) = &check.equals
+            && !json_equal(found, eq)
+        {
+            return Reading::fail(format!("{}={shown}", check.pointer));
+        }
+        if let Some(re) = &check.matches
+            && !re.is_match(&shown)
+        {
+            return Reading::fail(format!("{}={shown}", check.pointer));
+        }
+        return Reading { pass: true, value: shown };
+    }
+    if let Some(re) = body {
+        return match re.find(text) {
+            Some(m) => Reading { pass: true, value: short(m.as_str()) },
+            None => Reading::fail(format!("HTTP {code}: {}", short(text))),
+        };
+    }
+    Reading { pass: true, value: format!("HTTP {code}") }
+}
+
+/// JSON equality where `3` written in YAML also matches `"3"` and `3.0`:
+/// inventories are hand-written and Hadoop mixes numbers and strings.
+fn json_equal(found: &serde_json::Value, want: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    if found == want {
+        return true;
+    }
+    let as_text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (found.as_f64(), want.as_f64()) {
+        (Some(a), Some(b)) => a == b,
+        _ => as_text(found) == as_text(want),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jc(pointer: &str, equals: serde_json::Value) -> JsonCheck {
+        JsonCheck { pointer: pointer.into(), equals: Some(equals), matches: None }
+    }
+
+    #[test]
+    fn empty_beans_is_not_ready() {
+        // A NameNode registers NameNodeStatus only after loading its image.
+        let r = judge(200, 200, r#"{"beans" : [ ]}"#, Some(&jc("/beans/0/State", "active".into())), None);
+        assert!(!r.pass);
+        assert_eq!(r.value, "/beans/0/State absent");
+    }
+
+    #[test]
+    fn pointer_equals_and_shows_value() {
+        let body = r#"{"beans":[{"State":"standby"}]}"#;
+        let r = judge(200, 200, body, Some(&jc("/beans/0/State", "active".into())), None);
+        assert!(!r.pass);
+        assert_eq!(r.value, "/beans/0/State=standby");
+        let r = judge(200, 200, body, Some(&jc("/beans/0/State", "standby".into())), None);
+        assert!(r.pass);
+        assert_eq!(r.value, "standby");
+    }
+
+    #[test]
+    fn numbers_match_across_types() {
+        let r = judge(200, 200, r#"{"n":3}"#, Some(&jc("/n", "3".into())), None);
+        assert!(r.pass);
+    }
+
+    #[test]
+    fn wrong_status_fails_with_code() {
+        let r = judge(405, 200, "I am not Active!", None, None);
+        assert!(!r.pass);
+        assert_eq!(r.value, "HTTP 405: I am not Active!");
+    }
+
+    #[test]
+    fn body_regex() {
+        let re = Regex::new("I am Active").unwrap();
+        assert!(judge(200, 200, "I am Active!", None, Some(&re)).pass);
+        assert!(!judge(200, 200, "nope", None, Some(&re)).pass);
+    }
+}

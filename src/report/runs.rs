@@ -1,0 +1,99 @@
+//! The list of journaled runs, as `herd runs` and `herd replay` see it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::events::{Event, RunOutcome};
+
+/// Where herd keeps its state: `$HERD_STATE_DIR`, else `.herd` in the working directory.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("HERD_STATE_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".herd"))
+}
+
+pub fn runs_dir() -> PathBuf {
+    state_dir().join("runs")
+}
+
+/// A new run id: sortable by time, unique enough for one controller.
+pub fn new_run_id() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    let stamp = now.format(&fmt).unwrap_or_else(|_| "run".into());
+    format!("{stamp}-{:04x}", rand::random::<u16>())
+}
+
+/// One run as summarized from its journal.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub id: String,
+    pub kind: String,
+    pub playbook: String,
+    pub started: f64,
+    pub duration_ms: Option<u64>,
+    /// `succeeded`, `failed`, `interrupted`, or `incomplete` (herd died mid-run).
+    pub outcome: String,
+    pub failed_stage: Option<String>,
+    pub continues: Option<String>,
+    pub dir: PathBuf,
+}
+
+/// Summarize one run directory.
+pub fn summarize(dir: &Path) -> Result<RunSummary, String> {
+    let record = super::journal::read(dir)?;
+    let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut summary = RunSummary {
+        id,
+        kind: String::new(),
+        playbook: String::new(),
+        started: 0.0,
+        duration_ms: None,
+        outcome: "incomplete".into(),
+        failed_stage: None,
+        continues: None,
+        dir: dir.to_path_buf(),
+    };
+    for ev in &record.events {
+        match &ev.event {
+            Event::RunStarted { kind, playbook, continues, .. } => {
+                summary.kind = kind.clone();
+                summary.playbook = playbook.clone();
+                summary.started = ev.ts;
+                summary.continues = continues.clone();
+            }
+            Event::RunFinished { outcome, duration_ms, failed_stage, .. } => {
+                summary.duration_ms = Some(*duration_ms);
+                summary.failed_stage = failed_stage.clone();
+                summary.outcome = match outcome {
+                    RunOutcome::Succeeded => "succeeded",
+                    RunOutcome::Failed => "failed",
+                    RunOutcome::Interrupted => "interrupted",
+                }
+                .into();
+            }
+            Event::StageFinished { stage, outcome: crate::events::TaskOutcome::Failed, .. } => {
+                summary.failed_stage.get_or_insert_with(|| stage.clone());
+            }
+            _ => {}
+        }
+    }
+    Ok(summary)
+}
+
+/// Every run, oldest first. Unreadable run directories are reported, not fatal.
+pub fn list(runs_dir: &Path) -> (Vec<RunSummary>, Vec<String>) {
+    let mut runs = Vec::new();
+    let mut problems = Vec::new();
+    let Ok(entries) = std::fs::read_dir(runs_dir) else {
+        return (runs, problems);
+    };
+    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    for d in dirs {
+        match summarize(&d) {
+            Ok(s) => runs.push(s),
+            Err(e) => problems.push(e),
+        }
+    }
+    (runs, problems)
+}
