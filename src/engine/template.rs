@@ -114,7 +114,15 @@ pub fn render(template: &str, ctx: &TemplateContext) -> Result<String, TemplateE
 /// quoting, still strict about undefined names.
 pub fn render_raw(template: &str, ctx: &TemplateContext) -> Result<String, TemplateError> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    render_with(ENV.get_or_init(base_environment), template, ctx)
+    let env = ENV.get_or_init(|| {
+        let mut env = base_environment();
+        env.set_formatter(|out, state, value| match value.kind() {
+            ValueKind::Bool => out.write_str(if value.is_true() { "true" } else { "false" }).map_err(Error::from),
+            _ => minijinja::escape_formatter(out, state, value),
+        });
+        env
+    });
+    render_with(env, template, ctx)
 }
 
 fn base_environment() -> Environment<'static> {
@@ -174,7 +182,9 @@ fn shell_formatter(out: &mut Output, _state: &State, value: &Value) -> Result<()
 fn shell_words(out: &mut String, value: &Value) -> Result<(), Error> {
     match value.kind() {
         ValueKind::Undefined | ValueKind::None => out.push_str("''"),
-        ValueKind::Bool | ValueKind::Number => out.push_str(&value.to_string()),
+        // Jinja would print `True`; shells and Hadoop configs expect `true`.
+        ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Number => out.push_str(&value.to_string()),
         ValueKind::String if value.is_safe() => out.push_str(value.as_str().unwrap_or_default()),
         ValueKind::String => out.push_str(&quote(value.as_str().unwrap_or_default())?),
         ValueKind::Seq | ValueKind::Iterable => {

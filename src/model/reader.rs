@@ -130,6 +130,10 @@ impl Reader {
         };
         match n.as_i64() {
             Some(i) if (min..=max).contains(&i) => Some(i),
+            Some(i) if max == i64::MAX && i < min => {
+                self.error(path, format!("{n} is too small (expected at least {min})"));
+                None
+            }
             _ => {
                 self.error(path, format!("{n} is out of range (expected {min} to {max})"));
                 None

@@ -95,7 +95,9 @@ pub(crate) fn item(path: &str, index: usize) -> String {
 
 enum Frame {
     /// `path` is None inside a complex (non-scalar) key, which has no path.
-    Map { path: Option<String>, key: Option<String>, expecting_key: bool },
+    /// `fresh` until the first key: yaml-rust2 marks a block mapping at its
+    /// first ':', so the first key's position stands in for the mapping's.
+    Map { path: Option<String>, key: Option<String>, expecting_key: bool, fresh: bool },
     Seq { path: Option<String>, next: usize },
 }
 
@@ -116,9 +118,14 @@ impl Builder {
                 self.values.insert(String::new(), pos);
                 Some(Some(String::new()))
             }
-            Some(Frame::Map { path, key, expecting_key }) => {
+            Some(Frame::Map { path, key, expecting_key, fresh }) => {
                 if *expecting_key {
                     *expecting_key = false;
+                    if std::mem::take(fresh)
+                        && let Some(p) = path.as_ref()
+                    {
+                        self.values.insert(p.clone(), pos);
+                    }
                     *key = scalar.map(str::to_string);
                     if let (Some(p), Some(k)) = (path.as_ref(), scalar) {
                         self.keys.insert(child(p, k), pos);
@@ -167,7 +174,7 @@ impl MarkedEventReceiver for Builder {
             }
             Event::MappingStart(..) => {
                 let path = self.begin_node(None, mark).flatten();
-                self.stack.push(Frame::Map { path, key: None, expecting_key: true });
+                self.stack.push(Frame::Map { path, key: None, expecting_key: true, fresh: true });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 self.stack.pop();
@@ -192,6 +199,7 @@ mod tests {
         assert_eq!(v("hosts[0].roles[1]"), Some((4, 17)));
         assert_eq!(v("hosts[1].name"), Some((5, 11)));
         assert_eq!(s.key("hosts[0].roles").map(|l| (l.line, l.column)), Some((4, 5)));
-        assert_eq!(s.nearest("hosts[1].vars.x").map(|l| l.line), Some(5));
+        assert_eq!(s.nearest("hosts[1].vars.x").map(|l| (l.line, l.column)), Some((5, 5)));
+        assert_eq!(v(""), Some((1, 1)));
     }
 }
