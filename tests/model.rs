@@ -5,11 +5,14 @@ use std::time::Duration;
 
 use herd::engine::template::{TemplateContext, render, render_raw};
 use herd::model::{
-    Expectation, HostSelector, Inventory, ModelErrors, Playbook, ProbeCheck, SelectorItem, expand_range, parse_duration,
+    Expectation, HostSelector, Inventory, ModelErrors, Playbook, ProbeCheck, SelectorItem,
+    expand_range, parse_duration,
 };
 
 fn fixture(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(p)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(p)
 }
 
 fn small_inventory() -> Inventory {
@@ -32,24 +35,48 @@ fn errors_of(name: &str) -> ModelErrors {
 fn assert_error(name: &str, line: usize, column: usize, field: &str, text: &str) {
     let errs = errors_of(name);
     let e = &errs.0[0];
-    let loc = e.location.as_ref().unwrap_or_else(|| panic!("{name}: no location in {e}"));
+    let loc = e
+        .location
+        .as_ref()
+        .unwrap_or_else(|| panic!("{name}: no location in {e}"));
     assert!(loc.file.ends_with(name), "{name}: wrong file in {e}");
     assert_eq!((loc.line, loc.column), (line, column), "{name}: {e}");
     assert_eq!(e.field, field, "{name}: {e}");
     assert!(e.message.contains(text), "{name}: expected '{text}' in {e}");
     let shown = errs.to_string();
-    assert!(shown.contains(&format!("{name}:{line}:{column}: ")), "{shown}");
+    assert!(
+        shown.contains(&format!("{name}:{line}:{column}: ")),
+        "{shown}"
+    );
 }
 
 #[test]
 fn unknown_top_level_key() {
-    assert_error("inv_unknown_top_key.yaml", 2, 1, "hostz", "unknown key 'hostz'");
+    assert_error(
+        "inv_unknown_top_key.yaml",
+        2,
+        1,
+        "hostz",
+        "unknown key 'hostz'",
+    );
 }
 
 #[test]
 fn unknown_nested_key() {
-    assert_error("inv_unknown_nested_key.yaml", 5, 5, "hosts[1].rolez", "unknown key 'rolez'");
-    assert_error("pb_unknown_key.yaml", 6, 23, "stages[0].probe.tcp.host", "unknown key 'host' (expected one of: port)");
+    assert_error(
+        "inv_unknown_nested_key.yaml",
+        5,
+        5,
+        "hosts[1].rolez",
+        "unknown key 'rolez'",
+    );
+    assert_error(
+        "pb_unknown_key.yaml",
+        6,
+        23,
+        "stages[0].probe.tcp.host",
+        "unknown key 'host' (expected one of: port)",
+    );
 }
 
 #[test]
@@ -65,65 +92,155 @@ fn unknown_role_in_stage() {
 
 #[test]
 fn bare_name_that_is_neither_role_nor_host() {
-    assert_error("pb_unknown_name.yaml", 3, 12, "stages[0].hosts", "'nosuch' is neither a role nor a host");
+    assert_error(
+        "pb_unknown_name.yaml",
+        3,
+        12,
+        "stages[0].hosts",
+        "'nosuch' is neither a role nor a host",
+    );
 }
 
 #[test]
 fn unknown_stage_in_depends_on() {
-    assert_error("pb_unknown_dep.yaml", 8, 21, "stages[1].depends_on[1]", "unknown stage 'c' (stages: a, b)");
+    assert_error(
+        "pb_unknown_dep.yaml",
+        8,
+        21,
+        "stages[1].depends_on[1]",
+        "unknown stage 'c' (stages: a, b)",
+    );
 }
 
 #[test]
 fn dependency_cycle() {
-    assert_error("pb_cycle.yaml", 5, 18, "stages[0].depends_on[0]", "dependency cycle: a -> b -> c -> a");
+    assert_error(
+        "pb_cycle.yaml",
+        5,
+        18,
+        "stages[0].depends_on[0]",
+        "dependency cycle: a -> b -> c -> a",
+    );
 }
 
 #[test]
 fn empty_host_set() {
-    assert_error("pb_empty_hosts.yaml", 3, 12, "stages[0].hosts", "empty host selector");
-    assert_error("inv_empty_hosts.yaml", 2, 8, "hosts", "the hosts list is empty");
+    assert_error(
+        "pb_empty_hosts.yaml",
+        3,
+        12,
+        "stages[0].hosts",
+        "empty host selector",
+    );
+    assert_error(
+        "inv_empty_hosts.yaml",
+        2,
+        8,
+        "hosts",
+        "the hosts list is empty",
+    );
 }
 
 #[test]
 fn duplicate_host_after_expansion() {
-    assert_error("inv_duplicate_host.yaml", 5, 11, "hosts[2].name", "duplicate host name 'worker02' (lines 2 and 5)");
+    assert_error(
+        "inv_duplicate_host.yaml",
+        5,
+        11,
+        "hosts[2].name",
+        "duplicate host name 'worker02' (lines 2 and 5)",
+    );
 }
 
 #[test]
 fn duplicate_stage() {
-    assert_error("pb_duplicate_stage.yaml", 5, 11, "stages[1].name", "duplicate stage name 'a' (first at line 2)");
+    assert_error(
+        "pb_duplicate_stage.yaml",
+        5,
+        11,
+        "stages[1].name",
+        "duplicate stage name 'a' (first at line 2)",
+    );
 }
 
 #[test]
 fn bad_range_reversed() {
-    assert_error("inv_range_reversed.yaml", 3, 11, "hosts[1].name", "range [3:1] ends before it starts");
+    assert_error(
+        "inv_range_reversed.yaml",
+        3,
+        11,
+        "hosts[1].name",
+        "range [3:1] ends before it starts",
+    );
 }
 
 #[test]
 fn bad_range_mixed_bounds() {
-    assert_error("inv_range_letters_and_digits.yaml", 2, 11, "hosts[0].name", "needs two numbers or two single letters");
+    assert_error(
+        "inv_range_letters_and_digits.yaml",
+        2,
+        11,
+        "hosts[0].name",
+        "needs two numbers or two single letters",
+    );
 }
 
 #[test]
 fn bad_range_unclosed() {
-    assert_error("inv_range_unclosed.yaml", 2, 11, "hosts[0].name", "unclosed '['");
+    assert_error(
+        "inv_range_unclosed.yaml",
+        2,
+        11,
+        "hosts[0].name",
+        "unclosed '['",
+    );
 }
 
 #[test]
 fn range_count_mismatch() {
-    assert_error("inv_range_mismatch.yaml", 3, 14, "hosts[0].address", "gives 2 addresses but the name gives 3 hosts");
+    assert_error(
+        "inv_range_mismatch.yaml",
+        3,
+        14,
+        "hosts[0].address",
+        "gives 2 addresses but the name gives 3 hosts",
+    );
 }
 
 #[test]
 fn bad_port() {
-    assert_error("inv_bad_port.yaml", 4, 11, "hosts[0].port", "invalid port 70000");
-    assert_error("pb_bad_port.yaml", 5, 20, "stages[0].probe.tcp.port", "invalid port 0");
+    assert_error(
+        "inv_bad_port.yaml",
+        4,
+        11,
+        "hosts[0].port",
+        "invalid port 70000",
+    );
+    assert_error(
+        "pb_bad_port.yaml",
+        5,
+        20,
+        "stages[0].probe.tcp.port",
+        "invalid port 0",
+    );
 }
 
 #[test]
 fn bad_duration() {
-    assert_error("inv_bad_duration.yaml", 2, 20, "ssh.connect_timeout", "invalid duration '10 seconds'");
-    assert_error("pb_bad_duration.yaml", 5, 14, "stages[0].timeout", "invalid duration '5 minutes'");
+    assert_error(
+        "inv_bad_duration.yaml",
+        2,
+        20,
+        "ssh.connect_timeout",
+        "invalid duration '10 seconds'",
+    );
+    assert_error(
+        "pb_bad_duration.yaml",
+        5,
+        14,
+        "stages[0].timeout",
+        "invalid duration '5 minutes'",
+    );
 }
 
 #[test]
@@ -139,12 +256,24 @@ fn bad_regex_in_probe() {
 
 #[test]
 fn probe_with_two_checks() {
-    assert_error("pb_two_checks.yaml", 5, 7, "stages[0].probe", "exactly one check, got tcp and http");
+    assert_error(
+        "pb_two_checks.yaml",
+        5,
+        7,
+        "stages[0].probe",
+        "exactly one check, got tcp and http",
+    );
 }
 
 #[test]
 fn stage_with_neither_run_nor_probe() {
-    assert_error("pb_no_run_no_probe.yaml", 5, 5, "stages[1]", "a stage needs 'run', 'probe' or both");
+    assert_error(
+        "pb_no_run_no_probe.yaml",
+        5,
+        5,
+        "stages[1]",
+        "a stage needs 'run', 'probe' or both",
+    );
 }
 
 #[test]
@@ -155,7 +284,13 @@ fn yaml_syntax_error() {
 
 #[test]
 fn wrong_type() {
-    assert_error("inv_wrong_type.yaml", 3, 12, "hosts[0].roles", "expected a list of strings, got a string");
+    assert_error(
+        "inv_wrong_type.yaml",
+        3,
+        12,
+        "hosts[0].roles",
+        "expected a list of strings, got a string",
+    );
 }
 
 #[test]
@@ -163,9 +298,18 @@ fn every_error_is_reported() {
     let errs = errors_of("pb_wrong_type.yaml");
     assert_eq!(errs.0.len(), 2, "{errs}");
     assert_eq!(errs.0[0].field, "stages[0].retries");
-    assert!(errs.0[0].message.contains("expected a whole number, got a string"));
+    assert!(
+        errs.0[0]
+            .message
+            .contains("expected a whole number, got a string")
+    );
     assert_eq!(errs.0[1].field, "stages[0].serial");
-    assert!(errs.0[1].message.contains("0 is too small (expected at least 1)"), "{errs}");
+    assert!(
+        errs.0[1]
+            .message
+            .contains("0 is too small (expected at least 1)"),
+        "{errs}"
+    );
 
     let errs = errors_of("inv_bad_role.yaml");
     let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
@@ -175,7 +319,13 @@ fn every_error_is_reported() {
 
 #[test]
 fn empty_host_name() {
-    assert_error("inv_empty_name.yaml", 2, 11, "hosts[0].name", "host name is empty");
+    assert_error(
+        "inv_empty_name.yaml",
+        2,
+        11,
+        "hosts[0].name",
+        "host name is empty",
+    );
 }
 
 #[test]
@@ -185,7 +335,12 @@ fn good_inventory() {
     assert_eq!(inv.cluster, "sandbox");
     assert_eq!(inv.digest.len(), 64);
     let names: Vec<&str> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
-    assert_eq!(names, ["master1", "master2", "master3", "worker01", "worker02", "worker03"]);
+    assert_eq!(
+        names,
+        [
+            "master1", "master2", "master3", "worker01", "worker02", "worker03"
+        ]
+    );
     let m2 = inv.host("master2").unwrap();
     assert_eq!(m2.address, "172.30.0.12");
     assert_eq!((m2.port, m2.user.as_str()), (22, "root"));
@@ -195,7 +350,10 @@ fn good_inventory() {
     assert_eq!(m2.line, 11);
     let w1 = inv.host("worker01").unwrap();
     assert_eq!((w1.address.as_str(), w1.port), ("worker01", 2222));
-    assert_eq!(w1.vars["data_dir"], "/disk1", "host vars win over cluster vars");
+    assert_eq!(
+        w1.vars["data_dir"], "/disk1",
+        "host vars win over cluster vars"
+    );
     let dir = path.parent().unwrap();
     assert_eq!(inv.ssh.identity_files, [dir.join("keys/id_ed25519")]);
     assert_eq!(w1.identity_files, inv.ssh.identity_files);
@@ -210,16 +368,30 @@ fn good_playbook() {
     let pb = Playbook::load(&fixture("good/playbook.yaml")).unwrap();
     assert_eq!(pb.name, "demo");
     let names: Vec<&str> = pb.stages.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["prepare", "zookeeper", "format", "datanodes", "live"]);
+    assert_eq!(
+        names,
+        ["prepare", "zookeeper", "format", "datanodes", "live"]
+    );
     assert_eq!(pb.stages[0].hosts, HostSelector::All);
     assert!(pb.stages[0].depends_on.is_empty());
-    assert_eq!(pb.stages[1].hosts, HostSelector::Items(vec![SelectorItem::Name("zookeeper".into())]));
-    assert_eq!(pb.stages[1].depends_on, ["prepare"], "absent depends_on means the previous stage");
+    assert_eq!(
+        pb.stages[1].hosts,
+        HostSelector::Items(vec![SelectorItem::Name("zookeeper".into())])
+    );
+    assert_eq!(
+        pb.stages[1].depends_on,
+        ["prepare"],
+        "absent depends_on means the previous stage"
+    );
     assert_eq!(pb.stages[1].timeout, Some(Duration::from_secs(120)));
     assert_eq!(pb.stages[1].location.line, 9);
     let zk = pb.stages[1].probe.as_ref().unwrap();
     match &zk.check {
-        ProbeCheck::Zk { port, word, matches } => {
+        ProbeCheck::Zk {
+            port,
+            word,
+            matches,
+        } => {
             assert_eq!((*port, word.as_str()), (2181, "srvr"));
             assert!(matches.as_ref().unwrap().is_match("Mode: leader"));
         }
@@ -227,11 +399,20 @@ fn good_playbook() {
     }
     assert_eq!(zk.timeout, Duration::from_secs(60));
     assert_eq!(zk.address, "127.0.0.1");
-    assert_eq!(pb.stages[2].hosts, HostSelector::Items(vec![SelectorItem::Role("namenode".into())]));
+    assert_eq!(
+        pb.stages[2].hosts,
+        HostSelector::Items(vec![SelectorItem::Role("namenode".into())])
+    );
     assert!(pb.stages[2].once);
     assert_eq!((pb.stages[3].serial, pb.stages[3].retries), (Some(2), 2));
     match &pb.stages[3].probe.as_ref().unwrap().check {
-        ProbeCheck::Http { port, path, status, json, body } => {
+        ProbeCheck::Http {
+            port,
+            path,
+            status,
+            json,
+            body,
+        } => {
             assert_eq!((*port, path.as_str(), *status), (9864, "/jmx", 200));
             let j = json.as_ref().unwrap();
             assert_eq!(j.pointer, "/beans/0/State");
@@ -243,7 +424,10 @@ fn good_playbook() {
     let live = &pb.stages[4];
     assert!(live.run.is_none());
     assert_eq!(live.depends_on, ["datanodes", "zookeeper"]);
-    assert_eq!(live.hosts, HostSelector::Items(vec![SelectorItem::Host("master1".into())]));
+    assert_eq!(
+        live.hosts,
+        HostSelector::Items(vec![SelectorItem::Host("master1".into())])
+    );
     assert_eq!(live.probe.as_ref().unwrap().expect, Expectation::Count(1));
 }
 
@@ -251,14 +435,28 @@ fn good_playbook() {
 fn range_expansion() {
     let w = expand_range("worker[01:20]").unwrap();
     assert_eq!(w.len(), 20);
-    assert_eq!((w[0].as_str(), w[9].as_str(), w[19].as_str()), ("worker01", "worker10", "worker20"));
-    assert_eq!(expand_range("node[a:c]").unwrap(), ["nodea", "nodeb", "nodec"]);
-    assert_eq!(expand_range("10.0.0.[11:13]").unwrap(), ["10.0.0.11", "10.0.0.12", "10.0.0.13"]);
+    assert_eq!(
+        (w[0].as_str(), w[9].as_str(), w[19].as_str()),
+        ("worker01", "worker10", "worker20")
+    );
+    assert_eq!(
+        expand_range("node[a:c]").unwrap(),
+        ["nodea", "nodeb", "nodec"]
+    );
+    assert_eq!(
+        expand_range("10.0.0.[11:13]").unwrap(),
+        ["10.0.0.11", "10.0.0.12", "10.0.0.13"]
+    );
     assert_eq!(expand_range("n[8:10]").unwrap(), ["n8", "n9", "n10"]);
     assert_eq!(expand_range("plain").unwrap(), ["plain"]);
     // Two groups multiply out, leftmost slowest.
-    assert_eq!(expand_range("r[1:2]-[a:b]").unwrap(), ["r1-a", "r1-b", "r2-a", "r2-b"]);
-    for bad in ["w[3:1]", "w[a:3]", "w[1:3", "w1:3]", "w[]", "w[1]", "w[1:2:0]", "w[aa:c]", "w[a:C]"] {
+    assert_eq!(
+        expand_range("r[1:2]-[a:b]").unwrap(),
+        ["r1-a", "r1-b", "r2-a", "r2-b"]
+    );
+    for bad in [
+        "w[3:1]", "w[a:3]", "w[1:3", "w1:3]", "w[]", "w[1]", "w[1:2:0]", "w[aa:c]", "w[a:C]",
+    ] {
         assert!(expand_range(bad).is_err(), "{bad}");
     }
 }
@@ -294,7 +492,11 @@ fn template_world() -> (Inventory, Playbook) {
 }
 
 fn sh_printf(word: &str) -> String {
-    let out = std::process::Command::new("/bin/sh").arg("-c").arg(format!("printf '%s' {word}")).output().unwrap();
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("printf '%s' {word}"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
@@ -316,14 +518,33 @@ fn template_values() {
     let (inv, pb) = template_world();
     let ctx = TemplateContext::new(&inv, &pb, 1);
     // Host vars over cluster vars over playbook vars.
-    assert_eq!(render("{{ vars.port }} {{ vars.only_pb }}", &ctx).unwrap(), "9000 x");
+    assert_eq!(
+        render("{{ vars.port }} {{ vars.only_pb }}", &ctx).unwrap(),
+        "9000 x"
+    );
     assert_eq!(render("{{ vars.on }}", &ctx).unwrap(), "true");
     assert_eq!(render("ls {{ vars.dirs }}", &ctx).unwrap(), "ls /a '/b c'");
     assert_eq!(render("{{ roles.nn }}", &ctx).unwrap(), "h1 h2");
-    assert_eq!(render("{{ host.name }}@{{ inventory.cluster }}/{{ playbook.name }}", &ctx).unwrap(), "h2@t/p");
-    assert_eq!(render("{% for h in hosts %}{{ h.name }},{% endfor %}", &ctx).unwrap(), "h1,h2,");
-    assert_eq!(sh_printf(&render("{{ {'a': 1} }}", &ctx).unwrap()), r#"{"a":1}"#);
-    assert_eq!(render_raw("http://{{ host.address }}:{{ vars.port }}/x y", &ctx).unwrap(), "http://h2:9000/x y");
+    assert_eq!(
+        render(
+            "{{ host.name }}@{{ inventory.cluster }}/{{ playbook.name }}",
+            &ctx
+        )
+        .unwrap(),
+        "h2@t/p"
+    );
+    assert_eq!(
+        render("{% for h in hosts %}{{ h.name }},{% endfor %}", &ctx).unwrap(),
+        "h1,h2,"
+    );
+    assert_eq!(
+        sh_printf(&render("{{ {'a': 1} }}", &ctx).unwrap()),
+        r#"{"a":1}"#
+    );
+    assert_eq!(
+        render_raw("http://{{ host.address }}:{{ vars.port }}/x y", &ctx).unwrap(),
+        "http://h2:9000/x y"
+    );
 }
 
 #[test]
@@ -340,7 +561,10 @@ fn undefined_is_an_error_naming_it() {
     let (inv, pb) = template_world();
     let ctx = TemplateContext::new(&inv, &pb, 0);
     let e = render("rm -rf {{ vars.data_dir }}/x", &ctx).unwrap_err();
-    assert!(e.message.contains("undefined variable 'vars.data_dir'"), "{e}");
+    assert!(
+        e.message.contains("undefined variable 'vars.data_dir'"),
+        "{e}"
+    );
     let e = render("{{ nope }}", &ctx).unwrap_err();
     assert!(e.message.contains("'nope'"), "{e}");
     assert!(render("{{ vars.data_dir | default('/d') }}", &ctx).is_ok());

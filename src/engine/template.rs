@@ -81,7 +81,10 @@ impl TemplateContext {
         }
         let mut root = Map::new();
         root.insert("vars".into(), json!(vars));
-        root.insert("hosts".into(), Json::Array(inventory.hosts.iter().map(host_object).collect()));
+        root.insert(
+            "hosts".into(),
+            Json::Array(inventory.hosts.iter().map(host_object).collect()),
+        );
         root.insert("roles".into(), json!(roles));
         root.insert("inventory".into(), json!({ "cluster": inventory.cluster }));
         root.insert("playbook".into(), json!({ "name": playbook.name }));
@@ -117,7 +120,9 @@ pub fn render_raw(template: &str, ctx: &TemplateContext) -> Result<String, Templ
     let env = ENV.get_or_init(|| {
         let mut env = base_environment();
         env.set_formatter(|out, state, value| match value.kind() {
-            ValueKind::Bool => out.write_str(if value.is_true() { "true" } else { "false" }).map_err(Error::from),
+            ValueKind::Bool => out
+                .write_str(if value.is_true() { "true" } else { "false" })
+                .map_err(Error::from),
             _ => minijinja::escape_formatter(out, state, value),
         });
         env
@@ -134,30 +139,46 @@ fn base_environment() -> Environment<'static> {
     env
 }
 
-fn render_with(env: &Environment<'static>, template: &str, ctx: &TemplateContext) -> Result<String, TemplateError> {
-    let tmpl = env.template_from_str(template).map_err(|e| describe(&e, None, ctx))?;
-    tmpl.render(&ctx.root).map_err(|e| describe(&e, Some(&tmpl), ctx))
+fn render_with(
+    env: &Environment<'static>,
+    template: &str,
+    ctx: &TemplateContext,
+) -> Result<String, TemplateError> {
+    let tmpl = env
+        .template_from_str(template)
+        .map_err(|e| describe(&e, None, ctx))?;
+    tmpl.render(&ctx.root)
+        .map_err(|e| describe(&e, Some(&tmpl), ctx))
 }
 
 /// minijinja says "undefined value" without saying which; find the name.
 fn describe(e: &Error, tmpl: Option<&minijinja::Template>, ctx: &TemplateContext) -> TemplateError {
     let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
-    let line = e.line().map(|l| format!(" (template line {l})")).unwrap_or_default();
+    let line = e
+        .line()
+        .map(|l| format!(" (template line {l})"))
+        .unwrap_or_default();
     if e.kind() == ErrorKind::UndefinedError
         && let Some(t) = tmpl
     {
         let mut names: Vec<String> = t.undeclared_variables(true).into_iter().collect();
         names.sort();
         if let Some(missing) = names.iter().find(|n| !defined(&ctx.root, n)) {
-            return TemplateError { message: format!("undefined variable '{missing}'{line}") };
+            return TemplateError {
+                message: format!("undefined variable '{missing}'{line}"),
+            };
         }
     }
-    TemplateError { message: format!("{}{detail}{line}", e.kind()) }
+    TemplateError {
+        message: format!("{}{detail}{line}", e.kind()),
+    }
 }
 
 fn defined(root: &Map<String, Json>, dotted: &str) -> bool {
     let mut parts = dotted.split('.');
-    let Some(mut cur) = parts.next().and_then(|p| root.get(p)) else { return false };
+    let Some(mut cur) = parts.next().and_then(|p| root.get(p)) else {
+        return false;
+    };
     for p in parts {
         match cur {
             Json::Object(m) => match m.get(p) {
@@ -196,18 +217,27 @@ fn shell_words(out: &mut String, value: &Value) -> Result<(), Error> {
             }
         }
         ValueKind::Map => {
-            let text = serde_json::to_string(value)
-                .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("cannot print mapping: {e}")))?;
+            let text = serde_json::to_string(value).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("cannot print mapping: {e}"),
+                )
+            })?;
             out.push_str(&quote(&text)?);
         }
-        ValueKind::Bytes => out.push_str(&quote(&String::from_utf8_lossy(value.as_bytes().unwrap_or_default()))?),
+        ValueKind::Bytes => out.push_str(&quote(&String::from_utf8_lossy(
+            value.as_bytes().unwrap_or_default(),
+        ))?),
         _ => out.push_str(&quote(&value.to_string())?),
     }
     Ok(())
 }
 
 fn quote(s: &str) -> Result<String, Error> {
-    shlex::try_quote(s)
-        .map(|c| c.into_owned())
-        .map_err(|_| Error::new(ErrorKind::InvalidOperation, "a value contains a NUL byte, which no shell word can hold"))
+    shlex::try_quote(s).map(|c| c.into_owned()).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            "a value contains a NUL byte, which no shell word can hold",
+        )
+    })
 }

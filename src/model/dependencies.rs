@@ -3,8 +3,8 @@
 //! Both the playbook (on load) and the plan (for playbooks built in code) need
 //! this, and a cycle is best reported with stage names, before any task graph.
 
-use super::{Location, ModelError, ModelErrors, Playbook};
 use super::spans::{child, item};
+use super::{Location, ModelError, ModelErrors, Playbook};
 
 /// For each stage, the indices of the stages it depends on.
 pub(crate) fn stage_dependencies(pb: &Playbook) -> Result<Vec<Vec<usize>>, ModelErrors> {
@@ -38,7 +38,11 @@ pub(crate) fn stage_dependencies(pb: &Playbook) -> Result<Vec<Vec<usize>>, Model
         let mut names: Vec<&str> = cycle.iter().map(|&s| pb.stages[s].name.as_str()).collect();
         names.reverse();
         let (from, to) = (cycle[0], cycle[1]);
-        let j = pb.stages[from].depends_on.iter().position(|n| n == &pb.stages[to].name).unwrap_or(0);
+        let j = pb.stages[from]
+            .depends_on
+            .iter()
+            .position(|n| n == &pb.stages[to].name)
+            .unwrap_or(0);
         let (field, location) = edge_place(pb, from, j);
         return Err(ModelErrors::from(ModelError {
             location: Some(location),
@@ -88,7 +92,10 @@ fn find_cycle(deps: &[Vec<usize>]) -> Option<Vec<usize>> {
                         stack.push((d, 0));
                     }
                     Mark::Open => {
-                        let from = stack.iter().position(|&(n, _)| n == d).expect("open node is on the stack");
+                        let from = stack
+                            .iter()
+                            .position(|&(n, _)| n == d)
+                            .expect("open node is on the stack");
                         let mut cycle: Vec<usize> = stack[from..].iter().map(|&(n, _)| n).collect();
                         cycle.push(d);
                         return Some(cycle);
@@ -111,7 +118,10 @@ mod tests {
     #[test]
     fn finds_a_cycle() {
         assert_eq!(find_cycle(&[vec![], vec![0], vec![1]]), None);
-        assert_eq!(find_cycle(&[vec![2], vec![0], vec![1]]), Some(vec![0, 2, 1, 0]));
+        assert_eq!(
+            find_cycle(&[vec![2], vec![0], vec![1]]),
+            Some(vec![0, 2, 1, 0])
+        );
         assert_eq!(find_cycle(&[vec![0]]), Some(vec![0, 0]));
     }
 }

@@ -5,7 +5,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(digits);
-    let bad = || format!("invalid duration '{s}' (expected e.g. 500ms, 30s, 2m, 1h or a number of seconds)");
+    let bad = || {
+        format!("invalid duration '{s}' (expected e.g. 500ms, 30s, 2m, 1h or a number of seconds)")
+    };
     if num.is_empty() {
         return Err(bad());
     }
@@ -17,7 +19,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "h" => 3_600_000,
         _ => return Err(bad()),
     };
-    n.checked_mul(per_unit_ms).map(Duration::from_millis).ok_or_else(bad)
+    n.checked_mul(per_unit_ms)
+        .map(Duration::from_millis)
+        .ok_or_else(bad)
 }
 
 #[cfg(test)]

@@ -29,9 +29,8 @@ pub struct ModelError {
 
 impl fmt::Display for ModelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.location {
-            Some(loc) => write!(f, "{loc}: ")?,
-            None => {}
+        if let Some(loc) = &self.location {
+            write!(f, "{loc}: ")?;
         }
         if self.field.is_empty() {
             write!(f, "{}", self.message)

@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 use super::ModelErrors;
-use super::{Spans, expand_range};
 use super::reader::{Reader, parse_yaml};
+use super::{Spans, expand_range};
 
 /// A validated inventory.
 #[derive(Debug, Clone)]
@@ -90,18 +90,43 @@ impl Inventory {
 
     /// Hosts carrying `role`, in inventory order.
     pub fn with_role<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a Host> + 'a {
-        self.hosts.iter().filter(move |h| h.roles.iter().any(|r| r == role))
+        self.hosts
+            .iter()
+            .filter(move |h| h.roles.iter().any(|r| r == role))
     }
 }
 
 const TOP_KEYS: &[&str] = &["cluster", "defaults", "ssh", "vars", "hosts"];
 const DEFAULT_KEYS: &[&str] = &["user", "port"];
-const SSH_KEYS: &[&str] = &["identity_files", "known_hosts", "jump", "connect_timeout", "use_ssh_config"];
-const HOST_KEYS: &[&str] = &["name", "address", "roles", "vars", "port", "user", "identity_files", "jump"];
+const SSH_KEYS: &[&str] = &[
+    "identity_files",
+    "known_hosts",
+    "jump",
+    "connect_timeout",
+    "use_ssh_config",
+];
+const HOST_KEYS: &[&str] = &[
+    "name",
+    "address",
+    "roles",
+    "vars",
+    "port",
+    "user",
+    "identity_files",
+    "jump",
+];
 
-fn read_inventory(r: &mut Reader, root: &serde_yaml::Value, text: &str, path: &Path) -> Option<Inventory> {
+fn read_inventory(
+    r: &mut Reader,
+    root: &serde_yaml::Value,
+    text: &str,
+    path: &Path,
+) -> Option<Inventory> {
     if root.is_null() {
-        r.error("", "the inventory is empty (it needs at least a 'hosts' list)");
+        r.error(
+            "",
+            "the inventory is empty (it needs at least a 'hosts' list)",
+        );
         return None;
     }
     let top = r.fields(root, "", TOP_KEYS)?;
@@ -109,7 +134,10 @@ fn read_inventory(r: &mut Reader, root: &serde_yaml::Value, text: &str, path: &P
 
     let cluster = match r.opt_string(&top, "cluster") {
         Some(c) => c,
-        None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "cluster".into()),
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "cluster".into()),
     };
 
     let mut default_user = None;
@@ -123,7 +151,8 @@ fn read_inventory(r: &mut Reader, root: &serde_yaml::Value, text: &str, path: &P
         }
     }
     // Without a configured user, ssh itself would log in as the local user.
-    let default_user = default_user.unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "root".into()));
+    let default_user =
+        default_user.unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "root".into()));
 
     let ssh = read_ssh(r, top.get("ssh"), &base);
     let vars = match top.get("vars") {
@@ -136,14 +165,25 @@ fn read_inventory(r: &mut Reader, root: &serde_yaml::Value, text: &str, path: &P
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     if let Some((list, lp)) = r.required(&top, "hosts") {
         match list {
-            serde_yaml::Value::Sequence(items) if items.is_empty() => r.error(&lp, "the hosts list is empty"),
+            serde_yaml::Value::Sequence(items) if items.is_empty() => {
+                r.error(&lp, "the hosts list is empty")
+            }
             serde_yaml::Value::Sequence(items) => {
                 for (i, entry) in items.iter().enumerate() {
                     let ep = super::spans::item(&lp, i);
-                    let defaults = HostDefaults { user: &default_user, port: default_port, ssh: &ssh, vars: &vars, base: &base };
+                    let defaults = HostDefaults {
+                        user: &default_user,
+                        port: default_port,
+                        ssh: &ssh,
+                        vars: &vars,
+                        base: &base,
+                    };
                     for host in read_host(r, entry, &ep, &defaults) {
                         if let Some(first) = seen.get(&host.name) {
-                            let msg = format!("duplicate host name '{}' (lines {} and {})", host.name, first, host.line);
+                            let msg = format!(
+                                "duplicate host name '{}' (lines {} and {})",
+                                host.name, first, host.line
+                            );
                             r.error(&super::spans::child(&ep, "name"), msg);
                             continue;
                         }
@@ -152,7 +192,13 @@ fn read_inventory(r: &mut Reader, root: &serde_yaml::Value, text: &str, path: &P
                     }
                 }
             }
-            other => r.error(&lp, format!("expected a list of hosts, got {}", super::reader::kind(other))),
+            other => r.error(
+                &lp,
+                format!(
+                    "expected a list of hosts, got {}",
+                    super::reader::kind(other)
+                ),
+            ),
         }
     }
 
@@ -166,7 +212,11 @@ fn read_inventory(r: &mut Reader, root: &serde_yaml::Value, text: &str, path: &P
     })
 }
 
-fn read_ssh(r: &mut Reader, section: Option<(&serde_yaml::Value, String)>, base: &Path) -> SshSettings {
+fn read_ssh(
+    r: &mut Reader,
+    section: Option<(&serde_yaml::Value, String)>,
+    base: &Path,
+) -> SshSettings {
     let mut ssh = SshSettings {
         identity_files: Vec::new(),
         known_hosts: None,
@@ -175,9 +225,16 @@ fn read_ssh(r: &mut Reader, section: Option<(&serde_yaml::Value, String)>, base:
         use_ssh_config: true,
     };
     let Some((v, p)) = section else { return ssh };
-    let Some(f) = r.fields(v, &p, SSH_KEYS) else { return ssh };
+    let Some(f) = r.fields(v, &p, SSH_KEYS) else {
+        return ssh;
+    };
     if let Some((v, p)) = f.get("identity_files") {
-        ssh.identity_files = r.strings(v, &p, true).unwrap_or_default().iter().map(|(s, _)| resolve(base, s)).collect();
+        ssh.identity_files = r
+            .strings(v, &p, true)
+            .unwrap_or_default()
+            .iter()
+            .map(|(s, _)| resolve(base, s))
+            .collect();
     }
     ssh.known_hosts = r.opt_string(&f, "known_hosts").map(|s| resolve(base, &s));
     ssh.jump = r.opt_string(&f, "jump");
@@ -206,7 +263,9 @@ struct HostDefaults<'a> {
 /// to the `ssh:` section so the transport reads one place per host.
 fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults) -> Vec<Host> {
     let line = r.spans.value(path).map(|l| l.line).unwrap_or(0);
-    let Some(f) = r.fields(v, path, HOST_KEYS) else { return Vec::new() };
+    let Some(f) = r.fields(v, path, HOST_KEYS) else {
+        return Vec::new();
+    };
     let errors_before = r.errors.len();
 
     let names = match r.required(&f, "name") {
@@ -227,30 +286,34 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
         None => None,
     };
     let addresses = match f.get("address") {
-        Some((v, p)) => match r.string(v, &p) {
-            Some(a) if a.trim().is_empty() => {
-                r.error(&p, "address is empty");
-                None
-            }
-            Some(a) => match expand_range(&a) {
-                Ok(list) => {
-                    if let Some(names) = &names
-                        && list.len() != names.len()
-                    {
-                        r.error(
+        Some((v, p)) => {
+            match r.string(v, &p) {
+                Some(a) if a.trim().is_empty() => {
+                    r.error(&p, "address is empty");
+                    None
+                }
+                Some(a) => {
+                    match expand_range(&a) {
+                        Ok(list) => {
+                            if let Some(names) = &names
+                                && list.len() != names.len()
+                            {
+                                r.error(
                             &p,
                             format!("address range gives {} addresses but the name gives {} hosts", list.len(), names.len()),
                         );
+                            }
+                            Some(list)
+                        }
+                        Err(e) => {
+                            r.error(&p, e);
+                            None
+                        }
                     }
-                    Some(list)
                 }
-                Err(e) => {
-                    r.error(&p, e);
-                    None
-                }
-            },
-            None => None,
-        },
+                None => None,
+            }
+        }
         None => None,
     };
 
@@ -258,7 +321,12 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
     if let Some((v, p)) = f.get("roles") {
         for (role, rp) in r.strings(v, &p, false).unwrap_or_default() {
             if !is_role_name(&role) {
-                r.error(&rp, format!("invalid role name '{role}' (use lowercase letters, digits, '_' and '-')"));
+                r.error(
+                    &rp,
+                    format!(
+                        "invalid role name '{role}' (use lowercase letters, digits, '_' and '-')"
+                    ),
+                );
             } else if !roles.contains(&role) {
                 roles.push(role);
             }
@@ -268,9 +336,16 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
         Some((v, p)) => r.port(v, &p),
         None => Some(d.port),
     };
-    let user = r.opt_string(&f, "user").unwrap_or_else(|| d.user.to_string());
+    let user = r
+        .opt_string(&f, "user")
+        .unwrap_or_else(|| d.user.to_string());
     let identity_files = match f.get("identity_files") {
-        Some((v, p)) => r.strings(v, &p, true).unwrap_or_default().iter().map(|(s, _)| resolve(d.base, s)).collect(),
+        Some((v, p)) => r
+            .strings(v, &p, true)
+            .unwrap_or_default()
+            .iter()
+            .map(|(s, _)| resolve(d.base, s))
+            .collect(),
         None => d.ssh.identity_files.clone(),
     };
     let jump = r.opt_string(&f, "jump").or_else(|| d.ssh.jump.clone());
@@ -282,7 +357,9 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
     if r.errors.len() != errors_before {
         return Vec::new();
     }
-    let (Some(names), Some(port)) = (names, port) else { return Vec::new() };
+    let (Some(names), Some(port)) = (names, port) else {
+        return Vec::new();
+    };
     names
         .iter()
         .enumerate()
@@ -311,11 +388,15 @@ pub(crate) fn is_role_name(s: &str) -> bool {
 
 /// `~/x` under the home directory, relative paths under the inventory's directory.
 fn resolve(base: &Path, p: &str) -> PathBuf {
-    if p == "~" || p.starts_with("~/") {
-        if let Some(home) = std::env::var_os("HOME") {
-            return PathBuf::from(home).join(p.trim_start_matches('~').trim_start_matches('/'));
-        }
+    if (p == "~" || p.starts_with("~/"))
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(p.trim_start_matches('~').trim_start_matches('/'));
     }
     let path = PathBuf::from(p);
-    if path.is_absolute() { path } else { base.join(path) }
+    if path.is_absolute() {
+        path
+    } else {
+        base.join(path)
+    }
 }

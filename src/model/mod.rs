@@ -14,6 +14,8 @@ pub(crate) use dependencies::stage_dependencies;
 pub use duration::parse_duration;
 pub use error::{Location, ModelError, ModelErrors};
 pub use inventory::{Host, Inventory, SshSettings};
-pub use playbook::{Expectation, HostSelector, JsonCheck, Playbook, Probe, ProbeCheck, SelectorItem, Stage};
+pub use playbook::{
+    Expectation, HostSelector, JsonCheck, Playbook, Probe, ProbeCheck, SelectorItem, Stage,
+};
 pub use range::expand_range;
 pub use spans::Spans;

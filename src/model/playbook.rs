@@ -84,10 +84,26 @@ pub struct Probe {
 
 #[derive(Debug, Clone)]
 pub enum ProbeCheck {
-    Tcp { port: u16 },
-    Http { port: u16, path: String, status: u16, json: Option<JsonCheck>, body: Option<regex::Regex> },
-    Command { run: String, exit: i32, stdout: Option<regex::Regex> },
-    Zk { port: u16, word: String, matches: Option<regex::Regex> },
+    Tcp {
+        port: u16,
+    },
+    Http {
+        port: u16,
+        path: String,
+        status: u16,
+        json: Option<JsonCheck>,
+        body: Option<regex::Regex>,
+    },
+    Command {
+        run: String,
+        exit: i32,
+        stdout: Option<regex::Regex>,
+    },
+    Zk {
+        port: u16,
+        word: String,
+        matches: Option<regex::Regex>,
+    },
 }
 
 /// A JSON pointer into the response and what it must hold.
@@ -128,7 +144,6 @@ impl Playbook {
         let Some(pb) = read_playbook(&mut r, &root, text, source) else {
             return Err(ModelErrors(r.errors));
         };
-        let mut r = r;
         if r.errors.is_empty()
             && let Err(e) = super::dependencies::stage_dependencies(&pb)
         {
@@ -157,7 +172,9 @@ const STAGE_KEYS: &[&str] = &[
     "serial",
     "probe",
 ];
-const PROBE_KEYS: &[&str] = &["tcp", "http", "command", "zk", "hosts", "expect", "timeout", "address"];
+const PROBE_KEYS: &[&str] = &[
+    "tcp", "http", "command", "zk", "hosts", "expect", "timeout", "address",
+];
 const CHECKS: &[&str] = &["tcp", "http", "command", "zk"];
 const MAX_RETRIES: i64 = 100;
 
@@ -169,7 +186,10 @@ fn read_playbook(r: &mut Reader, root: &Value, text: &str, source: &str) -> Opti
     let top = r.fields(root, "", TOP_KEYS)?;
     let name = r.opt_string(&top, "name").unwrap_or_else(|| {
         let s = source.strip_prefix("bundled:").unwrap_or(source);
-        std::path::Path::new(s).file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_else(|| s.to_string())
+        std::path::Path::new(s)
+            .file_stem()
+            .map(|x| x.to_string_lossy().into_owned())
+            .unwrap_or_else(|| s.to_string())
     });
     if let Some((v, p)) = top.get("description") {
         r.string(v, &p);
@@ -188,14 +208,20 @@ fn read_playbook(r: &mut Reader, root: &Value, text: &str, source: &str) -> Opti
                     let previous = stages.last().map(|s| s.name.clone());
                     if let Some(stage) = read_stage(r, sv, &sp, previous) {
                         if let Some(first) = stages.iter().find(|s| s.name == stage.name) {
-                            let msg = format!("duplicate stage name '{}' (first at line {})", stage.name, first.location.line);
+                            let msg = format!(
+                                "duplicate stage name '{}' (first at line {})",
+                                stage.name, first.location.line
+                            );
                             r.error(&child(&sp, "name"), msg);
                         }
                         stages.push(stage);
                     }
                 }
             }
-            other => r.error(&lp, format!("expected a list of stages, got {}", kind(other))),
+            other => r.error(
+                &lp,
+                format!("expected a list of stages, got {}", kind(other)),
+            ),
         }
     }
     Some(Playbook {
@@ -224,14 +250,16 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
     let before = r.errors.len();
 
     let name = match r.required(&f, "name") {
-        Some((v, p)) => match r.string(v, &p) {
-            Some(n) if is_stage_name(&n) => Some(n),
-            Some(n) => {
-                r.error(&p, format!("invalid stage name '{n}' (use lowercase letters, digits, '_', '.' and '-')"));
-                None
+        Some((v, p)) => {
+            match r.string(v, &p) {
+                Some(n) if is_stage_name(&n) => Some(n),
+                Some(n) => {
+                    r.error(&p, format!("invalid stage name '{n}' (use lowercase letters, digits, '_', '.' and '-')"));
+                    None
+                }
+                None => None,
             }
-            None => None,
-        },
+        }
         None => None,
     };
     let description = r.opt_string(&f, "description");
@@ -251,7 +279,12 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
             let _ = p;
             Vec::new()
         }
-        Some((v, p)) => r.strings(v, &p, true).unwrap_or_default().into_iter().map(|(s, _)| s).collect(),
+        Some((v, p)) => r
+            .strings(v, &p, true)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect(),
         // Stages run in file order unless they say otherwise.
         None => previous.into_iter().collect(),
     };
@@ -260,7 +293,10 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
         Some((v, p)) => r.int(v, &p, 0, MAX_RETRIES).unwrap_or(0) as u32,
         None => 0,
     };
-    let serial = f.get("serial").and_then(|(v, p)| r.int(v, &p, 1, i64::MAX)).map(|n| n as usize);
+    let serial = f
+        .get("serial")
+        .and_then(|(v, p)| r.int(v, &p, 1, i64::MAX))
+        .map(|n| n as usize);
     let probe = f.get("probe").and_then(|(v, p)| read_probe(r, v, &p));
     if run.is_none() && !f.has("probe") {
         r.error(path, "a stage needs 'run', 'probe' or both");
@@ -290,7 +326,10 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
 fn read_selector(r: &mut Reader, v: &Value, path: &str) -> Option<HostSelector> {
     let items = r.strings(v, path, true)?;
     if items.is_empty() {
-        r.error(path, "empty host selector (use 'all', a role or host names)");
+        r.error(
+            path,
+            "empty host selector (use 'all', a role or host names)",
+        );
         return None;
     }
     if items.len() == 1 && items[0].0 == "all" {
@@ -331,7 +370,13 @@ fn read_probe(r: &mut Reader, v: &Value, path: &str) -> Option<Probe> {
             None
         }
         many => {
-            r.error(path, format!("a probe takes exactly one check, got {}", many.join(" and ")));
+            r.error(
+                path,
+                format!(
+                    "a probe takes exactly one check, got {}",
+                    many.join(" and ")
+                ),
+            );
             None
         }
     };
@@ -344,29 +389,48 @@ fn read_probe(r: &mut Reader, v: &Value, path: &str) -> Option<Probe> {
         Some((v, p)) => r.duration(v, &p),
         None => Some(std::time::Duration::from_secs(60)),
     };
-    let address = r.opt_string(&f, "address").unwrap_or_else(|| "127.0.0.1".to_string());
-    Some(Probe { check: check?, hosts, expect: expect?, timeout: timeout?, address })
+    let address = r
+        .opt_string(&f, "address")
+        .unwrap_or_else(|| "127.0.0.1".to_string());
+    Some(Probe {
+        check: check?,
+        hosts,
+        expect: expect?,
+        timeout: timeout?,
+        address,
+    })
 }
 
 fn read_expect(r: &mut Reader, v: &Value, path: &str) -> Option<Expectation> {
     match v {
-        Value::String(s) => match s.as_str() {
-            "all" => Some(Expectation::All),
-            "any" => Some(Expectation::Any),
-            "one" => Some(Expectation::ExactlyOne),
-            other => {
-                r.error(path, format!("unknown expectation '{other}' (expected all, any, one or {{ count: N }})"));
-                None
+        Value::String(s) => {
+            match s.as_str() {
+                "all" => Some(Expectation::All),
+                "any" => Some(Expectation::Any),
+                "one" => Some(Expectation::ExactlyOne),
+                other => {
+                    r.error(path, format!("unknown expectation '{other}' (expected all, any, one or {{ count: N }})"));
+                    None
+                }
             }
-        },
-        Value::Number(_) => r.int(v, path, 0, i64::MAX).map(|n| Expectation::Count(n as usize)),
+        }
+        Value::Number(_) => r
+            .int(v, path, 0, i64::MAX)
+            .map(|n| Expectation::Count(n as usize)),
         Value::Mapping(_) => {
             let f = r.fields(v, path, &["count"])?;
             let (c, p) = r.required(&f, "count")?;
-            r.int(c, &p, 0, i64::MAX).map(|n| Expectation::Count(n as usize))
+            r.int(c, &p, 0, i64::MAX)
+                .map(|n| Expectation::Count(n as usize))
         }
         other => {
-            r.error(path, format!("expected all, any, one or {{ count: N }}, got {}", kind(other)));
+            r.error(
+                path,
+                format!(
+                    "expected all, any, one or {{ count: N }}, got {}",
+                    kind(other)
+                ),
+            );
             None
         }
     }
@@ -385,7 +449,10 @@ fn read_check(r: &mut Reader, which: &str, v: &Value, path: &str) -> Option<Prob
             let port = r.required(&f, "port").and_then(|(v, p)| r.port(v, &p));
             let http_path = r.opt_string(&f, "path").unwrap_or_else(|| "/".to_string());
             if !http_path.starts_with('/') {
-                r.error(&child(path, "path"), format!("HTTP path '{http_path}' must start with '/'"));
+                r.error(
+                    &child(path, "path"),
+                    format!("HTTP path '{http_path}' must start with '/'"),
+                );
             }
             let status = match f.get("status") {
                 Some((v, p)) => r.int(v, &p, 100, 599).map(|n| n as u16),
@@ -393,7 +460,13 @@ fn read_check(r: &mut Reader, which: &str, v: &Value, path: &str) -> Option<Prob
             };
             let json = f.get("json").and_then(|(v, p)| read_json_check(r, v, &p));
             let body = f.get("body").and_then(|(v, p)| r.regex(v, &p));
-            ProbeCheck::Http { port: port?, path: http_path, status: status?, json, body }
+            ProbeCheck::Http {
+                port: port?,
+                path: http_path,
+                status: status?,
+                json,
+                body,
+            }
         }
         "command" => {
             let f = r.fields(v, path, &["run", "exit", "stdout"])?;
@@ -403,7 +476,11 @@ fn read_check(r: &mut Reader, which: &str, v: &Value, path: &str) -> Option<Prob
                 None => Some(0),
             };
             let stdout = f.get("stdout").and_then(|(v, p)| r.regex(v, &p));
-            ProbeCheck::Command { run: run?, exit: exit?, stdout }
+            ProbeCheck::Command {
+                run: run?,
+                exit: exit?,
+                stdout,
+            }
         }
         _ => {
             let f = r.fields(v, path, &["port", "word", "matches"])?;
@@ -411,12 +488,21 @@ fn read_check(r: &mut Reader, which: &str, v: &Value, path: &str) -> Option<Prob
                 Some((v, p)) => r.port(v, &p),
                 None => Some(2181),
             };
-            let word = r.opt_string(&f, "word").unwrap_or_else(|| "srvr".to_string());
+            let word = r
+                .opt_string(&f, "word")
+                .unwrap_or_else(|| "srvr".to_string());
             if word.len() != 4 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
-                r.error(&child(path, "word"), format!("'{word}' is not a ZooKeeper four-letter word"));
+                r.error(
+                    &child(path, "word"),
+                    format!("'{word}' is not a ZooKeeper four-letter word"),
+                );
             }
             let matches = f.get("matches").and_then(|(v, p)| r.regex(v, &p));
-            ProbeCheck::Zk { port: port?, word, matches }
+            ProbeCheck::Zk {
+                port: port?,
+                word,
+                matches,
+            }
         }
     };
     (r.errors.len() == before).then_some(check)
@@ -424,11 +510,24 @@ fn read_check(r: &mut Reader, which: &str, v: &Value, path: &str) -> Option<Prob
 
 fn read_json_check(r: &mut Reader, v: &Value, path: &str) -> Option<JsonCheck> {
     let f: Fields = r.fields(v, path, &["pointer", "equals", "matches"])?;
-    let pointer = r.required(&f, "pointer").and_then(|(v, p)| r.string(v, &p))?;
+    let pointer = r
+        .required(&f, "pointer")
+        .and_then(|(v, p)| r.string(v, &p))?;
     if !pointer.is_empty() && !pointer.starts_with('/') {
-        r.error(&child(path, "pointer"), format!("JSON pointer '{pointer}' must be empty or start with '/'"));
+        r.error(
+            &child(path, "pointer"),
+            format!("JSON pointer '{pointer}' must be empty or start with '/'"),
+        );
     }
-    let equals = f.get("equals").and_then(|(v, p)| serde_json::to_value(v).map_err(|e| r.error(&p, e.to_string())).ok());
+    let equals = f.get("equals").and_then(|(v, p)| {
+        serde_json::to_value(v)
+            .map_err(|e| r.error(&p, e.to_string()))
+            .ok()
+    });
     let matches = f.get("matches").and_then(|(v, p)| r.regex(v, &p));
-    Some(JsonCheck { pointer, equals, matches })
+    Some(JsonCheck {
+        pointer,
+        equals,
+        matches,
+    })
 }

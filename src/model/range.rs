@@ -18,13 +18,17 @@ pub fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
             return Err(format!("unmatched ']' in '{pattern}'"));
         }
         let after = &rest[open + 1..];
-        let close = after.find(']').ok_or_else(|| format!("unclosed '[' in '{pattern}'"))?;
+        let close = after
+            .find(']')
+            .ok_or_else(|| format!("unclosed '[' in '{pattern}'"))?;
         let inner = &after[..close];
         if inner.contains('[') {
             return Err(format!("nested '[' in '{pattern}'"));
         }
         parts.push(Part::Text(rest[..open].to_string()));
-        parts.push(Part::Choices(expand_group(inner).map_err(|e| format!("{e} in '{pattern}'"))?));
+        parts.push(Part::Choices(
+            expand_group(inner).map_err(|e| format!("{e} in '{pattern}'"))?,
+        ));
         rest = &after[close + 1..];
     }
     parts.push(Part::Text(rest.to_string()));
@@ -34,7 +38,10 @@ pub fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
         match part {
             Part::Text(t) => out.iter_mut().for_each(|s| s.push_str(&t)),
             Part::Choices(c) => {
-                out = out.iter().flat_map(|s| c.iter().map(move |v| format!("{s}{v}"))).collect();
+                out = out
+                    .iter()
+                    .flat_map(|s| c.iter().map(move |v| format!("{s}{v}")))
+                    .collect();
             }
         }
     }
@@ -47,7 +54,11 @@ fn expand_group(inner: &str) -> Result<Vec<String>, String> {
     let (start, end, step) = match fields.as_slice() {
         [a, b] => (*a, *b, None),
         [a, b, s] => (*a, *b, Some(*s)),
-        _ => return Err(format!("range '[{inner}]' must be [START:END] or [START:END:STEP]")),
+        _ => {
+            return Err(format!(
+                "range '[{inner}]' must be [START:END] or [START:END:STEP]"
+            ));
+        }
     };
     let step: usize = match step {
         None => 1,
@@ -60,14 +71,24 @@ fn expand_group(inner: &str) -> Result<Vec<String>, String> {
     let letter = |s: &str| s.len() == 1 && s.bytes().all(|b| b.is_ascii_alphabetic());
     if numeric(start) && numeric(end) {
         let (a, b): (u64, u64) = (
-            start.parse().map_err(|_| format!("range bound '{start}' is too large"))?,
-            end.parse().map_err(|_| format!("range bound '{end}' is too large"))?,
+            start
+                .parse()
+                .map_err(|_| format!("range bound '{start}' is too large"))?,
+            end.parse()
+                .map_err(|_| format!("range bound '{end}' is too large"))?,
         );
         if b < a {
             return Err(format!("range [{inner}] ends before it starts"));
         }
-        let width = if start.len() > 1 && start.starts_with('0') { start.len() } else { 0 };
-        Ok((a..=b).step_by(step).map(|n| format!("{n:0width$}")).collect())
+        let width = if start.len() > 1 && start.starts_with('0') {
+            start.len()
+        } else {
+            0
+        };
+        Ok((a..=b)
+            .step_by(step)
+            .map(|n| format!("{n:0width$}"))
+            .collect())
     } else if letter(start) && letter(end) {
         let (a, b) = (start.as_bytes()[0], end.as_bytes()[0]);
         if a.is_ascii_lowercase() != b.is_ascii_lowercase() {
@@ -76,9 +97,14 @@ fn expand_group(inner: &str) -> Result<Vec<String>, String> {
         if b < a {
             return Err(format!("range [{inner}] ends before it starts"));
         }
-        Ok((a..=b).step_by(step).map(|c| (c as char).to_string()).collect())
+        Ok((a..=b)
+            .step_by(step)
+            .map(|c| (c as char).to_string())
+            .collect())
     } else {
-        Err(format!("range [{inner}] needs two numbers or two single letters"))
+        Err(format!(
+            "range [{inner}] needs two numbers or two single letters"
+        ))
     }
 }
 
@@ -93,7 +119,10 @@ mod tests {
 
     #[test]
     fn multiple_groups_multiply() {
-        assert_eq!(expand_range("r[1:2]n[a:b]").unwrap(), vec!["r1na", "r1nb", "r2na", "r2nb"]);
+        assert_eq!(
+            expand_range("r[1:2]n[a:b]").unwrap(),
+            vec!["r1na", "r1nb", "r2na", "r2nb"]
+        );
     }
 
     #[test]

@@ -25,7 +25,10 @@ pub(crate) struct Fields<'v> {
 
 impl<'v> Fields<'v> {
     pub fn get(&self, key: &str) -> Option<(&'v Value, String)> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| (*v, child(&self.path, key)))
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| (*v, child(&self.path, key)))
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -47,23 +50,38 @@ pub(crate) fn kind(v: &Value) -> &'static str {
 
 impl Reader {
     pub fn new(spans: Spans) -> Reader {
-        Reader { spans, errors: Vec::new() }
+        Reader {
+            spans,
+            errors: Vec::new(),
+        }
     }
 
     /// An error about the value at `path`.
     pub fn error(&mut self, path: &str, message: impl Into<String>) {
         let location = self.spans.nearest(path);
-        self.errors.push(ModelError { location, field: path.to_string(), message: message.into() });
+        self.errors.push(ModelError {
+            location,
+            field: path.to_string(),
+            message: message.into(),
+        });
     }
 
     /// An error about the key of the entry at `path` (unknown key, duplicate name).
     pub fn key_error(&mut self, path: &str, message: impl Into<String>) {
         let location = self.spans.key(path).or_else(|| self.spans.nearest(path));
-        self.errors.push(ModelError { location, field: path.to_string(), message: message.into() });
+        self.errors.push(ModelError {
+            location,
+            field: path.to_string(),
+            message: message.into(),
+        });
     }
 
     pub fn finish<T>(self, value: T) -> Result<T, ModelErrors> {
-        if self.errors.is_empty() { Ok(value) } else { Err(ModelErrors(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(ModelErrors(self.errors))
+        }
     }
 
     /// A mapping whose keys must be among `allowed`.
@@ -82,10 +100,19 @@ impl Reader {
                 entries.push((key, val));
             } else {
                 let p = child(path, &key);
-                self.key_error(&p, format!("unknown key '{key}' (expected one of: {})", allowed.join(", ")));
+                self.key_error(
+                    &p,
+                    format!(
+                        "unknown key '{key}' (expected one of: {})",
+                        allowed.join(", ")
+                    ),
+                );
             }
         }
-        Some(Fields { path: path.to_string(), entries })
+        Some(Fields {
+            path: path.to_string(),
+            entries,
+        })
     }
 
     pub fn required<'v>(&mut self, f: &Fields<'v>, key: &str) -> Option<(&'v Value, String)> {
@@ -135,7 +162,10 @@ impl Reader {
                 None
             }
             _ => {
-                self.error(path, format!("{n} is out of range (expected {min} to {max})"));
+                self.error(
+                    path,
+                    format!("{n} is out of range (expected {min} to {max})"),
+                );
                 None
             }
         }
@@ -161,7 +191,10 @@ impl Reader {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
             other => {
-                self.error(path, format!("expected a duration like 30s, got {}", kind(other)));
+                self.error(
+                    path,
+                    format!("expected a duration like 30s, got {}", kind(other)),
+                );
                 return None;
             }
         };
@@ -181,7 +214,12 @@ impl Reader {
             Err(e) => {
                 // The library's message draws a caret diagram; its last line says what is wrong.
                 let text = e.to_string();
-                let why = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+                let why = text
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim();
                 let why = why.strip_prefix("error: ").unwrap_or(why);
                 self.error(path, format!("invalid regular expression '{s}': {why}"));
                 None
@@ -190,7 +228,12 @@ impl Reader {
     }
 
     /// A list of strings; a single string counts as a list of one when `single` is set.
-    pub fn strings(&mut self, v: &Value, path: &str, single: bool) -> Option<Vec<(String, String)>> {
+    pub fn strings(
+        &mut self,
+        v: &Value,
+        path: &str,
+        single: bool,
+    ) -> Option<Vec<(String, String)>> {
         match v {
             Value::String(s) if single => Some(vec![(s.clone(), path.to_string())]),
             Value::Sequence(items) => {
@@ -204,7 +247,10 @@ impl Reader {
                 Some(out)
             }
             other => {
-                self.error(path, format!("expected a list of strings, got {}", kind(other)));
+                self.error(
+                    path,
+                    format!("expected a list of strings, got {}", kind(other)),
+                );
                 None
             }
         }
@@ -215,13 +261,19 @@ impl Reader {
         let mut out = BTreeMap::new();
         let Value::Mapping(m) = v else {
             if !v.is_null() {
-                self.error(path, format!("expected a mapping of variables, got {}", kind(v)));
+                self.error(
+                    path,
+                    format!("expected a mapping of variables, got {}", kind(v)),
+                );
             }
             return out;
         };
         for (k, val) in m {
             let Some(key) = scalar_text(k) else {
-                self.error(path, format!("variable names must be plain names, got {}", kind(k)));
+                self.error(
+                    path,
+                    format!("variable names must be plain names, got {}", kind(k)),
+                );
                 continue;
             };
             match serde_json::to_value(val) {
@@ -260,6 +312,10 @@ pub(crate) fn parse_yaml(text: &str, spans: &Spans) -> Result<Value, ModelErrors
         if let Some(i) = message.find(" at line ") {
             message.truncate(i);
         }
-        ModelErrors::from(ModelError { location, field: String::new(), message: format!("invalid YAML: {message}") })
+        ModelErrors::from(ModelError {
+            location,
+            field: String::new(),
+            message: format!("invalid YAML: {message}"),
+        })
     })
 }

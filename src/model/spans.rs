@@ -29,7 +29,11 @@ impl Spans {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(text);
         let _ = parser.load(&mut builder, false);
-        Spans { file: file.to_path_buf(), values: builder.values, keys: builder.keys }
+        Spans {
+            file: file.to_path_buf(),
+            values: builder.values,
+            keys: builder.keys,
+        }
     }
 
     pub fn file(&self) -> &Path {
@@ -38,12 +42,17 @@ impl Spans {
 
     /// Where the value at `path` starts.
     pub fn value(&self, path: &str) -> Option<Location> {
-        self.values.get(path).map(|&(line, column)| self.at(line, column))
+        self.values
+            .get(path)
+            .map(|&(line, column)| self.at(line, column))
     }
 
     /// Where the key of the entry at `path` starts (falls back to the value).
     pub fn key(&self, path: &str) -> Option<Location> {
-        self.keys.get(path).map(|&(line, column)| self.at(line, column)).or_else(|| self.value(path))
+        self.keys
+            .get(path)
+            .map(|&(line, column)| self.at(line, column))
+            .or_else(|| self.value(path))
     }
 
     /// The value at `path`, or else its closest recorded ancestor: values that
@@ -66,7 +75,11 @@ impl Spans {
     }
 
     fn at(&self, line: usize, column: usize) -> Location {
-        Location { file: self.file.clone(), line, column }
+        Location {
+            file: self.file.clone(),
+            line,
+            column,
+        }
     }
 }
 
@@ -85,7 +98,11 @@ fn parent(path: &str) -> &str {
 
 /// Join a mapping key onto a path.
 pub(crate) fn child(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 /// Join a sequence index onto a path.
@@ -97,8 +114,16 @@ enum Frame {
     /// `path` is None inside a complex (non-scalar) key, which has no path.
     /// `fresh` until the first key: yaml-rust2 marks a block mapping at its
     /// first ':', so the first key's position stands in for the mapping's.
-    Map { path: Option<String>, key: Option<String>, expecting_key: bool, fresh: bool },
-    Seq { path: Option<String>, next: usize },
+    Map {
+        path: Option<String>,
+        key: Option<String>,
+        expecting_key: bool,
+        fresh: bool,
+    },
+    Seq {
+        path: Option<String>,
+        next: usize,
+    },
 }
 
 #[derive(Default)]
@@ -118,7 +143,12 @@ impl Builder {
                 self.values.insert(String::new(), pos);
                 Some(Some(String::new()))
             }
-            Some(Frame::Map { path, key, expecting_key, fresh }) => {
+            Some(Frame::Map {
+                path,
+                key,
+                expecting_key,
+                fresh,
+            }) => {
                 if *expecting_key {
                     *expecting_key = false;
                     if std::mem::take(fresh)
@@ -174,7 +204,12 @@ impl MarkedEventReceiver for Builder {
             }
             Event::MappingStart(..) => {
                 let path = self.begin_node(None, mark).flatten();
-                self.stack.push(Frame::Map { path, key: None, expecting_key: true, fresh: true });
+                self.stack.push(Frame::Map {
+                    path,
+                    key: None,
+                    expecting_key: true,
+                    fresh: true,
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 self.stack.pop();
@@ -198,8 +233,14 @@ mod tests {
         assert_eq!(v("hosts[0].name"), Some((3, 11)));
         assert_eq!(v("hosts[0].roles[1]"), Some((4, 17)));
         assert_eq!(v("hosts[1].name"), Some((5, 11)));
-        assert_eq!(s.key("hosts[0].roles").map(|l| (l.line, l.column)), Some((4, 5)));
-        assert_eq!(s.nearest("hosts[1].vars.x").map(|l| (l.line, l.column)), Some((5, 5)));
+        assert_eq!(
+            s.key("hosts[0].roles").map(|l| (l.line, l.column)),
+            Some((4, 5))
+        );
+        assert_eq!(
+            s.nearest("hosts[1].vars.x").map(|l| (l.line, l.column)),
+            Some((5, 5))
+        );
         assert_eq!(v(""), Some((1, 1)));
     }
 }

@@ -2,7 +2,9 @@
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{Node, Plan, PlannedStage};
-use crate::model::{HostSelector, Inventory, Location, ModelError, ModelErrors, Playbook, SelectorItem};
+use crate::model::{
+    HostSelector, Inventory, Location, ModelError, ModelErrors, Playbook, SelectorItem,
+};
 
 /// Expand `playbook` over `inventory`. Errors (unknown role or host, empty host
 /// set, unknown dependency, a cycle) name the playbook location.
@@ -11,9 +13,23 @@ pub fn build(inventory: &Inventory, playbook: &Playbook) -> Result<Plan, ModelEr
     let mut stages = Vec::with_capacity(playbook.stages.len());
     for (i, stage) in playbook.stages.iter().enumerate() {
         let path = format!("stages[{i}]");
-        let selected = select(inventory, playbook, &stage.hosts, &format!("{path}.hosts"), &stage.location, &mut errors);
+        let selected = select(
+            inventory,
+            playbook,
+            &stage.hosts,
+            &format!("{path}.hosts"),
+            &stage.location,
+            &mut errors,
+        );
         let probe_selected = match stage.probe.as_ref().and_then(|p| p.hosts.as_ref()) {
-            Some(sel) => select(inventory, playbook, sel, &format!("{path}.probe.hosts"), &stage.location, &mut errors),
+            Some(sel) => select(
+                inventory,
+                playbook,
+                sel,
+                &format!("{path}.probe.hosts"),
+                &stage.location,
+                &mut errors,
+            ),
             None => Some(Vec::new()),
         };
         let (Some(mut selected), Some(mut probe_hosts)) = (selected, probe_selected) else {
@@ -27,12 +43,23 @@ pub fn build(inventory: &Inventory, playbook: &Playbook) -> Result<Plan, ModelEr
             probe_hosts.clone_from(&selected);
         }
         // A stage without a command runs nothing; its hosts only feed the probe.
-        let hosts = if stage.run.is_some() { selected } else { Vec::new() };
+        let hosts = if stage.run.is_some() {
+            selected
+        } else {
+            Vec::new()
+        };
         let batches = match stage.serial {
             Some(n) if !hosts.is_empty() => hosts.chunks(n.max(1)).map(<[usize]>::to_vec).collect(),
             _ => vec![hosts.clone()],
         };
-        stages.push(Some(PlannedStage { stage: i, name: stage.name.clone(), hosts, batches, probe_hosts, deps: Vec::new() }));
+        stages.push(Some(PlannedStage {
+            stage: i,
+            name: stage.name.clone(),
+            hosts,
+            batches,
+            probe_hosts,
+            deps: Vec::new(),
+        }));
     }
     let deps = match crate::model::stage_dependencies(playbook) {
         Ok(d) => Some(d),
@@ -44,7 +71,10 @@ pub fn build(inventory: &Inventory, playbook: &Playbook) -> Result<Plan, ModelEr
     if !errors.is_empty() {
         return Err(ModelErrors(errors));
     }
-    let mut stages: Vec<PlannedStage> = stages.into_iter().map(|s| s.expect("no errors, so every stage planned")).collect();
+    let mut stages: Vec<PlannedStage> = stages
+        .into_iter()
+        .map(|s| s.expect("no errors, so every stage planned"))
+        .collect();
     for (s, d) in stages.iter_mut().zip(deps.expect("no errors")) {
         s.deps = d;
     }
@@ -56,11 +86,21 @@ pub fn build(inventory: &Inventory, playbook: &Playbook) -> Result<Plan, ModelEr
         let mut stage_gates = Vec::new();
         let mut heads = Vec::new();
         for (b, batch) in s.batches.iter().enumerate() {
-            let tasks: Vec<NodeIndex> = batch.iter().map(|&h| graph.add_node(Node::Task { stage: si, host: h })).collect();
-            let gate = graph.add_node(Node::Gate { stage: si, batch: b });
+            let tasks: Vec<NodeIndex> = batch
+                .iter()
+                .map(|&h| graph.add_node(Node::Task { stage: si, host: h }))
+                .collect();
+            let gate = graph.add_node(Node::Gate {
+                stage: si,
+                batch: b,
+            });
             // A batch starts after the previous batch's gate; the first batch's
             // entry points are wired to the dependencies below.
-            let entry = if tasks.is_empty() { vec![gate] } else { tasks.clone() };
+            let entry = if tasks.is_empty() {
+                vec![gate]
+            } else {
+                tasks.clone()
+            };
             match stage_gates.last() {
                 Some(&prev) => entry.iter().for_each(|&t| {
                     graph.add_edge(prev, t, ());
@@ -83,8 +123,15 @@ pub fn build(inventory: &Inventory, playbook: &Playbook) -> Result<Plan, ModelEr
             }
         }
     }
-    assert!(petgraph::algo::toposort(&graph, None).is_ok(), "an acyclic stage graph gives an acyclic task graph");
-    Ok(Plan { stages, graph, gates })
+    assert!(
+        petgraph::algo::toposort(&graph, None).is_ok(),
+        "an acyclic stage graph gives an acyclic task graph"
+    );
+    Ok(Plan {
+        stages,
+        graph,
+        gates,
+    })
 }
 
 /// Inventory hosts matched by `sel`, in inventory order; None after an error.
@@ -97,25 +144,42 @@ fn select(
     errors: &mut Vec<ModelError>,
 ) -> Option<Vec<usize>> {
     let items = match sel {
-        HostSelector::All => return non_empty(pb, (0..inv.hosts.len()).collect(), path, fallback, errors),
+        HostSelector::All => {
+            return non_empty(pb, (0..inv.hosts.len()).collect(), path, fallback, errors);
+        }
         HostSelector::Items(items) => items,
     };
     let mut wanted = vec![false; inv.hosts.len()];
     let mut ok = true;
     for (j, it) in items.iter().enumerate() {
-        let item_path = if pb.spans.contains(&format!("{path}[{j}]")) { format!("{path}[{j}]") } else { path.to_string() };
+        let item_path = if pb.spans.contains(&format!("{path}[{j}]")) {
+            format!("{path}[{j}]")
+        } else {
+            path.to_string()
+        };
         let has_role = |r: &str| inv.hosts.iter().any(|h| h.roles.iter().any(|x| x == r));
         let matched: Vec<usize> = match it {
             SelectorItem::Role(r) if has_role(r) => role_hosts(inv, r),
-            SelectorItem::Host(h) if inv.host_index(h).is_some() => inv.host_index(h).into_iter().collect(),
+            SelectorItem::Host(h) if inv.host_index(h).is_some() => {
+                inv.host_index(h).into_iter().collect()
+            }
             SelectorItem::Name(n) if has_role(n) => role_hosts(inv, n),
-            SelectorItem::Name(n) if inv.host_index(n).is_some() => inv.host_index(n).into_iter().collect(),
+            SelectorItem::Name(n) if inv.host_index(n).is_some() => {
+                inv.host_index(n).into_iter().collect()
+            }
             other => {
                 let message = match other {
-                    SelectorItem::Role(r) => format!("unknown role '{r}' (known roles: {})", known_roles(inv)),
-                    SelectorItem::Host(h) => format!("unknown host '{h}' (known hosts: {})", known_hosts(inv)),
+                    SelectorItem::Role(r) => {
+                        format!("unknown role '{r}' (known roles: {})", known_roles(inv))
+                    }
+                    SelectorItem::Host(h) => {
+                        format!("unknown host '{h}' (known hosts: {})", known_hosts(inv))
+                    }
                     SelectorItem::Name(n) => {
-                        format!("'{n}' is neither a role nor a host (known roles: {})", known_roles(inv))
+                        format!(
+                            "'{n}' is neither a role nor a host (known roles: {})",
+                            known_roles(inv)
+                        )
                     }
                 };
                 errors.push(located(pb, &item_path, fallback, message));
@@ -128,7 +192,12 @@ fn select(
     if !ok {
         return None;
     }
-    let hosts = wanted.iter().enumerate().filter(|(_, w)| **w).map(|(i, _)| i).collect();
+    let hosts = wanted
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| **w)
+        .map(|(i, _)| i)
+        .collect();
     non_empty(pb, hosts, path, fallback, errors)
 }
 
@@ -147,24 +216,50 @@ fn non_empty(
 }
 
 fn role_hosts(inv: &Inventory, role: &str) -> Vec<usize> {
-    inv.hosts.iter().enumerate().filter(|(_, h)| h.roles.iter().any(|r| r == role)).map(|(i, _)| i).collect()
+    inv.hosts
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.roles.iter().any(|r| r == role))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn known_roles(inv: &Inventory) -> String {
-    let mut roles: Vec<&str> = inv.hosts.iter().flat_map(|h| h.roles.iter().map(String::as_str)).collect();
+    let mut roles: Vec<&str> = inv
+        .hosts
+        .iter()
+        .flat_map(|h| h.roles.iter().map(String::as_str))
+        .collect();
     roles.sort_unstable();
     roles.dedup();
-    if roles.is_empty() { "none".into() } else { roles.join(", ") }
+    if roles.is_empty() {
+        "none".into()
+    } else {
+        roles.join(", ")
+    }
 }
 
 fn known_hosts(inv: &Inventory) -> String {
     const SHOWN: usize = 8;
-    let names: Vec<&str> = inv.hosts.iter().take(SHOWN).map(|h| h.name.as_str()).collect();
+    let names: Vec<&str> = inv
+        .hosts
+        .iter()
+        .take(SHOWN)
+        .map(|h| h.name.as_str())
+        .collect();
     let more = inv.hosts.len().saturating_sub(SHOWN);
-    if more > 0 { format!("{}, and {more} more", names.join(", ")) } else { names.join(", ") }
+    if more > 0 {
+        format!("{}, and {more} more", names.join(", "))
+    } else {
+        names.join(", ")
+    }
 }
 
 fn located(pb: &Playbook, path: &str, fallback: &Location, message: String) -> ModelError {
     let location = pb.spans.value(path).unwrap_or_else(|| fallback.clone());
-    ModelError { location: Some(location), field: path.to_string(), message }
+    ModelError {
+        location: Some(location),
+        field: path.to_string(),
+        message,
+    }
 }

@@ -8,7 +8,9 @@ use crate::model::{Inventory, Playbook, ProbeCheck};
 /// drawn from prerequisite to dependent.
 pub fn to_dot(plan: &Plan, inventory: &Inventory, playbook: &Playbook) -> String {
     let _ = inventory;
-    let mut out = String::from("digraph herd {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n");
+    let mut out = String::from(
+        "digraph herd {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n",
+    );
     for ps in &plan.stages {
         let stage = &playbook.stages[ps.stage];
         let mut label = vec![ps.name.clone()];
@@ -33,14 +35,28 @@ pub fn to_dot(plan: &Plan, inventory: &Inventory, playbook: &Playbook) -> String
                 ProbeCheck::Command { .. } => "command".to_string(),
                 ProbeCheck::Zk { port, word, .. } => format!("zk {word} {port}"),
             };
-            label.push(format!("probe {what} on {} host{}", ps.probe_hosts.len(), if ps.probe_hosts.len() == 1 { "" } else { "s" }));
+            label.push(format!(
+                "probe {what} on {} host{}",
+                ps.probe_hosts.len(),
+                if ps.probe_hosts.len() == 1 { "" } else { "s" }
+            ));
         }
         let label: Vec<String> = label.iter().map(|l| escape(l)).collect();
-        let _ = writeln!(out, "  \"{}\" [label=\"{}\"];", escape(&ps.name), label.join("\\n"));
+        let _ = writeln!(
+            out,
+            "  \"{}\" [label=\"{}\"];",
+            escape(&ps.name),
+            label.join("\\n")
+        );
     }
     for ps in &plan.stages {
         for &d in &ps.deps {
-            let _ = writeln!(out, "  \"{}\" -> \"{}\";", escape(&plan.stages[d].name), escape(&ps.name));
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\";",
+                escape(&plan.stages[d].name),
+                escape(&ps.name)
+            );
         }
     }
     out.push_str("}\n");
@@ -48,5 +64,7 @@ pub fn to_dot(plan: &Plan, inventory: &Inventory, playbook: &Playbook) -> String
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

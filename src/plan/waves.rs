@@ -40,7 +40,11 @@ pub fn waves(plan: &Plan) -> Vec<Wave> {
     let mut out = vec![Wave { stages: Vec::new() }; layers];
     for (i, s) in plan.stages.iter().enumerate() {
         let d = depth[i].expect("acyclic plan");
-        let hosts = if s.hosts.is_empty() { s.probe_hosts.clone() } else { s.hosts.clone() };
+        let hosts = if s.hosts.is_empty() {
+            s.probe_hosts.clone()
+        } else {
+            s.hosts.clone()
+        };
         out[d].stages.push(WaveStage { stage: i, hosts });
     }
     out
