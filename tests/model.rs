@@ -570,3 +570,8 @@ fn undefined_is_an_error_naming_it() {
     assert!(render("{{ vars.data_dir | default('/d') }}", &ctx).is_ok());
     assert!(render("{{ oops", &ctx).is_err());
 }
+
+#[test]
+fn template_syntax_is_checked_on_load() {
+    assert_error("pb_bad_template.yaml", 4, 10, "stages[0].run", "invalid template (syntax error");
+}

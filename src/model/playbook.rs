@@ -267,13 +267,13 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
         Some((v, p)) => read_selector(r, v, &p),
         None => None,
     };
-    let run = r.opt_string(&f, "run");
+    let run = r.opt_template(&f, "run");
     let once = match f.get("once") {
         Some((v, p)) => r.bool(v, &p).unwrap_or(false),
         None => false,
     };
-    let creates = r.opt_string(&f, "creates");
-    let unless = r.opt_string(&f, "unless");
+    let creates = r.opt_template(&f, "creates");
+    let unless = r.opt_template(&f, "unless");
     let depends_on = match f.get("depends_on") {
         Some((v, p)) if v.is_null() => {
             let _ = p;
@@ -390,7 +390,7 @@ fn read_probe(r: &mut Reader, v: &Value, path: &str) -> Option<Probe> {
         None => Some(std::time::Duration::from_secs(60)),
     };
     let address = r
-        .opt_string(&f, "address")
+        .opt_template(&f, "address")
         .unwrap_or_else(|| "127.0.0.1".to_string());
     Some(Probe {
         check: check?,
@@ -470,7 +470,7 @@ fn read_check(r: &mut Reader, which: &str, v: &Value, path: &str) -> Option<Prob
         }
         "command" => {
             let f = r.fields(v, path, &["run", "exit", "stdout"])?;
-            let run = r.required(&f, "run").and_then(|(v, p)| r.string(v, &p));
+            let run = r.required(&f, "run").and_then(|(v, p)| r.template(v, &p));
             let exit = match f.get("exit") {
                 Some((v, p)) => r.int(v, &p, 0, 255).map(|n| n as i32),
                 None => Some(0),

@@ -139,6 +139,24 @@ impl Reader {
         self.string(v, &p)
     }
 
+    /// A string that must parse as a template; rendering waits for a host,
+    /// but a syntax error is the file's fault and is reported with it.
+    pub fn template(&mut self, v: &Value, path: &str) -> Option<String> {
+        let s = self.string(v, path)?;
+        let env = minijinja::Environment::new();
+        if let Err(e) = env.template_from_str(&s) {
+            let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+            self.error(path, format!("invalid template ({}{detail})", e.kind()));
+            return None;
+        }
+        Some(s)
+    }
+
+    pub fn opt_template(&mut self, f: &Fields, key: &str) -> Option<String> {
+        let (v, p) = f.get(key)?;
+        self.template(v, &p)
+    }
+
     pub fn bool(&mut self, v: &Value, path: &str) -> Option<bool> {
         match v {
             Value::Bool(b) => Some(*b),
