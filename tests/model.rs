@@ -573,5 +573,11 @@ fn undefined_is_an_error_naming_it() {
 
 #[test]
 fn template_syntax_is_checked_on_load() {
-    assert_error("pb_bad_template.yaml", 4, 10, "stages[0].run", "invalid template (syntax error");
+    assert_error(
+        "pb_bad_template.yaml",
+        4,
+        10,
+        "stages[0].run",
+        "invalid template (syntax error",
+    );
 }
