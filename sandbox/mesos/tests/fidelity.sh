@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# Fidelity checks for the Mesos 1.11 stand-in against a real 3-node ZooKeeper
+# ensemble on 127.0.0.1. Every check prints PASS/FAIL with the behaviour it
+# covers; the last line is "mesos: N passed, M failed". Exit status is 1 on
+# any failure. Only loopback traffic; every wait is bounded.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+OUT="${MESOS_TEST_OUT:-$REPO/.cache/mesos-test}"
+WORK="$(mktemp -d /tmp/mesos-fidelity.XXXXXX)"
+PIDS=()
+PASS=0
+FAIL=0
+T0=$(date +%s)
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [[ -n "${KEEP_WORK:-}" ]]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+elapsed() { echo "$(( $(date +%s) - T0 ))s"; }
+pass() { PASS=$((PASS + 1)); echo "PASS [$(elapsed)] $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL [$(elapsed)] $*"; }
+check() { local what="$1"; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+
+command -v curl >/dev/null || { echo "curl is required" >&2; exit 2; }
+
+# ---------------------------------------------------------------- build
+if ! "$HERE/build.sh" "$OUT" >"$WORK/build.log" 2>&1; then
+  cat "$WORK/build.log"; echo "mesos: 0 passed, 1 failed"; exit 1
+fi
+tar -C "$WORK" -xzf "$OUT/mesos-1.11.0.tar.gz"
+BIN="$WORK/mesos-1.11.0/bin"
+LIB="$WORK/mesos-1.11.0/lib"
+echo "built and unpacked in $(elapsed)"
+
+# ---------------------------------------------------------------- helpers
+http_code() { curl -s -o /dev/null -m 3 -w '%{http_code}' "$1"; }
+http_location() { curl -s -o /dev/null -m 3 -D - "$1" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'; }
+http_body() { curl -s -m 3 "$1"; }
+# metric PORT NAME -> value printed as integer (stout JSON escapes '/' as '\/').
+metric() {
+  local key="${2//\//\\\\/}"
+  http_body "http://127.0.0.1:$1/metrics/snapshot" | grep -o "\"$key\":[0-9.]*" | head -1 | sed 's/.*://; s/\..*//'
+}
+json_str() { grep -o "\"$1\":\"[^\"]*\"" | head -1 | sed 's/^[^:]*:"//; s/"$//'; }
+json_num() { grep -o "\"$1\":[0-9.]*" | head -1 | sed 's/^[^:]*://; s/\..*//'; }
+# wait_for SECONDS CMD... : polls every 0.5 s, bounded.
+wait_for() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  local rc
+  while (( $(date +%s) < deadline )); do "$@"; rc=$?; [[ $rc -eq 0 ]] && return 0; [[ $rc -eq 2 ]] && return 2; sleep 0.5; done
+  "$@"
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+
+ZK="zk://127.0.0.1:22181,127.0.0.1:22182,127.0.0.1:22183"
+
+start_zk() {
+  local i
+  cat > "$WORK/zk-logback.xml" <<'EOF'
+<configuration>
+  <appender name="F" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{HH:mm:ss.SSS} %level %logger{0} - %msg%n</pattern></encoder>
+  </appender>
+  <root level="WARN"><appender-ref ref="F"/></root>
+</configuration>
+EOF
+  for i in 1 2 3; do
+    mkdir -p "$WORK/zk$i/data"
+    echo "$i" > "$WORK/zk$i/data/myid"
+    cat > "$WORK/zk$i/zoo.cfg" <<EOF
+tickTime=500
+initLimit=20
+syncLimit=10
+dataDir=$WORK/zk$i/data
+clientPort=$((22180 + i))
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=srvr
+server.1=127.0.0.1:22888:23888
+server.2=127.0.0.1:22889:23889
+server.3=127.0.0.1:22890:23890
+EOF
+    java -Xmx96m -XX:+UseSerialGC -Dlogback.configurationFile="$WORK/zk-logback.xml" -cp "$HERE/target/zk-server-lib/*" org.apache.zookeeper.server.quorum.QuorumPeerMain \
+      "$WORK/zk$i/zoo.cfg" >"$WORK/zk$i/out.log" 2>&1 &
+    PIDS+=($!)
+    ZK_PIDS+=($!)
+  done
+}
+ZK_PIDS=()
+zk_serving() {
+  local i out
+  for i in "${ZK_PIDS[@]}"; do alive "$i" || return 2; done
+  for i in 1 2 3; do
+    out=$( (exec 3<>/dev/tcp/127.0.0.1/$((22180 + i)) && echo srvr >&3 && timeout 2 cat <&3) 2>/dev/null)
+    [[ "$out" == *"Mode:"* ]] || return 1
+  done
+}
+
+# start_master NAME PORT ZKPATH [extra flags...] ; sets LAST_PID
+start_master() {
+  local name="$1" port="$2" path="$3"; shift 3
+  mkdir -p "$WORK/$name"
+  "$BIN/mesos-master.sh" --ip=127.0.0.1 --hostname=127.0.0.1 --port="$port" \
+    --work_dir="$WORK/$name/work" --zk="$ZK$path" --quorum=2 "$@" >"$WORK/$name/out.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+# start_agent NAME PORT ; sets LAST_PID
+start_agent() {
+  local name="$1" port="$2"; shift 2
+  mkdir -p "$WORK/$name"
+  "$BIN/mesos-agent.sh" --master="$ZK/mesos" --ip=127.0.0.1 --hostname=127.0.0.1 --port="$port" \
+    --work_dir="$WORK/$name/work" --resources='cpus:4;mem:4096;disk:10000;ports:[31000-32000]' \
+    --attributes='rack:r1' "$@" >>"$WORK/$name/out.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+# ---------------------------------------------------------------- 1. refusals
+# refuse LABEL EXPECTED_RC EXPECTED_TEXT LAUNCHER ARGS...
+refuse() {
+  local label="$1" want_rc="$2" want="$3" launcher="$4"; shift 4
+  local out rc
+  out=$(timeout 30 "$BIN/$launcher" "$@" 2>&1); rc=$?
+  if [[ $rc -eq $want_rc && "$out" == *"$want"* ]]; then
+    pass "refusal: $label (exit $rc)"
+  else
+    fail "refusal: $label: wanted exit $want_rc and '$want', got exit $rc: $(echo "$out" | tail -3)"
+  fi
+}
+R="$WORK/refuse"
+refuse "master without --work_dir" 1 "--work_dir needed for replicated log based registry" \
+  mesos-master.sh --zk="$ZK/mesos" --quorum=2
+refuse "master --zk without --quorum" 1 "Need to specify --quorum for replicated log based registry when using ZooKeeper" \
+  mesos-master.sh --work_dir="$R/m" --zk="$ZK/mesos"
+refuse "master bad ZooKeeper URL" 1 "Error parsing ZooKeeper URL: Expecting 'zk://' at the beginning of the URL" \
+  mesos-master.sh --work_dir="$R/m" --zk=127.0.0.1:22181/mesos --quorum=2
+refuse "master unknown flag" 1 "Failed to load unknown flag 'bogus_flag'" \
+  mesos-master.sh --work_dir="$R/m" --bogus_flag=1
+refuse "master unknown flag help pointer" 1 'See `mesos-master --help` for a list of supported flags.' \
+  mesos-master.sh --work_dir="$R/m" --bogus_flag=1
+refuse "master rejects agent-only --no-systemd_enable_support" 1 "Failed to load unknown flag 'systemd_enable_support'" \
+  mesos-master.sh --work_dir="$R/m" --no-systemd_enable_support
+refuse "master bad duration" 1 "Failed to load flag 'registry_fetch_timeout'" \
+  mesos-master.sh --work_dir="$R/m" --registry_fetch_timeout=5parsecs
+refuse "agent without --master" 1 'Missing required option `--master` or `--master_detector`' \
+  mesos-agent.sh --work_dir="$R/a"
+refuse "agent without --work_dir" 1 "Flag 'work_dir' is required, but it was not provided" \
+  mesos-agent.sh --master="$ZK/mesos"
+refuse "agent without --work_dir help pointer" 1 'See `mesos-agent --help` for a list of supported flags.' \
+  mesos-slave.sh --master="$ZK/mesos"
+refuse "agent malformed --resources (no colon)" 1 "Failed to determine agent resources: Bad value for resources, missing or extra ':' in cpus40" \
+  mesos-slave.sh --master="$ZK/mesos" --work_dir="$R/a" --resources='cpus40;mem:1024'
+refuse "agent malformed --resources (text scalar)" 1 "Failed to determine agent resources: Bad type for resource mem value lots type TEXT" \
+  mesos-agent.sh --master="$ZK/mesos" --work_dir="$R/a" --resources='cpus:4;mem:lots'
+refuse "agent unknown flag" 1 "Failed to load unknown flag 'quorum'" \
+  mesos-agent.sh --master="$ZK/mesos" --work_dir="$R/a" --quorum=2
+
+# ---------------------------------------------------------------- ZooKeeper
+start_zk
+if wait_for 60 zk_serving; then
+  echo "ZooKeeper ensemble serving after $(elapsed)"
+else
+  fail "3-node ZooKeeper ensemble did not start"; tail -n 5 "$WORK"/zk*/out.log
+  echo "mesos: $PASS passed, $FAIL failed"; exit 1
+fi
+
+# ---------------------------------------------------------------- 3. fresh cluster, 2 of 3 masters
+start_master fresh1 15150 /mesos-fresh --registry_fetch_timeout=5secs; F1=$LAST_PID
+start_master fresh2 15151 /mesos-fresh --registry_fetch_timeout=5secs; F2=$LAST_PID
+both_up_one_elected() {
+  local e1 e2; e1=$(metric 15150 master/elected); e2=$(metric 15151 master/elected)
+  [[ -n "$e1" && -n "$e2" && $((e1 + e2)) -eq 1 ]]
+}
+if wait_for 20 both_up_one_elected; then
+  r1=$(metric 15150 registrar/log/recovered); r2=$(metric 15151 registrar/log/recovered)
+  check "fresh cluster with 2 of 3 masters: registry never recovers (registrar/log/recovered=0 on both)" \
+    test "$r1" = 0 -a "$r2" = 0
+else
+  fail "fresh cluster with 2 of 3 masters: no single elected master"
+fi
+one_exited() { ! alive "$F1" || ! alive "$F2"; }
+if wait_for 25 one_exited; then
+  if ! alive "$F1"; then dead=$F1; dname=fresh1; else dead=$F2; dname=fresh2; fi
+  wait "$dead"; drc=$?
+  if [[ $drc -ne 0 ]] && grep -q "Recovery failed: Failed to recover registrar: Failed to perform fetch within 5secs" "$WORK/$dname/out.log"; then
+    pass "fresh cluster: elected master aborts (exit $drc) with 'Recovery failed: ... Failed to perform fetch within 5secs'"
+  else
+    fail "fresh cluster: elected master exit $drc without the Recovery failed text: $(tail -2 "$WORK/$dname/out.log")"
+  fi
+else
+  fail "fresh cluster: elected master did not abort within the fetch timeout"
+fi
+kill -9 "$F1" "$F2" 2>/dev/null; wait "$F1" "$F2" 2>/dev/null
+
+# ---------------------------------------------------------------- 2. three masters, one leader
+MPORTS=(15050 15051 15052)
+declare -A MPID
+for i in 0 1 2; do
+  start_master "m$i" "${MPORTS[$i]}" /mesos
+  MPID[${MPORTS[$i]}]=$LAST_PID
+done
+leader_port() {
+  local p n=0 lp=""
+  for p in "${MPORTS[@]}"; do
+    alive "${MPID[$p]}" || continue
+    if [[ "$(metric "$p" master/elected)" == 1 ]]; then n=$((n + 1)); lp=$p; fi
+  done
+  [[ $n -eq 1 ]] && echo "$lp"
+}
+leader_ready() { local lp; lp=$(leader_port) && [[ "$(http_code "http://127.0.0.1:$lp/master/state")" == 200 ]]; }
+if wait_for 40 leader_ready; then
+  LP=$(leader_port)
+  pass "three masters (quorum 2): exactly one has master/elected=1 (port $LP)"
+  all_recovered() { local p; for p in "${MPORTS[@]}"; do [[ "$(metric "$p" registrar/log/recovered)" == 1 ]] || return 1; done; }
+  check "three masters: replicated log initialized on all (registrar/log/recovered=1, ensemble_size=3)" \
+    eval 'wait_for 15 all_recovered && [[ "$(metric $LP registrar/log/ensemble_size)" == 3 ]]'
+  ok=1
+  for p in "${MPORTS[@]}"; do
+    c=$(http_code "http://127.0.0.1:$p/master/redirect"); l=$(http_location "http://127.0.0.1:$p/master/redirect")
+    [[ "$c" == 307 && "$l" == "//127.0.0.1:$LP" ]] || { ok=0; echo "  redirect from $p: $c '$l'"; }
+  done
+  check "/master/redirect gives 307 Location //127.0.0.1:$LP from every master (leader included)" test $ok = 1
+  check "/master/redirect/anything gives 404" test "$(http_code "http://127.0.0.1:$LP/master/redirect/anything")" = 404
+  ok=1
+  for p in "${MPORTS[@]}"; do
+    [[ $p == "$LP" ]] && continue
+    c=$(http_code "http://127.0.0.1:$p/master/state"); l=$(http_location "http://127.0.0.1:$p/master/state")
+    [[ "$c" == 307 && "$l" == "//127.0.0.1:$LP/master/state" ]] || { ok=0; echo "  state from $p: $c '$l'"; }
+  done
+  check "/master/state on a non-leader gives 307 to the leader" test $ok = 1
+  st=$(http_body "http://127.0.0.1:$LP/master/state")
+  check "/master/state on the leader: 200 with leader=master@127.0.0.1:$LP" \
+    test "$(echo "$st" | json_str leader)" = "master@127.0.0.1:$LP"
+  check "/health and /master/health give 200 with an empty body on a non-leader" \
+    eval '[[ "$(http_code http://127.0.0.1:$(( LP == 15050 ? 15051 : 15050 ))/master/health)" == 200 && -z "$(http_body http://127.0.0.1:$(( LP == 15050 ? 15051 : 15050 ))/health)" ]]'
+else
+  LP=""
+  fail "three masters: no single leader with a readable /master/state within 40s"
+fi
+
+# ---------------------------------------------------------------- 4. agents register
+APORTS=(15061 15062 15063)
+declare -A APID
+for i in 0 1 2; do
+  start_agent "a$i" "${APORTS[$i]}"
+  APID[${APORTS[$i]}]=$LAST_PID
+done
+activated() { [[ -n "$LP" && "$(http_body "http://127.0.0.1:$LP/master/state" | json_num activated_slaves)" == "$1" ]]; }
+agent_id() { http_body "http://127.0.0.1:$1/state" | json_str id; }
+all_agents_have_ids() { local p; for p in "${APORTS[@]}"; do [[ -n "$(agent_id "$p")" ]] || return 1; done; }
+if wait_for 30 activated 3 && wait_for 10 all_agents_have_ids; then
+  pass "three agents registered: activated_slaves=3 and every agent /state id is non-empty"
+else
+  fail "agents: activated_slaves=$(http_body "http://127.0.0.1:$LP/master/state" | json_num activated_slaves), ids: $(for p in "${APORTS[@]}"; do echo -n "'$(agent_id "$p")' "; done)"
+fi
+declare -A AID
+for p in "${APORTS[@]}"; do AID[$p]=$(agent_id "$p"); done
+check "agents log 'Registered with master master@127.0.0.1:$LP; given agent ID'" \
+  eval 'grep -q "Registered with master master@127.0.0.1:$LP; given agent ID ${AID[15061]}" "$WORK/a0/out.log"'
+check "agent /metrics/snapshot slave/registered=1" test "$(metric 15061 slave/registered)" = 1
+
+# ---------------------------------------------------------------- 5. leader failover
+if [[ -n "$LP" ]]; then
+  OLD=$LP
+  t_kill=$(date +%s)
+  kill -9 "${MPID[$OLD]}"; wait "${MPID[$OLD]}" 2>/dev/null
+  new_leader() { local lp; lp=$(leader_port) && [[ "$lp" != "$OLD" ]] && [[ "$(http_code "http://127.0.0.1:$lp/master/state")" == 200 ]]; }
+  if wait_for 30 new_leader; then
+    LP=$(leader_port); t_el=$(( $(date +%s) - t_kill ))
+    if (( t_el <= 20 )); then pass "kill -9 leader: master on port $LP elected after ${t_el}s"; else fail "kill -9 leader: new leader only after ${t_el}s"; fi
+    if wait_for 30 activated 3; then
+      st=$(http_body "http://127.0.0.1:$LP/master/state"); ok=1
+      for p in "${APORTS[@]}"; do [[ "$st" == *"\"id\":\"${AID[$p]}\""* ]] || ok=0; done
+      check "after failover the new leader lists all three agents with unchanged ids (after $(( $(date +%s) - t_kill ))s)" test $ok = 1
+      check "agents logged 'New master detected at master@127.0.0.1:$LP' and 'Re-registered'" \
+        eval 'grep -q "New master detected at master@127.0.0.1:$LP" "$WORK/a1/out.log" && grep -q "Re-registered with master master@127.0.0.1:$LP" "$WORK/a1/out.log"'
+    else
+      fail "after failover: activated_slaves never returned to 3"
+    fi
+  else
+    fail "kill -9 leader: no new leader within 30s"
+  fi
+fi
+
+# ---------------------------------------------------------------- 6. agent restart keeps its id
+P=15061
+kill -TERM "${APID[$P]}"; wait "${APID[$P]}" 2>/dev/null
+start_agent a0 "$P"; APID[$P]=$LAST_PID
+same_id() { [[ "$(agent_id $P)" == "${AID[$P]}" ]] && grep -q "Re-registered with master" <(tail -n 40 "$WORK/a0/out.log"); }
+check "restarted agent (same --work_dir) re-registers with the same id ${AID[$P]}" wait_for 20 same_id
+check "work_dir/meta/slaves/latest points at the agent id" \
+  test "$(basename "$(readlink "$WORK/a0/work/meta/slaves/latest")")" = "${AID[$P]}"
+kill -TERM "${APID[$P]}"; wait "${APID[$P]}" 2>/dev/null
+"$BIN/mesos-agent.sh" --master="$ZK/mesos" --ip=127.0.0.1 --hostname=127.0.0.1 --port=$P --work_dir="$WORK/a0/work" \
+  --resources='cpus:8;mem:4096;disk:10000;ports:[31000-32000]' --attributes='rack:r1' >"$WORK/a0/reconf.log" 2>&1 &
+RP=$!; PIDS+=("$RP")
+wait_for 20 eval '! alive $RP'; wait "$RP"; rrc=$?
+check "restart with changed resources under --reconfiguration_policy=equal is refused (exit $rrc)" \
+  eval '[[ $rrc -eq 1 ]] && grep -q "rm -f $WORK/a0/work/meta/slaves/latest" "$WORK/a0/reconf.log"'
+
+# ---------------------------------------------------------------- 7. the seed's command lines
+mkdir -p "$WORK/seed"
+(cd "$BIN" && ./mesos-master.sh --work_dir="$WORK/seed/sw/mesos" --logging_level=ERROR --log_dir="$WORK/seed/mesos/log" \
+  --zk="$ZK/mesos-seed" --quorum=2 --cluster=test-mesos-cluster --ip=127.0.0.1 --hostname=127.0.0.1 --port=15060 \
+  >"$WORK/seed/master.out" 2>&1) &
+SM=$!; PIDS+=("$SM")
+seed_state() { http_body "http://127.0.0.1:15060/master/state" | grep -q '"cluster":"test-mesos-cluster"'; }
+check "seed master command line accepted (--logging_level=ERROR --log_dir --cluster=test-mesos-cluster shown in /state)" \
+  eval 'wait_for 20 seed_state && ls "$WORK/seed/mesos/log"/mesos-master.*INFO* >/dev/null 2>&1'
+(cd "$BIN" && ./mesos-slave.sh --master="$ZK/mesos" --work_dir="$WORK/seed/data01/mesos" --resources='cpus:40;mem:112640' \
+  --logging_level=ERROR --no-systemd_enable_support --ip=127.0.0.1 --hostname=127.0.0.1 --port=15064 \
+  >"$WORK/seed/agent.out" 2>&1) &
+SA=$!; PIDS+=("$SA")
+seed_agent() {
+  local s; s=$(http_body "http://127.0.0.1:15064/state")
+  [[ -n "$(echo "$s" | json_str id)" && "$s" == *'"cpus":40.0'* && "$s" == *'"mem":112640.0'* ]]
+}
+check "seed agent command line accepted (mesos-slave.sh, --resources='cpus:40;mem:112640', --no-systemd_enable_support): registered with cpus 40, mem 112640" \
+  wait_for 20 seed_agent
+check "--logging_level=ERROR keeps INFO lines out of the seed agent's output" \
+  eval '! grep -q "^I" "$WORK/seed/agent.out"'
+
+echo "mesos: $PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]
