@@ -1,0 +1,464 @@
+//! The engine end to end: the `herd` binary against real OpenSSH servers on
+//! loopback addresses. Hosts all share this machine, so commands leave marker
+//! files in the test's directory to show what ran where and when.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use herd::events::{Event, TaskOutcome};
+use support::sshd::SshdFleet;
+
+struct Case {
+    fleet: SshdFleet,
+    dir: tempfile::TempDir,
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Case {
+    fn new(hosts: usize) -> Option<Case> {
+        let fleet = SshdFleet::try_start(hosts)?;
+        let dir = tempfile::Builder::new().prefix("herd-engine-").tempdir().unwrap();
+        Some(Case { fleet, dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Inventory of the fleet; host i gets role `even`/`odd` and `all-nodes`.
+    fn inventory(&self, known_hosts: &Path, extra_host_vars: &str) -> PathBuf {
+        let mut text = format!(
+            "cluster: test\nssh:\n  identity_files: [{}]\n  known_hosts: {}\n  use_ssh_config: false\n  connect_timeout: 10s\nvars:\n  work: {}\nhosts:\n",
+            self.fleet.client_key.display(),
+            known_hosts.display(),
+            self.dir.path().display()
+        );
+        for (i, h) in self.fleet.hosts.iter().enumerate() {
+            let parity = if i % 2 == 0 { "even" } else { "odd" };
+            text.push_str(&format!(
+                "  - name: {}\n    address: {}\n    port: {}\n    user: {}\n    roles: [{parity}, nodes]\n    vars: {{ {extra_host_vars} }}\n",
+                h.name, h.address, h.port, self.fleet.user
+            ));
+        }
+        let p = self.path("inventory.yaml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn playbook(&self, text: &str) -> PathBuf {
+        let p = self.path("playbook.yaml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn herd(&self, args: &[&str]) -> Outcome {
+        let out = Command::new(env!("CARGO_BIN_EXE_herd"))
+            .args(args)
+            .env("HERD_STATE_DIR", self.path("state"))
+            .env("HOME", self.dir.path())
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .expect("run herd");
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn run(&self, playbook: &Path, inventory: &Path) -> Outcome {
+        self.herd(&["run", playbook.to_str().unwrap(), "-i", inventory.to_str().unwrap()])
+    }
+
+    /// Every journaled run's events, oldest run first.
+    fn journals(&self) -> Vec<Vec<Event>> {
+        let runs = self.path("state").join("runs");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&runs)
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        dirs.sort();
+        dirs.iter()
+            .map(|d| {
+                let rec = herd::report::journal::read(d).expect("journal parses");
+                assert!(!rec.torn_tail, "journal of {} has a torn tail", d.display());
+                rec.events.into_iter().map(|s| s.event).collect()
+            })
+            .collect()
+    }
+
+    fn last_journal(&self) -> Vec<Event> {
+        self.journals().pop().expect("a journaled run")
+    }
+}
+
+fn task_outcomes(events: &[Event], stage: &str) -> Vec<(String, TaskOutcome)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TaskFinished { stage: s, host, outcome, .. } if s == stage => Some((host.clone(), *outcome)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn finished_run(events: &[Event]) -> &Event {
+    events.iter().rev().find(|e| matches!(e, Event::RunFinished { .. })).expect("RunFinished journaled")
+}
+
+#[test]
+fn stages_run_in_order_behind_their_probe_gates() {
+    let Some(case) = Case::new(3) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    // `start` makes each host "ready" only a second later, in the background:
+    // `use` must not begin before the gate sees every ready file.
+    let pb = case.playbook(
+        r#"
+name: gated
+stages:
+  - name: start
+    hosts: all
+    run: "(sleep 1; touch {{ vars.work }}/ready-{{ host.name }}) >/dev/null 2>&1 &"
+    probe:
+      command: { run: "test -f {{ vars.work }}/ready-{{ host.name }} && echo ready" , stdout: ready }
+      timeout: 30s
+  - name: use
+    hosts: all
+    run: "ls {{ vars.work }} | grep -c '^ready-' > {{ vars.work }}/seen-{{ host.name }}"
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 0, "stderr:\n{}", out.stderr);
+    for h in &case.fleet.hosts {
+        let seen = std::fs::read_to_string(case.path(&format!("seen-{}", h.name))).unwrap();
+        assert_eq!(seen.trim(), "3", "host {} ran `use` before every host was ready", h.name);
+    }
+    let events = case.last_journal();
+    let gate = events.iter().position(|e| matches!(e, Event::GatePassed { stage, .. } if stage == "start")).unwrap();
+    let first_use = events
+        .iter()
+        .position(|e| matches!(e, Event::TaskStarted { stage, .. } if stage == "use"))
+        .expect("use started");
+    assert!(gate < first_use, "use started before the start gate passed");
+    assert!(matches!(finished_run(&events), Event::RunFinished { outcome: herd::events::RunOutcome::Succeeded, .. }));
+}
+
+#[test]
+fn http_and_tcp_probes_go_through_the_ssh_connection() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let port = 30000 + (std::process::id() % 20000) as u16;
+    std::fs::write(case.path("index.html"), "{\"beans\":[{\"State\":\"active\"}]}").unwrap();
+    let pb = case.playbook(&format!(
+        r#"
+name: web
+stages:
+  - name: serve
+    hosts: all
+    run: "cd {{{{ vars.work }}}} && (setsid python3 -m http.server {port} --bind {{{{ host.address }}}} >/dev/null 2>&1 &)"
+    probe:
+      http: {{ port: {port}, path: /index.html, status: 200, json: {{ pointer: /beans/0/State, equals: active }} }}
+      address: "{{{{ host.address }}}}"
+      timeout: 30s
+  - name: port-open
+    hosts: all
+    probe:
+      tcp: {{ port: {port} }}
+      address: "{{{{ host.address }}}}"
+  - name: stop
+    hosts: all
+    run: "pkill -f 'http[.]server {port} --bind {{{{ host.address }}}}' || true"
+"#
+    ));
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 0, "stderr:\n{}", out.stderr);
+    let events = case.last_journal();
+    let passed: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::GatePassed { stage, readings, .. } if stage == "serve" => Some(readings.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(passed.len(), 1);
+    assert!(passed[0].iter().all(|r| r.pass && r.value == "active"), "{:?}", passed[0]);
+}
+
+#[test]
+fn once_runs_on_the_first_host_only_and_creates_skips() {
+    let Some(case) = Case::new(3) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    std::fs::write(case.path("exists-node1"), "").unwrap();
+    let pb = case.playbook(
+        r#"
+name: guards
+stages:
+  - name: format
+    hosts: all
+    once: true
+    run: "touch {{ vars.work }}/formatted-{{ host.name }}"
+  - name: setup
+    hosts: all
+    creates: "{{ vars.work }}/exists-{{ host.name }}"
+    run: "touch {{ vars.work }}/setup-{{ host.name }}"
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 0, "stderr:\n{}", out.stderr);
+    assert!(case.path("formatted-node0").exists());
+    assert!(!case.path("formatted-node1").exists() && !case.path("formatted-node2").exists());
+    assert!(case.path("setup-node0").exists() && case.path("setup-node2").exists());
+    assert!(!case.path("setup-node1").exists(), "creates: guard did not skip node1");
+    let events = case.last_journal();
+    let setup = task_outcomes(&events, "setup");
+    assert!(setup.contains(&("node1".to_string(), TaskOutcome::Skipped)), "{setup:?}");
+    assert_eq!(task_outcomes(&events, "format").len(), 1);
+}
+
+#[test]
+fn a_failing_command_stops_dependents_and_names_host_stage_and_command() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let pb = case.playbook(
+        r#"
+name: failing
+stages:
+  - name: prepare
+    hosts: all
+    run: "if [ {{ host.name }} = node1 ]; then echo 'disk /data01 is read-only' >&2; exit 3; fi"
+  - name: after
+    hosts: all
+    run: "touch {{ vars.work }}/after-{{ host.name }}"
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
+    assert!(out.stderr.contains("stage 'prepare' failed on host node1"), "{}", out.stderr);
+    assert!(out.stderr.contains("exited with status 3"), "{}", out.stderr);
+    assert!(out.stderr.contains("disk /data01 is read-only"), "{}", out.stderr);
+    assert!(out.stderr.contains("if [ node1 = node1 ]"), "command not shown: {}", out.stderr);
+    assert!(!case.path("after-node0").exists() && !case.path("after-node1").exists(), "a dependent ran");
+    let events = case.last_journal();
+    assert!(task_outcomes(&events, "after").is_empty());
+    match finished_run(&events) {
+        Event::RunFinished { failed_stage, .. } => assert_eq!(failed_stage.as_deref(), Some("prepare")),
+        _ => unreachable!(),
+    }
+    // `herd runs` shows it failed at that stage.
+    let runs = case.herd(&["runs"]);
+    assert!(runs.stdout.contains("failed") && runs.stdout.contains("prepare"), "{}", runs.stdout);
+}
+
+#[test]
+fn a_probe_that_never_passes_times_out_showing_the_last_value() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let pb = case.playbook(
+        r#"
+name: stuck
+stages:
+  - name: wait
+    hosts: all
+    probe:
+      command: { run: "echo 'Mode: follower'", stdout: "Mode: leader" }
+      expect: one
+      timeout: 2s
+"#,
+    );
+    let started = Instant::now();
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(out.stderr.contains("stage 'wait' gate failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("exactly one host passing"), "{}", out.stderr);
+    assert!(out.stderr.contains("node0: Mode: follower"), "{}", out.stderr);
+    let events = case.last_journal();
+    assert!(events.iter().any(|e| matches!(e, Event::GateFailed { stage, .. } if stage == "wait")));
+}
+
+#[test]
+fn host_keys_unknown_and_changed_are_refused_and_accept_new_records() {
+    let Some(case) = Case::new(1) else { return };
+    let empty = case.fleet.write_known_hosts("empty_known_hosts", "");
+    let inv = case.inventory(&empty, "");
+    let out = case.herd(&["check", "-i", inv.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("UNKNOWN"), "{}", out.stdout);
+    assert!(out.stdout.contains("node0: host key is not known"), "{}", out.stdout);
+
+    // A different key recorded for the host: always refused, naming file and line.
+    let other = case.path("other_key");
+    let st = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&other).status().unwrap();
+    assert!(st.success());
+    let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+    let h = &case.fleet.hosts[0];
+    let changed = case.fleet.write_known_hosts(
+        "changed_known_hosts",
+        &format!("# comment\n[{}]:{} {}", h.address, h.port, other_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ")),
+    );
+    let inv = case.inventory(&changed, "");
+    for args in [vec!["check"], vec!["check", "--accept-new"]] {
+        let mut a = args.clone();
+        a.extend(["-i", inv.to_str().unwrap()]);
+        let out = case.herd(&a);
+        assert_eq!(out.code, 1);
+        assert!(out.stdout.contains("HOST KEY CHANGED"), "{}", out.stdout);
+        assert!(out.stdout.contains(&format!("{}:2", changed.display())), "line not named: {}", out.stdout);
+    }
+
+    // --accept-new records an unknown key; afterwards strict checking passes.
+    let inv = case.inventory(&empty, "");
+    let out = case.herd(&["check", "--accept-new", "-i", inv.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("recorded"), "{}", out.stdout);
+    let recorded = std::fs::read_to_string(&empty).unwrap();
+    assert!(recorded.contains(&case.fleet.host_public_key(0)), "{recorded}");
+    let out = case.herd(&["check", "-i", inv.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("known"), "{}", out.stdout);
+}
+
+#[test]
+fn sshd_killed_mid_run_gives_a_clear_error_and_a_complete_journal() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let pb = case.playbook(
+        r#"
+name: long
+stages:
+  - name: work
+    hosts: all
+    run: "touch {{ vars.work }}/started-{{ host.name }}; sleep 20"
+  - name: never
+    hosts: all
+    run: "touch {{ vars.work }}/never-{{ host.name }}"
+"#,
+    );
+    let inv_s = inv.to_str().unwrap().to_string();
+    let pb_s = pb.to_str().unwrap().to_string();
+    let state = case.path("state");
+    let home = case.dir.path().to_path_buf();
+    let child = std::thread::spawn(move || {
+        Command::new(env!("CARGO_BIN_EXE_herd"))
+            .args(["run", &pb_s, "-i", &inv_s])
+            .env("HERD_STATE_DIR", state)
+            .env("HOME", home)
+            .output()
+            .unwrap()
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !case.path("started-node1").exists() {
+        assert!(Instant::now() < deadline, "work never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Instant::now();
+    case.fleet.kill_host(1);
+    let out = child.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(killed.elapsed() < Duration::from_secs(30), "took {:?} after sshd died", killed.elapsed());
+    assert!(stderr.contains("stage 'work' failed on host node1"), "{stderr}");
+    assert!(stderr.contains("connection lost"), "{stderr}");
+    let events = case.last_journal();
+    assert!(matches!(finished_run(&events), Event::RunFinished { .. }));
+    assert!(task_outcomes(&events, "never").is_empty());
+    assert!(!case.path("never-node0").exists());
+}
+
+#[test]
+fn more_than_ten_concurrent_tasks_on_one_host_all_succeed() {
+    let Some(case) = Case::new(1) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let mut pb = String::from("name: wide\nstages:\n");
+    for i in 0..24 {
+        pb.push_str(&format!(
+            "  - name: s{i}\n    hosts: all\n    depends_on: []\n    run: \"sleep 1; touch {{{{ vars.work }}}}/wide-{i}\"\n"
+        ));
+    }
+    let pb = case.playbook(&pb);
+    let started = Instant::now();
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 0, "stderr:\n{}", out.stderr);
+    assert!(!out.stderr.contains("ChannelOpenFailure"), "{}", out.stderr);
+    for i in 0..24 {
+        assert!(case.path(&format!("wide-{i}")).exists(), "task s{i} did not run");
+    }
+    // 24 one-second tasks through 8 channels: three rounds, not 24 in a row.
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+}
+
+#[test]
+fn an_inventory_value_cannot_inject_shell() {
+    let Some(case) = Case::new(1) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, r#"evil: "'; touch /tmp/herd-pwned-$PPID #""#);
+    let pb = case.playbook(
+        r#"
+name: quoting
+stages:
+  - name: write
+    hosts: all
+    run: "printf '%s' {{ host.vars.evil }} > {{ vars.work }}/evil.txt"
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 0, "stderr:\n{}", out.stderr);
+    let written = std::fs::read_to_string(case.path("evil.txt")).unwrap();
+    assert_eq!(written, "'; touch /tmp/herd-pwned-$PPID #");
+}
+
+#[test]
+fn bad_input_exits_2_before_connecting() {
+    let Some(case) = Case::new(1) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let pb = case.playbook("name: bad\nstages:\n  - name: a\n    hosts: role:datnode\n    run: \"touch {{ vars.work }}/ran\"\n");
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("datnode"), "{}", out.stderr);
+    assert!(out.stderr.contains("playbook.yaml:4:"), "no location: {}", out.stderr);
+    assert!(!case.path("ran").exists());
+    assert!(!case.fleet.log(0).contains("Accepted publickey"), "herd connected despite bad input");
+    assert!(case.journals().is_empty(), "a run was journaled for bad input");
+}
+
+#[test]
+fn exec_folds_identical_outputs_and_plan_prints_waves() {
+    let Some(case) = Case::new(3) else { return };
+    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let out = case.herd(&["exec", "-i", inv.to_str().unwrap(), "--", "echo same; test $(hostname) = never || true"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("node0,node1,node2 (3)\n"), "{}", out.stdout);
+    assert_eq!(out.stdout.matches("same").count(), 1, "{}", out.stdout);
+
+    let out = case.herd(&["exec", "-i", inv.to_str().unwrap(), "--role", "odd", "--", "exit 4"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("node1 (1)") && out.stdout.contains("exit status 4"), "{}", out.stdout);
+
+    let pb = case.playbook(
+        r#"
+name: diamond
+stages:
+  - { name: a, hosts: all, run: "true" }
+  - { name: b, hosts: even, run: "true", depends_on: [a] }
+  - { name: c, hosts: odd, run: "true", depends_on: [a], probe: { tcp: { port: 22 } } }
+  - { name: d, hosts: all, run: "true", depends_on: [b, c] }
+"#,
+    );
+    let out = case.herd(&["plan", pb.to_str().unwrap(), "-i", inv.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let w2 = out.stdout.find("wave 2").expect("wave 2");
+    let w3 = out.stdout.find("wave 3").expect("wave 3");
+    let b = out.stdout.find("  b ").unwrap();
+    let c = out.stdout.find("  c ").unwrap();
+    let d = out.stdout.find("  d ").unwrap();
+    assert!(w2 < b && w2 < c && b < w3 && c < w3 && w3 < d, "{}", out.stdout);
+    assert!(out.stdout.contains("gate: tcp 127.0.0.1:22"), "{}", out.stdout);
+    let dot = case.herd(&["plan", pb.to_str().unwrap(), "-i", inv.to_str().unwrap(), "--dot"]);
+    assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
+}
