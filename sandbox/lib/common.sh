@@ -48,7 +48,9 @@ inputs_hash() {
   local p
   for p in "$@"; do
     if [[ -d "$p" ]]; then
-      (cd "$p" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+      # Build output (target/) of other tools is not an input.
+      (cd "$p" && find . -type d -name target -prune -o -type f -print0 |
+        LC_ALL=C sort -z | xargs -0 -r sha256sum)
     elif [[ -f "$p" ]]; then
       printf '%s  %s\n' "$(sha256sum <"$p" | cut -d' ' -f1)" "$(basename "$p")"
     else

@@ -58,6 +58,7 @@ build_hadoop_dist() {
     esac
   done
   cp "${work}/target/jars/lib/"*.jar "${share}/common/lib/"
+  cp -a "${work}/target/jars/hdfs/webapps" "${share}/hdfs/"
 
   mkdir -p "${DIST_DIR}"
   tar -C "${stage}" --owner=0 --group=0 --numeric-owner -czf "${HADOOP_TARBALL}.tmp" "hadoop-${v}"

@@ -284,6 +284,10 @@ hadoop_finalize_classpath() {
   hadoop_add_classpath "${HADOOP_CONF_DIR}"
   local d
   for d in common hdfs mapreduce yarn; do
+    # The web UIs are looked up as webapps/<name> on the classpath.
+    if [[ -d "${HADOOP_HOME}/share/hadoop/${d}/webapps" ]]; then
+      hadoop_add_classpath "${HADOOP_HOME}/share/hadoop/${d}"
+    fi
     if [[ -d "${HADOOP_HOME}/share/hadoop/${d}/lib" ]]; then
       hadoop_add_classpath "${HADOOP_HOME}/share/hadoop/${d}/lib/*"
     fi
