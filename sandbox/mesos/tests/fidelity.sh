@@ -15,9 +15,15 @@ FAIL=0
 T0=$(date +%s)
 
 cleanup() {
-  local p
+  local p c
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  # Daemons started through a wrapper shell carry this run's unique work dir
+  # in their command line; end exactly those as well.
+  for c in /proc/[0-9]*/cmdline; do
+    p=${c#/proc/}; p=${p%/cmdline}
+    { tr '\0' ' ' <"$c"; } 2>/dev/null | grep -qF "$WORK/" && kill -9 "$p" 2>/dev/null
+  done
   if [[ -n "${KEEP_WORK:-}" ]]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -29,6 +35,11 @@ fail() { FAIL=$((FAIL + 1)); echo "FAIL [$(elapsed)] $*"; }
 check() { local what="$1"; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 command -v curl >/dev/null || { echo "curl is required" >&2; exit 2; }
+for port in 22181 22182 22183 22888 22889 22890 23888 23889 23890 15050 15051 15052 15060 15061 15062 15063 15064 15150 15151; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port on 127.0.0.1 is already in use; stop whatever holds it first" >&2; exit 2
+  fi
+done
 
 # ---------------------------------------------------------------- build
 if ! "$HERE/build.sh" "$OUT" >"$WORK/build.log" 2>&1; then
@@ -308,14 +319,14 @@ check "restart with changed resources under --reconfiguration_policy=equal is re
 
 # ---------------------------------------------------------------- 7. the seed's command lines
 mkdir -p "$WORK/seed"
-(cd "$BIN" && ./mesos-master.sh --work_dir="$WORK/seed/sw/mesos" --logging_level=ERROR --log_dir="$WORK/seed/mesos/log" \
+(cd "$BIN" && exec ./mesos-master.sh --work_dir="$WORK/seed/sw/mesos" --logging_level=ERROR --log_dir="$WORK/seed/mesos/log" \
   --zk="$ZK/mesos-seed" --quorum=2 --cluster=test-mesos-cluster --ip=127.0.0.1 --hostname=127.0.0.1 --port=15060 \
   >"$WORK/seed/master.out" 2>&1) &
 SM=$!; PIDS+=("$SM")
 seed_state() { http_body "http://127.0.0.1:15060/master/state" | grep -q '"cluster":"test-mesos-cluster"'; }
 check "seed master command line accepted (--logging_level=ERROR --log_dir --cluster=test-mesos-cluster shown in /state)" \
   eval 'wait_for 20 seed_state && ls "$WORK/seed/mesos/log"/mesos-master.*INFO* >/dev/null 2>&1'
-(cd "$BIN" && ./mesos-slave.sh --master="$ZK/mesos" --work_dir="$WORK/seed/data01/mesos" --resources='cpus:40;mem:112640' \
+(cd "$BIN" && exec ./mesos-slave.sh --master="$ZK/mesos" --work_dir="$WORK/seed/data01/mesos" --resources='cpus:40;mem:112640' \
   --logging_level=ERROR --no-systemd_enable_support --ip=127.0.0.1 --hostname=127.0.0.1 --port=15064 \
   >"$WORK/seed/agent.out" 2>&1) &
 SA=$!; PIDS+=("$SA")

@@ -194,8 +194,11 @@ public final class MasterHttp implements Http.Handler {
         s.put("master/frameworks_connected", 0.0);
         s.put("master/tasks_running", 0.0);
         s.put("master/recovery_slave_removals", 0.0);
-        s.put("registrar/log/recovered", m.log == null || m.log.recovered() ? 1.0 : 0.0);
-        s.put("registrar/log/ensemble_size", m.log == null ? 1.0 : (double) m.log.ensembleSize());
+        if (m.log != null) {
+            // Only the replicated-log registry publishes these (not --registry=in_memory).
+            s.put("registrar/log/recovered", m.log.recovered() ? 1.0 : 0.0);
+            s.put("registrar/log/ensemble_size", (double) m.log.ensembleSize());
+        }
         s.put("registrar/queued_operations", 0.0);
         s.put("registrar/registry_size_bytes", 0.0);
         return s;
