@@ -42,6 +42,9 @@ for port in 22181 22182 22183 22888 22889 22890 23888 23889 23890 15050 15051 15
 done
 
 # ---------------------------------------------------------------- build
+# The ZooKeeper server jars come from the same Maven build; force a rebuild if
+# they are gone even though the tarball looks fresh.
+[[ -d "$HERE/target/zk-server-lib" ]] || rm -f "$OUT/mesos-1.11.0.tar.gz"
 if ! "$HERE/build.sh" "$OUT" >"$WORK/build.log" 2>&1; then
   cat "$WORK/build.log"; echo "mesos: 0 passed, 1 failed"; exit 1
 fi
