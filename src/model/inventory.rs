@@ -23,6 +23,9 @@ pub struct Inventory {
     pub ssh: SshSettings,
     /// In file order, ranges expanded.
     pub hosts: Vec<Host>,
+    /// Positions of every node of the file, so later checks of `vars`
+    /// (e.g. the Hadoop settings) can point at the offending line.
+    pub spans: Spans,
 }
 
 /// One host after defaults and ranges are applied.
@@ -75,7 +78,10 @@ impl Inventory {
         let mut r = Reader::new(spans);
         let inv = read_inventory(&mut r, &root, text, path);
         match inv {
-            Some(inv) => r.finish(inv),
+            Some(mut inv) => {
+                inv.spans = r.spans.clone();
+                r.finish(inv)
+            }
             None => Err(ModelErrors(r.errors)),
         }
     }
@@ -209,6 +215,7 @@ fn read_inventory(
         vars,
         ssh,
         hosts,
+        spans: Spans::default(),
     })
 }
 
