@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034  # constants for the scripts that source this file
 # Shared paths and helpers for the sandbox scripts. Sourced, never executed.
 
 SANDBOX_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +23,6 @@ SANDBOX_SSH_CONFIG="${SB_CACHE}/ssh_config"
 
 COMPOSE_FILE="${REPO_ROOT}/docker-compose.test.yml"
 COMPOSE_PROJECT="herd-sandbox"
-SANDBOX_NETWORK="${COMPOSE_PROJECT}_cluster"
 
 NODES=(master1 master2 master3 worker1 worker2 worker3)
 MASTERS=(master1 master2 master3)

@@ -22,7 +22,7 @@ cleanup() {
   done
   # Daemons we started have pid files under our own pid dir only.
   for p in "${T}"/pid/*.pid; do
-    [[ -f "${p}" ]] && kill -9 "$(cat "${p}")" 2>/dev/null || true
+    if [[ -f "${p}" ]]; then kill -9 "$(cat "${p}")" 2>/dev/null || true; fi
   done
   rm -rf "${T}"
 }

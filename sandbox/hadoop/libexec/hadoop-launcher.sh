@@ -96,7 +96,7 @@ hadoop_parse_args() {
   while true; do
     case "$1" in
       --buildpaths)
-        HADOOP_ENABLE_BUILD_PATHS=true
+        # Accepted for compatibility; there is no build tree to add.
         shift; ((HADOOP_PARSE_COUNTER += 1))
         ;;
       --config)
@@ -155,7 +155,7 @@ hadoop_parse_args() {
 hadoop_init() {
   local bin
   bin="$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")" >/dev/null && pwd -P)"
-  HADOOP_LIBEXEC_DIR="${bin}"
+  export HADOOP_LIBEXEC_DIR="${bin}"
   HADOOP_HOME="${HADOOP_HOME:-$(cd -P -- "${bin}/.." && pwd -P)}"
   HADOOP_CONF_DIR="${HADOOP_CONF_DIR:-${HADOOP_HOME}/etc/hadoop}"
   HADOOP_COMMON_HOME="${HADOOP_COMMON_HOME:-${HADOOP_HOME}}"
@@ -485,8 +485,7 @@ hadoop_daemon_handler() {
     start | default)
       hadoop_verify_piddir
       hadoop_verify_logdir
-      hadoop_status_daemon "${daemon_pidfile}"
-      if [[ $? == 0 ]]; then
+      if hadoop_status_daemon "${daemon_pidfile}"; then
         hadoop_error "${daemonname} is running as process $(cat "${daemon_pidfile}").  Stop it first."
         exit 1
       else

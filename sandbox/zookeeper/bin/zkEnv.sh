@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC1091,SC2034  # sourced by zkServer.sh, which reads JAVA and sources conf files
 # Environment for zkServer.sh and zkCli.sh, laid out as in the Apache binary
 # tarball: everything is found relative to bin/, configuration in conf/
 # (zoo.cfg, java.env, zookeeper-env.sh, logback.xml) and jars in lib/.
@@ -8,7 +9,7 @@
 ZOOBINDIR="${ZOOBINDIR:-/usr/bin}"
 ZOOKEEPER_PREFIX="${ZOOBINDIR}/.."
 
-if [ "x$ZOOCFGDIR" = "x" ]; then
+if [ -z "$ZOOCFGDIR" ]; then
   ZOOCFGDIR="$(cd "$ZOOKEEPER_PREFIX/conf" && pwd)"
 fi
 
@@ -16,7 +17,7 @@ if [ -f "${ZOOCFGDIR}/zookeeper-env.sh" ]; then
   . "${ZOOCFGDIR}/zookeeper-env.sh"
 fi
 
-if [ "x$ZOOCFG" = "x" ]; then
+if [ -z "$ZOOCFG" ]; then
   ZOOCFG="zoo.cfg"
 fi
 ZOOCFG="$ZOOCFGDIR/$ZOOCFG"
@@ -25,11 +26,11 @@ if [ -f "$ZOOCFGDIR/java.env" ]; then
   . "$ZOOCFGDIR/java.env"
 fi
 
-if [ "x${ZOO_LOG_DIR}" = "x" ]; then
+if [ -z "${ZOO_LOG_DIR}" ]; then
   ZOO_LOG_DIR="$(cd "$ZOOKEEPER_PREFIX" && pwd)/logs"
 fi
 
-if [ "x$JAVA_HOME" != "x" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+if [ -n "$JAVA_HOME" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   JAVA="$JAVA_HOME/bin/java"
 elif command -v java >/dev/null 2>&1; then
   JAVA=java
