@@ -252,17 +252,9 @@ async fn terminate(
     if conn.is_closed() {
         return;
     }
-    let pgid = got.pgid;
-    let drain = async {
-        while let Some(m) = rd.wait().await {
-            got.take(m);
-        }
-    };
-    let mut drain = std::pin::pin!(drain);
-    match pgid {
+    match got.pgid {
         Some(pgid) => {
-            let kill = kill_group(conn, pgid);
-            let both = async { tokio::join!(kill, &mut drain) };
+            let both = async { tokio::join!(kill_group(conn, pgid), drain(rd, got)) };
             let _ = tokio::time::timeout(Duration::from_secs(10), both).await;
         }
         None => {
@@ -271,7 +263,14 @@ async fn terminate(
     }
     // Dropping a channel sends nothing and keeps the server's session slot.
     let _ = wr.close().await;
-    let _ = tokio::time::timeout(Duration::from_secs(2), &mut drain).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), drain(rd, got)).await;
+}
+
+/// Reads the channel to its end; safe to call again once it has ended.
+async fn drain(rd: &mut ChannelReadHalf, got: &mut Collector) {
+    while let Some(m) = rd.wait().await {
+        got.take(m);
+    }
 }
 
 /// TERM, then KILL whatever is left after about two seconds.
