@@ -5,16 +5,22 @@
 
 DEBIAN_SUITE="bookworm"
 DEBIAN_MIRROR="${SANDBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# A different prefix gives a separate set of images (e.g. to time a cold build).
+IMAGE_PREFIX="${SANDBOX_IMAGE_PREFIX:-herd-sandbox}"
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# Bump ROOTFS_RECIPE when build_base_image changes what goes into the rootfs;
+# edits elsewhere in this file must not cost a debootstrap.
+ROOTFS_RECIPE=1
+
 base_image_tag() {
-  echo "herd-sandbox-base:$(inputs_hash "${SANDBOX_DIR}/image/packages.txt" \
-    "${DEBIAN_SUITE}" "${BASH_SOURCE[0]}")"
+  echo "${IMAGE_PREFIX}-base:$(inputs_hash "${SANDBOX_DIR}/image/packages.txt" \
+    "${DEBIAN_SUITE}" "recipe-${ROOTFS_RECIPE}")"
 }
 
 node_image_tag() {
-  echo "herd-sandbox-node:$(inputs_hash "$(base_image_tag)" \
+  echo "${IMAGE_PREFIX}-node:$(inputs_hash "$(base_image_tag)" \
     "${SANDBOX_DIR}/image/Dockerfile" "${SANDBOX_DIR}/image/sshd_config")"
 }
 
@@ -74,13 +80,16 @@ build_node_image() {
   tag="$(node_image_tag)"
   base="$(base_image_tag)"
   if image_exists "${tag}"; then
-    docker tag "${tag}" herd-sandbox-node:current
+    docker tag "${tag}" "${IMAGE_PREFIX}-node:current"
     echo reused
     return 0
   fi
   log "building ${tag} from ${base}"
   DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=${base}" -t "${tag}" \
-    "${SANDBOX_DIR}/image" >/dev/null || die "docker build of ${tag} failed"
-  docker tag "${tag}" herd-sandbox-node:current
+    "${SANDBOX_DIR}/image" >"${SB_CACHE}/docker-build.log" 2>&1 || {
+    tail -n 20 "${SB_CACHE}/docker-build.log" >&2
+    die "docker build of ${tag} failed (log: ${SB_CACHE}/docker-build.log)"
+  }
+  docker tag "${tag}" "${IMAGE_PREFIX}-node:current"
   echo built
 }
