@@ -14,8 +14,8 @@ pub enum SkipReason {
     Unless,
     /// Done by the run a replay continues.
     Replayed,
-    /// The stage has no command, only a probe.
-    NoCommand,
+    /// Every file to upload was already there, identical.
+    Unchanged,
 }
 
 /// How a task ended.

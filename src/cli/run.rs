@@ -40,7 +40,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         }
     };
     let opts = RunOptions { kind: "run".into(), ..RunOptions::default() };
-    execute(global, &ctx, &playbook, &text, &plan, opts).await
+    execute(global, &ctx, &playbook, &text, &plan, opts, serde_json::Map::new()).await
 }
 
 /// Journal, connect, run, report; shared by every sub-command that runs a plan.
@@ -51,6 +51,7 @@ pub async fn execute(
     playbook_text: &str,
     plan: &Plan,
     mut opts: RunOptions,
+    context: serde_json::Map<String, serde_json::Value>,
 ) -> i32 {
     let pool = match ctx.pool() {
         Ok(p) => p,
@@ -91,6 +92,7 @@ pub async fn execute(
         targets: &ctx.targets,
         bus,
         cancel,
+        context,
     };
     let report = engine.run(&opts).await;
     signals.abort();

@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::run::{Engine, NodeResult, RunState};
-use super::template::{TemplateContext, render, render_raw};
+use super::template::{render, render_raw};
 use crate::events::{Event, TaskOutcome};
 use crate::model::ProbeCheck;
 use crate::probe::{GateError, GateTarget, wait_for_gate};
@@ -32,7 +32,7 @@ impl Engine<'_> {
         };
         let mut targets = Vec::with_capacity(hosts.len());
         for &h in &hosts {
-            let ctx = TemplateContext::new(self.inventory, self.playbook, h);
+            let ctx = self.template_context(h);
             let address = match render_raw(&probe.address, &ctx) {
                 Ok(a) => a.trim().to_string(),
                 Err(e) => return self.gate_error(state, stage, format!("cannot render probe address: {e}")),
@@ -113,7 +113,8 @@ impl Engine<'_> {
 
     fn stage_outcome(&self, state: &RunState, stage: usize) -> TaskOutcome {
         let ran = state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage];
-        let has_command = self.playbook.stages[self.plan.stages[stage].stage].run.is_some();
-        if has_command && !ran { TaskOutcome::Skipped } else { TaskOutcome::Ok }
+        let st = &self.playbook.stages[self.plan.stages[stage].stage];
+        let has_work = st.run.is_some() || !st.upload.is_empty();
+        if has_work && !ran { TaskOutcome::Skipped } else { TaskOutcome::Ok }
     }
 }

@@ -5,6 +5,7 @@ mod gate_node;
 mod run;
 pub mod scheduler;
 mod task_node;
+pub mod upload_step;
 pub mod template;
 
 pub use run::{Engine, RunOptions, RunReport};

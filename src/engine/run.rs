@@ -55,6 +55,9 @@ pub struct Engine<'a> {
     pub targets: &'a [SshTarget],
     pub bus: Arc<EventBus>,
     pub cancel: CancellationToken,
+    /// Extra top-level template names (e.g. `herd` with paths the command
+    /// prepared), visible to every template of the run.
+    pub context: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a node's execution came to.
@@ -223,6 +226,15 @@ impl Engine<'_> {
             self.finish_stage(state, *stage, TaskOutcome::Failed);
         }
         (node, result)
+    }
+
+    /// The template context for `host`, with the run's extra names.
+    pub(super) fn template_context(&self, host: usize) -> super::template::TemplateContext {
+        let mut ctx = super::template::TemplateContext::new(self.inventory, self.playbook, host);
+        for (k, v) in &self.context {
+            ctx.set(k, v.clone());
+        }
+        ctx
     }
 
     fn mark_stage_started(&self, state: &RunState, stage: usize) {

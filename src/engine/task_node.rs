@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::run::{Engine, NodeResult, RunOptions, RunState};
-use super::template::{TemplateContext, render};
+use super::template::render;
 use crate::events::{Event, SkipReason, TaskOutcome};
 use crate::transport::{ExecRequest, TransportError, exec::tail_lines};
 
@@ -35,9 +35,9 @@ impl Engine<'_> {
             self.emit(state, finish(TaskOutcome::Skipped, Some(SkipReason::Replayed), None, None));
             return NodeResult::Ok;
         }
-        let Some(run) = &st.run else {
+        if st.run.is_none() && st.upload.is_empty() {
             return NodeResult::Ok;
-        };
+        }
         let _permit = tokio::select! {
             p = state.forks.acquire() => p,
             _ = self.cancel.cancelled() => return NodeResult::Cancelled,
@@ -52,7 +52,7 @@ impl Engine<'_> {
             self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
             return res;
         };
-        let ctx = TemplateContext::new(self.inventory, self.playbook, host);
+        let ctx = self.template_context(host);
         let rendered = |field: &str, tpl: &str| render(tpl, &ctx).map_err(|e| format!("cannot render {field}: {e}"));
 
         // Guards: skip where the work is already done.
@@ -92,6 +92,43 @@ impl Engine<'_> {
             }
         }
 
+        if !st.upload.is_empty() {
+            let synced = match super::upload_step::plan_files(&st.upload, &ctx) {
+                Ok(files) => super::upload_step::sync(&conn, &files, &self.cancel).await,
+                Err(e) => Err(e),
+            };
+            match synced {
+                Ok(written) => {
+                    let listing: String = written.iter().map(|p| format!("uploaded {p}\n")).collect();
+                    if let Err(e) = self.bus.output(&stage_name, &host_name, listing.as_bytes(), b"") {
+                        self.emit(state, finish(TaskOutcome::Failed, None, None, Some(e.clone())));
+                        return NodeResult::Failed { stage, error: e };
+                    }
+                    if st.run.is_none() {
+                        let outcome = if written.is_empty() { TaskOutcome::Skipped } else { TaskOutcome::Ok };
+                        let skip = written.is_empty().then_some(SkipReason::Unchanged);
+                        if !written.is_empty() {
+                            state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage] = true;
+                        }
+                        self.emit(state, finish(outcome, skip, None, None));
+                        return NodeResult::Ok;
+                    }
+                }
+                Err(e) if self.cancel.is_cancelled() => {
+                    let _ = e;
+                    self.emit(state, finish(TaskOutcome::Cancelled, None, None, None));
+                    return NodeResult::Cancelled;
+                }
+                Err(e) => {
+                    let (msg, res) = fail(format!("upload failed: {e}"));
+                    self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                    return res;
+                }
+            }
+        }
+        let Some(run) = &st.run else {
+            return NodeResult::Ok;
+        };
         let command = match rendered("run", run) {
             Ok(c) => c,
             Err(e) => {

@@ -15,7 +15,7 @@ pub use duration::parse_duration;
 pub use error::{Location, ModelError, ModelErrors};
 pub use inventory::{Host, Inventory, SshSettings};
 pub use playbook::{
-    Expectation, HostSelector, JsonCheck, Playbook, Probe, ProbeCheck, SelectorItem, Stage,
+    Expectation, HostSelector, JsonCheck, Playbook, Probe, ProbeCheck, SelectorItem, Stage, Upload,
 };
 pub use range::expand_range;
 pub use spans::Spans;

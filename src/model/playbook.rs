@@ -47,7 +47,21 @@ pub struct Stage {
     pub retries: u32,
     /// Batch size: run on this many hosts at a time, probe-gated per batch.
     pub serial: Option<usize>,
+    /// Files to copy to the host before `run`; only files whose content
+    /// differs are written.
+    pub upload: Vec<Upload>,
     pub location: Location,
+}
+
+/// A local file or directory tree copied to the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// Local path (template). A directory is copied recursively; a path that
+    /// renders empty means "nothing to upload" (an optional tarball).
+    pub src: String,
+    /// Remote path (template). For a directory, the tree is placed under it;
+    /// for a file ending in `/`, the file keeps its name inside that directory.
+    pub dest: String,
 }
 
 /// Which hosts a stage (or probe) applies to: `all`, `role:NAME`, or host names.
@@ -171,6 +185,7 @@ const STAGE_KEYS: &[&str] = &[
     "retries",
     "serial",
     "probe",
+    "upload",
 ];
 const PROBE_KEYS: &[&str] = &[
     "tcp", "http", "command", "zk", "hosts", "expect", "timeout", "address",
@@ -298,8 +313,12 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
         .and_then(|(v, p)| r.int(v, &p, 1, i64::MAX))
         .map(|n| n as usize);
     let probe = f.get("probe").and_then(|(v, p)| read_probe(r, v, &p));
-    if run.is_none() && !f.has("probe") {
-        r.error(path, "a stage needs 'run', 'probe' or both");
+    let upload = match f.get("upload") {
+        Some((v, p)) => read_uploads(r, v, &p),
+        None => Vec::new(),
+    };
+    if run.is_none() && !f.has("probe") && upload.is_empty() {
+        r.error(path, "a stage needs 'run', 'upload', 'probe' or a combination");
     }
 
     if r.errors.len() != before {
@@ -318,8 +337,27 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
         timeout,
         retries,
         serial,
+        upload,
         location,
     })
+}
+
+/// `upload: {src, dest}` or a list of them.
+fn read_uploads(r: &mut Reader, v: &Value, path: &str) -> Vec<Upload> {
+    let items: Vec<(&Value, String)> = match v {
+        Value::Sequence(seq) => seq.iter().enumerate().map(|(i, x)| (x, item(path, i))).collect(),
+        other => vec![(other, path.to_string())],
+    };
+    let mut out = Vec::new();
+    for (x, p) in items {
+        let Some(f) = r.fields(x, &p, &["src", "dest"]) else { continue };
+        let src = r.required(&f, "src").and_then(|(v, p)| r.template(v, &p));
+        let dest = r.required(&f, "dest").and_then(|(v, p)| r.template(v, &p));
+        if let (Some(src), Some(dest)) = (src, dest) {
+            out.push(Upload { src, dest });
+        }
+    }
+    out
 }
 
 /// `all`, `role:NAME`, `host:NAME`, a bare name, or a list of those.

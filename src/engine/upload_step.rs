@@ -1,0 +1,129 @@
+//! A stage's `upload:` step: local files and trees copied to the host, only
+//! where the host's copy differs (sha256), so a re-run writes nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use super::template::{TemplateContext, render_raw};
+use crate::model::Upload;
+use crate::transport::{Connection, ExecRequest};
+
+/// One file to place on the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedFile {
+    pub local: PathBuf,
+    pub remote: String,
+    pub mode: u32,
+}
+
+/// Paths per hashing command, well under any ARG_MAX.
+const HASH_BATCH: usize = 200;
+
+/// Expand the stage's uploads for one host into files. A `src` that renders
+/// empty is an optional upload left out.
+pub fn plan_files(uploads: &[Upload], ctx: &TemplateContext) -> Result<Vec<PlannedFile>, String> {
+    let mut out = Vec::new();
+    for u in uploads {
+        let src = render_raw(&u.src, ctx).map_err(|e| format!("upload src: {e}"))?;
+        let src = src.trim();
+        if src.is_empty() {
+            continue;
+        }
+        let dest = render_raw(&u.dest, ctx).map_err(|e| format!("upload dest: {e}"))?;
+        let dest = dest.trim();
+        if !dest.starts_with('/') {
+            return Err(format!("upload dest '{dest}' must be an absolute path"));
+        }
+        let local = PathBuf::from(src);
+        let meta = std::fs::metadata(&local).map_err(|e| format!("upload src {}: {e}", local.display()))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(&local, &mut files).map_err(|e| format!("upload src {}: {e}", local.display()))?;
+            files.sort();
+            for f in files {
+                let rel = f.strip_prefix(&local).unwrap_or(&f).to_string_lossy().into_owned();
+                let remote = format!("{}/{rel}", dest.trim_end_matches('/'));
+                out.push(PlannedFile { mode: mode_of(&f)?, local: f, remote });
+            }
+        } else {
+            let remote = if dest.ends_with('/') {
+                let name = local.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                format!("{dest}{name}")
+            } else {
+                dest.to_string()
+            };
+            out.push(PlannedFile { mode: mode_of(&local)?, local, remote });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            walk(&entry.path(), out)?;
+        } else if ty.is_file() {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+fn mode_of(path: &Path) -> Result<u32, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(meta.permissions().mode() & 0o777)
+}
+
+/// sha256 of a local file, streamed (tarballs are large).
+pub fn local_sha256(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Copy the files whose content differs on the host; returns the remote
+/// paths written.
+pub async fn sync(conn: &Connection, files: &[PlannedFile], cancel: &CancellationToken) -> Result<Vec<String>, String> {
+    let mut remote_hashes = std::collections::HashMap::new();
+    for chunk in files.chunks(HASH_BATCH) {
+        let quoted: Vec<String> = chunk.iter().map(|f| quote(&f.remote)).collect();
+        // Missing files simply produce no line; sha256sum's status is ignored.
+        let cmd = format!("sha256sum -- {} 2>/dev/null; true", quoted.join(" "));
+        let req = ExecRequest { command: cmd, stdin: None, timeout: Some(Duration::from_secs(600)) };
+        let out = conn.exec(&req, cancel).await.map_err(|e| e.to_string())?;
+        for line in out.stdout_str().lines() {
+            if let Some((hash, path)) = line.split_once("  ") {
+                remote_hashes.insert(path.to_string(), hash.to_string());
+            }
+        }
+    }
+    let mut written = Vec::new();
+    for f in files {
+        let local = local_sha256(&f.local)?;
+        if remote_hashes.get(&f.remote) == Some(&local) {
+            continue;
+        }
+        conn.upload_file(&f.local, &f.remote, f.mode).await.map_err(|e| e.to_string())?;
+        written.push(f.remote.clone());
+    }
+    Ok(written)
+}
+
+fn quote(s: &str) -> String {
+    shlex::try_quote(s).map(|q| q.into_owned()).unwrap_or_else(|_| format!("'{}'", s.replace('\'', "'\\''")))
+}
