@@ -163,6 +163,18 @@ impl KnownHosts {
     /// Appends `key` for `names` at `port` and remembers it for this run.
     pub fn record(&self, names: &[&str], port: u16, key: &PublicKey) -> Result<(), String> {
         let _guard = self.append.lock().unwrap_or_else(|e| e.into_inner());
+        // Another connection to the same host may have recorded a key while
+        // this one waited for the lock.
+        match self.check(names, port, key) {
+            Verdict::Known => return Ok(()),
+            Verdict::Unknown { .. } => {}
+            Verdict::Changed { line } | Verdict::Revoked { line } => {
+                return Err(format!(
+                    "{}:{line} now records a different or revoked key",
+                    self.path.display()
+                ));
+            }
+        }
         let hosts = lookup_names(names, port);
         let encoded = key
             .to_openssh()

@@ -145,7 +145,8 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Reads known_hosts once; fails only on an unreadable or malformed file.
+    /// Reads known_hosts once; fails only on an unreadable file (lines that
+    /// cannot be parsed are skipped, as OpenSSH does).
     pub fn new(config: TransportConfig) -> Result<Pool, String> {
         let known_hosts = Arc::new(KnownHosts::load(&config.known_hosts)?);
         let handshakes = Arc::new(Semaphore::new(config.max_handshakes.max(1)));
@@ -228,15 +229,29 @@ impl Pool {
         let limit = self.config.connect_timeout;
         let addr = format!("{}:{}", target.address, target.port);
         let start = Instant::now();
-        let handshake = self.handshake(target, via.as_deref(), &addr);
-        let (handle, shared) = match tokio::time::timeout(limit, handshake).await {
-            Ok(r) => r?,
-            Err(_) => {
-                return Err(TransportError::ConnectTimeout {
-                    host: target.name.clone(),
-                    addr,
-                    after: limit,
-                });
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut attempt = 0;
+        let (handle, shared) = loop {
+            attempt += 1;
+            let handshake = self.handshake(target, via.as_deref(), &addr);
+            match tokio::time::timeout_at(deadline, handshake).await {
+                Ok(Ok(done)) => break done,
+                // An sshd over its MaxStartups drops the connection before
+                // the key exchange ends; a later try usually gets in.
+                Ok(Err(Failure::Retryable(e))) if attempt < 3 => {
+                    tracing::debug!(host = %target.name, "handshake failed, retrying: {e}");
+                    let pause = Duration::from_millis(200 * attempt + rand::random_range(0..200));
+                    tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + pause))
+                        .await;
+                }
+                Ok(Err(Failure::Retryable(e) | Failure::Final(e))) => return Err(e),
+                Err(_) => {
+                    return Err(TransportError::ConnectTimeout {
+                        host: target.name.clone(),
+                        addr,
+                        after: limit,
+                    });
+                }
             }
         };
         let status = shared
@@ -266,7 +281,7 @@ impl Pool {
         target: &SshTarget,
         via: Option<&Connection>,
         addr: &str,
-    ) -> Result<(Handle<Client>, Arc<Shared>), TransportError> {
+    ) -> Result<(Handle<Client>, Arc<Shared>), Failure> {
         let cfg = &self.config;
         let keepalive = format!("{} x {:?}", cfg.keepalive_max + 1, cfg.keepalive_interval);
         let client = Client::new(
@@ -287,7 +302,7 @@ impl Pool {
             None => {
                 let tcp = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
                     .await
-                    .map_err(|e| connect_err(e.to_string()))?;
+                    .map_err(|e| Failure::Final(connect_err(e.to_string())))?;
                 let _ = tcp.set_nodelay(true);
                 client::connect_stream(config, tcp, client).await
             }
@@ -302,15 +317,22 @@ impl Pool {
                         0,
                     )
                     .await
-                    .map_err(|e| connect_err(format!("through jump host {}: {e}", jump.host())))?;
+                    .map_err(|e| {
+                        Failure::Final(connect_err(format!(
+                            "through jump host {}: {e}",
+                            jump.host()
+                        )))
+                    })?;
                 client::connect_stream(config, channel.into_stream(), client).await
             }
         };
         let mut handle = session.map_err(|e| match e {
-            HandlerError::Refused(te) => *te,
-            other => connect_err(describe(&other, &keepalive)),
+            HandlerError::Refused(te) => Failure::Final(*te),
+            other => Failure::Retryable(connect_err(describe(&other, &keepalive))),
         })?;
-        super::auth::authenticate(&mut handle, target, cfg.use_agent).await?;
+        super::auth::authenticate(&mut handle, target, cfg.use_agent)
+            .await
+            .map_err(Failure::Final)?;
         Ok((handle, shared))
     }
 
@@ -347,6 +369,12 @@ impl Pool {
             ..Default::default()
         }
     }
+}
+
+/// Why a handshake failed, and whether trying again can help.
+enum Failure {
+    Retryable(TransportError),
+    Final(TransportError),
 }
 
 fn slot_key(t: &SshTarget) -> String {
