@@ -9,6 +9,7 @@ pub mod cli;
 pub mod engine;
 pub mod events;
 pub mod exit;
+pub mod hadoop;
 pub mod model;
 pub mod plan;
 pub mod playbooks;

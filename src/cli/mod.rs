@@ -3,6 +3,7 @@
 
 mod check;
 mod common;
+mod config;
 mod completions;
 mod exec;
 mod fold;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Run an ad-hoc command on many hosts, like pdsh; identical outputs are folded together.
     #[command(after_help = "Examples:\n  herd exec -i cluster.yaml -- uptime\n  herd exec -i cluster.yaml --role datanode -- df -h /data\n  herd exec -i cluster.yaml --hosts master1,master2 -- 'jps | sort'")]
     Exec(exec::Args),
+    /// Render, diff or push the generated Hadoop/ZooKeeper/Mesos configuration files.
+    #[command(after_help = "Examples:\n  herd config render -i cluster.yaml --out rendered/\n  herd config diff -i cluster.yaml --hosts master1,master2\n  herd config push -i cluster.yaml\n\nExit 2 for a bad inventory or cluster layout (nothing is contacted); diff exits 1 when some file differs.")]
+    Config(config::Args),
     /// List journaled runs: id, playbook, start, duration, outcome, failed stage.
     #[command(after_help = "Example:\n  herd runs\n  herd runs --output json")]
     Runs(runs::Args),
@@ -99,6 +103,7 @@ pub fn main() -> i32 {
             Command::Plan(a) => plan::main(&global, a),
             Command::Run(a) => run::main(&global, a).await,
             Command::Exec(a) => exec::main(&global, a).await,
+            Command::Config(a) => config::main(&global, a).await,
             Command::Runs(a) => runs::main(&global, a),
             Command::Completions(a) => completions::main(a),
         }

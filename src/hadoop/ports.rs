@@ -1,0 +1,219 @@
+//! The ports each service binds, from the rendered configuration (so a port
+//! moved by an override counts), and the check that no two services of one
+//! host want the same port.
+//!
+//! Keys are read the way the daemons read them: a NameNode's addresses from
+//! `<key>.<nameservice>.<nnId>`, a ResourceManager's from `<key>.<rmId>`
+//! (in HA the unsuffixed key is ignored and the port defaults), the others
+//! from the plain key.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Host, Inventory, ModelError};
+
+use super::render::{MesosKind, SiteConfigs, mesos_flags};
+use super::topology::{Locator, Topology};
+
+/// One port a service of a host binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortUse {
+    pub port: u16,
+    pub service: &'static str,
+    /// Where the port comes from: the property, flag or zoo.cfg key.
+    pub source: String,
+    /// `vars.overrides.<file>.<key>` when an override set it.
+    pub override_path: Option<String>,
+}
+
+/// The port in a Hadoop address value: `host:8020`, `${x}:8041`, `0.0.0.0:9870`
+/// or a bare port number.
+pub fn port_in(value: &str) -> Option<u16> {
+    let v = value.trim();
+    let tail = v.rsplit_once(':').map_or(v, |(_, p)| p);
+    tail.trim().parse().ok()
+}
+
+struct Collector<'a> {
+    topo: &'a Topology,
+    out: Vec<PortUse>,
+    errors: Vec<(String, String)>,
+}
+
+impl Collector<'_> {
+    /// A port from a property of a site file (`file` as in `vars.overrides`).
+    fn prop(&mut self, site: &SiteConfigs, service: &'static str, file: &str, key: &str, default: u16) {
+        let over = self
+            .topo
+            .settings
+            .override_of(file, key)
+            .map(|_| format!("vars.overrides.{file}.{key}"));
+        let value = site.by_name(file).and_then(|p| p.get(key)).map(|p| p.value.clone());
+        let port = match &value {
+            Some(v) => match port_in(v) {
+                Some(p) => p,
+                None => {
+                    if let Some(path) = &over {
+                        self.errors.push((path.clone(), format!("cannot find a port in '{v}' (expected host:port)")));
+                    }
+                    return;
+                }
+            },
+            None => default,
+        };
+        self.push(port, service, key.to_string(), over);
+    }
+
+    fn push(&mut self, port: u16, service: &'static str, source: String, override_path: Option<String>) {
+        // Port 0 is an ephemeral port: it cannot clash.
+        if port != 0 {
+            self.out.push(PortUse {
+                port,
+                service,
+                source,
+                override_path,
+            });
+        }
+    }
+}
+
+/// Every port the services of `host` bind, in role order.
+pub fn host_ports(topo: &Topology, site: &SiteConfigs, host: &Host) -> Vec<PortUse> {
+    collect(topo, site, host).0
+}
+
+fn collect(topo: &Topology, site: &SiteConfigs, host: &Host) -> (Vec<PortUse>, Vec<(String, String)>) {
+    let ns = &topo.settings.nameservice;
+    let mut c = Collector {
+        topo,
+        out: Vec::new(),
+        errors: Vec::new(),
+    };
+    let has = |r: &str| host.roles.iter().any(|x| x == r);
+    if has("zookeeper") {
+        c.prop(site, "zookeeper", "zoo.cfg", "clientPort", 2181);
+        if let Some(id) = topo.zookeeper_myid(&host.name) {
+            let key = format!("server.{id}");
+            let over = topo
+                .settings
+                .override_of("zoo.cfg", &key)
+                .map(|_| format!("vars.overrides.zoo.cfg.{key}"));
+            if let Some(p) = site.zoo.get(&key) {
+                // host:quorumPort:electionPort[:role][;clientAddress]
+                let spec = p.value.split(';').next().unwrap_or_default();
+                let parts: Vec<&str> = spec.split(':').collect();
+                for (i, what) in [(1, "quorum"), (2, "election")] {
+                    match parts.get(i).and_then(|p| p.trim().parse::<u16>().ok()) {
+                        Some(port) => c.push(port, "zookeeper", format!("{key} ({what} port)"), over.clone()),
+                        None => {
+                            if let Some(path) = &over {
+                                c.errors.push((path.clone(), format!("'{}' is not host:quorumPort:electionPort", p.value)));
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if site.zoo.get("admin.enableServer").is_some_and(|p| p.value.trim() == "true") {
+            c.prop(site, "zookeeper", "zoo.cfg", "admin.serverPort", 8080);
+        }
+    }
+    if has("journalnode") {
+        c.prop(site, "journalnode", "hdfs-site", "dfs.journalnode.rpc-address", 8485);
+        c.prop(site, "journalnode", "hdfs-site", "dfs.journalnode.http-address", 8480);
+    }
+    if has("namenode")
+        && let Some(id) = topo.namenode_id(&host.name)
+    {
+        c.prop(site, "namenode", "hdfs-site", &format!("dfs.namenode.rpc-address.{ns}.{id}"), 8020);
+        c.prop(site, "namenode", "hdfs-site", &format!("dfs.namenode.http-address.{ns}.{id}"), 9870);
+    }
+    if has("zkfc") {
+        c.prop(site, "zkfc", "hdfs-site", "dfs.ha.zkfc.port", 8019);
+    }
+    if has("resourcemanager")
+        && let Some(id) = topo.resourcemanager_id(&host.name)
+    {
+        for (key, port) in [
+            ("yarn.resourcemanager.address", 8032),
+            ("yarn.resourcemanager.scheduler.address", 8030),
+            ("yarn.resourcemanager.resource-tracker.address", 8031),
+            ("yarn.resourcemanager.admin.address", 8033),
+            ("yarn.resourcemanager.webapp.address", 8088),
+        ] {
+            c.prop(site, "resourcemanager", "yarn-site", &format!("{key}.{id}"), port);
+        }
+    }
+    if has("historyserver") {
+        c.prop(site, "historyserver", "mapred-site", "mapreduce.jobhistory.address", 10020);
+        c.prop(site, "historyserver", "mapred-site", "mapreduce.jobhistory.webapp.address", 19888);
+        c.prop(site, "historyserver", "mapred-site", "mapreduce.jobhistory.admin.address", 10033);
+    }
+    if has("datanode") {
+        c.prop(site, "datanode", "hdfs-site", "dfs.datanode.address", 9866);
+        c.prop(site, "datanode", "hdfs-site", "dfs.datanode.http.address", 9864);
+        c.prop(site, "datanode", "hdfs-site", "dfs.datanode.ipc.address", 9867);
+    }
+    if has("nodemanager") {
+        c.prop(site, "nodemanager", "yarn-site", "yarn.nodemanager.address", 8041);
+        c.prop(site, "nodemanager", "yarn-site", "yarn.nodemanager.localizer.address", 8040);
+        c.prop(site, "nodemanager", "yarn-site", "yarn.nodemanager.webapp.address", 8042);
+        c.prop(site, "nodemanager", "mapred-site", "mapreduce.shuffle.port", 13562);
+    }
+    for kind in [MesosKind::Master, MesosKind::Agent] {
+        if has(kind.role()) {
+            let flags = mesos_flags(topo, host, kind);
+            let file = kind.role();
+            let over = topo
+                .settings
+                .override_of(file, "port")
+                .map(|_| format!("vars.overrides.{file}.port"));
+            match flags.get("port").map(|p| (p, p.trim().parse::<u16>())) {
+                Some((_, Ok(p))) => c.push(p, kind.role(), "--port".into(), over),
+                Some((v, Err(_))) => {
+                    if let Some(path) = over {
+                        c.errors.push((path, format!("'{v}' is not a port")));
+                    }
+                }
+                None => c.push(if kind == MesosKind::Master { 5050 } else { 5051 }, kind.role(), "--port".into(), None),
+            }
+        }
+    }
+    if has("spark-history") {
+        c.push(18080, "spark-history", "spark.history.ui.port".into(), None);
+    }
+    (c.out, c.errors)
+}
+
+/// Every clash and unreadable port, located at the override that caused it
+/// or else at the role on the host.
+pub fn check(inv: &Inventory, topo: &Topology, site: &SiteConfigs) -> Vec<ModelError> {
+    let loc = Locator { inv };
+    let mut errors = Vec::new();
+    let mut seen_errors = std::collections::BTreeSet::new();
+    for host in &inv.hosts {
+        let (uses, bad) = collect(topo, site, host);
+        for (path, msg) in bad {
+            if seen_errors.insert((path.clone(), msg.clone())) {
+                errors.push(loc.at(&path, msg));
+            }
+        }
+        let mut by_port: BTreeMap<u16, &PortUse> = BTreeMap::new();
+        for u in &uses {
+            let Some(first) = by_port.get(&u.port) else {
+                by_port.insert(u.port, u);
+                continue;
+            };
+            let message = format!(
+                "port {} on {} would be bound by both {} ({}) and {} ({})",
+                u.port, host.name, first.service, first.source, u.service, u.source
+            );
+            let e = match u.override_path.as_ref().or(first.override_path.as_ref()) {
+                Some(path) => loc.at(path, message),
+                None => loc.role(host, u.service, message),
+            };
+            errors.push(e);
+        }
+    }
+    errors
+}
