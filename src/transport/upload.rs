@@ -65,6 +65,13 @@ enum Failure {
     Transport(TransportError),
 }
 
+/// The host's exit status explains a failed channel write better than the
+/// write error does, so that one is only noted.
+enum WriteError {
+    Local(std::io::Error),
+    Channel(russh::Error),
+}
+
 /// The remote side. The size check keeps a short stream (local read error,
 /// lost connection) from replacing the target; parent directories get the
 /// login's normal umask, only the temporary file is private until chmod.
@@ -124,7 +131,7 @@ async fn transfer(
                     let end = (at + CHUNK).min(data.len());
                     wr.data_bytes(data.slice(at..end))
                         .await
-                        .map_err(|e| Err(e.to_string()))?;
+                        .map_err(WriteError::Channel)?;
                     sent += (end - at) as u64;
                     at = end;
                 }
@@ -135,18 +142,18 @@ async fn transfer(
                     .take(CHUNK as u64)
                     .read_to_end(&mut buf)
                     .await
-                    .map_err(Ok)?;
+                    .map_err(WriteError::Local)?;
                 if n == 0 {
                     break;
                 }
                 wr.data_bytes(Bytes::from(buf))
                     .await
-                    .map_err(|e| Err(e.to_string()))?;
+                    .map_err(WriteError::Channel)?;
                 sent += n as u64;
             },
         }
-        wr.eof().await.map_err(|e| Err(e.to_string()))?;
-        Ok::<u64, Result<std::io::Error, String>>(sent)
+        wr.eof().await.map_err(WriteError::Channel)?;
+        Ok::<u64, WriteError>(sent)
     };
     // Read while writing: an unread channel stalls the whole connection.
     let reader = async {
@@ -168,13 +175,20 @@ async fn transfer(
     let (status, stderr, closed) = loop {
         tokio::select! {
             w = &mut writer, if written.is_none() => {
-                if let Err(Ok(io)) = &w {
-                    // Ending the channel without EOF's promise of completeness;
-                    // the size check on the host discards the partial file.
-                    let _ = wr.close().await;
-                    let _ = reader.await;
-                    return Err(Failure::Local(std::io::Error::new(io.kind(), io.to_string())));
-                }
+                let w = match w {
+                    Err(WriteError::Local(io)) => {
+                        // Close without EOF: the size check on the host
+                        // discards the partial file.
+                        let _ = wr.close().await;
+                        let _ = reader.await;
+                        return Err(Failure::Local(io));
+                    }
+                    Err(WriteError::Channel(e)) => {
+                        tracing::debug!(host = %conn.host, "upload to {remote} stopped: {e}");
+                        Err(())
+                    }
+                    Ok(n) => Ok(n),
+                };
                 written = Some(w);
             }
             r = &mut reader => break r,
