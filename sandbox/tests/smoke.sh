@@ -41,10 +41,20 @@ node_is_bare() {
   "
 }
 
+# herd may address a host by IP without an alias: the known_hosts entry for
+# the IP itself must verify strictly too.
+ssh_by_ip() {
+  local ip opts
+  ip="$(node_ip "$1")"
+  mapfile -t opts < <(ssh_opts)
+  [[ "$(ssh "${opts[@]}" "root@${ip}" hostname)" == "$1" ]]
+}
+
 all_nodes_bare() {
   local node ok=0
   for node in "${NODES[@]}"; do
     node_is_bare "${node}" || { echo "  ${node} is not a bare host" >&2; ok=1; }
+    ssh_by_ip "${node}" || { echo "  ${node}: ssh by IP with strict known_hosts failed" >&2; ok=1; }
   done
   return "${ok}"
 }
@@ -220,7 +230,7 @@ main() {
   # A previous interrupted run may have left software behind.
   cleanup_all
 
-  check "six hosts answer on ssh with the test key and strict known_hosts, resolve all names, have Java, run nothing" all_nodes_bare
+  check "six hosts answer on ssh (by name alias and by IP) with the test key and strict known_hosts, resolve all names, have Java, run nothing" all_nodes_bare
   check "tarballs copied and unpacked on master1-3" distribute_masters
 
   ok=0
