@@ -108,7 +108,10 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             }
             if !global.quiet {
                 let total: usize = diffs.iter().map(|d| d.files.len()).sum();
-                eprintln!("\n{changed} of {total} file(s) differ{}", failed_note(failed));
+                eprintln!(
+                    "\n{changed} of {total} file(s) differ{}",
+                    failed_note(failed)
+                );
             }
             if changed > 0 || failed > 0 {
                 exit::FAILED
@@ -138,7 +141,10 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                 }
             };
             match global.output {
-                Output::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+                Output::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                ),
                 Output::Human => {
                     for h in &report.hosts {
                         if let Some(e) = &h.error {
@@ -147,13 +153,26 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                         }
                         if h.written.is_empty() {
                             if !global.quiet {
-                                println!("{:<12} unchanged ({} file(s))", h.host, h.unchanged.len());
+                                println!(
+                                    "{:<12} unchanged ({} file(s))",
+                                    h.host,
+                                    h.unchanged.len()
+                                );
                             }
                             continue;
                         }
-                        println!("{:<12} {} written, {} unchanged", h.host, h.written.len(), h.unchanged.len());
+                        println!(
+                            "{:<12} {} written, {} unchanged",
+                            h.host,
+                            h.written.len(),
+                            h.unchanged.len()
+                        );
                         for (path, state) in &h.written {
-                            let what = if *state == FileState::New { "new" } else { "changed" };
+                            let what = if *state == FileState::New {
+                                "new"
+                            } else {
+                                "changed"
+                            };
                             println!("    {what:<8} {path}");
                         }
                         if !h.stale.is_empty() {
@@ -164,7 +183,12 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             }
             let failed = report.failed().count();
             if global.output == Output::Human && !global.quiet {
-                println!("\n{} file(s) written on {} host(s){}", report.written(), report.hosts.len(), failed_note(failed));
+                println!(
+                    "\n{} file(s) written on {} host(s){}",
+                    report.written(),
+                    report.hosts.len(),
+                    failed_note(failed)
+                );
             }
             if failed > 0 { exit::FAILED } else { exit::OK }
         }
@@ -172,11 +196,19 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 }
 
 fn failed_note(failed: usize) -> String {
-    if failed > 0 { format!("; {failed} host(s) failed") } else { String::new() }
+    if failed > 0 {
+        format!("; {failed} host(s) failed")
+    } else {
+        String::new()
+    }
 }
 
 /// Load, validate and render; every problem is printed and nothing connects.
-fn prepare(global: &GlobalArgs, inv: &InventoryArg, hosts: &HostsArg) -> Result<(Context, Topology, ClusterFiles), ()> {
+fn prepare(
+    global: &GlobalArgs,
+    inv: &InventoryArg,
+    hosts: &HostsArg,
+) -> Result<(Context, Topology, ClusterFiles), ()> {
     let ctx = Context::load(global, inv).map_err(|_| ())?;
     let topo = match hadoop::validate(&ctx.inventory) {
         Ok(t) => t,
@@ -188,7 +220,11 @@ fn prepare(global: &GlobalArgs, inv: &InventoryArg, hosts: &HostsArg) -> Result<
     for w in &topo.warnings {
         eprintln!("warning: {w}");
     }
-    let unknown: Vec<&String> = hosts.hosts.iter().filter(|h| ctx.inventory.host(h).is_none()).collect();
+    let unknown: Vec<&String> = hosts
+        .hosts
+        .iter()
+        .filter(|h| ctx.inventory.host(h).is_none())
+        .collect();
     if !unknown.is_empty() {
         let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
         eprintln!("error: --hosts: not in the inventory: {}", names.join(", "));

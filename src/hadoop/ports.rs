@@ -41,19 +41,32 @@ struct Collector<'a> {
 
 impl Collector<'_> {
     /// A port from a property of a site file (`file` as in `vars.overrides`).
-    fn prop(&mut self, site: &SiteConfigs, service: &'static str, file: &str, key: &str, default: u16) {
+    fn prop(
+        &mut self,
+        site: &SiteConfigs,
+        service: &'static str,
+        file: &str,
+        key: &str,
+        default: u16,
+    ) {
         let over = self
             .topo
             .settings
             .override_of(file, key)
             .map(|_| format!("vars.overrides.{file}.{key}"));
-        let value = site.by_name(file).and_then(|p| p.get(key)).map(|p| p.value.clone());
+        let value = site
+            .by_name(file)
+            .and_then(|p| p.get(key))
+            .map(|p| p.value.clone());
         let port = match &value {
             Some(v) => match port_in(v) {
                 Some(p) => p,
                 None => {
                     if let Some(path) = &over {
-                        self.errors.push((path.clone(), format!("cannot find a port in '{v}' (expected host:port)")));
+                        self.errors.push((
+                            path.clone(),
+                            format!("cannot find a port in '{v}' (expected host:port)"),
+                        ));
                     }
                     return;
                 }
@@ -63,7 +76,13 @@ impl Collector<'_> {
         self.push(port, service, key.to_string(), over);
     }
 
-    fn push(&mut self, port: u16, service: &'static str, source: String, override_path: Option<String>) {
+    fn push(
+        &mut self,
+        port: u16,
+        service: &'static str,
+        source: String,
+        override_path: Option<String>,
+    ) {
         // Port 0 is an ephemeral port: it cannot clash.
         if port != 0 {
             self.out.push(PortUse {
@@ -81,7 +100,11 @@ pub fn host_ports(topo: &Topology, site: &SiteConfigs, host: &Host) -> Vec<PortU
     collect(topo, site, host).0
 }
 
-fn collect(topo: &Topology, site: &SiteConfigs, host: &Host) -> (Vec<PortUse>, Vec<(String, String)>) {
+fn collect(
+    topo: &Topology,
+    site: &SiteConfigs,
+    host: &Host,
+) -> (Vec<PortUse>, Vec<(String, String)>) {
     let ns = &topo.settings.nameservice;
     let mut c = Collector {
         topo,
@@ -103,10 +126,18 @@ fn collect(topo: &Topology, site: &SiteConfigs, host: &Host) -> (Vec<PortUse>, V
                 let parts: Vec<&str> = spec.split(':').collect();
                 for (i, what) in [(1, "quorum"), (2, "election")] {
                     match parts.get(i).and_then(|p| p.trim().parse::<u16>().ok()) {
-                        Some(port) => c.push(port, "zookeeper", format!("{key} ({what} port)"), over.clone()),
+                        Some(port) => c.push(
+                            port,
+                            "zookeeper",
+                            format!("{key} ({what} port)"),
+                            over.clone(),
+                        ),
                         None => {
                             if let Some(path) = &over {
-                                c.errors.push((path.clone(), format!("'{}' is not host:quorumPort:electionPort", p.value)));
+                                c.errors.push((
+                                    path.clone(),
+                                    format!("'{}' is not host:quorumPort:electionPort", p.value),
+                                ));
                                 break;
                             }
                         }
@@ -114,19 +145,47 @@ fn collect(topo: &Topology, site: &SiteConfigs, host: &Host) -> (Vec<PortUse>, V
                 }
             }
         }
-        if site.zoo.get("admin.enableServer").is_some_and(|p| p.value.trim() == "true") {
+        if site
+            .zoo
+            .get("admin.enableServer")
+            .is_some_and(|p| p.value.trim() == "true")
+        {
             c.prop(site, "zookeeper", "zoo.cfg", "admin.serverPort", 8080);
         }
     }
     if has("journalnode") {
-        c.prop(site, "journalnode", "hdfs-site", "dfs.journalnode.rpc-address", 8485);
-        c.prop(site, "journalnode", "hdfs-site", "dfs.journalnode.http-address", 8480);
+        c.prop(
+            site,
+            "journalnode",
+            "hdfs-site",
+            "dfs.journalnode.rpc-address",
+            8485,
+        );
+        c.prop(
+            site,
+            "journalnode",
+            "hdfs-site",
+            "dfs.journalnode.http-address",
+            8480,
+        );
     }
     if has("namenode")
         && let Some(id) = topo.namenode_id(&host.name)
     {
-        c.prop(site, "namenode", "hdfs-site", &format!("dfs.namenode.rpc-address.{ns}.{id}"), 8020);
-        c.prop(site, "namenode", "hdfs-site", &format!("dfs.namenode.http-address.{ns}.{id}"), 9870);
+        c.prop(
+            site,
+            "namenode",
+            "hdfs-site",
+            &format!("dfs.namenode.rpc-address.{ns}.{id}"),
+            8020,
+        );
+        c.prop(
+            site,
+            "namenode",
+            "hdfs-site",
+            &format!("dfs.namenode.http-address.{ns}.{id}"),
+            9870,
+        );
     }
     if has("zkfc") {
         c.prop(site, "zkfc", "hdfs-site", "dfs.ha.zkfc.port", 8019);
@@ -141,24 +200,84 @@ fn collect(topo: &Topology, site: &SiteConfigs, host: &Host) -> (Vec<PortUse>, V
             ("yarn.resourcemanager.admin.address", 8033),
             ("yarn.resourcemanager.webapp.address", 8088),
         ] {
-            c.prop(site, "resourcemanager", "yarn-site", &format!("{key}.{id}"), port);
+            c.prop(
+                site,
+                "resourcemanager",
+                "yarn-site",
+                &format!("{key}.{id}"),
+                port,
+            );
         }
     }
     if has("historyserver") {
-        c.prop(site, "historyserver", "mapred-site", "mapreduce.jobhistory.address", 10020);
-        c.prop(site, "historyserver", "mapred-site", "mapreduce.jobhistory.webapp.address", 19888);
-        c.prop(site, "historyserver", "mapred-site", "mapreduce.jobhistory.admin.address", 10033);
+        c.prop(
+            site,
+            "historyserver",
+            "mapred-site",
+            "mapreduce.jobhistory.address",
+            10020,
+        );
+        c.prop(
+            site,
+            "historyserver",
+            "mapred-site",
+            "mapreduce.jobhistory.webapp.address",
+            19888,
+        );
+        c.prop(
+            site,
+            "historyserver",
+            "mapred-site",
+            "mapreduce.jobhistory.admin.address",
+            10033,
+        );
     }
     if has("datanode") {
         c.prop(site, "datanode", "hdfs-site", "dfs.datanode.address", 9866);
-        c.prop(site, "datanode", "hdfs-site", "dfs.datanode.http.address", 9864);
-        c.prop(site, "datanode", "hdfs-site", "dfs.datanode.ipc.address", 9867);
+        c.prop(
+            site,
+            "datanode",
+            "hdfs-site",
+            "dfs.datanode.http.address",
+            9864,
+        );
+        c.prop(
+            site,
+            "datanode",
+            "hdfs-site",
+            "dfs.datanode.ipc.address",
+            9867,
+        );
     }
     if has("nodemanager") {
-        c.prop(site, "nodemanager", "yarn-site", "yarn.nodemanager.address", 8041);
-        c.prop(site, "nodemanager", "yarn-site", "yarn.nodemanager.localizer.address", 8040);
-        c.prop(site, "nodemanager", "yarn-site", "yarn.nodemanager.webapp.address", 8042);
-        c.prop(site, "nodemanager", "mapred-site", "mapreduce.shuffle.port", 13562);
+        c.prop(
+            site,
+            "nodemanager",
+            "yarn-site",
+            "yarn.nodemanager.address",
+            8041,
+        );
+        c.prop(
+            site,
+            "nodemanager",
+            "yarn-site",
+            "yarn.nodemanager.localizer.address",
+            8040,
+        );
+        c.prop(
+            site,
+            "nodemanager",
+            "yarn-site",
+            "yarn.nodemanager.webapp.address",
+            8042,
+        );
+        c.prop(
+            site,
+            "nodemanager",
+            "mapred-site",
+            "mapreduce.shuffle.port",
+            13562,
+        );
     }
     for kind in [MesosKind::Master, MesosKind::Agent] {
         if has(kind.role()) {
@@ -175,7 +294,16 @@ fn collect(topo: &Topology, site: &SiteConfigs, host: &Host) -> (Vec<PortUse>, V
                         c.errors.push((path, format!("'{v}' is not a port")));
                     }
                 }
-                None => c.push(if kind == MesosKind::Master { 5050 } else { 5051 }, kind.role(), "--port".into(), None),
+                None => c.push(
+                    if kind == MesosKind::Master {
+                        5050
+                    } else {
+                        5051
+                    },
+                    kind.role(),
+                    "--port".into(),
+                    None,
+                ),
             }
         }
     }

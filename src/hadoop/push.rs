@@ -47,7 +47,9 @@ pub struct HostDiff {
 
 impl HostDiff {
     pub fn changed(&self) -> impl Iterator<Item = &FileDiff> {
-        self.files.iter().filter(|f| f.state != FileState::Unchanged)
+        self.files
+            .iter()
+            .filter(|f| f.state != FileState::Unchanged)
     }
 }
 
@@ -121,7 +123,11 @@ async fn read_remote(conn: &Connection, path: &str) -> Result<Option<(u32, Vec<u
     .await?;
     match out.exit_status {
         Some(0) => {
-            let nl = out.stdout.iter().position(|&b| b == b'\n').unwrap_or(out.stdout.len());
+            let nl = out
+                .stdout
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(out.stdout.len());
             let mode = std::str::from_utf8(&out.stdout[..nl])
                 .ok()
                 .and_then(|m| u32::from_str_radix(m.trim(), 8).ok());
@@ -129,7 +135,11 @@ async fn read_remote(conn: &Connection, path: &str) -> Result<Option<(u32, Vec<u
             Ok(Some((mode.unwrap_or(0), content)))
         }
         Some(3) => Ok(None),
-        _ => Err(format!("{}: cannot read {path}: {}", conn.host(), out.stderr_tail(2))),
+        _ => Err(format!(
+            "{}: cannot read {path}: {}",
+            conn.host(),
+            out.stderr_tail(2)
+        )),
     }
 }
 
@@ -139,7 +149,11 @@ async fn diff_one(conn: &Connection, f: &RenderedFile) -> Result<FileDiff, Strin
         None => (FileState::New, Vec::new(), None),
         Some((mode, content)) => {
             let same = content == f.content && mode == f.mode;
-            let state = if same { FileState::Unchanged } else { FileState::Changed };
+            let state = if same {
+                FileState::Unchanged
+            } else {
+                FileState::Changed
+            };
             (state, content, Some(mode))
         }
     };
@@ -213,7 +227,10 @@ pub fn unified_diff(host: &str, f: &FileDiff) -> String {
         &diff
             .unified_diff()
             .context_radius(3)
-            .header(&format!("{host}:{} (on host)", f.path), &format!("{host}:{} (rendered)", f.path))
+            .header(
+                &format!("{host}:{} (on host)", f.path),
+                &format!("{host}:{} (rendered)", f.path),
+            )
             .to_string(),
     );
     if let Some(m) = f.current_mode
@@ -224,7 +241,12 @@ pub fn unified_diff(host: &str, f: &FileDiff) -> String {
     out
 }
 
-async fn push_host(conn: &Connection, topo: &Topology, hf: &HostFiles, only_changed: bool) -> Result<HostPush, String> {
+async fn push_host(
+    conn: &Connection,
+    topo: &Topology,
+    hf: &HostFiles,
+    only_changed: bool,
+) -> Result<HostPush, String> {
     let diffs = diff_host(conn, hf).await?;
     let mut report = HostPush {
         host: hf.host.clone(),
@@ -243,7 +265,12 @@ async fn push_host(conn: &Connection, topo: &Topology, hf: &HostFiles, only_chan
             let prev = q(&format!("{}.herd-prev", d.path));
             let out = run(conn, format!("cp -p -- {p} {prev}")).await?;
             if !out.success() {
-                return Err(format!("{}: cannot keep {}.herd-prev: {}", hf.host, d.path, out.stderr_tail(2)));
+                return Err(format!(
+                    "{}: cannot keep {}.herd-prev: {}",
+                    hf.host,
+                    d.path,
+                    out.stderr_tail(2)
+                ));
             }
         }
         conn.upload(&d.rendered, &d.path, d.mode)
@@ -297,7 +324,11 @@ pub async fn push(
 }
 
 /// Add `services` to the host's stale file (sorted, unique).
-pub async fn mark_stale(conn: &Connection, topo: &Topology, services: &[&str]) -> Result<(), String> {
+pub async fn mark_stale(
+    conn: &Connection,
+    topo: &Topology,
+    services: &[&str],
+) -> Result<(), String> {
     let f = q(&topo.settings.stale_file());
     let names: Vec<String> = services.iter().map(|s| q(s)).collect();
     let cmd = format!(
@@ -308,7 +339,11 @@ pub async fn mark_stale(conn: &Connection, topo: &Topology, services: &[&str]) -
     if out.success() {
         Ok(())
     } else {
-        Err(format!("{}: cannot record stale services: {}", conn.host(), out.stderr_tail(2)))
+        Err(format!(
+            "{}: cannot record stale services: {}",
+            conn.host(),
+            out.stderr_tail(2)
+        ))
     }
 }
 
@@ -326,17 +361,28 @@ pub async fn read_stale(conn: &Connection, topo: &Topology) -> Result<Vec<String
 }
 
 /// Remove `services` from the host's stale file, e.g. after restarting them.
-pub async fn clear_stale(conn: &Connection, topo: &Topology, services: &[&str]) -> Result<(), String> {
+pub async fn clear_stale(
+    conn: &Connection,
+    topo: &Topology,
+    services: &[&str],
+) -> Result<(), String> {
     let f = q(&topo.settings.stale_file());
     let mut cmd = format!("[ -f {f} ] || exit 0; cp -- {f} {f}.tmp");
     for s in services {
-        cmd.push_str(&format!(" && {{ grep -vxF -- {} {f}.tmp > {f}.tmp2 || true; }} && mv -f -- {f}.tmp2 {f}.tmp", q(s)));
+        cmd.push_str(&format!(
+            " && {{ grep -vxF -- {} {f}.tmp > {f}.tmp2 || true; }} && mv -f -- {f}.tmp2 {f}.tmp",
+            q(s)
+        ));
     }
     cmd.push_str(&format!(" && mv -f -- {f}.tmp {f}"));
     let out = run(conn, cmd).await?;
     if out.success() {
         Ok(())
     } else {
-        Err(format!("{}: cannot update the stale file: {}", conn.host(), out.stderr_tail(2)))
+        Err(format!(
+            "{}: cannot update the stale file: {}",
+            conn.host(),
+            out.stderr_tail(2)
+        ))
     }
 }

@@ -44,7 +44,8 @@ use super::{HADOOP_CLIENT_ROLES, HADOOP_ROLES};
 const FENCING_NOTE: &str = "herd default: the JournalNodes (QJM) already refuse edits from a deposed active NameNode, so no SSH keys between NameNodes are needed for failover. Override with sshfence where they exist.";
 const TOLERATED_NOTE: &str = "herd default: 1 with several data directories so one failed disk does not stop the DataNode, 0 with a single one (Hadoop refuses to tolerate losing every volume).";
 const COMPLETED_NOTE: &str = "herd default: bounded so a ResourceManager failover does not reload thousands of finished applications from ZooKeeper.";
-const NM_ADDRESS_NOTE: &str = "herd default: a fixed port; NodeManager recovery cannot use an ephemeral one.";
+const NM_ADDRESS_NOTE: &str =
+    "herd default: a fixed port; NodeManager recovery cannot use an ephemeral one.";
 const VMEM_NOTE: &str = "herd default: Java 17 JVMs reserve much more virtual memory than the physical limit, and would be killed by this check.";
 
 /// The properties of the cluster-wide files, overrides applied.
@@ -129,8 +130,16 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
     let ids: Vec<&str> = topo.namenodes.iter().map(|(id, _)| id.as_str()).collect();
     set(&mut hdfs, format!("dfs.ha.namenodes.{ns}"), ids.join(","));
     for (id, host) in &topo.namenodes {
-        set(&mut hdfs, format!("dfs.namenode.rpc-address.{ns}.{id}"), format!("{host}:8020"));
-        set(&mut hdfs, format!("dfs.namenode.http-address.{ns}.{id}"), format!("{host}:9870"));
+        set(
+            &mut hdfs,
+            format!("dfs.namenode.rpc-address.{ns}.{id}"),
+            format!("{host}:8020"),
+        );
+        set(
+            &mut hdfs,
+            format!("dfs.namenode.http-address.{ns}.{id}"),
+            format!("{host}:9870"),
+        );
     }
     // The URI must name the port the JournalNodes really listen on.
     let jn_port = s
@@ -138,19 +147,32 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         .and_then(|v| v.as_deref())
         .and_then(ports::port_in)
         .unwrap_or(8485);
-    set(&mut hdfs, "dfs.namenode.shared.edits.dir", topo.qjournal_uri(jn_port));
+    set(
+        &mut hdfs,
+        "dfs.namenode.shared.edits.dir",
+        topo.qjournal_uri(jn_port),
+    );
     set(
         &mut hdfs,
         format!("dfs.client.failover.proxy.provider.{ns}"),
         "org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider",
     );
     set(&mut hdfs, "dfs.ha.automatic-failover.enabled", true);
-    note(&mut hdfs, "dfs.ha.fencing.methods", "shell(/bin/true)", FENCING_NOTE);
+    note(
+        &mut hdfs,
+        "dfs.ha.fencing.methods",
+        "shell(/bin/true)",
+        FENCING_NOTE,
+    );
     set(&mut hdfs, "dfs.journalnode.edits.dir", &s.dirs.journal);
     set(&mut hdfs, "dfs.namenode.name.dir", s.dirs.name.join(","));
     set(&mut hdfs, "dfs.datanode.data.dir", s.dirs.data.join(","));
     set(&mut hdfs, "dfs.blocksize", s.block_size);
-    set(&mut hdfs, "dfs.replication", topo.hosts("datanode").len().clamp(1, 3));
+    set(
+        &mut hdfs,
+        "dfs.replication",
+        topo.hosts("datanode").len().clamp(1, 3),
+    );
     set(&mut hdfs, "dfs.namenode.handler.count", 100);
     note(
         &mut hdfs,
@@ -158,19 +180,43 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         if s.dirs.data.len() > 1 { 1 } else { 0 },
         TOLERATED_NOTE,
     );
-    set(&mut hdfs, "dfs.namenode.datanode.registration.ip-hostname-check", false);
+    set(
+        &mut hdfs,
+        "dfs.namenode.datanode.registration.ip-hostname-check",
+        false,
+    );
     set(&mut hdfs, "dfs.webhdfs.enabled", true);
     apply_overrides(&mut hdfs, topo, "hdfs-site");
 
     let mut yarn = Props::new();
     set(&mut yarn, "yarn.resourcemanager.ha.enabled", true);
-    set(&mut yarn, "yarn.resourcemanager.ha.automatic-failover.enabled", true);
+    set(
+        &mut yarn,
+        "yarn.resourcemanager.ha.automatic-failover.enabled",
+        true,
+    );
     set(&mut yarn, "yarn.resourcemanager.cluster-id", ns);
-    let rm_ids: Vec<&str> = topo.resourcemanagers.iter().map(|(id, _)| id.as_str()).collect();
-    set(&mut yarn, "yarn.resourcemanager.ha.rm-ids", rm_ids.join(","));
+    let rm_ids: Vec<&str> = topo
+        .resourcemanagers
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect();
+    set(
+        &mut yarn,
+        "yarn.resourcemanager.ha.rm-ids",
+        rm_ids.join(","),
+    );
     for (id, host) in &topo.resourcemanagers {
-        set(&mut yarn, format!("yarn.resourcemanager.hostname.{id}"), host);
-        set(&mut yarn, format!("yarn.resourcemanager.webapp.address.{id}"), format!("{host}:8088"));
+        set(
+            &mut yarn,
+            format!("yarn.resourcemanager.hostname.{id}"),
+            host,
+        );
+        set(
+            &mut yarn,
+            format!("yarn.resourcemanager.webapp.address.{id}"),
+            format!("{host}:8088"),
+        );
     }
     set(&mut yarn, "hadoop.zk.address", topo.zk_quorum());
     set(&mut yarn, "yarn.resourcemanager.recovery.enabled", true);
@@ -179,21 +225,58 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         "yarn.resourcemanager.store.class",
         "org.apache.hadoop.yarn.server.resourcemanager.recovery.ZKRMStateStore",
     );
-    note(&mut yarn, "yarn.resourcemanager.max-completed-applications", DEFAULT_MAX_COMPLETED_APPS, COMPLETED_NOTE);
+    note(
+        &mut yarn,
+        "yarn.resourcemanager.max-completed-applications",
+        DEFAULT_MAX_COMPLETED_APPS,
+        COMPLETED_NOTE,
+    );
     note(
         &mut yarn,
         "yarn.resourcemanager.state-store.max-completed-applications",
         DEFAULT_MAX_COMPLETED_APPS,
         COMPLETED_NOTE,
     );
-    set(&mut yarn, "yarn.nodemanager.resource.memory-mb", s.nm_memory_mb);
-    set(&mut yarn, "yarn.nodemanager.resource.cpu-vcores", s.nm_vcores);
-    set(&mut yarn, "yarn.scheduler.minimum-allocation-mb", s.nm_memory_mb.min(1024));
-    set(&mut yarn, "yarn.scheduler.maximum-allocation-mb", s.nm_memory_mb);
-    set(&mut yarn, "yarn.scheduler.maximum-allocation-vcores", s.nm_vcores);
-    set(&mut yarn, "yarn.nodemanager.local-dirs", s.dirs.yarn_local.join(","));
-    set(&mut yarn, "yarn.nodemanager.log-dirs", s.dirs.yarn_log.join(","));
-    set(&mut yarn, "yarn.nodemanager.aux-services", "mapreduce_shuffle");
+    set(
+        &mut yarn,
+        "yarn.nodemanager.resource.memory-mb",
+        s.nm_memory_mb,
+    );
+    set(
+        &mut yarn,
+        "yarn.nodemanager.resource.cpu-vcores",
+        s.nm_vcores,
+    );
+    set(
+        &mut yarn,
+        "yarn.scheduler.minimum-allocation-mb",
+        s.nm_memory_mb.min(1024),
+    );
+    set(
+        &mut yarn,
+        "yarn.scheduler.maximum-allocation-mb",
+        s.nm_memory_mb,
+    );
+    set(
+        &mut yarn,
+        "yarn.scheduler.maximum-allocation-vcores",
+        s.nm_vcores,
+    );
+    set(
+        &mut yarn,
+        "yarn.nodemanager.local-dirs",
+        s.dirs.yarn_local.join(","),
+    );
+    set(
+        &mut yarn,
+        "yarn.nodemanager.log-dirs",
+        s.dirs.yarn_log.join(","),
+    );
+    set(
+        &mut yarn,
+        "yarn.nodemanager.aux-services",
+        "mapreduce_shuffle",
+    );
     // The seed wrote `...aux-services.mapreduce.shuffle.class`, which YARN
     // never reads: the key carries the service name, mapreduce_shuffle.
     set(
@@ -201,22 +284,52 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         "yarn.nodemanager.aux-services.mapreduce_shuffle.class",
         "org.apache.hadoop.mapred.ShuffleHandler",
     );
-    note(&mut yarn, "yarn.nodemanager.address", "${yarn.nodemanager.hostname}:8041", NM_ADDRESS_NOTE);
+    note(
+        &mut yarn,
+        "yarn.nodemanager.address",
+        "${yarn.nodemanager.hostname}:8041",
+        NM_ADDRESS_NOTE,
+    );
     set(&mut yarn, "yarn.nodemanager.recovery.enabled", true);
     set(&mut yarn, "yarn.nodemanager.recovery.supervised", true);
-    set(&mut yarn, "yarn.nodemanager.recovery.dir", &s.dirs.nm_recovery);
-    note(&mut yarn, "yarn.nodemanager.vmem-check-enabled", false, VMEM_NOTE);
+    set(
+        &mut yarn,
+        "yarn.nodemanager.recovery.dir",
+        &s.dirs.nm_recovery,
+    );
+    note(
+        &mut yarn,
+        "yarn.nodemanager.vmem-check-enabled",
+        false,
+        VMEM_NOTE,
+    );
     apply_overrides(&mut yarn, topo, "yarn-site");
 
     let mut mapred = Props::new();
     set(&mut mapred, "mapreduce.framework.name", "yarn");
     if let Some(jhs) = topo.hosts("historyserver").first() {
-        set(&mut mapred, "mapreduce.jobhistory.address", format!("{jhs}:10020"));
-        set(&mut mapred, "mapreduce.jobhistory.webapp.address", format!("{jhs}:19888"));
-        set(&mut mapred, "mapreduce.jobhistory.admin.address", format!("{jhs}:10033"));
+        set(
+            &mut mapred,
+            "mapreduce.jobhistory.address",
+            format!("{jhs}:10020"),
+        );
+        set(
+            &mut mapred,
+            "mapreduce.jobhistory.webapp.address",
+            format!("{jhs}:19888"),
+        );
+        set(
+            &mut mapred,
+            "mapreduce.jobhistory.admin.address",
+            format!("{jhs}:10033"),
+        );
     }
     let mapred_home = format!("HADOOP_MAPRED_HOME={}", s.hadoop_home());
-    for key in ["yarn.app.mapreduce.am.env", "mapreduce.map.env", "mapreduce.reduce.env"] {
+    for key in [
+        "yarn.app.mapreduce.am.env",
+        "mapreduce.map.env",
+        "mapreduce.reduce.env",
+    ] {
         set(&mut mapred, key, &mapred_home);
     }
     apply_overrides(&mut mapred, topo, "mapred-site");
@@ -228,10 +341,18 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
     set(&mut zoo, "dataDir", &s.dirs.zookeeper);
     set(&mut zoo, "clientPort", topo.zk_client_port);
     for (id, host) in &topo.zookeepers {
-        set(&mut zoo, format!("server.{id}"), format!("{host}:2888:3888"));
+        set(
+            &mut zoo,
+            format!("server.{id}"),
+            format!("{host}:2888:3888"),
+        );
     }
     // ruok/srvr/mntr are what herd's probes send; only srvr is allowed by default.
-    set(&mut zoo, "4lw.commands.whitelist", "srvr,mntr,ruok,stat,conf");
+    set(
+        &mut zoo,
+        "4lw.commands.whitelist",
+        "srvr,mntr,ruok,stat,conf",
+    );
     // The AdminServer would take port 8080 on every ZooKeeper host for
     // nothing herd uses (and exits ZooKeeper with status 4 if it is taken).
     set(&mut zoo, "admin.enableServer", false);
@@ -349,8 +470,18 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
         };
         if HADOOP_CLIENT_ROLES.iter().any(|r| has(r)) {
             let all = on_host(HADOOP_CLIENT_ROLES);
-            add(format!("{conf_dir}/core-site.xml"), core_xml.clone(), 0o644, all.clone());
-            add(format!("{conf_dir}/hdfs-site.xml"), hdfs_xml.clone(), 0o644, all.clone());
+            add(
+                format!("{conf_dir}/core-site.xml"),
+                core_xml.clone(),
+                0o644,
+                all.clone(),
+            );
+            add(
+                format!("{conf_dir}/hdfs-site.xml"),
+                hdfs_xml.clone(),
+                0o644,
+                all.clone(),
+            );
             add(
                 format!("{conf_dir}/yarn-site.xml"),
                 yarn_xml.clone(),
@@ -364,7 +495,12 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                 on_host(&["historyserver", "nodemanager"]),
             );
             // Only start-dfs.sh-style scripts read it; no running daemon does.
-            add(format!("{conf_dir}/workers"), workers.clone(), 0o644, Vec::new());
+            add(
+                format!("{conf_dir}/workers"),
+                workers.clone(),
+                0o644,
+                Vec::new(),
+            );
             add(
                 format!("{conf_dir}/hadoop-env.sh"),
                 hadoop_env.clone(),
@@ -383,8 +519,18 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
         }
         if has("zookeeper") {
             let zk_conf = format!("{}/conf", s.zookeeper_home());
-            add(format!("{zk_conf}/zoo.cfg"), zoo_cfg.clone(), 0o644, vec!["zookeeper"]);
-            add(format!("{zk_conf}/java.env"), java_env.clone(), 0o644, vec!["zookeeper"]);
+            add(
+                format!("{zk_conf}/zoo.cfg"),
+                zoo_cfg.clone(),
+                0o644,
+                vec!["zookeeper"],
+            );
+            add(
+                format!("{zk_conf}/java.env"),
+                java_env.clone(),
+                0o644,
+                vec!["zookeeper"],
+            );
             if let Some(id) = topo.zookeeper_myid(&host.name) {
                 add(
                     format!("{}/myid", s.dirs.zookeeper),
@@ -446,7 +592,10 @@ fn hadoop_env(topo: &Topology) -> Vec<u8> {
     export("HADOOP_CONF_DIR", &s.hadoop_conf_dir());
     export("HADOOP_LOG_DIR", &s.dirs.log);
     export("HADOOP_PID_DIR", &s.dirs.pid);
-    export("HADOOP_WORKERS", &format!("{}/workers", s.hadoop_conf_dir()));
+    export(
+        "HADOOP_WORKERS",
+        &format!("{}/workers", s.hadoop_conf_dir()),
+    );
     // Command-line tools; each daemon's own -Xmx below wins over this.
     export("HADOOP_HEAPSIZE_MAX", s.heap("client"));
     for (var, daemon) in [
@@ -468,10 +617,19 @@ fn zookeeper_java_env(topo: &Topology) -> Vec<u8> {
     let s = &topo.settings;
     let mut out = format!("# {HEADER}\n\n");
     out.push_str(&format!("export JAVA_HOME={}\n", quote(&s.java_home)));
-    out.push_str(&format!("export ZK_SERVER_HEAP={}\n", heap_mb(s.heap("zookeeper"))));
-    out.push_str(&format!("export ZOO_LOG_DIR={}\n", quote(&s.dirs.zookeeper_log)));
+    out.push_str(&format!(
+        "export ZK_SERVER_HEAP={}\n",
+        heap_mb(s.heap("zookeeper"))
+    ));
+    out.push_str(&format!(
+        "export ZOO_LOG_DIR={}\n",
+        quote(&s.dirs.zookeeper_log)
+    ));
     if !s.jvm_opts.trim().is_empty() {
-        out.push_str(&format!("export SERVER_JVMFLAGS={}\n", quote(s.jvm_opts.trim())));
+        out.push_str(&format!(
+            "export SERVER_JVMFLAGS={}\n",
+            quote(s.jvm_opts.trim())
+        ));
     }
     out.into_bytes()
 }
@@ -500,7 +658,9 @@ fn mesos_env(flags: &BTreeMap<String, String>) -> Vec<u8> {
 fn rack_script(inv: &Inventory, topo: &Topology) -> Vec<u8> {
     let mut out = String::from("#!/bin/sh\n");
     out.push_str(&format!("# {HEADER}\n"));
-    out.push_str("# net.topology.script.file.name: prints the rack of each host name or address given.\n");
+    out.push_str(
+        "# net.topology.script.file.name: prints the rack of each host name or address given.\n",
+    );
     out.push_str("for node in \"$@\"; do\n  case \"$node\" in\n");
     for host in &inv.hosts {
         if let Some(rack) = topo.racks.get(&host.name) {
@@ -508,7 +668,11 @@ fn rack_script(inv: &Inventory, topo: &Topology) -> Vec<u8> {
             if host.address != host.name {
                 names.push(quote(&host.address));
             }
-            out.push_str(&format!("    {}) echo {} ;;\n", names.join("|"), quote(rack)));
+            out.push_str(&format!(
+                "    {}) echo {} ;;\n",
+                names.join("|"),
+                quote(rack)
+            ));
         }
     }
     out.push_str("    *) echo /default-rack ;;\n  esac\ndone\n");

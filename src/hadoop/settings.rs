@@ -277,11 +277,7 @@ fn default_heaps() -> BTreeMap<String, String> {
 pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
     let mut r = VarReader { inv, errors };
     let vars = &inv.vars;
-    let base = inv
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let base = inv.path.parent().map(Path::to_path_buf).unwrap_or_default();
 
     let mut s = Settings {
         nameservice: default_nameservice(&inv.cluster),
@@ -357,7 +353,10 @@ pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
                 .iter()
                 .find_map(|ext| name.strip_suffix(ext))
             else {
-                r.error(&path, format!("'{file}' is not a .tar.gz, .tgz or .tar file"));
+                r.error(
+                    &path,
+                    format!("'{file}' is not a .tar.gz, .tgz or .tar file"),
+                );
                 continue;
             };
             // The Apache ZooKeeper tarball unpacks to its own name, -bin included.
@@ -426,7 +425,9 @@ pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
         if n < 1_048_576 || n % 512 != 0 {
             r.error(
                 "vars.block_size",
-                format!("block_size must be at least 1048576 (1 MiB) and a multiple of 512, got {n}"),
+                format!(
+                    "block_size must be at least 1048576 (1 MiB) and a multiple of 512, got {n}"
+                ),
             );
         } else {
             s.block_size = n;
@@ -456,13 +457,17 @@ pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
             match k.as_str() {
                 "cluster" => s.mesos.cluster = text,
                 "agent_resources" => s.mesos.agent_resources = Some(text),
-                "zk_path" if !text.starts_with('/') || text.len() < 2 => {
-                    r.error(&path, format!("zk_path must be a ZooKeeper path such as /mesos, got '{text}'"))
-                }
+                "zk_path" if !text.starts_with('/') || text.len() < 2 => r.error(
+                    &path,
+                    format!("zk_path must be a ZooKeeper path such as /mesos, got '{text}'"),
+                ),
                 "zk_path" => s.mesos.zk_path = text,
                 _ => match text.to_ascii_uppercase().as_str() {
                     l @ ("INFO" | "WARNING" | "ERROR") => s.mesos.logging_level = l.to_string(),
-                    _ => r.error(&path, format!("logging_level must be INFO, WARNING or ERROR, got '{text}'")),
+                    _ => r.error(
+                        &path,
+                        format!("logging_level must be INFO, WARNING or ERROR, got '{text}'"),
+                    ),
                 },
             }
         }
@@ -474,8 +479,17 @@ pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
                 for (i, item) in items.iter().enumerate() {
                     let path = format!("vars.namenode_ids[{i}]");
                     if let Some(id) = r.string(item, &path) {
-                        if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') || id.is_empty() {
-                            r.error(&path, format!("'{id}' cannot be a NameNode id (letters, digits, '_' and '-')"));
+                        if !id
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                            || id.is_empty()
+                        {
+                            r.error(
+                                &path,
+                                format!(
+                                    "'{id}' cannot be a NameNode id (letters, digits, '_' and '-')"
+                                ),
+                            );
                         } else if ids.contains(&id) {
                             r.error(&path, format!("NameNode id '{id}' is given twice"));
                         } else {
@@ -502,7 +516,10 @@ pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
                 other => {
                     r.error(
                         &fpath,
-                        format!("expected a mapping of property -> value, got {}", kind(other)),
+                        format!(
+                            "expected a mapping of property -> value, got {}",
+                            kind(other)
+                        ),
                     );
                     continue;
                 }
@@ -511,7 +528,11 @@ pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
             for (key, val) in props {
                 let path = format!("{fpath}.{key}");
                 let mesos = file.starts_with("mesos-");
-                if mesos && !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                if mesos
+                    && !key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
                     r.error(&path, format!("'{key}' is not a Mesos flag name (lowercase, digits and '_', without the leading --)"));
                     continue;
                 }
@@ -552,10 +573,17 @@ pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
 }
 
 /// The rack of one host (`hosts[].vars.rack`), checked.
-pub fn rack(inv: &Inventory, host: &crate::model::Host, entry: Option<usize>, errors: &mut Vec<ModelError>) -> Option<String> {
+pub fn rack(
+    inv: &Inventory,
+    host: &crate::model::Host,
+    entry: Option<usize>,
+    errors: &mut Vec<ModelError>,
+) -> Option<String> {
     let v = host.vars.get("rack")?;
     let path = match entry {
-        Some(k) if inv.spans.contains(&format!("hosts[{k}].vars.rack")) => format!("hosts[{k}].vars.rack"),
+        Some(k) if inv.spans.contains(&format!("hosts[{k}].vars.rack")) => {
+            format!("hosts[{k}].vars.rack")
+        }
         _ => "vars.rack".to_string(),
     };
     let mut r = VarReader { inv, errors };
@@ -570,7 +598,9 @@ pub fn rack(inv: &Inventory, host: &crate::model::Host, entry: Option<usize>, er
     } else {
         r.error(
             &path,
-            format!("rack '{rack}' must be a path such as /rack1 (letters, digits, '/', '-', '_', '.')"),
+            format!(
+                "rack '{rack}' must be a path such as /rack1 (letters, digits, '/', '-', '_', '.')"
+            ),
         );
         None
     }
@@ -579,10 +609,20 @@ pub fn rack(inv: &Inventory, host: &crate::model::Host, entry: Option<usize>, er
 fn default_nameservice(cluster: &str) -> String {
     let ns: String = cluster
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let ns = ns.trim_matches('-').to_string();
-    if ns.is_empty() { "hacluster".into() } else { ns }
+    if ns.is_empty() {
+        "hacluster".into()
+    } else {
+        ns
+    }
 }
 
 /// A nameservice is the host part of `hdfs://<ns>`: Java's URI parser gives
@@ -622,7 +662,12 @@ impl VarReader<'_> {
 
     /// The entries of a mapping whose keys are in `allowed`; the others are
     /// reported (a typo there would silently fall back to a default).
-    fn map<'v>(&mut self, v: &'v Value, path: &str, allowed: &[&str]) -> Option<Vec<(&'v String, &'v Value)>> {
+    fn map<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<Vec<(&'v String, &'v Value)>> {
         match v {
             Value::Object(m) => {
                 let mut known = Vec::new();
@@ -632,11 +677,18 @@ impl VarReader<'_> {
                         continue;
                     }
                     let p = format!("{path}.{k}");
-                    let location = self.inv.spans.key(&p).or_else(|| self.inv.spans.nearest(&p));
+                    let location = self
+                        .inv
+                        .spans
+                        .key(&p)
+                        .or_else(|| self.inv.spans.nearest(&p));
                     self.errors.push(ModelError {
                         location,
                         field: p,
-                        message: format!("unknown key '{k}' (expected one of: {})", allowed.join(", ")),
+                        message: format!(
+                            "unknown key '{k}' (expected one of: {})",
+                            allowed.join(", ")
+                        ),
                     });
                 }
                 Some(known)
@@ -679,11 +731,21 @@ impl VarReader<'_> {
     fn abs_path(&mut self, v: &Value, path: &str) -> Option<String> {
         let p = self.string(v, path)?;
         if !p.starts_with('/') {
-            self.error(path, format!("'{p}' must be an absolute path (starting with /)"));
+            self.error(
+                path,
+                format!("'{p}' must be an absolute path (starting with /)"),
+            );
             return None;
         }
-        if p.chars().any(|c| c == ',' || c.is_whitespace() || c.is_control()) {
-            self.error(path, format!("'{p}' contains a comma or white space, which Hadoop's comma lists cannot carry"));
+        if p.chars()
+            .any(|c| c == ',' || c.is_whitespace() || c.is_control())
+        {
+            self.error(
+                path,
+                format!(
+                    "'{p}' contains a comma or white space, which Hadoop's comma lists cannot carry"
+                ),
+            );
             return None;
         }
         Some(p)
@@ -708,7 +770,13 @@ impl VarReader<'_> {
             }
             Value::String(_) => self.abs_path(v, path).map(|p| vec![p]),
             other => {
-                self.error(path, format!("expected a directory or a list of directories, got {}", kind(other)));
+                self.error(
+                    path,
+                    format!(
+                        "expected a directory or a list of directories, got {}",
+                        kind(other)
+                    ),
+                );
                 None
             }
         }
@@ -721,7 +789,10 @@ impl VarReader<'_> {
             other => {
                 self.error(
                     path,
-                    format!("expected a heap size such as 384m or 1g, got {}", describe(other)),
+                    format!(
+                        "expected a heap size such as 384m or 1g, got {}",
+                        describe(other)
+                    ),
                 );
                 return None;
             }

@@ -44,7 +44,10 @@ impl Topology {
         find_id(&self.resourcemanagers, host)
     }
     pub fn zookeeper_myid(&self, host: &str) -> Option<u32> {
-        self.zookeepers.iter().find(|(_, h)| h == host).map(|(id, _)| *id)
+        self.zookeepers
+            .iter()
+            .find(|(_, h)| h == host)
+            .map(|(id, _)| *id)
     }
     /// `master1:2181,master2:2181,master3:2181`.
     pub fn zk_quorum(&self) -> String {
@@ -73,7 +76,9 @@ impl Topology {
 }
 
 fn find_id<'a>(ids: &'a [(String, String)], host: &str) -> Option<&'a str> {
-    ids.iter().find(|(_, h)| h == host).map(|(id, _)| id.as_str())
+    ids.iter()
+        .find(|(_, h)| h == host)
+        .map(|(id, _)| id.as_str())
 }
 
 /// Locates errors about hosts: each expanded host maps back to its entry in
@@ -132,7 +137,11 @@ impl Locator<'_> {
         match self.inv.with_role(role).last() {
             Some(h) => self.role(h, role, message),
             None => {
-                let location = self.inv.spans.key("hosts").or_else(|| self.inv.spans.nearest(""));
+                let location = self
+                    .inv
+                    .spans
+                    .key("hosts")
+                    .or_else(|| self.inv.spans.nearest(""));
                 ModelError {
                     location,
                     field: "hosts".into(),
@@ -206,7 +215,10 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
     if nn < 2 {
         errors.push(loc.count(
             "namenode",
-            format!("HA needs at least two namenode hosts, got {nn}{}", paren(&names("namenode"))),
+            format!(
+                "HA needs at least two namenode hosts, got {nn}{}",
+                paren(&names("namenode"))
+            ),
         ));
     }
     for host in inv.with_role("namenode") {
@@ -254,10 +266,16 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
         ));
     }
     if count("datanode") == 0 {
-        errors.push(loc.count("datanode", "no host has the datanode role: HDFS needs at least one"));
+        errors.push(loc.count(
+            "datanode",
+            "no host has the datanode role: HDFS needs at least one",
+        ));
     }
     if count("nodemanager") == 0 {
-        errors.push(loc.count("nodemanager", "no host has the nodemanager role: YARN needs at least one"));
+        errors.push(loc.count(
+            "nodemanager",
+            "no host has the nodemanager role: YARN needs at least one",
+        ));
     }
     let masters = count("mesos-master");
     let mut mesos_quorum = None;
@@ -329,7 +347,12 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
         .unwrap_or_default();
     let zookeepers: Vec<(u32, String)> = roles
         .get("zookeeper")
-        .map(|hs| hs.iter().enumerate().map(|(i, h)| (i as u32 + 1, h.clone())).collect())
+        .map(|hs| {
+            hs.iter()
+                .enumerate()
+                .map(|(i, h)| (i as u32 + 1, h.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     if zookeepers.len() > 255 {
         errors.push(loc.count("zookeeper", "ZooKeeper server ids go up to 255"));
@@ -345,7 +368,11 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
         let unracked: Vec<&str> = inv
             .hosts
             .iter()
-            .filter(|h| h.roles.iter().any(|r| r == "datanode" || r == "nodemanager"))
+            .filter(|h| {
+                h.roles
+                    .iter()
+                    .any(|r| r == "datanode" || r == "nodemanager")
+            })
             .filter(|h| !racks.contains_key(&h.name))
             .map(|h| h.name.as_str())
             .collect();
@@ -361,7 +388,10 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
         Some(Some(p)) => match p.parse::<u16>() {
             Ok(p) if p > 0 => p,
             _ => {
-                errors.push(loc.at("vars.overrides.zoo.cfg.clientPort", format!("'{p}' is not a port")));
+                errors.push(loc.at(
+                    "vars.overrides.zoo.cfg.clientPort",
+                    format!("'{p}' is not a port"),
+                ));
                 2181
             }
         },
@@ -389,11 +419,20 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
     if errors.is_empty() {
         Ok(topo)
     } else {
-        errors.sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)).unwrap_or((0, 0)));
+        errors.sort_by_key(|e| {
+            e.location
+                .as_ref()
+                .map(|l| (l.line, l.column))
+                .unwrap_or((0, 0))
+        });
         Err(ModelErrors(errors))
     }
 }
 
 fn paren(names: &str) -> String {
-    if names.is_empty() { String::new() } else { format!(" ({names})") }
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" ({names})")
+    }
 }

@@ -18,7 +18,8 @@ pub struct Prop {
 /// so the output is stable and diffs stay small.
 pub type Props = BTreeMap<String, Prop>;
 
-pub const HEADER: &str = "Written by herd from the cluster inventory; edits here are replaced by `herd config push`.";
+pub const HEADER: &str =
+    "Written by herd from the cluster inventory; edits here are replaced by `herd config push`.";
 
 /// The `<configuration>` document for `props`.
 pub fn site_xml(props: &Props) -> Vec<u8> {
