@@ -878,3 +878,27 @@ fn config_commands_refuse_a_bad_layout_before_connecting() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nosuchhost"));
 }
+
+#[test]
+fn the_example_inventory_is_valid() {
+    let inv = load(&root().join("inventory.example.yaml"));
+    let topo = hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
+    assert!(topo.warnings.is_empty(), "{:?}", topo.warnings);
+    assert_eq!(topo.hosts("datanode").len(), 10);
+    let files = hadoop::render(&inv, &topo).unwrap();
+    let hdfs = parse_site(&text(
+        &files,
+        "worker10",
+        "/data01/sw/hadoop/etc/hadoop/hdfs-site.xml",
+    ));
+    assert_eq!(
+        hdfs["dfs.datanode.failed.volumes.tolerated"], "1",
+        "five data dirs"
+    );
+    assert!(
+        files
+            .file("master3", "/data01/sw/hadoop/etc/hadoop/core-site.xml")
+            .is_some(),
+        "spark-history reads HDFS"
+    );
+}
