@@ -13,4 +13,4 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     BUNDLED.iter().map(|(n, _)| *n)
 }
 
-const BUNDLED: &[(&str, &str)] = &[];
+const BUNDLED: &[(&str, &str)] = &[("hadoop-ha", include_str!("../playbooks/hadoop-ha.yaml"))];

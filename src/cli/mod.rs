@@ -10,6 +10,7 @@ mod fold;
 mod plan;
 mod run;
 mod runs;
+mod up;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -62,6 +63,9 @@ pub enum Command {
     /// Print the plan: ordered waves of (stage x hosts) with guards and probes; --dot for Graphviz.
     #[command(after_help = "Examples:\n  herd plan playbook.yaml -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml --dot | dot -Tsvg > plan.svg")]
     Plan(plan::Args),
+    /// Bring up the HA cluster: ZooKeeper, JournalNodes, NameNodes + ZKFC, ResourceManagers, JobHistory, DataNodes, NodeManagers, Mesos. Safe to re-run.
+    #[command(after_help = "Example:\n  herd up -i cluster.yaml\n\nRe-running on a healthy cluster changes nothing: daemons start only where they are not running, and nothing that holds data is ever formatted (there is no flag to force it). A failed run keeps its journal: fix the cause and run `herd replay`.")]
+    Up(up::Args),
     /// Execute a playbook: stages in dependency order, each gated by its probe, journaled under .herd/runs.
     #[command(after_help = "Example:\n  herd run deploy.yaml -i cluster.yaml --forks 100\n\nA failed run exits 1 naming stage, host, command and the stderr tail; its journal is kept for `herd replay`.")]
     Run(run::Args),
@@ -102,6 +106,7 @@ pub fn main() -> i32 {
             Command::Check(a) => check::main(&global, a).await,
             Command::Plan(a) => plan::main(&global, a),
             Command::Run(a) => run::main(&global, a).await,
+            Command::Up(a) => up::main(&global, a).await,
             Command::Exec(a) => exec::main(&global, a).await,
             Command::Config(a) => config::main(&global, a).await,
             Command::Runs(a) => runs::main(&global, a),

@@ -66,6 +66,13 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
     exit::OK
 }
 
+/// A template on one line: multi-line scripts show their first line.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("").to_string();
+    if lines.next().is_some() { format!("{first} ...") } else { first }
+}
+
 /// Guards, batching and probe of a stage, one line each.
 fn notes(stage: &Stage, batches: usize) -> Vec<String> {
     let mut out = Vec::new();
@@ -73,10 +80,13 @@ fn notes(stage: &Stage, batches: usize) -> Vec<String> {
         out.push("once (first matching host)".into());
     }
     if let Some(c) = &stage.creates {
-        out.push(format!("skip where exists: {c}"));
+        out.push(format!("skip where exists: {}", one_line(c)));
     }
     if let Some(u) = &stage.unless {
-        out.push(format!("skip unless: {u}"));
+        out.push(format!("skip unless: {}", one_line(u)));
+    }
+    for u in &stage.upload {
+        out.push(format!("upload {} -> {} (only what differs)", u.src, u.dest));
     }
     if let Some(s) = stage.serial {
         out.push(format!("serial: {s} host(s) per batch, {batches} batch(es)"));
@@ -94,7 +104,7 @@ fn notes(stage: &Stage, batches: usize) -> Vec<String> {
                     .unwrap_or_default();
                 format!("http {}:{port}{path} -> {status}{j}", p.address)
             }
-            ProbeCheck::Command { run, exit, .. } => format!("command `{run}` exits {exit}"),
+            ProbeCheck::Command { run, exit, .. } => format!("command `{}` exits {exit}", one_line(run)),
             ProbeCheck::Zk { port, word, .. } => format!("zk {word} on {}:{port}", p.address),
         };
         let expect = match p.expect {

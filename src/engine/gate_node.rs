@@ -37,6 +37,10 @@ impl Engine<'_> {
                 Ok(a) => a.trim().to_string(),
                 Err(e) => return self.gate_error(state, stage, format!("cannot render probe address: {e}")),
             };
+            let check = match with_rendered_expectation(&probe.check, &ctx) {
+                Ok(c) => c,
+                Err(e) => return self.gate_error(state, stage, format!("cannot render probe expectation: {e}")),
+            };
             let command = match &probe.check {
                 ProbeCheck::Command { run, .. } => match render(run, &ctx) {
                     Ok(c) => Some(c),
@@ -45,6 +49,7 @@ impl Engine<'_> {
                 _ => None,
             };
             targets.push(GateTarget {
+                check,
                 host: self.inventory.hosts[h].name.clone(),
                 conn: state.conns[h].clone(),
                 address,
@@ -52,7 +57,7 @@ impl Engine<'_> {
             });
         }
         let last_emit = Mutex::new(None::<Instant>);
-        let result = wait_for_gate(&targets, &probe.check, probe.expect, probe.timeout, &self.cancel, |elapsed, readings| {
+        let result = wait_for_gate(&targets, probe.expect, probe.timeout, &self.cancel, |elapsed, readings| {
             let mut last = last_emit.lock().unwrap_or_else(|p| p.into_inner());
             if last.is_none_or(|t| t.elapsed() >= WAITING_EVENT_EVERY) {
                 *last = Some(Instant::now());
@@ -114,7 +119,35 @@ impl Engine<'_> {
     fn stage_outcome(&self, state: &RunState, stage: usize) -> TaskOutcome {
         let ran = state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage];
         let st = &self.playbook.stages[self.plan.stages[stage].stage];
-        let has_work = st.run.is_some() || !st.upload.is_empty();
+        let has_work = st.has_work();
         if has_work && !ran { TaskOutcome::Skipped } else { TaskOutcome::Ok }
     }
+}
+
+/// An http probe's `equals:` may be a template (`"{{ roles.datanode | length }}"`):
+/// the expected value then depends on the inventory. Rendered per host; a
+/// number stays a number.
+fn with_rendered_expectation(
+    check: &ProbeCheck,
+    ctx: &super::template::TemplateContext,
+) -> Result<ProbeCheck, String> {
+    let ProbeCheck::Http { json: Some(j), .. } = check else {
+        return Ok(check.clone());
+    };
+    let Some(serde_json::Value::String(tpl)) = &j.equals else {
+        return Ok(check.clone());
+    };
+    if !tpl.contains("{{") {
+        return Ok(check.clone());
+    }
+    let text = render_raw(tpl, ctx).map_err(|e| e.to_string())?;
+    let value = serde_json::from_str::<serde_json::Value>(text.trim())
+        .ok()
+        .filter(|v| v.is_number() || v.is_boolean())
+        .unwrap_or(serde_json::Value::String(text));
+    let mut out = check.clone();
+    if let ProbeCheck::Http { json: Some(j), .. } = &mut out {
+        j.equals = Some(value);
+    }
+    Ok(out)
 }

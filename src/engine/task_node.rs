@@ -35,7 +35,7 @@ impl Engine<'_> {
             self.emit(state, finish(TaskOutcome::Skipped, Some(SkipReason::Replayed), None, None));
             return NodeResult::Ok;
         }
-        if st.run.is_none() && st.upload.is_empty() {
+        if !st.has_work() {
             return NodeResult::Ok;
         }
         let _permit = tokio::select! {

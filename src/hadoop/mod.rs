@@ -8,6 +8,7 @@
 //! [`push::fetch`]/[`push::push`] compare them with the hosts and write what
 //! changed.
 
+pub mod context;
 pub mod files;
 pub mod ports;
 pub mod push;

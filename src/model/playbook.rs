@@ -171,6 +171,14 @@ impl Playbook {
     }
 }
 
+impl Stage {
+    /// Whether the stage does something on its hosts (a command or uploads),
+    /// as opposed to only gating on a probe.
+    pub fn has_work(&self) -> bool {
+        self.run.is_some() || !self.upload.is_empty()
+    }
+}
+
 const TOP_KEYS: &[&str] = &["name", "description", "vars", "stages"];
 const STAGE_KEYS: &[&str] = &[
     "name",

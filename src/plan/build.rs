@@ -42,8 +42,8 @@ pub fn build(inventory: &Inventory, playbook: &Playbook) -> Result<Plan, ModelEr
         if stage.probe.as_ref().is_some_and(|p| p.hosts.is_none()) {
             probe_hosts.clone_from(&selected);
         }
-        // A stage without a command runs nothing; its hosts only feed the probe.
-        let hosts = if stage.run.is_some() {
+        // A stage without work runs nothing; its hosts only feed the probe.
+        let hosts = if stage.has_work() {
             selected
         } else {
             Vec::new()

@@ -14,7 +14,7 @@ pub fn to_dot(plan: &Plan, inventory: &Inventory, playbook: &Playbook) -> String
     for ps in &plan.stages {
         let stage = &playbook.stages[ps.stage];
         let mut label = vec![ps.name.clone()];
-        if stage.run.is_some() {
+        if stage.has_work() {
             let n = ps.hosts.len();
             let mut line = format!("{n} host{}", if n == 1 { "" } else { "s" });
             if ps.batches.len() > 1 {

@@ -15,6 +15,8 @@ use crate::transport::Connection;
 /// One host to probe, with its rendered address and command.
 #[derive(Clone)]
 pub struct GateTarget {
+    /// The check as it applies to this host (templates rendered).
+    pub check: ProbeCheck,
     pub host: String,
     /// None when the host could not be reached.
     pub conn: Option<Arc<Connection>>,
@@ -35,7 +37,6 @@ const MAX_INTERVAL: Duration = Duration::from_secs(2);
 /// Poll until satisfied. `on_poll` sees every round's readings (for progress).
 pub async fn wait_for_gate(
     targets: &[GateTarget],
-    check: &ProbeCheck,
     expect: Expectation,
     timeout: Duration,
     cancel: &CancellationToken,
@@ -44,7 +45,7 @@ pub async fn wait_for_gate(
     let start = Instant::now();
     let mut interval = FIRST_INTERVAL;
     loop {
-        let readings = poll(targets, check).await;
+        let readings = poll(targets).await;
         let labelled: Vec<ProbeReading> = targets
             .iter()
             .zip(&readings)
@@ -67,10 +68,10 @@ pub async fn wait_for_gate(
     }
 }
 
-async fn poll(targets: &[GateTarget], check: &ProbeCheck) -> Vec<Reading> {
+async fn poll(targets: &[GateTarget]) -> Vec<Reading> {
     let futs = targets.iter().map(|t| async move {
         match &t.conn {
-            Some(conn) if !conn.is_closed() => check_once(conn, check, &t.address, t.command.as_deref()).await,
+            Some(conn) if !conn.is_closed() => check_once(conn, &t.check, &t.address, t.command.as_deref()).await,
             Some(_) => Reading::fail("connection lost"),
             None => Reading::fail("unreachable"),
         }

@@ -1,0 +1,55 @@
+//! What the bundled bring-up playbook sees as `hadoop`: the paths and
+//! settings resolved from the inventory, so the playbook itself stays data.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::Topology;
+use super::settings::Tarball;
+
+/// The `hadoop` template object; `rendered` is the local directory holding
+/// each host's rendered files under `<host>/<absolute path>`.
+pub fn template_object(topo: &Topology, rendered: &Path) -> Value {
+    let s = &topo.settings;
+    let tarball = |t: &Option<Tarball>| match t {
+        Some(t) => json!({
+            "src": t.path.display().to_string(),
+            "file": t.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            "dir": t.dir_name,
+        }),
+        None => json!({ "src": "", "file": "", "dir": "" }),
+    };
+    json!({
+        "nameservice": s.nameservice,
+        "install_dir": s.install_dir,
+        "java_home": s.java_home,
+        "hadoop_home": s.hadoop_home(),
+        "zookeeper_home": s.zookeeper_home(),
+        "mesos_home": s.mesos_home(),
+        "conf_dir": s.hadoop_conf_dir(),
+        "rendered": rendered.display().to_string(),
+        "dist": {
+            "hadoop": tarball(&s.dist.hadoop),
+            "zookeeper": tarball(&s.dist.zookeeper),
+            "mesos": tarball(&s.dist.mesos),
+        },
+        "dirs": {
+            "name": s.dirs.name,
+            "name_first": s.dirs.name.first().cloned().unwrap_or_default(),
+            "data": s.dirs.data,
+            "journal": s.dirs.journal,
+            "yarn_local": s.dirs.yarn_local,
+            "yarn_log": s.dirs.yarn_log,
+            "log": s.dirs.log,
+            "pid": s.dirs.pid,
+            "zookeeper": s.dirs.zookeeper,
+            "zookeeper_log": s.dirs.zookeeper_log,
+            "mesos_master": s.dirs.mesos_master,
+            "mesos_agent": s.dirs.mesos_agent,
+            "mesos_log": s.dirs.mesos_log,
+            // Markers herd leaves on a host (formatZK done, stale services).
+            "state": format!("{}/.herd", s.install_dir),
+        },
+    })
+}
