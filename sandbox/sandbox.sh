@@ -26,7 +26,7 @@ set -euo pipefail
 
 compose() {
   HERD_SANDBOX_IMAGE="$(node_image_tag)" \
-    docker-compose --no-ansi -f "${COMPOSE_FILE}" -p "${COMPOSE_PROJECT}" "$@"
+    docker-compose --ansi never -f "${COMPOSE_FILE}" -p "${COMPOSE_PROJECT}" "$@"
 }
 
 timed() {
@@ -61,8 +61,9 @@ cmd_up() {
   local t0 node ip i
   t0="$(now)"
   cmd_build
-  # A previous run may have left containers of another image behind.
-  compose up -d --force-recreate --remove-orphans >"${SB_CACHE}/compose-up.log" 2>&1 || {
+  # Running hosts of the current image are kept (use reset for bare hosts);
+  # containers of an older image or config are recreated.
+  compose up -d --remove-orphans >"${SB_CACHE}/compose-up.log" 2>&1 || {
     cat "${SB_CACHE}/compose-up.log" >&2
     die "docker-compose up failed (log: ${SB_CACHE}/compose-up.log)"
   }
