@@ -3,13 +3,15 @@
 
 mod check;
 mod common;
-mod config;
 mod completions;
+mod config;
 mod exec;
 mod fold;
 mod plan;
+mod replay;
 mod run;
 mod runs;
+mod status;
 mod up;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -21,7 +23,9 @@ pub use common::Context;
 /// hosts, each gated by health probes, journaled so a failed run can resume.
 #[derive(Debug, Parser)]
 #[command(name = "herd", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Examples:\n  herd check -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml\n  herd run playbook.yaml -i cluster.yaml --forks 100\n  herd exec -i cluster.yaml --role worker -- uptime\n  herd runs\n\nExit status: 0 all good, 1 a stage or host failed (journal kept), 2 bad input (nothing was run), 130 interrupted.")]
+#[command(
+    after_help = "Examples:\n  herd check -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml\n  herd run playbook.yaml -i cluster.yaml --forks 100\n  herd status -i cluster.yaml\n  herd exec -i cluster.yaml --role worker -- uptime\n  herd runs\n  herd replay -i cluster.yaml\n\nExit status: 0 all good, 1 a stage or host failed (journal kept), 2 bad input (nothing was run), 130 interrupted."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -58,22 +62,44 @@ pub enum Output {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate the inventory and reach every host: auth, host key, remote user, round-trip time.
-    #[command(after_help = "Example:\n  herd check -i cluster.yaml\n\nExit 0 when every host answers, 1 when some host failed, 2 for a bad inventory.")]
+    #[command(
+        after_help = "Example:\n  herd check -i cluster.yaml\n\nExit 0 when every host answers, 1 when some host failed, 2 for a bad inventory."
+    )]
     Check(check::Args),
     /// Print the plan: ordered waves of (stage x hosts) with guards and probes; --dot for Graphviz.
-    #[command(after_help = "Examples:\n  herd plan playbook.yaml -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml --dot | dot -Tsvg > plan.svg")]
+    #[command(
+        after_help = "Examples:\n  herd plan playbook.yaml -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml --dot | dot -Tsvg > plan.svg"
+    )]
     Plan(plan::Args),
     /// Bring up the HA cluster: ZooKeeper, JournalNodes, NameNodes + ZKFC, ResourceManagers, JobHistory, DataNodes, NodeManagers, Mesos. Safe to re-run.
-    #[command(after_help = "Example:\n  herd up -i cluster.yaml\n\nRe-running on a healthy cluster changes nothing: daemons start only where they are not running, and nothing that holds data is ever formatted (there is no flag to force it). A failed run keeps its journal: fix the cause and run `herd replay`.")]
+    #[command(
+        after_help = "Example:\n  herd up -i cluster.yaml\n\nRe-running on a healthy cluster changes nothing: daemons start only where they are not running, and nothing that holds data is ever formatted (there is no flag to force it). A failed run keeps its journal: fix the cause and run `herd replay`."
+    )]
     Up(up::Args),
+    /// The cluster in one table: every service on every host, which NameNode/ResourceManager is active, ZooKeeper and Mesos leaders, live workers, safe mode, stale configs.
+    #[command(
+        after_help = "Examples:\n  herd status -i cluster.yaml\n  herd status -i cluster.yaml --json | jq .cluster.active_namenode\n  herd status -i cluster.yaml --watch 5\n\nExit 0 healthy, 1 degraded (the problems are listed under the table), 2 for a bad inventory (nothing is contacted)."
+    )]
+    Status(status::Args),
     /// Execute a playbook: stages in dependency order, each gated by its probe, journaled under .herd/runs.
-    #[command(after_help = "Example:\n  herd run deploy.yaml -i cluster.yaml --forks 100\n\nA failed run exits 1 naming stage, host, command and the stderr tail; its journal is kept for `herd replay`.")]
+    #[command(
+        after_help = "Example:\n  herd run deploy.yaml -i cluster.yaml --forks 100\n\nA failed run exits 1 naming stage, host, command and the stderr tail; its journal is kept for `herd replay`."
+    )]
     Run(run::Args),
+    /// Resume the last failed, interrupted or incomplete run (or RUN) without redoing what succeeded; --from / --only STAGE re-run chosen stages.
+    #[command(
+        after_help = "Examples:\n  herd replay -i cluster.yaml\n  herd replay 20250101T120000Z-1a2b -i cluster.yaml --dry-run\n  herd replay -i cluster.yaml --from datanodes\n  herd replay -i cluster.yaml --only zookeeper\n\nTasks that succeeded are skipped, but the gates of their stages are checked again; guards still apply, so nothing is ever reformatted. The replay runs the playbook copy kept in the run's journal and refuses (exit 2) when the inventory or playbook changed since, unless --allow-changed."
+    )]
+    Replay(replay::Args),
     /// Run an ad-hoc command on many hosts, like pdsh; identical outputs are folded together.
-    #[command(after_help = "Examples:\n  herd exec -i cluster.yaml -- uptime\n  herd exec -i cluster.yaml --role datanode -- df -h /data\n  herd exec -i cluster.yaml --hosts master1,master2 -- 'jps | sort'")]
+    #[command(
+        after_help = "Examples:\n  herd exec -i cluster.yaml -- uptime\n  herd exec -i cluster.yaml --role datanode -- df -h /data\n  herd exec -i cluster.yaml --hosts master1,master2 -- 'jps | sort'"
+    )]
     Exec(exec::Args),
     /// Render, diff or push the generated Hadoop/ZooKeeper/Mesos configuration files.
-    #[command(after_help = "Examples:\n  herd config render -i cluster.yaml --out rendered/\n  herd config diff -i cluster.yaml --hosts master1,master2\n  herd config push -i cluster.yaml\n\nExit 2 for a bad inventory or cluster layout (nothing is contacted); diff exits 1 when some file differs.")]
+    #[command(
+        after_help = "Examples:\n  herd config render -i cluster.yaml --out rendered/\n  herd config diff -i cluster.yaml --hosts master1,master2\n  herd config push -i cluster.yaml\n\nExit 2 for a bad inventory or cluster layout (nothing is contacted); diff exits 1 when some file differs."
+    )]
     Config(config::Args),
     /// List journaled runs: id, playbook, start, duration, outcome, failed stage.
     #[command(after_help = "Example:\n  herd runs\n  herd runs --output json")]
@@ -88,12 +114,19 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { crate::exit::BAD_INPUT } else { crate::exit::OK };
+            let code = if e.use_stderr() {
+                crate::exit::BAD_INPUT
+            } else {
+                crate::exit::OK
+            };
             let _ = e.print();
             return code;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("herd: cannot start the async runtime: {e}");
@@ -107,6 +140,8 @@ pub fn main() -> i32 {
             Command::Plan(a) => plan::main(&global, a),
             Command::Run(a) => run::main(&global, a).await,
             Command::Up(a) => up::main(&global, a).await,
+            Command::Status(a) => status::main(&global, a).await,
+            Command::Replay(a) => replay::main(&global, a).await,
             Command::Exec(a) => exec::main(&global, a).await,
             Command::Config(a) => config::main(&global, a).await,
             Command::Runs(a) => runs::main(&global, a),

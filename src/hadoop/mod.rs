@@ -13,7 +13,9 @@ pub mod files;
 pub mod ports;
 pub mod push;
 pub mod render;
+pub mod services;
 pub mod settings;
+pub mod status;
 pub mod topology;
 pub mod xml;
 

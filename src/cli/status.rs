@@ -1,0 +1,123 @@
+//! `herd status`: every service on every host, HA roles, worker counts and
+//! stale configs in one table; `--json` for scripts, `--watch` to follow.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::common::{Context, InventoryArg};
+use super::{GlobalArgs, Output};
+use crate::exit;
+use crate::hadoop::status::{self, Answer, Layout, Status};
+use crate::transport::{Connection, Pool};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    /// One JSON document (hosts, services, cluster) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Redraw every SECS seconds (default 2) until Ctrl-C.
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "2",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub watch: Option<u64>,
+}
+
+pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
+    let ctx = match Context::load(global, &args.inventory) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let topo = match crate::hadoop::validate(&ctx.inventory) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let inv = &ctx.inventory;
+    // Pid files are named after the user the launcher ran as: the SSH user.
+    let layout = Layout::new(inv, &topo, |h| {
+        inv.host(h).map(|x| x.user.clone()).unwrap_or_default()
+    });
+    let pool = match ctx.pool() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let json = args.json || global.output == Output::Json;
+
+    let code = match args.watch {
+        None => {
+            let (st, took) = once(&pool, &ctx, &layout).await;
+            print(&st, json, global, took);
+            if st.cluster.healthy {
+                exit::OK
+            } else {
+                exit::FAILED
+            }
+        }
+        Some(secs) => loop {
+            let (st, took) = once(&pool, &ctx, &layout).await;
+            if !json {
+                // Clear and home, so the table redraws in place.
+                print!("\x1b[2J\x1b[H");
+                println!("herd status  every {secs}s  {}  (Ctrl-C to stop)\n", now());
+            }
+            print(&st, json, global, took);
+            let _ = std::io::stdout().flush();
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(secs)) => {}
+                _ = tokio::signal::ctrl_c() => break if st.cluster.healthy { exit::OK } else { exit::FAILED },
+            }
+        },
+    };
+    pool.close_all().await;
+    code
+}
+
+/// Connect (reusing live connections) and read the cluster once.
+async fn once(pool: &Pool, ctx: &Context, layout: &Layout) -> (Status, Duration) {
+    let start = Instant::now();
+    let outcomes = pool.connect_all(&ctx.targets).await;
+    let conns: BTreeMap<String, Answer<Arc<Connection>>> = ctx
+        .targets
+        .iter()
+        .zip(outcomes)
+        .map(|(t, o)| {
+            let o = o.map_err(|e| {
+                let m = e.to_string();
+                m.strip_prefix(&format!("{}: ", t.name))
+                    .unwrap_or(&m)
+                    .to_string()
+            });
+            (t.name.clone(), o)
+        })
+        .collect();
+    let readings = status::gather(layout, &conns).await;
+    (status::assess(layout, &readings), start.elapsed())
+}
+
+fn print(st: &Status, json: bool, global: &GlobalArgs, took: Duration) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(st).unwrap_or_default());
+    } else if global.quiet {
+        for p in &st.cluster.problems {
+            println!("{p}");
+        }
+    } else {
+        print!("{}", status::format(st));
+    }
+    if global.verbose {
+        eprintln!("status gathered in {:.0} ms", took.as_secs_f64() * 1000.0);
+    }
+}
+
+fn now() -> String {
+    let fmt = time::macros::format_description!("[hour]:[minute]:[second]");
+    let t = time::OffsetDateTime::now_utc()
+        .format(&fmt)
+        .unwrap_or_default();
+    format!("{t} UTC")
+}

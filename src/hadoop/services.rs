@@ -1,0 +1,352 @@
+//! The service table: for every role, how its daemon is started, stopped and
+//! checked, where its pid file is, and the probe that says it is ready.
+//! `herd status` reads pid files and ports from it; a rolling restart needs
+//! the same commands and probes, so they live here once.
+
+use super::Settings;
+use super::ports::PortUse;
+use crate::model::{JsonCheck, ProbeCheck};
+
+/// How a role's daemon is launched, which decides its commands and pid file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Launcher {
+    /// `$HADOOP_HOME/bin/<bin> --daemon start <subcmd>`; the launcher writes
+    /// `${HADOOP_PID_DIR}/hadoop-${USER}-<subcmd>.pid`.
+    Hadoop {
+        bin: &'static str,
+        subcmd: &'static str,
+    },
+    /// `zkServer.sh start`; it writes `<dataDir>/zookeeper_server.pid`.
+    ZooKeeper,
+    /// Mesos has no daemon mode: herd starts it with nohup and records `$!`
+    /// in `<dirs.pid>/<name>.pid`.
+    Mesos { name: &'static str },
+    /// Spark's `start-history-server.sh`, pid file named after the class.
+    SparkHistory,
+}
+
+/// What tells that a started daemon is ready to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// HTTP 200 and, when given, a JSON pointer whose value matches a regex.
+    Http {
+        port: u16,
+        path: &'static str,
+        pointer: Option<(&'static str, &'static str)>,
+    },
+    /// A ZooKeeper four-letter word answer matching a regex (asked at 127.0.0.1).
+    Zk {
+        port: u16,
+        word: &'static str,
+        matches: &'static str,
+    },
+    /// Something listens.
+    Tcp { port: u16 },
+}
+
+/// One role's daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Service {
+    pub role: &'static str,
+    pub launcher: Launcher,
+    pub readiness: Readiness,
+    /// The service's web (or client) port source in [`super::ports`]: the
+    /// key the HA-role probes read the port from when an override moved it.
+    pub web_source: Option<&'static str>,
+}
+
+/// Every role's daemon, in bring-up order (as [`super::ROLES`]).
+pub const SERVICES: &[Service] = &[
+    Service {
+        role: "zookeeper",
+        launcher: Launcher::ZooKeeper,
+        readiness: Readiness::Zk {
+            port: 2181,
+            word: "srvr",
+            matches: "Mode: (leader|follower|standalone)",
+        },
+        web_source: Some("clientPort"),
+    },
+    Service {
+        role: "journalnode",
+        launcher: Launcher::Hadoop {
+            bin: "hdfs",
+            subcmd: "journalnode",
+        },
+        readiness: Readiness::Tcp { port: 8485 },
+        web_source: Some("dfs.journalnode.http-address"),
+    },
+    Service {
+        role: "namenode",
+        launcher: Launcher::Hadoop {
+            bin: "hdfs",
+            subcmd: "namenode",
+        },
+        readiness: Readiness::Http {
+            port: 9870,
+            path: "/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus",
+            pointer: Some(("/beans/0/State", "^(active|standby)$")),
+        },
+        web_source: Some("dfs.namenode.http-address"),
+    },
+    Service {
+        role: "zkfc",
+        launcher: Launcher::Hadoop {
+            bin: "hdfs",
+            subcmd: "zkfc",
+        },
+        readiness: Readiness::Tcp { port: 8019 },
+        web_source: None,
+    },
+    Service {
+        role: "resourcemanager",
+        launcher: Launcher::Hadoop {
+            bin: "yarn",
+            subcmd: "resourcemanager",
+        },
+        readiness: Readiness::Http {
+            port: 8088,
+            path: "/ws/v1/cluster/info",
+            pointer: Some(("/clusterInfo/haState", "^(ACTIVE|STANDBY)$")),
+        },
+        web_source: Some("yarn.resourcemanager.webapp.address"),
+    },
+    Service {
+        role: "historyserver",
+        launcher: Launcher::Hadoop {
+            bin: "mapred",
+            subcmd: "historyserver",
+        },
+        readiness: Readiness::Http {
+            port: 19888,
+            path: "/ws/v1/history/info",
+            pointer: None,
+        },
+        web_source: Some("mapreduce.jobhistory.webapp.address"),
+    },
+    Service {
+        role: "datanode",
+        launcher: Launcher::Hadoop {
+            bin: "hdfs",
+            subcmd: "datanode",
+        },
+        readiness: Readiness::Http {
+            port: 9864,
+            path: "/jmx?qry=Hadoop:service=DataNode,name=DataNodeInfo",
+            pointer: Some(("/beans/0/ClusterId", ".")),
+        },
+        web_source: Some("dfs.datanode.http.address"),
+    },
+    Service {
+        role: "nodemanager",
+        launcher: Launcher::Hadoop {
+            bin: "yarn",
+            subcmd: "nodemanager",
+        },
+        readiness: Readiness::Http {
+            port: 8042,
+            path: "/ws/v1/node/info",
+            pointer: Some(("/nodeInfo/nodeHealthy", "^true$")),
+        },
+        web_source: Some("yarn.nodemanager.webapp.address"),
+    },
+    Service {
+        role: "mesos-master",
+        launcher: Launcher::Mesos {
+            name: "mesos-master",
+        },
+        readiness: Readiness::Http {
+            port: 5050,
+            path: "/health",
+            pointer: None,
+        },
+        web_source: Some("--port"),
+    },
+    Service {
+        role: "mesos-agent",
+        launcher: Launcher::Mesos {
+            name: "mesos-agent",
+        },
+        readiness: Readiness::Http {
+            port: 5051,
+            path: "/metrics/snapshot",
+            pointer: Some(("/slave~1registered", "^1(\\.0)?$")),
+        },
+        web_source: Some("--port"),
+    },
+    Service {
+        role: "spark-history",
+        launcher: Launcher::SparkHistory,
+        readiness: Readiness::Http {
+            port: 18080,
+            path: "/api/v1/version",
+            pointer: None,
+        },
+        web_source: Some("spark.history.ui.port"),
+    },
+];
+
+/// The service of `role`.
+pub fn service(role: &str) -> Option<&'static Service> {
+    SERVICES.iter().find(|s| s.role == role)
+}
+
+fn q(s: &str) -> String {
+    shlex::try_quote(s)
+        .map(|q| q.into_owned())
+        .unwrap_or_else(|_| format!("'{s}'"))
+}
+
+impl Service {
+    /// The pid file the daemon's launcher writes when run as `user`.
+    pub fn pid_file(&self, s: &Settings, user: &str) -> String {
+        match self.launcher {
+            Launcher::Hadoop { subcmd, .. } => format!("{}/hadoop-{user}-{subcmd}.pid", s.dirs.pid),
+            Launcher::ZooKeeper => format!("{}/zookeeper_server.pid", s.dirs.zookeeper),
+            Launcher::Mesos { name } => format!("{}/{name}.pid", s.dirs.pid),
+            Launcher::SparkHistory => {
+                format!(
+                    "{}/spark-{user}-org.apache.spark.deploy.history.HistoryServer-1.pid",
+                    s.dirs.pid
+                )
+            }
+        }
+    }
+
+    /// A shell command that starts the daemon in the background.
+    pub fn start_command(&self, s: &Settings) -> String {
+        match self.launcher {
+            Launcher::Hadoop { bin, subcmd } => format!(
+                "{} --daemon start {subcmd}",
+                q(&format!("{}/bin/{bin}", s.hadoop_home()))
+            ),
+            Launcher::ZooKeeper => {
+                format!(
+                    "ZOO_LOG_DIR={} {}",
+                    q(&s.dirs.zookeeper_log),
+                    q(&format!("{}/bin/zkServer.sh", s.zookeeper_home()))
+                ) + " start"
+            }
+            Launcher::Mesos { name } => {
+                let home = s.mesos_home();
+                let out = format!("{}/{name}.out", s.dirs.mesos_log);
+                let pid = format!("{}/{name}.pid", s.dirs.pid);
+                format!(
+                    "set -a; . {env}; set +a; nohup setsid {bin} >> {out} 2>&1 < /dev/null & echo $! > {pid}; sleep 1; kill -0 $! 2>/dev/null || {{ echo \"{name} exited at start; last lines of {out}:\" >&2; tail -n 20 {out} >&2; exit 1; }}",
+                    env = q(&format!("{home}/etc/{name}.env")),
+                    bin = q(&format!("{home}/bin/{name}.sh")),
+                    out = q(&out),
+                    pid = q(&pid),
+                )
+            }
+            Launcher::SparkHistory => format!(
+                "SPARK_PID_DIR={} {}",
+                q(&s.dirs.pid),
+                q(&format!(
+                    "{}/spark/sbin/start-history-server.sh",
+                    s.install_dir
+                ))
+            ),
+        }
+    }
+
+    /// A shell command that stops the daemon; succeeds when it was not running.
+    pub fn stop_command(&self, s: &Settings, user: &str) -> String {
+        match self.launcher {
+            Launcher::Hadoop { bin, subcmd } => format!(
+                "{} --daemon stop {subcmd}",
+                q(&format!("{}/bin/{bin}", s.hadoop_home()))
+            ),
+            Launcher::ZooKeeper => format!(
+                "{} stop",
+                q(&format!("{}/bin/zkServer.sh", s.zookeeper_home()))
+            ),
+            Launcher::Mesos { .. } | Launcher::SparkHistory => {
+                // The same patience as Hadoop's launcher: TERM, 5 s, then KILL.
+                let pid = q(&self.pid_file(s, user));
+                format!(
+                    "[ -f {pid} ] || exit 0; p=$(cat {pid}); kill \"$p\" 2>/dev/null; i=0; while kill -0 \"$p\" 2>/dev/null && [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; kill -9 \"$p\" 2>/dev/null; rm -f {pid}; true"
+                )
+            }
+        }
+    }
+
+    /// A shell command that exits 0 exactly when the daemon runs.
+    pub fn status_command(&self, s: &Settings, user: &str) -> String {
+        match self.launcher {
+            Launcher::Hadoop { bin, subcmd } => format!(
+                "{} --daemon status {subcmd}",
+                q(&format!("{}/bin/{bin}", s.hadoop_home()))
+            ),
+            _ => {
+                let pid = q(&self.pid_file(s, user));
+                format!("test -f {pid} && kill -0 \"$(cat {pid})\" 2>/dev/null")
+            }
+        }
+    }
+
+    /// The readiness probe, with the port moved where the configuration moved it.
+    pub fn probe(&self, ports: &[PortUse]) -> ProbeCheck {
+        let web = self.web_port(ports);
+        match self.readiness {
+            Readiness::Http {
+                port,
+                path,
+                pointer,
+            } => ProbeCheck::Http {
+                port: web.unwrap_or(port),
+                path: path.to_string(),
+                status: 200,
+                json: pointer.map(|(p, re)| JsonCheck {
+                    pointer: p.to_string(),
+                    equals: None,
+                    matches: regex::Regex::new(re).ok(),
+                }),
+                body: None,
+            },
+            Readiness::Zk {
+                port,
+                word,
+                matches,
+            } => ProbeCheck::Zk {
+                port: web.unwrap_or(port),
+                word: word.to_string(),
+                matches: regex::Regex::new(matches).ok(),
+            },
+            Readiness::Tcp { port } => ProbeCheck::Tcp { port },
+        }
+    }
+
+    /// Where the probe connects from the host: ZooKeeper answers on every
+    /// address, the Hadoop web servers bind the host's name.
+    pub fn probe_address(&self, host: &str) -> String {
+        match self.readiness {
+            Readiness::Zk { .. } => "127.0.0.1".into(),
+            _ => host.to_string(),
+        }
+    }
+
+    /// The web/client port among the host's ports, as configured.
+    pub fn web_port(&self, ports: &[PortUse]) -> Option<u16> {
+        let source = self.web_source?;
+        ports
+            .iter()
+            .find(|p| {
+                p.service == self.role
+                    && (p.source == source || p.source.starts_with(&format!("{source}.")))
+            })
+            .map(|p| p.port)
+    }
+
+    /// Ports a running daemon of this role must listen on. ZooKeeper's quorum
+    /// port is bound by the leader only, so it is no sign of health.
+    pub fn listen_ports(&self, ports: &[PortUse]) -> Vec<u16> {
+        let mut out: Vec<u16> = ports
+            .iter()
+            .filter(|p| p.service == self.role && !p.source.contains("(quorum port)"))
+            .map(|p| p.port)
+            .collect();
+        out.dedup();
+        out
+    }
+}
