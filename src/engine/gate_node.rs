@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::run::{Engine, NodeResult, RunState};
+use super::run::{Engine, NodeResult, RunOptions, RunState};
 use super::template::{render, render_raw};
 use crate::events::{Event, TaskOutcome};
 use crate::model::ProbeCheck;
@@ -13,7 +13,7 @@ use crate::probe::{GateError, GateTarget, wait_for_gate};
 const WAITING_EVENT_EVERY: Duration = Duration::from_secs(1);
 
 impl Engine<'_> {
-    pub(super) async fn run_gate(&self, state: &RunState, stage: usize, batch: usize) -> NodeResult {
+    pub(super) async fn run_gate(&self, opts: &RunOptions, state: &RunState, stage: usize, batch: usize) -> NodeResult {
         let planned = &self.plan.stages[stage];
         let st = &self.playbook.stages[planned.stage];
         let is_final = batch + 1 == planned.batches.len().max(1);
@@ -102,9 +102,15 @@ impl Engine<'_> {
                         readings,
                     },
                 );
+                let changed = match (&opts.continues, opts.rechecked_stages.contains(&stage)) {
+                    (Some(run), true) => format!(
+                        "the replay found the cluster changed: the stage completed in run {run} but its gate no longer holds; "
+                    ),
+                    _ => String::new(),
+                };
                 NodeResult::Failed {
                     stage,
-                    error: format!("stage '{}' gate failed: {reason}; last value seen per host:\n{seen}", st.name),
+                    error: format!("stage '{}' gate failed: {changed}{reason}; last value seen per host:\n{seen}", st.name),
                 }
             }
         }

@@ -33,6 +33,9 @@ pub struct RunOptions {
     pub done_tasks: HashSet<(String, String)>,
     /// Stages left out entirely; dependents treat them as passed.
     pub excluded_stages: HashSet<usize>,
+    /// Stages a previous run completed and that run nothing now: if their
+    /// gate fails, the cluster changed since, and the error says so.
+    pub rechecked_stages: HashSet<usize>,
 }
 
 /// How the run ended.
@@ -219,7 +222,7 @@ impl Engine<'_> {
             }
             Node::Gate { stage, batch } => {
                 self.mark_stage_started(state, stage);
-                self.run_gate(state, stage, batch).await
+                self.run_gate(opts, state, stage, batch).await
             }
         };
         if let NodeResult::Failed { stage, .. } = &result {

@@ -17,10 +17,20 @@ use crate::events::Stamped;
 /// before the engine acts on it.
 pub struct Journal {
     dir: PathBuf,
-    file: Mutex<File>,
+    file: Mutex<EventFile>,
     sync_handle: File,
     written: AtomicU64,
     synced: Mutex<u64>,
+    /// The first write error. Once set every later write fails with it, so
+    /// the journal stays an exact prefix of the run (a smaller line must not
+    /// land after a torn one when the disk frees a little space).
+    broken: Mutex<Option<String>>,
+}
+
+struct EventFile {
+    file: File,
+    /// Length of the file after the last complete line.
+    len: u64,
 }
 
 impl Journal {
@@ -35,8 +45,18 @@ impl Journal {
             .append(true)
             .open(&path)
             .map_err(|e| format!("cannot create journal {}: {e}", path.display()))?;
-        let sync_handle = file.try_clone().map_err(|e| format!("journal {}: {e}", path.display()))?;
-        Ok(Journal { dir, file: Mutex::new(file), sync_handle, written: AtomicU64::new(0), synced: Mutex::new(0) })
+        let sync_handle = file
+            .try_clone()
+            .map_err(|e| format!("journal {}: {e}", path.display()))?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Ok(Journal {
+            dir,
+            file: Mutex::new(EventFile { file, len }),
+            sync_handle,
+            written: AtomicU64::new(0),
+            synced: Mutex::new(0),
+            broken: Mutex::new(None),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -45,7 +65,25 @@ impl Journal {
 
     /// Keep a copy of an input (the playbook text) beside the events.
     pub fn save_file(&self, name: &str, contents: &[u8]) -> Result<(), String> {
-        write_synced(&self.dir.join(name), contents)
+        self.check()?;
+        write_synced(&self.dir.join(name), contents).map_err(|e| self.fail(e))
+    }
+
+    /// The error that broke the journal, if any.
+    fn check(&self) -> Result<(), String> {
+        match &*self.broken.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Record the first write error; later writes repeat it.
+    fn fail(&self, e: String) -> String {
+        self.broken
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(e)
+            .clone()
     }
 
     /// Append one event; returns its sequence number for `sync_to`.
@@ -53,9 +91,15 @@ impl Journal {
         let mut line = serde_json::to_vec(event).map_err(|e| format!("journal encode: {e}"))?;
         line.push(b'\n');
         let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        self.check()?;
         // One write call per line: a crash can tear only the last line,
         // which the reader tolerates.
-        f.write_all(&line).map_err(|e| self.write_error(e))?;
+        if let Err(e) = f.file.write_all(&line) {
+            // Drop a partly written line so a reader sees whole events only.
+            let _ = f.file.set_len(f.len);
+            return Err(self.fail(self.write_error(e)));
+        }
+        f.len += line.len() as u64;
         Ok(self.written.fetch_add(1, Ordering::SeqCst) + 1)
     }
 
@@ -66,48 +110,82 @@ impl Journal {
         if *synced >= seq {
             return Ok(());
         }
+        self.check()?;
         let target = self.written.load(Ordering::SeqCst);
-        self.sync_handle.sync_data().map_err(|e| self.write_error(e))?;
+        self.sync_handle
+            .sync_data()
+            .map_err(|e| self.fail(self.write_error(e)))?;
         *synced = target;
         Ok(())
     }
 
     /// Store a task's output beside the events.
-    pub fn output(&self, stage: &str, host: &str, stdout: &[u8], stderr: &[u8]) -> Result<(), String> {
-        if !stdout.is_empty() {
-            write_synced(&task_output_path(&self.dir, stage, host, "out"), stdout)?;
-        }
-        if !stderr.is_empty() {
-            write_synced(&task_output_path(&self.dir, stage, host, "err"), stderr)?;
+    pub fn output(
+        &self,
+        stage: &str,
+        host: &str,
+        stdout: &[u8],
+        stderr: &[u8],
+    ) -> Result<(), String> {
+        self.check()?;
+        for (stream, data) in [("out", stdout), ("err", stderr)] {
+            if data.is_empty() {
+                continue;
+            }
+            let path = task_output_path(&self.dir, stage, host, stream);
+            if let Err(e) = write_synced(&path, data) {
+                // A half-written output file would pass for the whole output.
+                let _ = std::fs::remove_file(&path);
+                return Err(self.fail(e));
+            }
         }
         Ok(())
     }
 
     fn write_error(&self, e: std::io::Error) -> String {
-        let path = self.dir.join("events.jsonl");
-        if e.raw_os_error() == Some(libc::ENOSPC) {
-            format!("cannot write journal {}: disk full (no space left on device); stopping so the run is not continued unjournaled", path.display())
-        } else {
-            format!("cannot write journal {}: {e}; stopping so the run is not continued unjournaled", path.display())
-        }
+        describe_write_error(&self.dir.join("events.jsonl"), &e)
+    }
+}
+
+fn describe_write_error(path: &Path, e: &std::io::Error) -> String {
+    if matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT)) {
+        format!(
+            "cannot write journal {}: disk full (no space left on device); stopping so the run is not continued unjournaled",
+            path.display()
+        )
+    } else {
+        format!(
+            "cannot write journal {}: {e}; stopping so the run is not continued unjournaled",
+            path.display()
+        )
     }
 }
 
 fn write_synced(path: &Path, contents: &[u8]) -> Result<(), String> {
-    let mut f = File::create(path).map_err(|e| format!("journal write {}: {e}", path.display()))?;
+    let mut f = File::create(path).map_err(|e| describe_write_error(path, &e))?;
     f.write_all(contents)
         .and_then(|_| f.sync_data())
-        .map_err(|e| format!("journal write {}: {e}", path.display()))
+        .map_err(|e| describe_write_error(path, &e))
 }
 
 /// File-name-safe form of a stage or host name.
 fn safe(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Where a task's output is kept.
 pub fn task_output_path(run_dir: &Path, stage: &str, host: &str, stream: &str) -> PathBuf {
-    run_dir.join("tasks").join(format!("{}__{}.{stream}", safe(stage), safe(host)))
+    run_dir
+        .join("tasks")
+        .join(format!("{}__{}.{stream}", safe(stage), safe(host)))
 }
 
 /// A journal read back.
@@ -122,7 +200,8 @@ pub struct JournalRecord {
 /// means the file was edited or corrupted, which is an error.
 pub fn read(run_dir: &Path) -> Result<JournalRecord, String> {
     let path = run_dir.join("events.jsonl");
-    let text = std::fs::read(&path).map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
+    let text =
+        std::fs::read(&path).map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
     let text = String::from_utf8_lossy(&text);
     let lines: Vec<&str> = text.split('\n').collect();
     let mut record = JournalRecord::default();
@@ -134,7 +213,13 @@ pub fn read(run_dir: &Path) -> Result<JournalRecord, String> {
         match serde_json::from_str::<Stamped>(line) {
             Ok(ev) => record.events.push(ev),
             Err(_) if Some(i) == last_nonempty => record.torn_tail = true,
-            Err(e) => return Err(format!("{}:{}: corrupt journal line: {e}", path.display(), i + 1)),
+            Err(e) => {
+                return Err(format!(
+                    "{}:{}: corrupt journal line: {e}",
+                    path.display(),
+                    i + 1
+                ));
+            }
         }
     }
     Ok(record)

@@ -1,0 +1,355 @@
+//! What a replay skips, re-checks and runs, from the journal of the run it
+//! continues and the plan. Pure: no I/O, so every rule here is unit-tested.
+//!
+//! A task counts as done when its last journaled finish was ok or skipped
+//! (a guard, an unchanged upload, or an earlier replay): a replay of a replay
+//! therefore carries the whole chain forward. Done tasks are not run again,
+//! but the gates of their stages are: the cluster may have changed since.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::events::{Event, TaskOutcome};
+use crate::model::Playbook;
+use crate::plan::Plan;
+
+/// Which part of the plan the replay runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Everything that did not complete.
+    Resume,
+    /// This stage (plan index) and everything downstream; upstream is done.
+    From(usize),
+    /// Just this stage; upstream is done, everything else is left out.
+    Only(usize),
+}
+
+/// One stage of the replay, for the summary printed before it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageAction {
+    pub name: String,
+    /// Hosts whose task is skipped as done.
+    pub skip: Vec<String>,
+    /// Hosts whose task runs (guards still apply).
+    pub run: Vec<String>,
+    /// The stage has a probe gate.
+    pub gated: bool,
+    /// Its gate passed before and is only re-checked.
+    pub recheck: bool,
+    /// Left out of the replay (counts as passed).
+    pub excluded: bool,
+}
+
+/// The replay's inputs to the engine and its summary.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayPlan {
+    pub done_tasks: HashSet<(String, String)>,
+    pub excluded_stages: HashSet<usize>,
+    /// Stages that completed before and run nothing now: a gate failure
+    /// there means the cluster changed since.
+    pub rechecked_stages: HashSet<usize>,
+    pub stages: Vec<StageAction>,
+}
+
+impl ReplayPlan {
+    /// True when the replay would run no task at all (only gates).
+    pub fn runs_nothing(&self) -> bool {
+        self.stages.iter().all(|s| s.excluded || s.run.is_empty())
+    }
+
+    /// The summary printed before the replay starts.
+    pub fn describe(&self) -> String {
+        let width = self
+            .stages
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let mut out = String::new();
+        for s in &self.stages {
+            let what = if s.excluded {
+                "left out".to_string()
+            } else {
+                let mut parts = Vec::new();
+                if !s.skip.is_empty() {
+                    parts.push(format!("skip {} (done)", hosts(s.skip.len())));
+                }
+                if !s.run.is_empty() {
+                    parts.push(format!("run {}", hosts(s.run.len())));
+                }
+                match (
+                    s.gated,
+                    s.recheck || (s.run.is_empty() && !s.skip.is_empty()),
+                ) {
+                    (true, true) => parts.push("re-check gate".into()),
+                    (true, false) => parts.push("gate".into()),
+                    (false, _) if parts.is_empty() => parts.push("nothing to do".into()),
+                    (false, _) => {}
+                }
+                parts.join(", ")
+            };
+            out.push_str(&format!("  {:<width$}  {what}\n", s.name));
+        }
+        out
+    }
+}
+
+fn hosts(n: usize) -> String {
+    if n == 1 {
+        "1 host".into()
+    } else {
+        format!("{n} hosts")
+    }
+}
+
+/// Tasks (stage, host) whose last journaled finish shows them done.
+pub fn done_in_journal(events: &[Event]) -> HashSet<(String, String)> {
+    let mut last: HashMap<(String, String), TaskOutcome> = HashMap::new();
+    for e in events {
+        if let Event::TaskFinished {
+            stage,
+            host,
+            outcome,
+            ..
+        } = e
+        {
+            last.insert((stage.clone(), host.clone()), *outcome);
+        }
+    }
+    last.into_iter()
+        .filter(|(_, o)| matches!(o, TaskOutcome::Ok | TaskOutcome::Skipped))
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// Stages the journal shows finished well (after their final gate).
+fn finished_in_journal(events: &[Event]) -> HashSet<String> {
+    let mut last: HashMap<&str, TaskOutcome> = HashMap::new();
+    for e in events {
+        if let Event::StageFinished { stage, outcome, .. } = e {
+            last.insert(stage, *outcome);
+        }
+    }
+    last.into_iter()
+        .filter(|(_, o)| matches!(o, TaskOutcome::Ok | TaskOutcome::Skipped))
+        .map(|(s, _)| s.to_string())
+        .collect()
+}
+
+/// Every stage `stage` depends on, directly or not.
+fn upstream(plan: &Plan, stage: usize) -> HashSet<usize> {
+    let mut seen = HashSet::new();
+    let mut stack = vec![stage];
+    while let Some(s) = stack.pop() {
+        for &d in &plan.stages[s].deps {
+            if seen.insert(d) {
+                stack.push(d);
+            }
+        }
+    }
+    seen
+}
+
+/// What the replay does, stage by stage. `host_names` are the inventory's,
+/// by index.
+pub fn compute(
+    events: &[Event],
+    plan: &Plan,
+    playbook: &Playbook,
+    host_names: &[String],
+    selection: Selection,
+) -> ReplayPlan {
+    let journal_done = done_in_journal(events);
+    let finished = finished_in_journal(events);
+    // Per stage: None = resume from the journal, Some(true) = treat as done,
+    // Some(false) = run again in full.
+    let n = plan.stages.len();
+    let mut forced: Vec<Option<bool>> = vec![None; n];
+    let mut excluded = HashSet::new();
+    match selection {
+        Selection::Resume => {}
+        Selection::From(s) | Selection::Only(s) => {
+            let mut rerun: Vec<usize> = vec![s];
+            if matches!(selection, Selection::From(_)) {
+                rerun.extend(plan.downstream(s));
+            }
+            let mut up = HashSet::new();
+            for &r in &rerun {
+                up.extend(upstream(plan, r));
+            }
+            for i in 0..n {
+                if rerun.contains(&i) {
+                    forced[i] = Some(false);
+                } else if up.contains(&i) {
+                    forced[i] = Some(true);
+                } else {
+                    // Neither what was asked for nor what it needs.
+                    excluded.insert(i);
+                }
+            }
+        }
+    }
+
+    let mut out = ReplayPlan {
+        excluded_stages: excluded,
+        ..ReplayPlan::default()
+    };
+    for (i, planned) in plan.stages.iter().enumerate() {
+        let gated = playbook.stages[planned.stage].probe.is_some();
+        let mut action = StageAction {
+            name: planned.name.clone(),
+            skip: Vec::new(),
+            run: Vec::new(),
+            gated,
+            recheck: false,
+            excluded: out.excluded_stages.contains(&i),
+        };
+        if action.excluded {
+            out.stages.push(action);
+            continue;
+        }
+        for &h in &planned.hosts {
+            let host = host_names[h].clone();
+            let key = (planned.name.clone(), host.clone());
+            let done = match forced[i] {
+                Some(d) => d,
+                None => journal_done.contains(&key),
+            };
+            if done {
+                out.done_tasks.insert(key);
+                action.skip.push(host);
+            } else {
+                action.run.push(host);
+            }
+        }
+        let passed_before = match forced[i] {
+            Some(d) => d,
+            None => finished.contains(&planned.name),
+        };
+        if passed_before && action.run.is_empty() {
+            action.recheck = true;
+            out.rechecked_stages.insert(i);
+        }
+        out.stages.push(action);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::SkipReason;
+    use crate::model::{Inventory, Playbook};
+
+    const INV: &str = "cluster: t\nhosts:\n  - { name: a, address: 127.0.0.1 }\n  - { name: b, address: 127.0.0.2 }\n";
+    const PB: &str = "name: p\nstages:\n  - name: one\n    hosts: all\n    run: 'true'\n    probe: { command: { run: 'true' } }\n  - name: two\n    hosts: all\n    run: 'true'\n    depends_on: [one]\n  - name: three\n    hosts: all\n    run: 'true'\n    depends_on: [two]\n  - name: side\n    hosts: all\n    run: 'true'\n    depends_on: []\n";
+
+    fn setup() -> (Plan, Playbook, Vec<String>) {
+        let inv = Inventory::parse(INV, std::path::Path::new("inv.yaml")).unwrap();
+        let pb = Playbook::parse(PB, "pb.yaml").unwrap();
+        let plan = crate::plan::build(&inv, &pb).unwrap();
+        (plan, pb, inv.hosts.iter().map(|h| h.name.clone()).collect())
+    }
+
+    fn finished(stage: &str, host: &str, outcome: TaskOutcome, skip: Option<SkipReason>) -> Event {
+        Event::TaskFinished {
+            stage: stage.into(),
+            host: host.into(),
+            outcome,
+            skip,
+            exit_status: None,
+            duration_ms: 1,
+            error: None,
+        }
+    }
+
+    fn stage_done(stage: &str) -> Event {
+        Event::StageFinished {
+            stage: stage.into(),
+            outcome: TaskOutcome::Ok,
+            duration_ms: 1,
+        }
+    }
+
+    fn key(s: &str, h: &str) -> (String, String) {
+        (s.into(), h.into())
+    }
+
+    #[test]
+    fn resume_skips_done_and_guarded_tasks_and_reruns_failed_cancelled_and_unstarted() {
+        let (plan, pb, hosts) = setup();
+        let events = vec![
+            finished("one", "a", TaskOutcome::Ok, None),
+            finished("one", "b", TaskOutcome::Skipped, Some(SkipReason::Creates)),
+            stage_done("one"),
+            finished("two", "a", TaskOutcome::Failed, None),
+            finished("two", "b", TaskOutcome::Ok, None),
+            finished("side", "a", TaskOutcome::Cancelled, None),
+        ];
+        let r = compute(&events, &plan, &pb, &hosts, Selection::Resume);
+        let want: HashSet<_> = [key("one", "a"), key("one", "b"), key("two", "b")]
+            .into_iter()
+            .collect();
+        assert_eq!(r.done_tasks, want);
+        assert!(r.excluded_stages.is_empty());
+        assert_eq!(r.rechecked_stages, [0].into_iter().collect());
+        assert_eq!(r.stages[1].run, vec!["a".to_string()]);
+        assert_eq!(r.stages[2].run.len(), 2);
+        assert!(!r.runs_nothing());
+        let text = r.describe();
+        assert!(
+            text.contains("one    skip 2 hosts (done), re-check gate"),
+            "{text}"
+        );
+        assert!(
+            text.contains("two    skip 1 host (done), run 1 host"),
+            "{text}"
+        );
+        assert!(text.contains("three  run 2 hosts"), "{text}");
+    }
+
+    #[test]
+    fn the_last_finish_of_a_task_wins_and_replayed_skips_carry_over() {
+        let (plan, pb, hosts) = setup();
+        let events = vec![
+            finished("one", "a", TaskOutcome::Failed, None),
+            finished("one", "a", TaskOutcome::Ok, None),
+            finished("two", "a", TaskOutcome::Skipped, Some(SkipReason::Replayed)),
+            finished("two", "b", TaskOutcome::Ok, None),
+            finished("two", "b", TaskOutcome::Cancelled, None),
+        ];
+        let done = done_in_journal(&events);
+        assert!(done.contains(&key("one", "a")));
+        assert!(done.contains(&key("two", "a")));
+        assert!(!done.contains(&key("two", "b")));
+        // A stage whose tasks are done but whose gate never passed is not a re-check.
+        let r = compute(&events, &plan, &pb, &hosts, Selection::Resume);
+        assert!(r.rechecked_stages.is_empty());
+    }
+
+    #[test]
+    fn from_reruns_the_stage_and_downstream_with_upstream_done_and_unrelated_left_out() {
+        let (plan, pb, hosts) = setup();
+        let r = compute(&[], &plan, &pb, &hosts, Selection::From(1));
+        let want: HashSet<_> = [key("one", "a"), key("one", "b")].into_iter().collect();
+        assert_eq!(r.done_tasks, want);
+        assert_eq!(r.excluded_stages, [3].into_iter().collect());
+        assert_eq!(r.rechecked_stages, [0].into_iter().collect());
+        assert_eq!(r.stages[1].run.len(), 2);
+        assert_eq!(r.stages[2].run.len(), 2);
+    }
+
+    #[test]
+    fn only_reruns_just_the_stage_even_when_the_journal_shows_it_done() {
+        let (plan, pb, hosts) = setup();
+        let events = vec![
+            finished("two", "a", TaskOutcome::Ok, None),
+            finished("two", "b", TaskOutcome::Ok, None),
+        ];
+        let r = compute(&events, &plan, &pb, &hosts, Selection::Only(1));
+        assert_eq!(r.excluded_stages, [2, 3].into_iter().collect());
+        assert_eq!(r.stages[1].run.len(), 2);
+        assert!(r.stages[0].skip.len() == 2 && r.stages[0].recheck);
+        assert!(r.describe().contains("three  left out"));
+    }
+}
