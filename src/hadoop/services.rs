@@ -53,6 +53,9 @@ pub struct Service {
     /// The service's web (or client) port source in [`super::ports`]: the
     /// key the HA-role probes read the port from when an override moved it.
     pub web_source: Option<&'static str>,
+    /// Port sources only the active (or leading) instance binds, so a
+    /// standby without them is healthy.
+    pub active_only: &'static [&'static str],
 }
 
 /// Every role's daemon, in bring-up order (as [`super::ROLES`]).
@@ -66,6 +69,8 @@ pub const SERVICES: &[Service] = &[
             matches: "Mode: (leader|follower|standalone)",
         },
         web_source: Some("clientPort"),
+        // The quorum port is bound by the leader only.
+        active_only: &["(quorum port)"],
     },
     Service {
         role: "journalnode",
@@ -75,6 +80,7 @@ pub const SERVICES: &[Service] = &[
         },
         readiness: Readiness::Tcp { port: 8485 },
         web_source: Some("dfs.journalnode.http-address"),
+        active_only: &[],
     },
     Service {
         role: "namenode",
@@ -88,6 +94,7 @@ pub const SERVICES: &[Service] = &[
             pointer: Some(("/beans/0/State", "^(active|standby)$")),
         },
         web_source: Some("dfs.namenode.http-address"),
+        active_only: &[],
     },
     Service {
         role: "zkfc",
@@ -97,6 +104,7 @@ pub const SERVICES: &[Service] = &[
         },
         readiness: Readiness::Tcp { port: 8019 },
         web_source: None,
+        active_only: &[],
     },
     Service {
         role: "resourcemanager",
@@ -110,6 +118,12 @@ pub const SERVICES: &[Service] = &[
             pointer: Some(("/clusterInfo/haState", "^(ACTIVE|STANDBY)$")),
         },
         web_source: Some("yarn.resourcemanager.webapp.address"),
+        // A standby RM serves only its admin and web ports.
+        active_only: &[
+            "yarn.resourcemanager.address",
+            "yarn.resourcemanager.scheduler.address",
+            "yarn.resourcemanager.resource-tracker.address",
+        ],
     },
     Service {
         role: "historyserver",
@@ -123,6 +137,7 @@ pub const SERVICES: &[Service] = &[
             pointer: None,
         },
         web_source: Some("mapreduce.jobhistory.webapp.address"),
+        active_only: &[],
     },
     Service {
         role: "datanode",
@@ -136,6 +151,7 @@ pub const SERVICES: &[Service] = &[
             pointer: Some(("/beans/0/ClusterId", ".")),
         },
         web_source: Some("dfs.datanode.http.address"),
+        active_only: &[],
     },
     Service {
         role: "nodemanager",
@@ -149,6 +165,7 @@ pub const SERVICES: &[Service] = &[
             pointer: Some(("/nodeInfo/nodeHealthy", "^true$")),
         },
         web_source: Some("yarn.nodemanager.webapp.address"),
+        active_only: &[],
     },
     Service {
         role: "mesos-master",
@@ -161,6 +178,7 @@ pub const SERVICES: &[Service] = &[
             pointer: None,
         },
         web_source: Some("--port"),
+        active_only: &[],
     },
     Service {
         role: "mesos-agent",
@@ -173,6 +191,7 @@ pub const SERVICES: &[Service] = &[
             pointer: Some(("/slave~1registered", "^1(\\.0)?$")),
         },
         web_source: Some("--port"),
+        active_only: &[],
     },
     Service {
         role: "spark-history",
@@ -183,6 +202,7 @@ pub const SERVICES: &[Service] = &[
             pointer: None,
         },
         web_source: Some("spark.history.ui.port"),
+        active_only: &[],
     },
 ];
 
@@ -338,12 +358,22 @@ impl Service {
             .map(|p| p.port)
     }
 
-    /// Ports a running daemon of this role must listen on. ZooKeeper's quorum
-    /// port is bound by the leader only, so it is no sign of health.
+    /// Ports every running daemon of this role listens on, whatever its HA role.
     pub fn listen_ports(&self, ports: &[PortUse]) -> Vec<u16> {
+        // Sources are keys, possibly suffixed by the HA id (`.rm1`), or
+        // ZooKeeper's `server.N (quorum port)`.
+        let active_only = |source: &str| {
+            self.active_only.iter().any(|a| {
+                source == *a
+                    || source
+                        .strip_prefix(a)
+                        .is_some_and(|rest| rest.starts_with('.'))
+                    || source.ends_with(a)
+            })
+        };
         let mut out: Vec<u16> = ports
             .iter()
-            .filter(|p| p.service == self.role && !p.source.contains("(quorum port)"))
+            .filter(|p| p.service == self.role && !active_only(&p.source))
             .map(|p| p.port)
             .collect();
         out.dedup();

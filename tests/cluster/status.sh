@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# `herd status` on the sandbox cluster, which must already be up (the runner
+# calls this after `herd up`): a healthy cluster reads as healthy in under
+# 2 s; killing the standby NameNode makes status exit 1 naming it; starting
+# it again brings status back to 0.
+#
+#   tests/cluster/status.sh            HERD=target/debug/herd INV=tests/sandbox/inventory.yaml
+#
+# Exit 0 all passed, 1 some assertion failed, 2 the sandbox is not up.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+HERD="${HERD:-target/debug/herd}"
+INV="${INV:-tests/sandbox/inventory.yaml}"
+PIDDIR=/var/run/hadoop
+HADOOP_HOME=/opt/hadoop
+passed=0
+failed=0
+
+ok() { echo "  ok    $*"; passed=$((passed + 1)); }
+fail() { echo "  FAIL  $*"; failed=$((failed + 1)); }
+finish() {
+  echo "status: ${passed} passed, ${failed} failed"
+  [[ ${failed} -eq 0 ]]
+  exit $?
+}
+
+if ! timeout 20 sandbox/sandbox.sh ssh master1 true >/dev/null 2>&1; then
+  echo "status: the sandbox is not up (run sandbox/sandbox.sh up, then ${HERD} up -i ${INV})" >&2
+  exit 2
+fi
+if [[ ! -x "${HERD}" ]]; then
+  cargo build -q || { echo "status: cannot build herd" >&2; exit 2; }
+fi
+
+# Runs herd status --json; sets OUT, RC and TOOK (seconds).
+status() {
+  local t0 t1
+  t0=$(date +%s%N)
+  OUT=$("${HERD}" status -i "${INV}" --json 2>/tmp/herd-status.err)
+  RC=$?
+  t1=$(date +%s%N)
+  TOOK=$(python3 -c "print(f'{(${t1} - ${t0}) / 1e9:.2f}')")
+}
+
+# py EXPR: EXPR evaluated with `d` = the JSON document; prints the result.
+py() {
+  python3 -c "
+import json, sys
+d = json.loads(sys.stdin.read())
+c = d['cluster']
+svc = lambda name: [s for s in d['services'] if s['service'] == name]
+print($1)" <<<"${OUT}"
+}
+
+# expect DESCRIPTION PYTHON-BOOLEAN
+expect() {
+  local got
+  got=$(py "$2" 2>&1)
+  if [[ "${got}" == "True" ]]; then ok "$1"; else fail "$1 (${got})"; fi
+}
+
+echo "== healthy cluster"
+status
+echo "  herd status took ${TOOK}s"
+if [[ ${RC} -eq 0 ]]; then ok "exit 0"; else fail "exit ${RC}: $(py "c['problems']" 2>/dev/null || cat /tmp/herd-status.err)"; fi
+if python3 -c "import sys; sys.exit(0 if ${TOOK} < 2.0 else 1)"; then ok "took ${TOOK}s < 2s"; else fail "took ${TOOK}s, not under 2s"; fi
+expect "one active NameNode, one standby" \
+  "sorted(s['ha'] for s in svc('namenode')) == ['active', 'standby'] and c['active_namenode'] is not None"
+expect "one ACTIVE ResourceManager" \
+  "sorted(s['ha'] for s in svc('resourcemanager')) == ['ACTIVE', 'STANDBY'] and c['active_resourcemanager'] is not None"
+expect "ZooKeeper: one leader, two followers" \
+  "sorted(s['ha'] for s in svc('zookeeper')) == ['follower', 'follower', 'leader'] and c['zookeeper_leader'] is not None"
+expect "DataNodes 3/3" "c['datanodes_live'] == 3 and c['datanodes_expected'] == 3"
+expect "NodeManagers 3/3" "c['nodemanagers'] == 3 and c['nodemanagers_expected'] == 3"
+expect "a Mesos leader with 3 agents" "c['mesos_leader'] is not None and c['agents'] == 3"
+expect "safe mode off" "c['safemode'] is False"
+expect "every service running" "all(s['state'] == 'running' for s in d['services'])"
+expect "healthy, no problems" "c['healthy'] is True and c['problems'] == []"
+
+standby=$(py "[s['host'] for s in svc('namenode') if s['ha'] == 'standby'][0]" 2>/dev/null)
+if [[ -z "${standby}" ]]; then
+  fail "no standby NameNode to kill"
+  finish
+fi
+
+restart_nn() {
+  sandbox/sandbox.sh ssh "${standby}" "${HADOOP_HOME}/bin/hdfs --daemon status namenode || ${HADOOP_HOME}/bin/hdfs --daemon start namenode" >/dev/null 2>&1
+}
+# Whatever happens below, leave the NameNode running for the next scenario.
+trap restart_nn EXIT
+
+echo "== standby NameNode killed on ${standby}"
+sandbox/sandbox.sh ssh "${standby}" "kill -9 \"\$(cat ${PIDDIR}/hadoop-root-namenode.pid)\"" >/dev/null 2>&1
+status
+echo "  herd status took ${TOOK}s"
+if [[ ${RC} -eq 1 ]]; then ok "exit 1"; else fail "exit ${RC}, expected 1"; fi
+expect "the problems name the NameNode on ${standby}" \
+  "any('namenode on ${standby}' in p for p in c['problems'])"
+expect "its row says down" \
+  "[s['state'] for s in svc('namenode') if s['host'] == '${standby}'] == ['down']"
+expect "the other NameNode is still active" "c['active_namenode'] is not None"
+"${HERD}" status -i "${INV}" | sed -n '/DEGRADED/,$p' | sed 's/^/  | /'
+
+echo "== NameNode started again on ${standby}"
+restart_nn
+deadline=$((SECONDS + 240))
+while :; do
+  status
+  [[ ${RC} -eq 0 || ${SECONDS} -ge ${deadline} ]] && break
+  sleep 3
+done
+if [[ ${RC} -eq 0 ]]; then
+  ok "status back to exit 0 (after $((SECONDS - deadline + 240))s)"
+else
+  fail "status still exits ${RC} after 240s: $(py "c['problems']" 2>/dev/null)"
+fi
+expect "one active NameNode, one standby again" \
+  "sorted(s['ha'] for s in svc('namenode')) == ['active', 'standby']"
+
+finish
