@@ -13,7 +13,13 @@ use crate::probe::{GateError, GateTarget, wait_for_gate};
 const WAITING_EVENT_EVERY: Duration = Duration::from_secs(1);
 
 impl Engine<'_> {
-    pub(super) async fn run_gate(&self, opts: &RunOptions, state: &RunState, stage: usize, batch: usize) -> NodeResult {
+    pub(super) async fn run_gate(
+        &self,
+        opts: &RunOptions,
+        state: &RunState,
+        stage: usize,
+        batch: usize,
+    ) -> NodeResult {
         let planned = &self.plan.stages[stage];
         let st = &self.playbook.stages[planned.stage];
         let is_final = batch + 1 == planned.batches.len().max(1);
@@ -24,9 +30,17 @@ impl Engine<'_> {
             return NodeResult::Ok;
         };
         let hosts: Vec<usize> = if planned.batches.len() > 1 {
-            let in_batch: Vec<usize> =
-                planned.probe_hosts.iter().copied().filter(|h| planned.batches[batch].contains(h)).collect();
-            if in_batch.is_empty() { planned.probe_hosts.clone() } else { in_batch }
+            let in_batch: Vec<usize> = planned
+                .probe_hosts
+                .iter()
+                .copied()
+                .filter(|h| planned.batches[batch].contains(h))
+                .collect();
+            if in_batch.is_empty() {
+                planned.probe_hosts.clone()
+            } else {
+                in_batch
+            }
         } else {
             planned.probe_hosts.clone()
         };
@@ -35,16 +49,34 @@ impl Engine<'_> {
             let ctx = self.template_context(h);
             let address = match render_raw(&probe.address, &ctx) {
                 Ok(a) => a.trim().to_string(),
-                Err(e) => return self.gate_error(state, stage, format!("cannot render probe address: {e}")),
+                Err(e) => {
+                    return self.gate_error(
+                        state,
+                        stage,
+                        format!("cannot render probe address: {e}"),
+                    );
+                }
             };
             let check = match with_rendered_expectation(&probe.check, &ctx) {
                 Ok(c) => c,
-                Err(e) => return self.gate_error(state, stage, format!("cannot render probe expectation: {e}")),
+                Err(e) => {
+                    return self.gate_error(
+                        state,
+                        stage,
+                        format!("cannot render probe expectation: {e}"),
+                    );
+                }
             };
             let command = match &probe.check {
                 ProbeCheck::Command { run, .. } => match render(run, &ctx) {
                     Ok(c) => Some(c),
-                    Err(e) => return self.gate_error(state, stage, format!("cannot render probe command: {e}")),
+                    Err(e) => {
+                        return self.gate_error(
+                            state,
+                            stage,
+                            format!("cannot render probe command: {e}"),
+                        );
+                    }
                 },
                 _ => None,
             };
@@ -52,32 +84,45 @@ impl Engine<'_> {
                 check,
                 host: self.inventory.hosts[h].name.clone(),
                 conn: state.conns[h].clone(),
+                ssh: Some(self.targets[h].clone()),
                 address,
                 command,
             });
         }
         let last_emit = Mutex::new(None::<Instant>);
-        let result = wait_for_gate(&targets, probe.expect, probe.timeout, &self.cancel, |elapsed, readings| {
-            let mut last = last_emit.lock().unwrap_or_else(|p| p.into_inner());
-            if last.is_none_or(|t| t.elapsed() >= WAITING_EVENT_EVERY) {
-                *last = Some(Instant::now());
-                self.emit(
-                    state,
-                    Event::ProbeWaiting {
-                        stage: st.name.clone(),
-                        batch,
-                        elapsed_ms: elapsed.as_millis() as u64,
-                        readings: readings.to_vec(),
-                    },
-                );
-            }
-        })
+        let result = wait_for_gate(
+            Some(self.pool),
+            &mut targets,
+            probe.expect,
+            probe.timeout,
+            &self.cancel,
+            |elapsed, readings| {
+                let mut last = last_emit.lock().unwrap_or_else(|p| p.into_inner());
+                if last.is_none_or(|t| t.elapsed() >= WAITING_EVENT_EVERY) {
+                    *last = Some(Instant::now());
+                    self.emit(
+                        state,
+                        Event::ProbeWaiting {
+                            stage: st.name.clone(),
+                            batch,
+                            elapsed_ms: elapsed.as_millis() as u64,
+                            readings: readings.to_vec(),
+                        },
+                    );
+                }
+            },
+        )
         .await;
         match result {
             Ok((elapsed, readings)) => {
                 self.emit(
                     state,
-                    Event::GatePassed { stage: st.name.clone(), batch, elapsed_ms: elapsed.as_millis() as u64, readings },
+                    Event::GatePassed {
+                        stage: st.name.clone(),
+                        batch,
+                        elapsed_ms: elapsed.as_millis() as u64,
+                        readings,
+                    },
                 );
                 if is_final {
                     self.finish_stage(state, stage, self.stage_outcome(state, stage));
@@ -90,8 +135,15 @@ impl Engine<'_> {
             }
             Err(GateError::Timeout { after, readings }) => {
                 let want = crate::probe::describe_expectation(probe.expect, targets.len());
-                let reason = format!("probe did not pass within {}s (wanted {want})", after.as_secs());
-                let seen = readings.iter().map(|r| format!("  {}: {}", r.host, r.value)).collect::<Vec<_>>().join("\n");
+                let reason = format!(
+                    "probe did not pass within {}s (wanted {want})",
+                    after.as_secs()
+                );
+                let seen = readings
+                    .iter()
+                    .map(|r| format!("  {}: {}", r.host, r.value))
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 self.emit(
                     state,
                     Event::GateFailed {
@@ -110,7 +162,10 @@ impl Engine<'_> {
                 };
                 NodeResult::Failed {
                     stage,
-                    error: format!("stage '{}' gate failed: {changed}{reason}; last value seen per host:\n{seen}", st.name),
+                    error: format!(
+                        "stage '{}' gate failed: {changed}{reason}; last value seen per host:\n{seen}",
+                        st.name
+                    ),
                 }
             }
         }
@@ -119,14 +174,21 @@ impl Engine<'_> {
     fn gate_error(&self, state: &RunState, stage: usize, error: String) -> NodeResult {
         let name = &self.plan.stages[stage].name;
         let _ = state;
-        NodeResult::Failed { stage, error: format!("stage '{name}' gate: {error}") }
+        NodeResult::Failed {
+            stage,
+            error: format!("stage '{name}' gate: {error}"),
+        }
     }
 
     fn stage_outcome(&self, state: &RunState, stage: usize) -> TaskOutcome {
         let ran = state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage];
         let st = &self.playbook.stages[self.plan.stages[stage].stage];
         let has_work = st.has_work();
-        if has_work && !ran { TaskOutcome::Skipped } else { TaskOutcome::Ok }
+        if has_work && !ran {
+            TaskOutcome::Skipped
+        } else {
+            TaskOutcome::Ok
+        }
     }
 }
 

@@ -6,7 +6,7 @@ pub mod resume;
 mod run;
 pub mod scheduler;
 mod task_node;
-pub mod upload_step;
 pub mod template;
+pub mod upload_step;
 
 pub use run::{Engine, RunOptions, RunReport};

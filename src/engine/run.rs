@@ -90,7 +90,12 @@ impl Engine<'_> {
         let state = self.start(opts).await;
         let report = match state {
             Ok(state) => self.execute(opts, &state, started).await,
-            Err(e) => RunReport { outcome: RunOutcome::Failed, failed_stage: None, error: Some(e), duration: started.elapsed() },
+            Err(e) => RunReport {
+                outcome: RunOutcome::Failed,
+                failed_stage: None,
+                error: Some(e),
+                duration: started.elapsed(),
+            },
         };
         let _ = self.bus.emit(Event::RunFinished {
             outcome: report.outcome,
@@ -113,7 +118,12 @@ impl Engine<'_> {
             inventory: self.inventory.path.display().to_string(),
             inventory_digest: self.inventory.digest.clone(),
             stages: self.plan.stages.iter().map(|s| s.name.clone()).collect(),
-            hosts: self.inventory.hosts.iter().map(|h| h.name.clone()).collect(),
+            hosts: self
+                .inventory
+                .hosts
+                .iter()
+                .map(|h| h.name.clone())
+                .collect(),
             continues: opts.continues.clone(),
         })?;
 
@@ -146,7 +156,10 @@ impl Engine<'_> {
                     conns[h] = Some(c);
                 }
                 Err(e) => {
-                    self.bus.emit(Event::HostUnreachable { host, error: e.to_string() })?;
+                    self.bus.emit(Event::HostUnreachable {
+                        host,
+                        error: e.to_string(),
+                    })?;
                     connect_errors[h] = Some(e.to_string());
                 }
             }
@@ -177,7 +190,9 @@ impl Engine<'_> {
                     running.push(self.run_node(opts, state, node));
                 }
             }
-            let Some((node, result)) = running.next().await else { break };
+            let Some((node, result)) = running.next().await else {
+                break;
+            };
             match result {
                 NodeResult::Ok => queue.finish(graph, node),
                 NodeResult::Failed { stage, error } => {
@@ -194,10 +209,19 @@ impl Engine<'_> {
                 cancelled = true;
             }
         }
-        let journal_error = state.journal_error.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let journal_error = state
+            .journal_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let duration = started.elapsed();
         if let Some(e) = journal_error {
-            return RunReport { outcome: RunOutcome::Failed, failed_stage: None, error: Some(e), duration };
+            return RunReport {
+                outcome: RunOutcome::Failed,
+                failed_stage: None,
+                error: Some(e),
+                duration,
+            };
         }
         if let Some((stage, error)) = first_failure {
             return RunReport {
@@ -208,14 +232,33 @@ impl Engine<'_> {
             };
         }
         if cancelled || !queue.all_done() {
-            return RunReport { outcome: RunOutcome::Interrupted, failed_stage: None, error: None, duration };
+            return RunReport {
+                outcome: RunOutcome::Interrupted,
+                failed_stage: None,
+                error: None,
+                duration,
+            };
         }
-        RunReport { outcome: RunOutcome::Succeeded, failed_stage: None, error: None, duration }
+        RunReport {
+            outcome: RunOutcome::Succeeded,
+            failed_stage: None,
+            error: None,
+            duration,
+        }
     }
 
-    async fn run_node(&self, opts: &RunOptions, state: &RunState, node: NodeIndex) -> (NodeIndex, NodeResult) {
+    async fn run_node(
+        &self,
+        opts: &RunOptions,
+        state: &RunState,
+        node: NodeIndex,
+    ) -> (NodeIndex, NodeResult) {
         let result = match self.plan.graph[node] {
-            Node::Task { stage, .. } | Node::Gate { stage, .. } if opts.excluded_stages.contains(&stage) => NodeResult::Ok,
+            Node::Task { stage, .. } | Node::Gate { stage, .. }
+                if opts.excluded_stages.contains(&stage) =>
+            {
+                NodeResult::Ok
+            }
             Node::Task { stage, host } => {
                 self.mark_stage_started(state, stage);
                 self.run_task(opts, state, stage, host).await
@@ -241,19 +284,37 @@ impl Engine<'_> {
     }
 
     fn mark_stage_started(&self, state: &RunState, stage: usize) {
-        let mut started = state.stage_started.lock().unwrap_or_else(|p| p.into_inner());
+        let mut started = state
+            .stage_started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if started[stage].is_none() {
             started[stage] = Some(Instant::now());
             drop(started);
             let st = &self.plan.stages[stage];
-            self.emit(state, Event::StageStarted { stage: st.name.clone(), hosts: st.hosts.len() });
+            // A probe-only stage counts the hosts its gate looks at.
+            let hosts = if st.hosts.is_empty() {
+                st.probe_hosts.len()
+            } else {
+                st.hosts.len()
+            };
+            self.emit(
+                state,
+                Event::StageStarted {
+                    stage: st.name.clone(),
+                    hosts,
+                },
+            );
         }
     }
 
     /// Emit once per stage: failed, or done after its final gate.
     pub(super) fn finish_stage(&self, state: &RunState, stage: usize, outcome: TaskOutcome) {
         {
-            let mut finished = state.stage_finished.lock().unwrap_or_else(|p| p.into_inner());
+            let mut finished = state
+                .stage_finished
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if finished[stage] {
                 return;
             }
@@ -262,16 +323,29 @@ impl Engine<'_> {
         if outcome == TaskOutcome::Failed {
             state.stage_failed.lock().unwrap_or_else(|p| p.into_inner())[stage] = true;
         }
-        let duration_ms = state.stage_started.lock().unwrap_or_else(|p| p.into_inner())[stage]
+        let duration_ms = state
+            .stage_started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())[stage]
             .map(|t| t.elapsed().as_millis() as u64)
             .unwrap_or(0);
-        self.emit(state, Event::StageFinished { stage: self.plan.stages[stage].name.clone(), outcome, duration_ms });
+        self.emit(
+            state,
+            Event::StageFinished {
+                stage: self.plan.stages[stage].name.clone(),
+                outcome,
+                duration_ms,
+            },
+        );
     }
 
     /// Emit, and stop the run if the journal cannot be written.
     pub(super) fn emit(&self, state: &RunState, event: Event) {
         if let Err(e) = self.bus.emit(event) {
-            let mut slot = state.journal_error.lock().unwrap_or_else(|p| p.into_inner());
+            let mut slot = state
+                .journal_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             slot.get_or_insert(e);
             state.stopping.store(true, Ordering::SeqCst);
             self.cancel.cancel();

@@ -13,11 +13,22 @@ pub struct DependencyQueue {
 
 impl DependencyQueue {
     pub fn new<N, E>(graph: &DiGraph<N, E>) -> DependencyQueue {
-        let waiting_on: Vec<usize> =
-            graph.node_indices().map(|n| graph.neighbors_directed(n, Direction::Incoming).count()).collect();
+        let waiting_on: Vec<usize> = graph
+            .node_indices()
+            .map(|n| graph.neighbors_directed(n, Direction::Incoming).count())
+            .collect();
         // Reverse so that popping from the end yields nodes in index (plan) order.
-        let ready = graph.node_indices().filter(|n| waiting_on[n.index()] == 0).rev().collect();
-        DependencyQueue { waiting_on, ready, done: 0, total: graph.node_count() }
+        let ready = graph
+            .node_indices()
+            .filter(|n| waiting_on[n.index()] == 0)
+            .rev()
+            .collect();
+        DependencyQueue {
+            waiting_on,
+            ready,
+            done: 0,
+            total: graph.node_count(),
+        }
     }
 
     /// Take every node that can start now.

@@ -14,12 +14,21 @@ const GUARD_TIMEOUT: Duration = Duration::from_secs(120);
 const SHOWN_COMMAND: usize = 200;
 
 impl Engine<'_> {
-    pub(super) async fn run_task(&self, opts: &RunOptions, state: &RunState, stage: usize, host: usize) -> NodeResult {
+    pub(super) async fn run_task(
+        &self,
+        opts: &RunOptions,
+        state: &RunState,
+        stage: usize,
+        host: usize,
+    ) -> NodeResult {
         let st = &self.playbook.stages[self.plan.stages[stage].stage];
         let host_name = self.inventory.hosts[host].name.clone();
         let stage_name = st.name.clone();
         let started = Instant::now();
-        let finish = |outcome: TaskOutcome, skip: Option<SkipReason>, exit_status: Option<u32>, error: Option<String>| {
+        let finish = |outcome: TaskOutcome,
+                      skip: Option<SkipReason>,
+                      exit_status: Option<u32>,
+                      error: Option<String>| {
             Event::TaskFinished {
                 stage: stage_name.clone(),
                 host: host_name.clone(),
@@ -31,8 +40,14 @@ impl Engine<'_> {
             }
         };
 
-        if opts.done_tasks.contains(&(stage_name.clone(), host_name.clone())) {
-            self.emit(state, finish(TaskOutcome::Skipped, Some(SkipReason::Replayed), None, None));
+        if opts
+            .done_tasks
+            .contains(&(stage_name.clone(), host_name.clone()))
+        {
+            self.emit(
+                state,
+                finish(TaskOutcome::Skipped, Some(SkipReason::Replayed), None, None),
+            );
             return NodeResult::Ok;
         }
         if !st.has_work() {
@@ -46,19 +61,38 @@ impl Engine<'_> {
             let msg = format!("stage '{stage_name}' failed on host {host_name}: {error}");
             (msg.clone(), NodeResult::Failed { stage, error: msg })
         };
-        let Some(conn) = state.conns[host].clone() else {
-            let why = state.connect_errors[host].clone().unwrap_or_else(|| "not connected".into());
+        let Some(mut conn) = state.conns[host].clone() else {
+            let why = state.connect_errors[host]
+                .clone()
+                .unwrap_or_else(|| "not connected".into());
             let (msg, res) = fail(format!("host unreachable: {why}"));
             self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
             return res;
         };
+        if conn.is_closed() {
+            // The pool reconnects a connection that died between tasks.
+            match self.pool.connect(&self.targets[host]).await {
+                Ok(c) => conn = c,
+                Err(e) => {
+                    let (msg, res) = fail(format!("connection lost and reconnecting failed: {e}"));
+                    self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                    return res;
+                }
+            }
+        }
         let ctx = self.template_context(host);
-        let rendered = |field: &str, tpl: &str| render(tpl, &ctx).map_err(|e| format!("cannot render {field}: {e}"));
+        let rendered = |field: &str, tpl: &str| {
+            render(tpl, &ctx).map_err(|e| format!("cannot render {field}: {e}"))
+        };
 
         // Guards: skip where the work is already done.
         let mut guards: Vec<(SkipReason, String)> = Vec::new();
         for (reason, field, tpl) in [
-            (SkipReason::Creates, "creates", st.creates.as_ref().map(|p| format!("test -e {p}"))),
+            (
+                SkipReason::Creates,
+                "creates",
+                st.creates.as_ref().map(|p| format!("test -e {p}")),
+            ),
             (SkipReason::Unless, "unless", st.unless.clone()),
         ] {
             if let Some(tpl) = tpl {
@@ -73,10 +107,17 @@ impl Engine<'_> {
             }
         }
         for (reason, cmd) in guards {
-            let req = ExecRequest { command: cmd.clone(), stdin: None, timeout: Some(GUARD_TIMEOUT) };
+            let req = ExecRequest {
+                command: cmd.clone(),
+                stdin: None,
+                timeout: Some(GUARD_TIMEOUT),
+            };
             match conn.exec(&req, &self.cancel).await {
                 Ok(out) if out.success() => {
-                    self.emit(state, finish(TaskOutcome::Skipped, Some(reason), None, None));
+                    self.emit(
+                        state,
+                        finish(TaskOutcome::Skipped, Some(reason), None, None),
+                    );
                     return NodeResult::Ok;
                 }
                 Ok(_) => {}
@@ -99,13 +140,24 @@ impl Engine<'_> {
             };
             match synced {
                 Ok(written) => {
-                    let listing: String = written.iter().map(|p| format!("uploaded {p}\n")).collect();
-                    if let Err(e) = self.bus.output(&stage_name, &host_name, listing.as_bytes(), b"") {
-                        self.emit(state, finish(TaskOutcome::Failed, None, None, Some(e.clone())));
+                    let listing: String =
+                        written.iter().map(|p| format!("uploaded {p}\n")).collect();
+                    if let Err(e) =
+                        self.bus
+                            .output(&stage_name, &host_name, listing.as_bytes(), b"")
+                    {
+                        self.emit(
+                            state,
+                            finish(TaskOutcome::Failed, None, None, Some(e.clone())),
+                        );
                         return NodeResult::Failed { stage, error: e };
                     }
                     if st.run.is_none() {
-                        let outcome = if written.is_empty() { TaskOutcome::Skipped } else { TaskOutcome::Ok };
+                        let outcome = if written.is_empty() {
+                            TaskOutcome::Skipped
+                        } else {
+                            TaskOutcome::Ok
+                        };
                         let skip = written.is_empty().then_some(SkipReason::Unchanged);
                         if !written.is_empty() {
                             state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage] = true;
@@ -138,16 +190,33 @@ impl Engine<'_> {
             }
         };
         state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage] = true;
-        let req = ExecRequest { command: command.clone(), stdin: None, timeout: st.timeout };
+        let req = ExecRequest {
+            command: command.clone(),
+            stdin: None,
+            timeout: st.timeout,
+        };
         let attempts = st.retries + 1;
         let mut attempt = 1;
         loop {
-            self.emit(state, Event::TaskStarted { stage: stage_name.clone(), host: host_name.clone(), attempt });
+            self.emit(
+                state,
+                Event::TaskStarted {
+                    stage: stage_name.clone(),
+                    host: host_name.clone(),
+                    attempt,
+                },
+            );
             let result = conn.exec(&req, &self.cancel).await;
             let (error, exit_status) = match result {
                 Ok(out) => {
-                    if let Err(e) = self.bus.output(&stage_name, &host_name, &out.stdout, &out.stderr) {
-                        self.emit(state, finish(TaskOutcome::Failed, None, out.exit_status, Some(e.clone())));
+                    if let Err(e) =
+                        self.bus
+                            .output(&stage_name, &host_name, &out.stdout, &out.stderr)
+                    {
+                        self.emit(
+                            state,
+                            finish(TaskOutcome::Failed, None, out.exit_status, Some(e.clone())),
+                        );
                         return NodeResult::Failed { stage, error: e };
                     }
                     if out.success() {
@@ -160,9 +229,20 @@ impl Engine<'_> {
                         (None, None) => "ended without an exit status".to_string(),
                     };
                     let tail = tail_lines(&out.stderr_str(), 5);
-                    let tail = if tail.is_empty() { tail_lines(&out.stdout_str(), 3) } else { tail };
-                    let seen = if tail.is_empty() { String::new() } else { format!("; output:\n{tail}") };
-                    (format!("command `{}` {status}{seen}", shorten(&command)), out.exit_status)
+                    let tail = if tail.is_empty() {
+                        tail_lines(&out.stdout_str(), 3)
+                    } else {
+                        tail
+                    };
+                    let seen = if tail.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; output:\n{tail}")
+                    };
+                    (
+                        format!("command `{}` {status}{seen}", shorten(&command)),
+                        out.exit_status,
+                    )
                 }
                 Err(TransportError::Cancelled { .. }) => {
                     self.emit(state, finish(TaskOutcome::Cancelled, None, None, None));
@@ -171,8 +251,15 @@ impl Engine<'_> {
                 Err(e) => (format!("command `{}`: {e}", shorten(&command)), None),
             };
             if attempt >= attempts || self.cancel.is_cancelled() {
-                let (msg, res) = fail(if attempts > 1 { format!("{error} (after {attempts} attempts)") } else { error });
-                self.emit(state, finish(TaskOutcome::Failed, None, exit_status, Some(msg)));
+                let (msg, res) = fail(if attempts > 1 {
+                    format!("{error} (after {attempts} attempts)")
+                } else {
+                    error
+                });
+                self.emit(
+                    state,
+                    finish(TaskOutcome::Failed, None, exit_status, Some(msg)),
+                );
                 return res;
             }
             attempt += 1;

@@ -219,6 +219,14 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         );
     }
     set(&mut yarn, "hadoop.zk.address", topo.zk_quorum());
+    // The embedded elector of Hadoop 3.5 still reads the deprecated key and
+    // refuses to start without it ("Embedded automatic failover is enabled,
+    // but yarn.resourcemanager.zk-address is not set").
+    set(
+        &mut yarn,
+        "yarn.resourcemanager.zk-address",
+        topo.zk_quorum(),
+    );
     set(&mut yarn, "yarn.resourcemanager.recovery.enabled", true);
     set(
         &mut yarn,

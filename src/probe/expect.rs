@@ -28,7 +28,10 @@ mod tests {
     use super::*;
 
     fn r(pass: bool) -> Reading {
-        Reading { pass, value: String::new() }
+        Reading {
+            pass,
+            value: String::new(),
+        }
     }
 
     #[test]
@@ -49,7 +52,13 @@ mod tests {
     fn any_and_count() {
         assert!(satisfied(Expectation::Any, &[r(false), r(true)]));
         assert!(!satisfied(Expectation::Any, &[r(false)]));
-        assert!(satisfied(Expectation::Count(2), &[r(true), r(true), r(false)]));
-        assert!(!satisfied(Expectation::Count(2), &[r(true), r(false), r(false)]));
+        assert!(satisfied(
+            Expectation::Count(2),
+            &[r(true), r(true), r(false)]
+        ));
+        assert!(!satisfied(
+            Expectation::Count(2),
+            &[r(true), r(false), r(false)]
+        ));
     }
 }

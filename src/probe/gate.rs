@@ -10,16 +10,18 @@ use tokio_util::sync::CancellationToken;
 use super::{Reading, check_once, satisfied};
 use crate::events::ProbeReading;
 use crate::model::{Expectation, ProbeCheck};
-use crate::transport::Connection;
+use crate::transport::{Connection, Pool, SshTarget};
 
 /// One host to probe, with its rendered address and command.
-#[derive(Clone)]
 pub struct GateTarget {
     /// The check as it applies to this host (templates rendered).
     pub check: ProbeCheck,
     pub host: String,
     /// None when the host could not be reached.
     pub conn: Option<Arc<Connection>>,
+    /// How to reconnect when the connection dies while the gate waits (a
+    /// daemon restart can take sshd's network with it on small hosts).
+    pub ssh: Option<SshTarget>,
     pub address: String,
     pub command: Option<String>,
 }
@@ -27,8 +29,13 @@ pub struct GateTarget {
 #[derive(Debug, Clone)]
 pub enum GateError {
     /// The expectation never held; the last readings show why.
-    Timeout { after: Duration, readings: Vec<ProbeReading> },
-    Cancelled { readings: Vec<ProbeReading> },
+    Timeout {
+        after: Duration,
+        readings: Vec<ProbeReading>,
+    },
+    Cancelled {
+        readings: Vec<ProbeReading>,
+    },
 }
 
 const FIRST_INTERVAL: Duration = Duration::from_millis(100);
@@ -36,7 +43,8 @@ const MAX_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Poll until satisfied. `on_poll` sees every round's readings (for progress).
 pub async fn wait_for_gate(
-    targets: &[GateTarget],
+    pool: Option<&Pool>,
+    targets: &mut [GateTarget],
     expect: Expectation,
     timeout: Duration,
     cancel: &CancellationToken,
@@ -45,11 +53,16 @@ pub async fn wait_for_gate(
     let start = Instant::now();
     let mut interval = FIRST_INTERVAL;
     loop {
+        reconnect(pool, targets).await;
         let readings = poll(targets).await;
         let labelled: Vec<ProbeReading> = targets
             .iter()
             .zip(&readings)
-            .map(|(t, r)| ProbeReading { host: t.host.clone(), pass: r.pass, value: r.value.clone() })
+            .map(|(t, r)| ProbeReading {
+                host: t.host.clone(),
+                pass: r.pass,
+                value: r.value.clone(),
+            })
             .collect();
         let elapsed = start.elapsed();
         if satisfied(expect, &readings) {
@@ -57,9 +70,14 @@ pub async fn wait_for_gate(
         }
         on_poll(elapsed, &labelled);
         if elapsed >= timeout {
-            return Err(GateError::Timeout { after: elapsed, readings: labelled });
+            return Err(GateError::Timeout {
+                after: elapsed,
+                readings: labelled,
+            });
         }
-        let wait = interval.min(timeout.saturating_sub(elapsed)).max(Duration::from_millis(10));
+        let wait = interval
+            .min(timeout.saturating_sub(elapsed))
+            .max(Duration::from_millis(10));
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = cancel.cancelled() => return Err(GateError::Cancelled { readings: labelled }),
@@ -68,10 +86,27 @@ pub async fn wait_for_gate(
     }
 }
 
+async fn reconnect(pool: Option<&Pool>, targets: &mut [GateTarget]) {
+    let Some(pool) = pool else { return };
+    let futs = targets
+        .iter_mut()
+        .filter(|t| t.conn.as_ref().is_some_and(|c| c.is_closed()))
+        .map(|t| async move {
+            if let Some(ssh) = &t.ssh
+                && let Ok(c) = pool.connect(ssh).await
+            {
+                t.conn = Some(c);
+            }
+        });
+    futures::future::join_all(futs).await;
+}
+
 async fn poll(targets: &[GateTarget]) -> Vec<Reading> {
     let futs = targets.iter().map(|t| async move {
         match &t.conn {
-            Some(conn) if !conn.is_closed() => check_once(conn, &t.check, &t.address, t.command.as_deref()).await,
+            Some(conn) if !conn.is_closed() => {
+                check_once(conn, &t.check, &t.address, t.command.as_deref()).await
+            }
             Some(_) => Reading::fail("connection lost"),
             None => Reading::fail("unreachable"),
         }

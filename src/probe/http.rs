@@ -22,12 +22,18 @@ pub async fn check(
 ) -> Reading {
     let stream = match conn.open_tcp(address, port).await {
         Ok(s) => s,
-        Err(e) => return Reading::fail(format!("{address}:{port} {}", short(&strip_host(&e.to_string(), conn.host())))),
+        Err(e) => {
+            return Reading::fail(format!(
+                "{address}:{port} {}",
+                short(&strip_host(&e.to_string(), conn.host()))
+            ));
+        }
     };
-    let (mut sender, connection) = match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
-        Ok(x) => x,
-        Err(e) => return Reading::fail(format!("http handshake: {e}")),
-    };
+    let (mut sender, connection) =
+        match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
+            Ok(x) => x,
+            Err(e) => return Reading::fail(format!("http handshake: {e}")),
+        };
     let driver = tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -56,14 +62,22 @@ pub async fn check(
 }
 
 /// The verdict on one response; separate from I/O so it can be tested.
-pub fn judge(code: u16, want: u16, text: &str, json: Option<&JsonCheck>, body: Option<&Regex>) -> Reading {
+pub fn judge(
+    code: u16,
+    want: u16,
+    text: &str,
+    json: Option<&JsonCheck>,
+    body: Option<&Regex>,
+) -> Reading {
     if code != want {
         return Reading::fail(format!("HTTP {code}: {}", short(text)));
     }
     if let Some(check) = json {
         let doc: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
-            Err(e) => return Reading::fail(format!("HTTP {code}, not JSON ({e}): {}", short(text))),
+            Err(e) => {
+                return Reading::fail(format!("HTTP {code}, not JSON ({e}): {}", short(text)));
+            }
         };
         let Some(found) = doc.pointer(&check.pointer) else {
             return Reading::fail(format!("{} absent", check.pointer));
@@ -82,15 +96,24 @@ pub fn judge(code: u16, want: u16, text: &str, json: Option<&JsonCheck>, body: O
         {
             return Reading::fail(format!("{}={shown}", check.pointer));
         }
-        return Reading { pass: true, value: shown };
+        return Reading {
+            pass: true,
+            value: shown,
+        };
     }
     if let Some(re) = body {
         return match re.find(text) {
-            Some(m) => Reading { pass: true, value: short(m.as_str()) },
+            Some(m) => Reading {
+                pass: true,
+                value: short(m.as_str()),
+            },
             None => Reading::fail(format!("HTTP {code}: {}", short(text))),
         };
     }
-    Reading { pass: true, value: format!("HTTP {code}") }
+    Reading {
+        pass: true,
+        value: format!("HTTP {code}"),
+    }
 }
 
 /// JSON equality where `3` written in YAML also matches `"3"` and `3.0`:
@@ -115,13 +138,23 @@ mod tests {
     use super::*;
 
     fn jc(pointer: &str, equals: serde_json::Value) -> JsonCheck {
-        JsonCheck { pointer: pointer.into(), equals: Some(equals), matches: None }
+        JsonCheck {
+            pointer: pointer.into(),
+            equals: Some(equals),
+            matches: None,
+        }
     }
 
     #[test]
     fn empty_beans_is_not_ready() {
         // A NameNode registers NameNodeStatus only after loading its image.
-        let r = judge(200, 200, r#"{"beans" : [ ]}"#, Some(&jc("/beans/0/State", "active".into())), None);
+        let r = judge(
+            200,
+            200,
+            r#"{"beans" : [ ]}"#,
+            Some(&jc("/beans/0/State", "active".into())),
+            None,
+        );
         assert!(!r.pass);
         assert_eq!(r.value, "/beans/0/State absent");
     }
@@ -129,10 +162,22 @@ mod tests {
     #[test]
     fn pointer_equals_and_shows_value() {
         let body = r#"{"beans":[{"State":"standby"}]}"#;
-        let r = judge(200, 200, body, Some(&jc("/beans/0/State", "active".into())), None);
+        let r = judge(
+            200,
+            200,
+            body,
+            Some(&jc("/beans/0/State", "active".into())),
+            None,
+        );
         assert!(!r.pass);
         assert_eq!(r.value, "/beans/0/State=standby");
-        let r = judge(200, 200, body, Some(&jc("/beans/0/State", "standby".into())), None);
+        let r = judge(
+            200,
+            200,
+            body,
+            Some(&jc("/beans/0/State", "standby".into())),
+            None,
+        );
         assert!(r.pass);
         assert_eq!(r.value, "standby");
     }

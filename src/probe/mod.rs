@@ -26,7 +26,10 @@ pub struct Reading {
 
 impl Reading {
     fn fail(value: impl Into<String>) -> Reading {
-        Reading { pass: false, value: value.into() }
+        Reading {
+            pass: false,
+            value: value.into(),
+        }
     }
 }
 
@@ -35,17 +38,41 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Run `check` once on `conn`. `address` is where the daemon listens as seen
 /// from the host; `command` is the rendered command of a command probe.
-pub async fn check_once(conn: &Connection, check: &ProbeCheck, address: &str, command: Option<&str>) -> Reading {
+pub async fn check_once(
+    conn: &Connection,
+    check: &ProbeCheck,
+    address: &str,
+    command: Option<&str>,
+) -> Reading {
     let attempt = async {
         match check {
             ProbeCheck::Tcp { port } => tcp::check(conn, address, *port).await,
-            ProbeCheck::Http { port, path, status, json, body } => {
-                http::check(conn, address, *port, path, *status, json.as_ref(), body.as_ref()).await
+            ProbeCheck::Http {
+                port,
+                path,
+                status,
+                json,
+                body,
+            } => {
+                http::check(
+                    conn,
+                    address,
+                    *port,
+                    path,
+                    *status,
+                    json.as_ref(),
+                    body.as_ref(),
+                )
+                .await
             }
             ProbeCheck::Command { run, exit, stdout } => {
                 command::check(conn, command.unwrap_or(run), *exit, stdout.as_ref()).await
             }
-            ProbeCheck::Zk { port, word, matches } => zk::check(conn, address, *port, word, matches.as_ref()).await,
+            ProbeCheck::Zk {
+                port,
+                word,
+                matches,
+            } => zk::check(conn, address, *port, word, matches.as_ref()).await,
         }
     };
     match tokio::time::timeout(ATTEMPT_TIMEOUT, attempt).await {
@@ -57,5 +84,9 @@ pub async fn check_once(conn: &Connection, check: &ProbeCheck, address: &str, co
 /// First line of `text`, trimmed and shortened, for readings.
 pub(crate) fn short(text: &str) -> String {
     let first = text.trim().lines().next().unwrap_or("").trim();
-    if first.chars().count() > 120 { first.chars().take(117).collect::<String>() + "..." } else { first.to_string() }
+    if first.chars().count() > 120 {
+        first.chars().take(117).collect::<String>() + "..."
+    } else {
+        first.to_string()
+    }
 }

@@ -6,10 +6,21 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::{Reading, short, tcp::strip_host};
 use crate::transport::Connection;
 
-pub async fn check(conn: &Connection, address: &str, port: u16, word: &str, matches: Option<&Regex>) -> Reading {
+pub async fn check(
+    conn: &Connection,
+    address: &str,
+    port: u16,
+    word: &str,
+    matches: Option<&Regex>,
+) -> Reading {
     let mut stream = match conn.open_tcp(address, port).await {
         Ok(s) => s,
-        Err(e) => return Reading::fail(format!("{address}:{port} {}", short(&strip_host(&e.to_string(), conn.host())))),
+        Err(e) => {
+            return Reading::fail(format!(
+                "{address}:{port} {}",
+                short(&strip_host(&e.to_string(), conn.host()))
+            ));
+        }
     };
     if let Err(e) = stream.write_all(word.as_bytes()).await {
         return Reading::fail(format!("write {word}: {e}"));
@@ -24,10 +35,16 @@ pub async fn check(conn: &Connection, address: &str, port: u16, word: &str, matc
     }
     match matches {
         Some(re) => match re.find(&text) {
-            Some(m) => Reading { pass: true, value: short(m.as_str()) },
+            Some(m) => Reading {
+                pass: true,
+                value: short(m.as_str()),
+            },
             // The line that says why (e.g. "not currently serving requests").
             None => Reading::fail(short(&text)),
         },
-        None => Reading { pass: true, value: short(&text) },
+        None => Reading {
+            pass: true,
+            value: short(&text),
+        },
     }
 }
