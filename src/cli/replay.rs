@@ -136,7 +136,8 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         (None, None) => Selection::Resume,
     };
     let host_names: Vec<String> = ctx.inventory.hosts.iter().map(|h| h.name.clone()).collect();
-    let replay = resume::compute(&original.events, &plan, &playbook, &host_names, selection);
+    let history = chain_events(&all, &original);
+    let replay = resume::compute(&history, &plan, &playbook, &host_names, selection);
 
     let kind = origin_kind(&all, &original.summary);
     let context = match kind.as_str() {
@@ -291,6 +292,36 @@ fn load(summary: RunSummary) -> Result<Original, String> {
         inventory,
         inventory_digest,
     })
+}
+
+/// The events of the run and of every run it continues, oldest first. A
+/// replay that failed early never journals the tasks beyond its failure, so
+/// what its predecessors completed must come from their journals.
+fn chain_events(all: &[RunSummary], original: &Original) -> Vec<Event> {
+    let mut chain: Vec<Vec<Event>> = vec![original.events.clone()];
+    let mut seen: HashSet<&str> = HashSet::from([original.summary.id.as_str()]);
+    let mut next = original.summary.continues.as_deref();
+    while let Some(id) = next {
+        if !seen.insert(id) {
+            break;
+        }
+        let Some(prev) = all.iter().find(|r| r.id == id) else {
+            eprintln!(
+                "note: run {id}, which run {} continues, is gone; only the later journals are used",
+                original.summary.id
+            );
+            break;
+        };
+        match journal::read(&prev.dir) {
+            Ok(rec) => chain.push(rec.events.into_iter().map(|s| s.event).collect()),
+            Err(e) => {
+                eprintln!("warning: {e}; the runs before it are not used");
+                break;
+            }
+        }
+        next = prev.continues.as_deref();
+    }
+    chain.into_iter().rev().flatten().collect()
 }
 
 /// The kind of run a chain of replays started from (decides the template

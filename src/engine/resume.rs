@@ -77,10 +77,7 @@ impl ReplayPlan {
                 if !s.run.is_empty() {
                     parts.push(format!("run {}", hosts(s.run.len())));
                 }
-                match (
-                    s.gated,
-                    s.recheck || (s.run.is_empty() && !s.skip.is_empty()),
-                ) {
+                match (s.gated, s.recheck) {
                     (true, true) => parts.push("re-check gate".into()),
                     (true, false) => parts.push("gate".into()),
                     (false, _) if parts.is_empty() => parts.push("nothing to do".into()),

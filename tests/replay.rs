@@ -1,0 +1,935 @@
+//! Faults on a loopback fleet of real sshd servers, each followed by
+//! `herd replay`: the failed run must say what broke (host, stage, cause),
+//! leave a journal the replay can use, and the replay must finish the run
+//! running only what remained. Every task appends `stage-host` to a shared
+//! log, so "ran exactly once" is checked on the hosts' side too; every
+//! command carries a per-test marker so `pgrep` can tell whether anything
+//! is still running on the hosts.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use herd::events::{Event, RunOutcome, SkipReason, TaskOutcome};
+use support::sshd::SshdFleet;
+
+struct Case {
+    fleet: SshdFleet,
+    dir: tempfile::TempDir,
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Case {
+    fn new(hosts: usize) -> Option<Case> {
+        let fleet = SshdFleet::try_start(hosts)?;
+        let dir = tempfile::Builder::new()
+            .prefix("herd-replay-")
+            .tempdir()
+            .unwrap();
+        Some(Case { fleet, dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn state(&self) -> PathBuf {
+        self.path("state")
+    }
+
+    fn inventory(&self) -> PathBuf {
+        let mut text = format!(
+            "cluster: test\nssh:\n  identity_files: [{}]\n  known_hosts: {}\n  use_ssh_config: false\n  connect_timeout: 5s\nvars:\n  work: {}\nhosts:\n",
+            self.fleet.client_key.display(),
+            self.fleet.known_hosts.display(),
+            self.dir.path().display()
+        );
+        for (i, h) in self.fleet.hosts.iter().enumerate() {
+            let parity = if i % 2 == 0 { "even" } else { "odd" };
+            text.push_str(&format!(
+                "  - name: {}\n    address: {}\n    port: {}\n    user: {}\n    roles: [{parity}]\n",
+                h.name, h.address, h.port, self.fleet.user
+            ));
+        }
+        let p = self.path("inventory.yaml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn playbook(&self, text: &str) -> PathBuf {
+        let p = self.path("playbook.yaml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_herd"));
+        c.args(args)
+            .env("HERD_STATE_DIR", self.state())
+            .env("HOME", self.dir.path())
+            .env_remove("SSH_AUTH_SOCK");
+        c
+    }
+
+    fn herd(&self, args: &[&str]) -> Outcome {
+        let out = self
+            .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run herd");
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn run(&self, playbook: &Path, inventory: &Path) -> Outcome {
+        self.herd(&[
+            "run",
+            playbook.to_str().unwrap(),
+            "-i",
+            inventory.to_str().unwrap(),
+        ])
+    }
+
+    /// `herd run` in the background; its output goes to files in the case dir.
+    fn spawn_run(&self, playbook: &Path, inventory: &Path) -> Child {
+        let out = std::fs::File::create(self.path("bg.out")).unwrap();
+        let err = std::fs::File::create(self.path("bg.err")).unwrap();
+        self.command(&[
+            "run",
+            playbook.to_str().unwrap(),
+            "-i",
+            inventory.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("spawn herd")
+    }
+
+    fn bg_stderr(&self) -> String {
+        std::fs::read_to_string(self.path("bg.err")).unwrap_or_default()
+    }
+
+    fn replay(&self, inventory: &Path, extra: &[&str]) -> Outcome {
+        let mut args = vec!["replay", "-i", inventory.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.herd(&args)
+    }
+
+    fn run_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(self.state().join("runs"))
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        dirs.sort();
+        dirs
+    }
+
+    /// Events of the `n`th run (oldest first), which must parse.
+    fn journal(&self, n: usize) -> Vec<Event> {
+        let dirs = self.run_dirs();
+        let rec = herd::report::journal::read(&dirs[n]).expect("journal parses");
+        rec.events.into_iter().map(|s| s.event).collect()
+    }
+
+    fn run_id(&self, n: usize) -> String {
+        self.run_dirs()[n]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// Lines the tasks appended to the shared log, sorted.
+    fn log(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(self.path("log")).unwrap_or_default();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    }
+
+    fn touch(&self, name: &str) {
+        std::fs::write(self.path(name), "").unwrap();
+    }
+}
+
+fn sorted(items: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+/// (host, outcome, skip) of every task of `stage`, by host.
+fn tasks(events: &[Event], stage: &str) -> Vec<(String, TaskOutcome, Option<SkipReason>)> {
+    let mut v: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TaskFinished {
+                stage: s,
+                host,
+                outcome,
+                skip,
+                ..
+            } if s == stage => Some((host.clone(), *outcome, skip.clone())),
+            _ => None,
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn replayed(host: &str) -> (String, TaskOutcome, Option<SkipReason>) {
+    (
+        host.to_string(),
+        TaskOutcome::Skipped,
+        Some(SkipReason::Replayed),
+    )
+}
+
+fn ran(host: &str) -> (String, TaskOutcome, Option<SkipReason>) {
+    (host.to_string(), TaskOutcome::Ok, None)
+}
+
+fn run_finished(events: &[Event]) -> Option<(RunOutcome, Option<String>, Option<String>)> {
+    events.iter().rev().find_map(|e| match e {
+        Event::RunFinished {
+            outcome,
+            failed_stage,
+            error,
+            ..
+        } => Some((*outcome, failed_stage.clone(), error.clone())),
+        _ => None,
+    })
+}
+
+fn continues(events: &[Event]) -> (String, Option<String>) {
+    match &events[0] {
+        Event::RunStarted {
+            kind, continues, ..
+        } => (kind.clone(), continues.clone()),
+        other => panic!("journal starts with {other:?}"),
+    }
+}
+
+/// Is any process whose command line holds `marker` alive?
+fn running(marker: &str) -> bool {
+    Command::new("pgrep")
+        .args(["-f", marker])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn wait_gone(marker: &str, within: Duration) -> bool {
+    wait_for(within, || !running(marker))
+}
+
+fn kill_marked(marker: &str) {
+    let _ = Command::new("pkill").args(["-KILL", "-f", marker]).status();
+    wait_gone(marker, Duration::from_secs(5));
+}
+
+fn wait_for(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cond()
+}
+
+/// Waits for a spawned herd, killing it if it outlives `within`.
+fn wait_exit(child: &mut Child, within: Duration) -> Option<i32> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status.code().unwrap_or(-1));
+        }
+        if start.elapsed() > within {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: kill(2) on our own child's pid has no memory effects.
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+}
+
+#[test]
+fn a_host_down_at_the_start_fails_its_stage_and_replay_finishes_after_it_returns() {
+    let Some(case) = Case::new(3) else { return };
+    let inv = case.inventory();
+    let pb = case.playbook(
+        r#"
+name: unreachable
+stages:
+  - name: prepare
+    hosts: even
+    run: ": herd_m_unreach; echo prepare-{{ host.name }} >> {{ vars.work }}/log"
+  - name: deploy
+    hosts: all
+    run: ": herd_m_unreach; echo deploy-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    case.fleet.kill_host(1);
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("stage 'deploy' failed on host node1"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("unreachable"), "{}", out.stderr);
+    let first = case.journal(0);
+    assert!(
+        first
+            .iter()
+            .any(|e| matches!(e, Event::HostUnreachable { host, .. } if host == "node1"))
+    );
+    let connected = first
+        .iter()
+        .filter(|e| matches!(e, Event::HostConnected { .. }))
+        .count();
+    assert_eq!(connected, 2, "the other hosts connect");
+    assert_eq!(run_finished(&first).unwrap().1.as_deref(), Some("deploy"));
+    assert_eq!(
+        tasks(&first, "deploy")[1],
+        ("node1".to_string(), TaskOutcome::Failed, None)
+    );
+
+    case.fleet.restart_host(1);
+    let dry = case.replay(&inv, &["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout.contains("prepare  skip 2 hosts (done)"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout
+            .contains("deploy   skip 2 hosts (done), run 1 host"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(case.run_dirs().len(), 1, "a dry run journals nothing");
+
+    let out = case.replay(&inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    let replay = case.journal(1);
+    assert_eq!(
+        continues(&replay),
+        ("replay".to_string(), Some(case.run_id(0)))
+    );
+    assert_eq!(
+        tasks(&replay, "prepare"),
+        vec![replayed("node0"), replayed("node2")]
+    );
+    assert_eq!(
+        tasks(&replay, "deploy"),
+        vec![replayed("node0"), ran("node1"), replayed("node2")]
+    );
+    assert_eq!(
+        case.log(),
+        sorted(&[
+            "prepare-node0",
+            "prepare-node2",
+            "deploy-node0",
+            "deploy-node1",
+            "deploy-node2"
+        ])
+    );
+    let runs = case.herd(&["runs"]);
+    assert!(
+        runs.stdout
+            .contains(&format!("continues {}", case.run_id(0))),
+        "{}",
+        runs.stdout
+    );
+    let again = case.replay(&inv, &[]);
+    assert_eq!(again.code, 0);
+    assert!(
+        again.stdout.contains("nothing to replay: the last run"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(case.run_dirs().len(), 2);
+}
+
+#[test]
+fn a_connection_dropped_mid_command_names_the_host_and_replay_reruns_only_it() {
+    let Some(case) = Case::new(3) else { return };
+    let inv = case.inventory();
+    let pb = case.playbook(
+        r#"
+name: dropped
+stages:
+  - name: work
+    hosts: all
+    run: ": herd_m_drop; touch {{ vars.work }}/started-{{ host.name }}; sleep 4; echo work-{{ host.name }} >> {{ vars.work }}/log"
+  - name: after
+    hosts: all
+    run: ": herd_m_drop; echo after-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    let mut child = case.spawn_run(&pb, &inv);
+    assert!(
+        wait_for(Duration::from_secs(20), || case
+            .path("started-node1")
+            .exists()),
+        "{}",
+        case.bg_stderr()
+    );
+    case.fleet.kill_host(1);
+    let code = wait_exit(&mut child, Duration::from_secs(60));
+    let err = case.bg_stderr();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("stage 'work' failed on host node1"), "{err}");
+    assert!(err.contains("connection lost"), "{err}");
+    let first = case.journal(0);
+    assert_eq!(
+        tasks(&first, "work"),
+        vec![
+            ran("node0"),
+            ("node1".into(), TaskOutcome::Failed, None),
+            ran("node2")
+        ]
+    );
+    assert!(tasks(&first, "after").is_empty());
+
+    case.fleet.restart_host(1);
+    let out = case.replay(&inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    let replay = case.journal(1);
+    assert_eq!(
+        tasks(&replay, "work"),
+        vec![replayed("node0"), ran("node1"), replayed("node2")]
+    );
+    assert_eq!(
+        tasks(&replay, "after"),
+        vec![ran("node0"), ran("node1"), ran("node2")]
+    );
+    assert_eq!(
+        case.log(),
+        sorted(&[
+            "work-node0",
+            "work-node1",
+            "work-node2",
+            "after-node0",
+            "after-node1",
+            "after-node2"
+        ])
+    );
+}
+
+#[test]
+fn a_frozen_host_is_detected_by_keepalive_within_30s_not_a_hang() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory();
+    let pb = case.playbook(
+        r#"
+name: frozen
+stages:
+  - name: work
+    hosts: all
+    run: ": herd_m_pause; touch {{ vars.work }}/started-{{ host.name }}; sleep 3; echo work-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    let mut child = case.spawn_run(&pb, &inv);
+    assert!(
+        wait_for(Duration::from_secs(20), || case
+            .path("started-node1")
+            .exists()),
+        "{}",
+        case.bg_stderr()
+    );
+    case.fleet.pause_host(1);
+    let paused = Instant::now();
+    let code = wait_exit(&mut child, Duration::from_secs(60));
+    let took = paused.elapsed();
+    let err = case.bg_stderr();
+    case.fleet.resume_host(1);
+    kill_marked("herd_m_pause");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        took < Duration::from_secs(30),
+        "took {took:?} to notice the frozen host: {err}"
+    );
+    assert!(err.contains("stage 'work' failed on host node1"), "{err}");
+    assert!(err.contains("keepalive"), "{err}");
+    let first = case.journal(0);
+    assert_eq!(
+        tasks(&first, "work")[1],
+        ("node1".into(), TaskOutcome::Failed, None)
+    );
+
+    // The frozen command may have finished when it thawed; count only the replay's.
+    let _ = std::fs::remove_file(case.path("log"));
+    let out = case.replay(&inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    let replay = case.journal(1);
+    assert_eq!(tasks(&replay, "work")[1], ran("node1"));
+    assert!(case.log().contains(&"work-node1".to_string()));
+}
+
+#[test]
+fn a_command_over_its_stage_timeout_is_terminated_on_the_host() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory();
+    let pb = case.playbook(
+        r#"
+name: slow
+stages:
+  - name: slow
+    hosts: all
+    timeout: 2s
+    run: ": herd_m_timeout; if [ -f {{ vars.work }}/fast ]; then echo slow-{{ host.name }} >> {{ vars.work }}/log; else sleep 303; fi"
+  - name: after
+    hosts: all
+    run: ": herd_m_timeout; echo after-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    let started = Instant::now();
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        out.stderr.contains("stage 'slow' failed on host node"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("timed out after 2s"), "{}", out.stderr);
+    assert!(
+        wait_gone("herd_m_timeout", Duration::from_secs(5)),
+        "the timed-out command still runs on the host"
+    );
+    assert!(
+        wait_gone("sleep 303", Duration::from_secs(5)),
+        "the timed-out command's child still runs"
+    );
+    let first = case.journal(0);
+    assert!(
+        tasks(&first, "slow")
+            .iter()
+            .all(|t| t.1 == TaskOutcome::Failed)
+    );
+
+    case.touch("fast");
+    let out = case.replay(&inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert_eq!(
+        case.log(),
+        sorted(&["slow-node0", "slow-node1", "after-node0", "after-node1"])
+    );
+}
+
+#[test]
+fn a_gate_that_never_passes_shows_last_values_and_replay_rechecks_only_gates() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory();
+    let pb = case.playbook(
+        r#"
+name: gated
+stages:
+  - name: base
+    hosts: all
+    run: ": herd_m_gate; echo base-{{ host.name }} >> {{ vars.work }}/log"
+    probe:
+      command: { run: "test -f {{ vars.work }}/base-ok && echo base-up || echo base-down", stdout: base-up }
+      timeout: 3s
+  - name: start
+    hosts: all
+    run: ": herd_m_gate; echo start-{{ host.name }} >> {{ vars.work }}/log"
+    probe:
+      command: { run: "test -f {{ vars.work }}/ok-{{ host.name }} && echo ready || echo not-ready", stdout: "^ready" }
+      timeout: 3s
+  - name: use
+    hosts: all
+    run: ": herd_m_gate; echo use-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    case.touch("base-ok");
+    case.touch("ok-node0");
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("stage 'start' gate failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did not pass within 3s"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("node1: not-ready"), "{}", out.stderr);
+    let first = case.journal(0);
+    assert!(
+        first
+            .iter()
+            .any(|e| matches!(e, Event::GateFailed { stage, .. } if stage == "start"))
+    );
+
+    // The cluster changed under a stage that had passed: the replay says so.
+    std::fs::remove_file(case.path("base-ok")).unwrap();
+    let out = case.replay(&inv, &[]);
+    assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("stage 'base' gate failed: the replay found the cluster changed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&case.run_id(0)), "{}", out.stderr);
+
+    // Fixed: the replay of that replay runs only gates, then what remained.
+    case.touch("base-ok");
+    case.touch("ok-node1");
+    let out = case.replay(&inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout.contains("start  skip 2 hosts (done), gate"),
+        "{}",
+        out.stdout
+    );
+    let replay = case.journal(2);
+    assert_eq!(continues(&replay).1, Some(case.run_id(1)));
+    assert_eq!(
+        tasks(&replay, "base"),
+        vec![replayed("node0"), replayed("node1")]
+    );
+    assert_eq!(
+        tasks(&replay, "start"),
+        vec![replayed("node0"), replayed("node1")]
+    );
+    assert!(
+        replay
+            .iter()
+            .any(|e| matches!(e, Event::GatePassed { stage, .. } if stage == "start"))
+    );
+    assert_eq!(tasks(&replay, "use"), vec![ran("node0"), ran("node1")]);
+    assert_eq!(
+        case.log(),
+        sorted(&[
+            "base-node0",
+            "base-node1",
+            "start-node0",
+            "start-node1",
+            "use-node0",
+            "use-node1"
+        ])
+    );
+
+    // --only re-runs one stage; what is downstream is left out.
+    let out = case.replay(&inv, &["--only", "start", &case.run_id(2)]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(out.stdout.contains("use    left out"), "{}", out.stdout);
+    let only = case.journal(3);
+    assert_eq!(tasks(&only, "start"), vec![ran("node0"), ran("node1")]);
+    assert!(tasks(&only, "use").is_empty());
+    let bad = case.replay(&inv, &["--from", "nope"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("no stage 'nope'") && bad.stderr.contains("base, start, use"),
+        "{}",
+        bad.stderr
+    );
+    // An edited inventory is shown and refused unless allowed.
+    let text = std::fs::read_to_string(&inv).unwrap();
+    std::fs::write(
+        &inv,
+        text.replace("connect_timeout: 5s", "connect_timeout: 6s"),
+    )
+    .unwrap();
+    let changed = case.replay(&inv, &["--from", "use", &case.run_id(2)]);
+    assert_eq!(changed.code, 2, "{}", changed.stderr);
+    assert!(
+        changed.stderr.contains("inventory changed"),
+        "{}",
+        changed.stderr
+    );
+    assert!(
+        changed.stderr.contains("+  connect_timeout: 6s"),
+        "{}",
+        changed.stderr
+    );
+    let allowed = case.replay(&inv, &["--from", "use", "--allow-changed", &case.run_id(2)]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+}
+
+#[test]
+fn ctrl_c_stops_commands_on_the_hosts_and_journals_an_interrupted_run() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory();
+    let pb = case.playbook(
+        r#"
+name: interrupted
+stages:
+  - name: first
+    hosts: all
+    run: ": herd_m_sigint; echo first-{{ host.name }} >> {{ vars.work }}/log"
+  - name: long
+    hosts: all
+    run: ": herd_m_sigint; touch {{ vars.work }}/started-{{ host.name }}; if [ ! -f {{ vars.work }}/fast ]; then sleep 305; fi; echo long-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    let mut child = case.spawn_run(&pb, &inv);
+    assert!(
+        wait_for(Duration::from_secs(20), || case
+            .path("started-node0")
+            .exists()
+            && case.path("started-node1").exists()),
+        "{}",
+        case.bg_stderr()
+    );
+    signal(&child, libc::SIGINT);
+    let code = wait_exit(&mut child, Duration::from_secs(30));
+    let err = case.bg_stderr();
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(
+        wait_gone("herd_m_sigint", Duration::from_secs(5)),
+        "commands still run on the hosts"
+    );
+    assert!(!running("sleep 305"));
+    let first = case.journal(0);
+    assert_eq!(run_finished(&first).unwrap().0, RunOutcome::Interrupted);
+    assert!(
+        tasks(&first, "long")
+            .iter()
+            .all(|t| t.1 == TaskOutcome::Cancelled),
+        "{:?}",
+        tasks(&first, "long")
+    );
+    let runs = case.herd(&["runs"]);
+    assert!(runs.stdout.contains("interrupted"), "{}", runs.stdout);
+
+    case.touch("fast");
+    let out = case.replay(&inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    let replay = case.journal(1);
+    assert_eq!(
+        tasks(&replay, "first"),
+        vec![replayed("node0"), replayed("node1")]
+    );
+    assert_eq!(tasks(&replay, "long"), vec![ran("node0"), ran("node1")]);
+    assert_eq!(
+        case.log(),
+        sorted(&["first-node0", "first-node1", "long-node0", "long-node1"])
+    );
+}
+
+#[test]
+fn herd_killed_mid_run_leaves_a_readable_journal_that_replay_resumes() {
+    let Some(case) = Case::new(2) else { return };
+    let inv = case.inventory();
+    let pb = case.playbook(
+        r#"
+name: killed
+stages:
+  - name: first
+    hosts: all
+    run: ": herd_m_sigkill; echo first-{{ host.name }} >> {{ vars.work }}/log"
+  - name: long
+    hosts: all
+    run: ": herd_m_sigkill; touch {{ vars.work }}/started-{{ host.name }}; if [ ! -f {{ vars.work }}/fast ]; then sleep 306; fi; echo long-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    let mut child = case.spawn_run(&pb, &inv);
+    assert!(
+        wait_for(Duration::from_secs(20), || case
+            .path("started-node0")
+            .exists()
+            && case.path("started-node1").exists()),
+        "{}",
+        case.bg_stderr()
+    );
+    signal(&child, libc::SIGKILL);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), Some(-1));
+    // Nobody is left to stop the orphans; they would write to the log later.
+    kill_marked("herd_m_sigkill");
+    // The worst case: herd died in the middle of writing a line.
+    let events = case.run_dirs()[0].join("events.jsonl");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&events)
+        .unwrap();
+    std::io::Write::write_all(&mut f, br#"{"ts":1.5,"event":"task_fini"#).unwrap();
+    drop(f);
+    let rec =
+        herd::report::journal::read(&case.run_dirs()[0]).expect("a torn last line is tolerated");
+    assert!(rec.torn_tail);
+    assert!(run_finished(&case.journal(0)).is_none());
+    let runs = case.herd(&["runs"]);
+    assert!(runs.stdout.contains("incomplete"), "{}", runs.stdout);
+
+    case.touch("fast");
+    let out = case.replay(&inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    let replay = case.journal(1);
+    assert_eq!(continues(&replay).1, Some(case.run_id(0)));
+    assert_eq!(
+        tasks(&replay, "first"),
+        vec![replayed("node0"), replayed("node1")]
+    );
+    assert_eq!(tasks(&replay, "long"), vec![ran("node0"), ran("node1")]);
+    assert_eq!(
+        case.log(),
+        sorted(&["first-node0", "first-node1", "long-node0", "long-node1"])
+    );
+}
+
+/// A tmpfs mounted on a directory, unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(Tmpfs(dir.to_path_buf()));
+        }
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "cannot mount a tmpfs on {} (tests need root)",
+                dir.display()
+            );
+        }
+        eprintln!("skipping: cannot mount a tmpfs (not root?)");
+        None
+    }
+
+    fn resize(&self, size: &str) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot resize the tmpfs");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_stops_the_run_before_anything_runs_unjournaled() {
+    let Some(case) = Case::new(3) else { return };
+    let Some(tmpfs) = Tmpfs::mount(&case.state(), "64k") else {
+        return;
+    };
+    let inv = case.inventory();
+    let pb = case.playbook(
+        r#"
+name: chatty
+stages:
+  - name: fill
+    hosts: all
+    run: ": herd_m_full; head -c 40000 /dev/zero | tr '\\0' x; echo fill-{{ host.name }} >> {{ vars.work }}/log"
+  - name: after
+    hosts: all
+    run: ": herd_m_full; echo after-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
+    assert!(out.stderr.contains("disk full"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not continued unjournaled"),
+        "{}",
+        out.stderr
+    );
+    let first = case.journal(0);
+    assert!(
+        !first
+            .iter()
+            .any(|e| matches!(e, Event::TaskStarted { stage, .. } if stage == "after")),
+        "a task started after the journal failed"
+    );
+    assert!(!case.log().iter().any(|l| l.starts_with("after-")));
+    assert!(
+        tasks(&first, "fill").iter().any(|t| t.1 == TaskOutcome::Ok),
+        "{:?}",
+        tasks(&first, "fill")
+    );
+
+    tmpfs.resize("16m");
+    let out = case.replay(&inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    let replay = case.journal(1);
+    let fill = tasks(&replay, "fill");
+    assert!(
+        fill.iter().any(|t| t.2 == Some(SkipReason::Replayed)),
+        "{fill:?}"
+    );
+    assert_eq!(
+        tasks(&replay, "after"),
+        vec![ran("node0"), ran("node1"), ran("node2")]
+    );
+}
