@@ -108,6 +108,10 @@ pub enum Event {
         stage: String,
         batch: usize,
         elapsed_ms: u64,
+        /// Time since the previous failing poll: the most the gate lagged
+        /// behind the condition becoming true.
+        #[serde(default)]
+        lag_ms: u64,
         readings: Vec<ProbeReading>,
     },
     GateFailed {
@@ -168,8 +172,14 @@ pub struct EventBus {
 }
 
 impl EventBus {
-    pub fn new(journal: Option<std::sync::Arc<crate::report::journal::Journal>>, subscribers: Vec<Box<dyn Subscriber>>) -> EventBus {
-        EventBus { journal, subscribers: std::sync::Mutex::new(subscribers) }
+    pub fn new(
+        journal: Option<std::sync::Arc<crate::report::journal::Journal>>,
+        subscribers: Vec<Box<dyn Subscriber>>,
+    ) -> EventBus {
+        EventBus {
+            journal,
+            subscribers: std::sync::Mutex::new(subscribers),
+        }
     }
 
     pub fn journal(&self) -> Option<&crate::report::journal::Journal> {
@@ -201,7 +211,13 @@ impl EventBus {
     }
 
     /// Keep a task's output in the journal.
-    pub fn output(&self, stage: &str, host: &str, stdout: &[u8], stderr: &[u8]) -> Result<(), String> {
+    pub fn output(
+        &self,
+        stage: &str,
+        host: &str,
+        stdout: &[u8],
+        stderr: &[u8],
+    ) -> Result<(), String> {
         match &self.journal {
             Some(j) => j.output(stage, host, stdout, stderr),
             None => Ok(()),

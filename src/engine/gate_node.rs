@@ -95,6 +95,7 @@ impl Engine<'_> {
             &mut targets,
             probe.expect,
             probe.timeout,
+            probe.interval,
             &self.cancel,
             |elapsed, readings| {
                 let mut last = last_emit.lock().unwrap_or_else(|p| p.into_inner());
@@ -114,13 +115,14 @@ impl Engine<'_> {
         )
         .await;
         match result {
-            Ok((elapsed, readings)) => {
+            Ok((elapsed, readings, lag)) => {
                 self.emit(
                     state,
                     Event::GatePassed {
                         stage: st.name.clone(),
                         batch,
                         elapsed_ms: elapsed.as_millis() as u64,
+                        lag_ms: lag.as_millis() as u64,
                         readings,
                     },
                 );

@@ -94,6 +94,9 @@ pub struct Probe {
     /// Address the probe connects to, as seen from the host (template);
     /// default `127.0.0.1`.
     pub address: String,
+    /// Longest wait between polls (they start at ~100 ms and back off to
+    /// this); default 2 s. Shorter means the gate notices readiness sooner.
+    pub interval: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -196,7 +199,7 @@ const STAGE_KEYS: &[&str] = &[
     "upload",
 ];
 const PROBE_KEYS: &[&str] = &[
-    "tcp", "http", "command", "zk", "hosts", "expect", "timeout", "address",
+    "tcp", "http", "command", "zk", "hosts", "expect", "timeout", "address", "interval",
 ];
 const CHECKS: &[&str] = &["tcp", "http", "command", "zk"];
 const MAX_RETRIES: i64 = 100;
@@ -326,7 +329,10 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
         None => Vec::new(),
     };
     if run.is_none() && !f.has("probe") && upload.is_empty() {
-        r.error(path, "a stage needs 'run', 'upload', 'probe' or a combination");
+        r.error(
+            path,
+            "a stage needs 'run', 'upload', 'probe' or a combination",
+        );
     }
 
     if r.errors.len() != before {
@@ -353,12 +359,18 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
 /// `upload: {src, dest}` or a list of them.
 fn read_uploads(r: &mut Reader, v: &Value, path: &str) -> Vec<Upload> {
     let items: Vec<(&Value, String)> = match v {
-        Value::Sequence(seq) => seq.iter().enumerate().map(|(i, x)| (x, item(path, i))).collect(),
+        Value::Sequence(seq) => seq
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x, item(path, i)))
+            .collect(),
         other => vec![(other, path.to_string())],
     };
     let mut out = Vec::new();
     for (x, p) in items {
-        let Some(f) = r.fields(x, &p, &["src", "dest"]) else { continue };
+        let Some(f) = r.fields(x, &p, &["src", "dest"]) else {
+            continue;
+        };
         let src = r.required(&f, "src").and_then(|(v, p)| r.template(v, &p));
         let dest = r.required(&f, "dest").and_then(|(v, p)| r.template(v, &p));
         if let (Some(src), Some(dest)) = (src, dest) {
@@ -438,12 +450,17 @@ fn read_probe(r: &mut Reader, v: &Value, path: &str) -> Option<Probe> {
     let address = r
         .opt_template(&f, "address")
         .unwrap_or_else(|| "127.0.0.1".to_string());
+    let interval = match f.get("interval") {
+        Some((v, p)) => r.duration(v, &p),
+        None => Some(std::time::Duration::from_secs(2)),
+    };
     Some(Probe {
         check: check?,
         hosts,
         expect: expect?,
         timeout: timeout?,
         address,
+        interval: interval?,
     })
 }
 

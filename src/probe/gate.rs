@@ -39,21 +39,26 @@ pub enum GateError {
 }
 
 const FIRST_INTERVAL: Duration = Duration::from_millis(100);
-const MAX_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Poll until satisfied. `on_poll` sees every round's readings (for progress).
+/// On success returns the elapsed time, the readings, and the time since the
+/// previous (failing) poll: the most the gate can have lagged behind the
+/// condition becoming true.
 pub async fn wait_for_gate(
     pool: Option<&Pool>,
     targets: &mut [GateTarget],
     expect: Expectation,
     timeout: Duration,
+    max_interval: Duration,
     cancel: &CancellationToken,
     mut on_poll: impl FnMut(Duration, &[ProbeReading]),
-) -> Result<(Duration, Vec<ProbeReading>), GateError> {
+) -> Result<(Duration, Vec<ProbeReading>, Duration), GateError> {
     let start = Instant::now();
-    let mut interval = FIRST_INTERVAL;
+    let mut interval = FIRST_INTERVAL.min(max_interval);
+    let mut previous_poll = start;
     loop {
         reconnect(pool, targets).await;
+        let polled_at = Instant::now();
         let readings = poll(targets).await;
         let labelled: Vec<ProbeReading> = targets
             .iter()
@@ -66,8 +71,10 @@ pub async fn wait_for_gate(
             .collect();
         let elapsed = start.elapsed();
         if satisfied(expect, &readings) {
-            return Ok((elapsed, labelled));
+            let lag = if polled_at == previous_poll { Duration::ZERO } else { polled_at - previous_poll };
+            return Ok((elapsed, labelled, lag));
         }
+        previous_poll = polled_at;
         on_poll(elapsed, &labelled);
         if elapsed >= timeout {
             return Err(GateError::Timeout {
@@ -82,7 +89,7 @@ pub async fn wait_for_gate(
             _ = tokio::time::sleep(wait) => {}
             _ = cancel.cancelled() => return Err(GateError::Cancelled { readings: labelled }),
         }
-        interval = (interval * 3 / 2).min(MAX_INTERVAL);
+        interval = (interval * 3 / 2).min(max_interval);
     }
 }
 
