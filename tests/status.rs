@@ -343,7 +343,7 @@ fn zookeeper_without_leader_but_majority_is_reported() {
         st.cluster
             .problems
             .iter()
-            .any(|p| p.starts_with("ZooKeeper has no leader")),
+            .any(|p| p.starts_with("no ZooKeeper leader")),
         "{:?}",
         st.cluster.problems
     );

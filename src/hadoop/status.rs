@@ -907,7 +907,7 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
             ));
         } else if leaders.is_empty() {
             problems.push(format!(
-                "ZooKeeper has no leader: {}",
+                "no ZooKeeper leader: {}",
                 r.zookeepers
                     .iter()
                     .map(zk_word)
