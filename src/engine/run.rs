@@ -90,6 +90,13 @@ impl Engine<'_> {
         let state = self.start(opts).await;
         let report = match state {
             Ok(state) => self.execute(opts, &state, started).await,
+            // Ctrl-C while connecting is an interruption (exit 130), not a failure.
+            Err(e) if self.cancel.is_cancelled() => RunReport {
+                outcome: RunOutcome::Interrupted,
+                failed_stage: None,
+                error: Some(e),
+                duration: started.elapsed(),
+            },
             Err(e) => RunReport {
                 outcome: RunOutcome::Failed,
                 failed_stage: None,
