@@ -174,11 +174,11 @@ pub fn compute(
             for &r in &rerun {
                 up.extend(upstream(plan, r));
             }
-            for i in 0..n {
+            for (i, f) in forced.iter_mut().enumerate() {
                 if rerun.contains(&i) {
-                    forced[i] = Some(false);
+                    *f = Some(false);
                 } else if up.contains(&i) {
-                    forced[i] = Some(true);
+                    *f = Some(true);
                 } else {
                     // Neither what was asked for nor what it needs.
                     excluded.insert(i);
