@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# herd up on six bare hosts ends with a working HA cluster; a second herd up
+# changes nothing; killing the active NameNode or ResourceManager fails over
+# within 30 s, and herd up repairs the cluster afterwards.
+set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+check "herd check: every sandbox host reachable, keys known" herd check -i "${INV}"
+plan_out="$(herd plan -i "${INV}")"
+check "herd plan prints the waves" grep -q '^wave 16' <<<"${plan_out}"
+
+t0=$(date +%s.%N)
+herd up -i "${INV}"
+rc=$?
+t1=$(date +%s.%N)
+check "herd up on bare hosts exits 0" test "${rc}" -eq 0
+bringup_run="$(newest_run)"
+printf 'bring-up wall time: %.1f s\n' "$(echo "${t1} - ${t0}" | awk '{print $1 - $3}')"
+python3 "${CLUSTER_DIR}/timing.py" "${bringup_run}" || true
+
+state="$(hdfs_on master1 haadmin -getAllServiceState 2>/dev/null)"
+echo "${state}"
+check "exactly one active NameNode" test "$(grep -c ' active' <<<"${state}")" -eq 1
+check "exactly one standby NameNode" test "$(grep -c ' standby' <<<"${state}")" -eq 1
+rmstate="$(yarn_on master1 rmadmin -getAllServiceState 2>/dev/null)"
+echo "${rmstate}"
+check "exactly one active ResourceManager" test "$(grep -c ' active' <<<"${rmstate}")" -eq 1
+report="$(hdfs_on master1 dfsadmin -report -live 2>/dev/null)"
+check "three live DataNodes" grep -q '^Live datanodes (3):' <<<"${report}"
+nodes="$(yarn_on master1 node -list 2>/dev/null)"
+check "three registered NodeManagers" grep -q 'Total Nodes:3' <<<"${nodes}"
+modes=""
+for n in master1 master2 master3; do
+  modes+="$(on "$n" "exec 3<>/dev/tcp/127.0.0.1/2181 && printf srvr >&3 && cat <&3" | grep '^Mode:')"$'\n'
+done
+echo -n "${modes}"
+check "ZooKeeper: one leader" test "$(grep -c 'Mode: leader' <<<"${modes}")" -eq 1
+check "ZooKeeper: two followers" test "$(grep -c 'Mode: follower' <<<"${modes}")" -eq 2
+elected=0
+leader=""
+for n in master1 master2 master3; do
+  e="$(http_body "$n" 5050 /metrics/snapshot | py "int(d['master/elected'])" 2>/dev/null)"
+  if [[ "${e}" == 1 ]]; then elected=$((elected + 1)); leader="$n"; fi
+done
+check "one Mesos leader" test "${elected}" -eq 1
+agents="$(http_body "${leader:-master1}" 5050 /master/state | py "d['activated_slaves']" 2>/dev/null)"
+check "the Mesos leader sees three agents (saw ${agents})" test "${agents}" = 3
+jobhistory_ok() { http master3 19888 /ws/v1/history/info | head -n 1 | grep -q ' 200 '; }
+check "JobHistory answers on 19888" jobhistory_ok
+
+# A real client round trip through HA: bytes in, the same bytes out.
+payload="herd-$(date +%s%N)-$RANDOM"
+on worker1 "printf '%s' '${payload}' > /tmp/herd-payload && /opt/hadoop/bin/hdfs dfs -put -f /tmp/herd-payload /herd-roundtrip" 2>/dev/null
+back="$(on worker2 '/opt/hadoop/bin/hdfs dfs -cat /herd-roundtrip' 2>/dev/null)"
+check "hdfs dfs -put then -cat returns the bytes written" test "${back}" = "${payload}"
+
+# Again: nothing restarted, nothing reformatted, quick.
+version_before="$(on master1 'grep -E "^(clusterID|namespaceID)=" /data/hadoop/hdfs/name/current/VERSION | sort')"
+pids_before="$(all_pids)"
+t0=$(date +%s.%N)
+herd up -i "${INV}" -q
+rc=$?
+t1=$(date +%s.%N)
+again=$(echo "${t1} ${t0}" | awk '{printf "%.1f", $1 - $2}')
+echo "second herd up wall time: ${again} s (target under 10 s)"
+check "second herd up exits 0" test "${rc}" -eq 0
+check "second herd up under 30 s (${again} s)" awk -v t="${again}" 'BEGIN { exit !(t < 30) }'
+rerun="$(newest_run)"
+changed="$(grep '"event":"task_finished"' "${rerun}/events.jsonl" | grep -v '"outcome":"skipped"' | grep -v '"stage":"preflight"' || true)"
+check "second herd up: every task skipped or verified" test -z "${changed}"
+[[ -z "${changed}" ]] || echo "${changed}"
+check "second herd up restarted no daemon (pid files unchanged)" test "$(all_pids)" = "${pids_before}"
+check "clusterID and namespaceID unchanged" test "$(on master1 'grep -E "^(clusterID|namespaceID)=" /data/hadoop/hdfs/name/current/VERSION | sort')" = "${version_before}"
+
+# Failover: the standby NameNode takes over within 30 s of the active dying.
+nn="$(active_namenode)"
+if [[ -n "${nn}" ]]; then
+  on "${nn}" 'kill -9 "$(cat /var/run/hadoop/hadoop-root-namenode.pid)"'
+  t0=$(date +%s)
+  new=""
+  while (($(date +%s) - t0 < 45)); do
+    new="$(active_namenode)"
+    [[ -n "${new}" && "${new}" != "${nn}" ]] && break
+    sleep 1
+  done
+  took=$(($(date +%s) - t0))
+  echo "NameNode failover ${nn} -> ${new:-none} in ${took} s"
+  check "standby NameNode became active within 30 s of killing ${nn}" test -n "${new}" -a "${new}" != "${nn}" -a "${took}" -le 30
+else
+  fail "no active NameNode to kill"
+fi
+rm_active="$(active_resourcemanager)"
+if [[ -n "${rm_active}" ]]; then
+  on "${rm_active}" 'kill -9 "$(cat /var/run/hadoop/hadoop-root-resourcemanager.pid)"'
+  t0=$(date +%s)
+  new=""
+  while (($(date +%s) - t0 < 45)); do
+    new="$(active_resourcemanager)"
+    [[ -n "${new}" && "${new}" != "${rm_active}" ]] && break
+    sleep 1
+  done
+  took=$(($(date +%s) - t0))
+  echo "ResourceManager failover ${rm_active} -> ${new:-none} in ${took} s"
+  check "standby ResourceManager became ACTIVE within 30 s of killing ${rm_active}" test -n "${new}" -a "${new}" != "${rm_active}" -a "${took}" -le 30
+else
+  fail "no active ResourceManager to kill"
+fi
+
+# herd up repairs: the killed daemons are started again, the rest untouched.
+herd up -i "${INV}" -q
+check "herd up after the kills brings both back (exit 0)" test $? -eq 0
+state="$(hdfs_on master1 haadmin -getAllServiceState 2>/dev/null)"
+check "after repair: one active and one standby NameNode" test "$(grep -c ' active' <<<"${state}")" -eq 1 -a "$(grep -c ' standby' <<<"${state}")" -eq 1
+
+summary bringup
