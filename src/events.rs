@@ -194,10 +194,7 @@ impl EventBus {
             // Appending under the subscriber lock keeps journal order equal
             // to display order.
             let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
-            let seq = match &self.journal {
-                Some(j) => Some(j.append(&stamped)),
-                None => None,
-            };
+            let seq = self.journal.as_ref().map(|j| j.append(&stamped));
             for s in subs.iter_mut() {
                 s.on_event(&stamped);
             }

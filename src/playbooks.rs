@@ -5,7 +5,10 @@ pub const DEFAULT: &str = "hadoop-ha";
 
 /// Text of a bundled playbook by name.
 pub fn bundled(name: &str) -> Option<&'static str> {
-    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    BUNDLED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
 }
 
 /// Names of every bundled playbook.

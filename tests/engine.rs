@@ -25,7 +25,10 @@ struct Outcome {
 impl Case {
     fn new(hosts: usize) -> Option<Case> {
         let fleet = SshdFleet::try_start(hosts)?;
-        let dir = tempfile::Builder::new().prefix("herd-engine-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("herd-engine-")
+            .tempdir()
+            .unwrap();
         Some(Case { fleet, dir })
     }
 
@@ -75,7 +78,12 @@ impl Case {
     }
 
     fn run(&self, playbook: &Path, inventory: &Path) -> Outcome {
-        self.herd(&["run", playbook.to_str().unwrap(), "-i", inventory.to_str().unwrap()])
+        self.herd(&[
+            "run",
+            playbook.to_str().unwrap(),
+            "-i",
+            inventory.to_str().unwrap(),
+        ])
     }
 
     /// Every journaled run's events, oldest run first.
@@ -103,14 +111,23 @@ fn task_outcomes(events: &[Event], stage: &str) -> Vec<(String, TaskOutcome)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::TaskFinished { stage: s, host, outcome, .. } if s == stage => Some((host.clone(), *outcome)),
+            Event::TaskFinished {
+                stage: s,
+                host,
+                outcome,
+                ..
+            } if s == stage => Some((host.clone(), *outcome)),
             _ => None,
         })
         .collect()
 }
 
 fn finished_run(events: &[Event]) -> &Event {
-    events.iter().rev().find(|e| matches!(e, Event::RunFinished { .. })).expect("RunFinished journaled")
+    events
+        .iter()
+        .rev()
+        .find(|e| matches!(e, Event::RunFinished { .. }))
+        .expect("RunFinished journaled")
 }
 
 #[test]
@@ -138,16 +155,30 @@ stages:
     assert_eq!(out.code, 0, "stderr:\n{}", out.stderr);
     for h in &case.fleet.hosts {
         let seen = std::fs::read_to_string(case.path(&format!("seen-{}", h.name))).unwrap();
-        assert_eq!(seen.trim(), "3", "host {} ran `use` before every host was ready", h.name);
+        assert_eq!(
+            seen.trim(),
+            "3",
+            "host {} ran `use` before every host was ready",
+            h.name
+        );
     }
     let events = case.last_journal();
-    let gate = events.iter().position(|e| matches!(e, Event::GatePassed { stage, .. } if stage == "start")).unwrap();
+    let gate = events
+        .iter()
+        .position(|e| matches!(e, Event::GatePassed { stage, .. } if stage == "start"))
+        .unwrap();
     let first_use = events
         .iter()
         .position(|e| matches!(e, Event::TaskStarted { stage, .. } if stage == "use"))
         .expect("use started");
     assert!(gate < first_use, "use started before the start gate passed");
-    assert!(matches!(finished_run(&events), Event::RunFinished { outcome: herd::events::RunOutcome::Succeeded, .. }));
+    assert!(matches!(
+        finished_run(&events),
+        Event::RunFinished {
+            outcome: herd::events::RunOutcome::Succeeded,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -155,7 +186,11 @@ fn http_and_tcp_probes_go_through_the_ssh_connection() {
     let Some(case) = Case::new(2) else { return };
     let inv = case.inventory(&case.fleet.known_hosts, "");
     let port = 30000 + (std::process::id() % 20000) as u16;
-    std::fs::write(case.path("index.html"), "{\"beans\":[{\"State\":\"active\"}]}").unwrap();
+    std::fs::write(
+        case.path("index.html"),
+        "{\"beans\":[{\"State\":\"active\"}]}",
+    )
+    .unwrap();
     let pb = case.playbook(&format!(
         r#"
 name: web
@@ -183,12 +218,18 @@ stages:
     let passed: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            Event::GatePassed { stage, readings, .. } if stage == "serve" => Some(readings.clone()),
+            Event::GatePassed {
+                stage, readings, ..
+            } if stage == "serve" => Some(readings.clone()),
             _ => None,
         })
         .collect();
     assert_eq!(passed.len(), 1);
-    assert!(passed[0].iter().all(|r| r.pass && r.value == "active"), "{:?}", passed[0]);
+    assert!(
+        passed[0].iter().all(|r| r.pass && r.value == "active"),
+        "{:?}",
+        passed[0]
+    );
 }
 
 #[test]
@@ -215,10 +256,16 @@ stages:
     assert!(case.path("formatted-node0").exists());
     assert!(!case.path("formatted-node1").exists() && !case.path("formatted-node2").exists());
     assert!(case.path("setup-node0").exists() && case.path("setup-node2").exists());
-    assert!(!case.path("setup-node1").exists(), "creates: guard did not skip node1");
+    assert!(
+        !case.path("setup-node1").exists(),
+        "creates: guard did not skip node1"
+    );
     let events = case.last_journal();
     let setup = task_outcomes(&events, "setup");
-    assert!(setup.contains(&("node1".to_string(), TaskOutcome::Skipped)), "{setup:?}");
+    assert!(
+        setup.contains(&("node1".to_string(), TaskOutcome::Skipped)),
+        "{setup:?}"
+    );
     assert_eq!(task_outcomes(&events, "format").len(), 1);
 }
 
@@ -240,20 +287,45 @@ stages:
     );
     let out = case.run(&pb, &inv);
     assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
-    assert!(out.stderr.contains("stage 'prepare' failed on host node1"), "{}", out.stderr);
-    assert!(out.stderr.contains("exited with status 3"), "{}", out.stderr);
-    assert!(out.stderr.contains("disk /data01 is read-only"), "{}", out.stderr);
-    assert!(out.stderr.contains("if [ node1 = node1 ]"), "command not shown: {}", out.stderr);
-    assert!(!case.path("after-node0").exists() && !case.path("after-node1").exists(), "a dependent ran");
+    assert!(
+        out.stderr.contains("stage 'prepare' failed on host node1"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("exited with status 3"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("disk /data01 is read-only"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("if [ node1 = node1 ]"),
+        "command not shown: {}",
+        out.stderr
+    );
+    assert!(
+        !case.path("after-node0").exists() && !case.path("after-node1").exists(),
+        "a dependent ran"
+    );
     let events = case.last_journal();
     assert!(task_outcomes(&events, "after").is_empty());
     match finished_run(&events) {
-        Event::RunFinished { failed_stage, .. } => assert_eq!(failed_stage.as_deref(), Some("prepare")),
+        Event::RunFinished { failed_stage, .. } => {
+            assert_eq!(failed_stage.as_deref(), Some("prepare"))
+        }
         _ => unreachable!(),
     }
     // `herd runs` shows it failed at that stage.
     let runs = case.herd(&["runs"]);
-    assert!(runs.stdout.contains("failed") && runs.stdout.contains("prepare"), "{}", runs.stdout);
+    assert!(
+        runs.stdout.contains("failed") && runs.stdout.contains("prepare"),
+        "{}",
+        runs.stdout
+    );
 }
 
 #[test]
@@ -276,11 +348,27 @@ stages:
     let out = case.run(&pb, &inv);
     assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
     assert!(started.elapsed() < Duration::from_secs(30));
-    assert!(out.stderr.contains("stage 'wait' gate failed"), "{}", out.stderr);
-    assert!(out.stderr.contains("exactly one host passing"), "{}", out.stderr);
-    assert!(out.stderr.contains("node0: Mode: follower"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("stage 'wait' gate failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("exactly one host passing"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("node0: Mode: follower"),
+        "{}",
+        out.stderr
+    );
     let events = case.last_journal();
-    assert!(events.iter().any(|e| matches!(e, Event::GateFailed { stage, .. } if stage == "wait")));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::GateFailed { stage, .. } if stage == "wait"))
+    );
 }
 
 #[test]
@@ -291,17 +379,34 @@ fn host_keys_unknown_and_changed_are_refused_and_accept_new_records() {
     let out = case.herd(&["check", "-i", inv.to_str().unwrap()]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("UNKNOWN"), "{}", out.stdout);
-    assert!(out.stdout.contains("node0: host key is not known"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("node0: host key is not known"),
+        "{}",
+        out.stdout
+    );
 
     // A different key recorded for the host: always refused, naming file and line.
     let other = case.path("other_key");
-    let st = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&other).status().unwrap();
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other)
+        .status()
+        .unwrap();
     assert!(st.success());
     let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
     let h = &case.fleet.hosts[0];
     let changed = case.fleet.write_known_hosts(
         "changed_known_hosts",
-        &format!("# comment\n[{}]:{} {}", h.address, h.port, other_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ")),
+        &format!(
+            "# comment\n[{}]:{} {}",
+            h.address,
+            h.port,
+            other_pub
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     );
     let inv = case.inventory(&changed, "");
     for args in [vec!["check"], vec!["check", "--accept-new"]] {
@@ -310,7 +415,11 @@ fn host_keys_unknown_and_changed_are_refused_and_accept_new_records() {
         let out = case.herd(&a);
         assert_eq!(out.code, 1);
         assert!(out.stdout.contains("HOST KEY CHANGED"), "{}", out.stdout);
-        assert!(out.stdout.contains(&format!("{}:2", changed.display())), "line not named: {}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("{}:2", changed.display())),
+            "line not named: {}",
+            out.stdout
+        );
     }
 
     // --accept-new records an unknown key; afterwards strict checking passes.
@@ -319,7 +428,10 @@ fn host_keys_unknown_and_changed_are_refused_and_accept_new_records() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("recorded"), "{}", out.stdout);
     let recorded = std::fs::read_to_string(&empty).unwrap();
-    assert!(recorded.contains(&case.fleet.host_public_key(0)), "{recorded}");
+    assert!(
+        recorded.contains(&case.fleet.host_public_key(0)),
+        "{recorded}"
+    );
     let out = case.herd(&["check", "-i", inv.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("known"), "{}", out.stdout);
@@ -363,8 +475,15 @@ stages:
     let out = child.join().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(killed.elapsed() < Duration::from_secs(30), "took {:?} after sshd died", killed.elapsed());
-    assert!(stderr.contains("stage 'work' failed on host node1"), "{stderr}");
+    assert!(
+        killed.elapsed() < Duration::from_secs(30),
+        "took {:?} after sshd died",
+        killed.elapsed()
+    );
+    assert!(
+        stderr.contains("stage 'work' failed on host node1"),
+        "{stderr}"
+    );
     assert!(stderr.contains("connection lost"), "{stderr}");
     let events = case.last_journal();
     assert!(matches!(finished_run(&events), Event::RunFinished { .. }));
@@ -388,16 +507,26 @@ fn more_than_ten_concurrent_tasks_on_one_host_all_succeed() {
     assert_eq!(out.code, 0, "stderr:\n{}", out.stderr);
     assert!(!out.stderr.contains("ChannelOpenFailure"), "{}", out.stderr);
     for i in 0..24 {
-        assert!(case.path(&format!("wide-{i}")).exists(), "task s{i} did not run");
+        assert!(
+            case.path(&format!("wide-{i}")).exists(),
+            "task s{i} did not run"
+        );
     }
     // 24 one-second tasks through 8 channels: three rounds, not 24 in a row.
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn an_inventory_value_cannot_inject_shell() {
     let Some(case) = Case::new(1) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, r#"evil: "'; touch /tmp/herd-pwned-$PPID #""#);
+    let inv = case.inventory(
+        &case.fleet.known_hosts,
+        r#"evil: "'; touch /tmp/herd-pwned-$PPID #""#,
+    );
     let pb = case.playbook(
         r#"
 name: quoting
@@ -421,24 +550,56 @@ fn bad_input_exits_2_before_connecting() {
     let out = case.run(&pb, &inv);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("datnode"), "{}", out.stderr);
-    assert!(out.stderr.contains("playbook.yaml:4:"), "no location: {}", out.stderr);
+    assert!(
+        out.stderr.contains("playbook.yaml:4:"),
+        "no location: {}",
+        out.stderr
+    );
     assert!(!case.path("ran").exists());
-    assert!(!case.fleet.log(0).contains("Accepted publickey"), "herd connected despite bad input");
-    assert!(case.journals().is_empty(), "a run was journaled for bad input");
+    assert!(
+        !case.fleet.log(0).contains("Accepted publickey"),
+        "herd connected despite bad input"
+    );
+    assert!(
+        case.journals().is_empty(),
+        "a run was journaled for bad input"
+    );
 }
 
 #[test]
 fn exec_folds_identical_outputs_and_plan_prints_waves() {
     let Some(case) = Case::new(3) else { return };
     let inv = case.inventory(&case.fleet.known_hosts, "");
-    let out = case.herd(&["exec", "-i", inv.to_str().unwrap(), "--", "echo same; test $(hostname) = never || true"]);
+    let out = case.herd(&[
+        "exec",
+        "-i",
+        inv.to_str().unwrap(),
+        "--",
+        "echo same; test $(hostname) = never || true",
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("node0,node1,node2 (3)\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("node0,node1,node2 (3)\n"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(out.stdout.matches("same").count(), 1, "{}", out.stdout);
 
-    let out = case.herd(&["exec", "-i", inv.to_str().unwrap(), "--role", "odd", "--", "exit 4"]);
+    let out = case.herd(&[
+        "exec",
+        "-i",
+        inv.to_str().unwrap(),
+        "--role",
+        "odd",
+        "--",
+        "exit 4",
+    ]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("node1 (1)") && out.stdout.contains("exit status 4"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("node1 (1)") && out.stdout.contains("exit status 4"),
+        "{}",
+        out.stdout
+    );
 
     let pb = case.playbook(
         r#"
@@ -457,8 +618,22 @@ stages:
     let b = out.stdout.find("  b ").unwrap();
     let c = out.stdout.find("  c ").unwrap();
     let d = out.stdout.find("  d ").unwrap();
-    assert!(w2 < b && w2 < c && b < w3 && c < w3 && w3 < d, "{}", out.stdout);
-    assert!(out.stdout.contains("gate: tcp 127.0.0.1:22"), "{}", out.stdout);
-    let dot = case.herd(&["plan", pb.to_str().unwrap(), "-i", inv.to_str().unwrap(), "--dot"]);
+    assert!(
+        w2 < b && w2 < c && b < w3 && c < w3 && w3 < d,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("gate: tcp 127.0.0.1:22"),
+        "{}",
+        out.stdout
+    );
+    let dot = case.herd(&[
+        "plan",
+        pb.to_str().unwrap(),
+        "-i",
+        inv.to_str().unwrap(),
+        "--dot",
+    ]);
     assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
 }

@@ -39,59 +39,79 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Err(code) => return code,
     };
     let outcomes = pool.connect_all(&ctx.targets).await;
-    let checks = futures::future::join_all(ctx.targets.iter().zip(outcomes).map(|(t, outcome)| async move {
-        let address = format!("{}:{}", t.address, t.port);
-        match outcome {
-            Ok(conn) => {
-                let rtt = conn.ping().await.ok().map(|d: Duration| d.as_secs_f64() * 1000.0);
-                let req = ExecRequest { command: "id -un".into(), stdin: None, timeout: Some(Duration::from_secs(20)) };
-                let (user, error) = match conn.exec(&req, &CancellationToken::new()).await {
-                    Ok(o) if o.success() => (Some(o.stdout_str().trim().to_string()), None),
-                    Ok(o) => (None, Some(format!("`id -un` exited {:?}: {}", o.exit_status, o.stderr_tail(2)))),
-                    Err(e) => (None, Some(e.to_string())),
-                };
-                HostCheck {
-                    host: t.name.clone(),
-                    address,
-                    reachable: true,
-                    auth: "ok".into(),
-                    host_key: match conn.host_key_status() {
-                        HostKeyStatus::Known => "known".into(),
-                        HostKeyStatus::Recorded => "recorded (new)".into(),
-                    },
-                    user,
-                    rtt_ms: rtt,
-                    error,
+    let checks = futures::future::join_all(ctx.targets.iter().zip(outcomes).map(
+        |(t, outcome)| async move {
+            let address = format!("{}:{}", t.address, t.port);
+            match outcome {
+                Ok(conn) => {
+                    let rtt = conn
+                        .ping()
+                        .await
+                        .ok()
+                        .map(|d: Duration| d.as_secs_f64() * 1000.0);
+                    let req = ExecRequest {
+                        command: "id -un".into(),
+                        stdin: None,
+                        timeout: Some(Duration::from_secs(20)),
+                    };
+                    let (user, error) = match conn.exec(&req, &CancellationToken::new()).await {
+                        Ok(o) if o.success() => (Some(o.stdout_str().trim().to_string()), None),
+                        Ok(o) => (
+                            None,
+                            Some(format!(
+                                "`id -un` exited {:?}: {}",
+                                o.exit_status,
+                                o.stderr_tail(2)
+                            )),
+                        ),
+                        Err(e) => (None, Some(e.to_string())),
+                    };
+                    HostCheck {
+                        host: t.name.clone(),
+                        address,
+                        reachable: true,
+                        auth: "ok".into(),
+                        host_key: match conn.host_key_status() {
+                            HostKeyStatus::Known => "known".into(),
+                            HostKeyStatus::Recorded => "recorded (new)".into(),
+                        },
+                        user,
+                        rtt_ms: rtt,
+                        error,
+                    }
+                }
+                Err(e) => {
+                    let (reachable, auth, host_key) = match &e {
+                        TransportError::UnknownHostKey { .. } => (true, "-", "UNKNOWN"),
+                        TransportError::HostKeyChanged { .. } => (true, "-", "CHANGED"),
+                        TransportError::RevokedHostKey { .. } => (true, "-", "REVOKED"),
+                        TransportError::Auth { .. } => (true, "FAILED", "known"),
+                        _ => (false, "-", "-"),
+                    };
+                    HostCheck {
+                        host: t.name.clone(),
+                        address,
+                        reachable,
+                        auth: auth.into(),
+                        host_key: host_key.into(),
+                        user: None,
+                        rtt_ms: None,
+                        error: Some(e.to_string()),
+                    }
                 }
             }
-            Err(e) => {
-                let (reachable, auth, host_key) = match &e {
-                    TransportError::UnknownHostKey { .. } => (true, "-", "UNKNOWN"),
-                    TransportError::HostKeyChanged { .. } => (true, "-", "CHANGED"),
-                    TransportError::RevokedHostKey { .. } => (true, "-", "REVOKED"),
-                    TransportError::Auth { .. } => (true, "FAILED", "known"),
-                    _ => (false, "-", "-"),
-                };
-                HostCheck {
-                    host: t.name.clone(),
-                    address,
-                    reachable,
-                    auth: auth.into(),
-                    host_key: host_key.into(),
-                    user: None,
-                    rtt_ms: None,
-                    error: Some(e.to_string()),
-                }
-            }
-        }
-    }))
+        },
+    ))
     .await;
     pool.close_all().await;
 
     let failed = checks.iter().filter(|c| c.error.is_some()).count();
     match global.output {
         Output::Json => {
-            println!("{}", serde_json::to_string_pretty(&checks).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&checks).unwrap_or_default()
+            );
         }
         Output::Human => print_table(&checks),
     }
@@ -115,7 +135,11 @@ fn print_table(checks: &[HostCheck]) {
             [
                 c.host.clone(),
                 c.address.clone(),
-                if c.reachable { "yes".into() } else { "NO".into() },
+                if c.reachable {
+                    "yes".into()
+                } else {
+                    "NO".into()
+                },
                 c.auth.clone(),
                 c.host_key.clone(),
                 match (&c.user, c.rtt_ms) {
@@ -126,7 +150,14 @@ fn print_table(checks: &[HostCheck]) {
             ]
         })
         .collect();
-    let header = ["HOST", "ADDRESS", "REACHABLE", "AUTH", "HOST KEY", "USER  RTT"];
+    let header = [
+        "HOST",
+        "ADDRESS",
+        "REACHABLE",
+        "AUTH",
+        "HOST KEY",
+        "USER  RTT",
+    ];
     let mut widths = header.map(|h| h.len());
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -134,7 +165,14 @@ fn print_table(checks: &[HostCheck]) {
         }
     }
     let line = |cells: &[String]| {
-        cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
     };
     println!("{}", line(&header.map(String::from)));
     for (r, c) in rows.iter().zip(checks) {

@@ -32,7 +32,10 @@ impl Context {
             eprintln!("{e}");
             exit::BAD_INPUT
         })?;
-        let mut transport = TransportConfig { accept_new: global.accept_new, ..TransportConfig::default() };
+        let mut transport = TransportConfig {
+            accept_new: global.accept_new,
+            ..TransportConfig::default()
+        };
         if let Some(kh) = &inventory.ssh.known_hosts {
             transport.known_hosts = kh.clone();
         }
@@ -41,7 +44,11 @@ impl Context {
             eprintln!("error: {e}");
             exit::BAD_INPUT
         })?;
-        Ok(Context { inventory, targets, transport })
+        Ok(Context {
+            inventory,
+            targets,
+            transport,
+        })
     }
 
     pub fn pool(&self) -> Result<Pool, i32> {
@@ -60,7 +67,10 @@ pub fn targets(inv: &Inventory) -> Result<Vec<SshTarget>, String> {
 
 fn target(inv: &Inventory, host: &Host, depth: usize) -> Result<SshTarget, String> {
     if depth > 8 {
-        return Err(format!("host {}: jump host chain is longer than 8 (a loop?)", host.name));
+        return Err(format!(
+            "host {}: jump host chain is longer than 8 (a loop?)",
+            host.name
+        ));
     }
     let mut t = SshTarget {
         name: host.name.clone(),
@@ -94,9 +104,11 @@ fn parse_jump(spec: &str, host: &Host) -> Result<SshTarget, String> {
         None => (host.user.clone(), spec),
     };
     let (addr, port) = match rest.rsplit_once(':') {
-        Some((a, p)) => {
-            (a.to_string(), p.parse::<u16>().map_err(|_| format!("host {}: bad jump host port in '{spec}'", host.name))?)
-        }
+        Some((a, p)) => (
+            a.to_string(),
+            p.parse::<u16>()
+                .map_err(|_| format!("host {}: bad jump host port in '{spec}'", host.name))?,
+        ),
         None => (rest.to_string(), 22),
     };
     if addr.is_empty() {
@@ -133,12 +145,17 @@ pub fn subscribers(global: &GlobalArgs) -> Vec<Box<dyn Subscriber>> {
 
 /// The command line as typed, for the journal.
 pub fn command_line() -> String {
-    std::env::args().map(|a| shlex::try_quote(&a).map(|q| q.into_owned()).unwrap_or(a)).collect::<Vec<_>>().join(" ")
+    std::env::args()
+        .map(|a| shlex::try_quote(&a).map(|q| q.into_owned()).unwrap_or(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A playbook (and its text, for the journal) from a path, or the bundled HA
 /// bring-up when none is given.
-pub fn load_playbook(path: Option<&std::path::Path>) -> Result<(crate::model::Playbook, String), i32> {
+pub fn load_playbook(
+    path: Option<&std::path::Path>,
+) -> Result<(crate::model::Playbook, String), i32> {
     let (text, source) = match path {
         Some(p) => match std::fs::read_to_string(p) {
             Ok(t) => (t, p.display().to_string()),
@@ -148,9 +165,15 @@ pub fn load_playbook(path: Option<&std::path::Path>) -> Result<(crate::model::Pl
             }
         },
         None => match crate::playbooks::bundled(crate::playbooks::DEFAULT) {
-            Some(text) => (text.to_string(), format!("bundled:{}", crate::playbooks::DEFAULT)),
+            Some(text) => (
+                text.to_string(),
+                format!("bundled:{}", crate::playbooks::DEFAULT),
+            ),
             None => {
-                eprintln!("error: no playbook given and no bundled playbook '{}'", crate::playbooks::DEFAULT);
+                eprintln!(
+                    "error: no playbook given and no bundled playbook '{}'",
+                    crate::playbooks::DEFAULT
+                );
                 return Err(exit::BAD_INPUT);
             }
         },

@@ -43,7 +43,12 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let timeout = match args.timeout.as_deref().map(crate::model::parse_duration).transpose() {
+    let timeout = match args
+        .timeout
+        .as_deref()
+        .map(crate::model::parse_duration)
+        .transpose()
+    {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: --timeout: {e}");
@@ -75,7 +80,11 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     let results = futures::future::join_all(targets.iter().zip(conns).map(|(t, conn)| {
         let forks = forks.clone();
         let cancel = cancel.clone();
-        let req = ExecRequest { command: command.clone(), stdin: None, timeout };
+        let req = ExecRequest {
+            command: command.clone(),
+            stdin: None,
+            timeout,
+        };
         async move {
             let _permit = forks.acquire().await;
             let r = match conn {
@@ -106,7 +115,10 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 
     let failed = results.iter().filter(|r| r.exit_status != Some(0)).count();
     match global.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default()),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        ),
         Output::Human => {
             let texts: Vec<String> = results
                 .iter()
@@ -122,7 +134,12 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                     t
                 })
                 .collect();
-            let groups = super::fold::fold(results.iter().zip(&texts).map(|(r, t)| (r.host.as_str(), t.as_str())));
+            let groups = super::fold::fold(
+                results
+                    .iter()
+                    .zip(&texts)
+                    .map(|(r, t)| (r.host.as_str(), t.as_str())),
+            );
             print!("{}", super::fold::render(&groups));
             if failed > 0 && !global.quiet {
                 eprintln!("{failed} of {} host(s) failed", results.len());
@@ -152,10 +169,17 @@ fn select(ctx: &Context, args: &Args) -> Result<Vec<usize>, String> {
     }
     for r in &args.role {
         if inv.with_role(r).next().is_none() {
-            let mut known: Vec<&str> = inv.hosts.iter().flat_map(|h| h.roles.iter().map(|s| s.as_str())).collect();
+            let mut known: Vec<&str> = inv
+                .hosts
+                .iter()
+                .flat_map(|h| h.roles.iter().map(|s| s.as_str()))
+                .collect();
             known.sort_unstable();
             known.dedup();
-            return Err(format!("--role: no host has role '{r}' (roles: {})", known.join(", ")));
+            return Err(format!(
+                "--role: no host has role '{r}' (roles: {})",
+                known.join(", ")
+            ));
         }
     }
     let chosen: Vec<usize> = inv

@@ -1,7 +1,9 @@
 //! Folding identical per-host outputs together, as `clush -b` and `dshbak -c` do.
 
 /// Groups of hosts that printed exactly the same thing, in first-seen order.
-pub fn fold<'a>(outputs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(Vec<&'a str>, &'a str)> {
+pub fn fold<'a>(
+    outputs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<(Vec<&'a str>, &'a str)> {
     let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
     for (host, text) in outputs {
         match groups.iter_mut().find(|(_, t)| *t == text) {
@@ -36,7 +38,10 @@ mod tests {
         let g = fold([("w1", "ok\n"), ("w2", "boom\n"), ("w3", "ok\n")]);
         assert_eq!(g, vec![(vec!["w1", "w3"], "ok\n"), (vec!["w2"], "boom\n")]);
         let text = render(&g);
-        assert!(text.starts_with("----------------\nw1,w3 (2)\n----------------\nok\n"), "{text}");
+        assert!(
+            text.starts_with("----------------\nw1,w3 (2)\n----------------\nok\n"),
+            "{text}"
+        );
         assert!(text.contains("w2 (1)\n----------------\nboom\n"), "{text}");
     }
 }

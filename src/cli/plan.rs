@@ -52,9 +52,22 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
         for ws in &wave.stages {
             let planned = &plan.stages[ws.stage];
             let stage = &playbook.stages[planned.stage];
-            let names: Vec<&str> = ws.hosts.iter().map(|&h| ctx.inventory.hosts[h].name.as_str()).collect();
-            let deps: Vec<&str> = planned.deps.iter().map(|&d| plan.stages[d].name.as_str()).collect();
-            println!("  {:<24} {} host(s): {}", planned.name, names.len(), abbreviate(&names));
+            let names: Vec<&str> = ws
+                .hosts
+                .iter()
+                .map(|&h| ctx.inventory.hosts[h].name.as_str())
+                .collect();
+            let deps: Vec<&str> = planned
+                .deps
+                .iter()
+                .map(|&d| plan.stages[d].name.as_str())
+                .collect();
+            println!(
+                "  {:<24} {} host(s): {}",
+                planned.name,
+                names.len(),
+                abbreviate(&names)
+            );
             if !deps.is_empty() {
                 println!("  {:<24} after: {}", "", deps.join(", "));
             }
@@ -70,7 +83,11 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
 fn one_line(text: &str) -> String {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("").to_string();
-    if lines.next().is_some() { format!("{first} ...") } else { first }
+    if lines.next().is_some() {
+        format!("{first} ...")
+    } else {
+        first
+    }
 }
 
 /// Guards, batching and probe of a stage, one line each.
@@ -86,25 +103,42 @@ fn notes(stage: &Stage, batches: usize) -> Vec<String> {
         out.push(format!("skip unless: {}", one_line(u)));
     }
     for u in &stage.upload {
-        out.push(format!("upload {} -> {} (only what differs)", u.src, u.dest));
+        out.push(format!(
+            "upload {} -> {} (only what differs)",
+            u.src, u.dest
+        ));
     }
     if let Some(s) = stage.serial {
-        out.push(format!("serial: {s} host(s) per batch, {batches} batch(es)"));
+        out.push(format!(
+            "serial: {s} host(s) per batch, {batches} batch(es)"
+        ));
     }
     if let Some(p) = &stage.probe {
         let what = match &p.check {
             ProbeCheck::Tcp { port } => format!("tcp {}:{port}", p.address),
-            ProbeCheck::Http { port, path, status, json, .. } => {
+            ProbeCheck::Http {
+                port,
+                path,
+                status,
+                json,
+                ..
+            } => {
                 let j = json
                     .as_ref()
                     .map(|j| match &j.equals {
                         Some(v) => format!(" {} == {v}", j.pointer),
-                        None => format!(" {} ~ /{}/", j.pointer, j.matches.as_ref().map(|r| r.as_str()).unwrap_or("")),
+                        None => format!(
+                            " {} ~ /{}/",
+                            j.pointer,
+                            j.matches.as_ref().map(|r| r.as_str()).unwrap_or("")
+                        ),
                     })
                     .unwrap_or_default();
                 format!("http {}:{port}{path} -> {status}{j}", p.address)
             }
-            ProbeCheck::Command { run, exit, .. } => format!("command `{}` exits {exit}", one_line(run)),
+            ProbeCheck::Command { run, exit, .. } => {
+                format!("command `{}` exits {exit}", one_line(run))
+            }
             ProbeCheck::Zk { port, word, .. } => format!("zk {word} on {}:{port}", p.address),
         };
         let expect = match p.expect {
@@ -113,7 +147,10 @@ fn notes(stage: &Stage, batches: usize) -> Vec<String> {
             Expectation::ExactlyOne => "exactly one".to_string(),
             Expectation::Count(n) => format!("count {n}"),
         };
-        out.push(format!("gate: {what}, expect {expect}, timeout {}s", p.timeout.as_secs()));
+        out.push(format!(
+            "gate: {what}, expect {expect}, timeout {}s",
+            p.timeout.as_secs()
+        ));
     }
     out
 }
@@ -122,6 +159,11 @@ fn abbreviate(names: &[&str]) -> String {
     if names.len() <= 8 {
         names.join(" ")
     } else {
-        format!("{} ... {} ({} more)", names[..4].join(" "), names[names.len() - 2..].join(" "), names.len() - 6)
+        format!(
+            "{} ... {} ({} more)",
+            names[..4].join(" "),
+            names[names.len() - 2..].join(" "),
+            names.len() - 6
+        )
     }
 }

@@ -39,8 +39,20 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    let opts = RunOptions { kind: "run".into(), ..RunOptions::default() };
-    execute(global, &ctx, &playbook, &text, &plan, opts, serde_json::Map::new()).await
+    let opts = RunOptions {
+        kind: "run".into(),
+        ..RunOptions::default()
+    };
+    execute(
+        global,
+        &ctx,
+        &playbook,
+        &text,
+        &plan,
+        opts,
+        serde_json::Map::new(),
+    )
+    .await
 }
 
 /// Journal, connect, run, report; shared by every sub-command that runs a plan.
@@ -68,8 +80,9 @@ pub async fn execute(
         }
     };
     let inventory_text = std::fs::read(&ctx.inventory.path).unwrap_or_default();
-    if let Err(e) =
-        journal.save_file("playbook.yaml", playbook_text.as_bytes()).and_then(|_| journal.save_file("inventory.yaml", &inventory_text))
+    if let Err(e) = journal
+        .save_file("playbook.yaml", playbook_text.as_bytes())
+        .and_then(|_| journal.save_file("inventory.yaml", &inventory_text))
     {
         eprintln!("error: {e}");
         return exit::FAILED;
@@ -103,11 +116,19 @@ pub async fn execute(
             if let Some(e) = &report.error {
                 eprintln!("\nerror: {e}");
             }
-            eprintln!("journal: {} (resume with `herd replay {}`)", run_dir.display(), opts.run_id);
+            eprintln!(
+                "journal: {} (resume with `herd replay {}`)",
+                run_dir.display(),
+                opts.run_id
+            );
             exit::FAILED
         }
         RunOutcome::Interrupted => {
-            eprintln!("interrupted; journal: {} (resume with `herd replay {}`)", run_dir.display(), opts.run_id);
+            eprintln!(
+                "interrupted; journal: {} (resume with `herd replay {}`)",
+                run_dir.display(),
+                opts.run_id
+            );
             exit::INTERRUPTED
         }
     }

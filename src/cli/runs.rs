@@ -18,20 +18,34 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
     }
     let shown = &all[all.len().saturating_sub(args.last)..];
     if global.output == Output::Json {
-        println!("{}", serde_json::to_string_pretty(shown).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(shown).unwrap_or_default()
+        );
         return exit::OK;
     }
     if shown.is_empty() {
         println!("no runs journaled in {}", runs::runs_dir().display());
         return exit::OK;
     }
-    println!("{:<26} {:<8} {:<28} {:<20} {:>9} {:<12} {}", "RUN", "KIND", "PLAYBOOK", "STARTED (UTC)", "DURATION", "OUTCOME", "FAILED STAGE / CONTINUES");
+    println!(
+        "{:<26} {:<8} {:<28} {:<20} {:>9} {:<12} FAILED STAGE / CONTINUES",
+        "RUN", "KIND", "PLAYBOOK", "STARTED (UTC)", "DURATION", "OUTCOME"
+    );
     for r in shown {
         let started = time::OffsetDateTime::from_unix_timestamp(r.started as i64)
             .ok()
-            .and_then(|t| t.format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]")).ok())
+            .and_then(|t| {
+                t.format(&time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second]"
+                ))
+                .ok()
+            })
             .unwrap_or_else(|| "-".into());
-        let duration = r.duration_ms.map(|d| format!("{:.1}s", d as f64 / 1000.0)).unwrap_or_else(|| "-".into());
+        let duration = r
+            .duration_ms
+            .map(|d| format!("{:.1}s", d as f64 / 1000.0))
+            .unwrap_or_else(|| "-".into());
         let mut extra = r.failed_stage.clone().unwrap_or_default();
         if let Some(c) = &r.continues {
             if !extra.is_empty() {
@@ -39,7 +53,10 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
             }
             extra.push_str(&format!("continues {c}"));
         }
-        println!("{:<26} {:<8} {:<28} {:<20} {:>9} {:<12} {}", r.id, r.kind, r.playbook, started, duration, r.outcome, extra);
+        println!(
+            "{:<26} {:<8} {:<28} {:<20} {:>9} {:<12} {}",
+            r.id, r.kind, r.playbook, started, duration, r.outcome, extra
+        );
     }
     exit::OK
 }

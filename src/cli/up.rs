@@ -41,7 +41,10 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    let opts = RunOptions { kind: "up".into(), ..RunOptions::default() };
+    let opts = RunOptions {
+        kind: "up".into(),
+        ..RunOptions::default()
+    };
     super::run::execute(global, &ctx, &playbook, &text, &plan, opts, prepared).await
 }
 
@@ -76,11 +79,17 @@ pub fn prepare(ctx: &Context) -> Option<serde_json::Map<String, serde_json::Valu
     let rendered = runs::state_dir().join("rendered").join(&inv.cluster);
     let _ = std::fs::remove_dir_all(&rendered);
     if let Err(e) = files.write_tree(&rendered) {
-        eprintln!("error: cannot write rendered configs to {}: {e}", rendered.display());
+        eprintln!(
+            "error: cannot write rendered configs to {}: {e}",
+            rendered.display()
+        );
         return None;
     }
     let rendered = std::fs::canonicalize(&rendered).unwrap_or(rendered);
     let mut context = serde_json::Map::new();
-    context.insert("hadoop".into(), hadoop::context::template_object(&topo, &rendered));
+    context.insert(
+        "hadoop".into(),
+        hadoop::context::template_object(&topo, &rendered),
+    );
     Some(context)
 }

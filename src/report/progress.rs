@@ -30,7 +30,8 @@ impl Progress {
     /// Bars on a terminal (stderr), plain lines otherwise.
     pub fn new(verbosity: Verbosity) -> Progress {
         let tty = std::io::stderr().is_terminal() && verbosity != Verbosity::Quiet;
-        let bars = tty.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8)));
+        let bars =
+            tty.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8)));
         Progress {
             verbosity,
             started: Instant::now(),
@@ -70,9 +71,11 @@ impl Progress {
         let mp = self.bars.as_ref()?;
         let pb = mp.add(ProgressBar::new(hosts as u64));
         pb.set_style(
-            ProgressStyle::with_template("{spinner:.cyan} {prefix:24!} [{bar:20}] {pos}/{len} hosts {elapsed:>4} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner:.cyan} {prefix:24!} [{bar:20}] {pos}/{len} hosts {elapsed:>4} {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         pb.set_prefix(stage.to_string());
         pb.enable_steady_tick(Duration::from_millis(120));
@@ -104,35 +107,64 @@ pub fn readings_summary(readings: &[ProbeReading]) -> String {
 impl Subscriber for Progress {
     fn on_event(&mut self, stamped: &Stamped) {
         match &stamped.event {
-            Event::RunStarted { run_id, kind, playbook, hosts, stages, continues, .. } => {
-                let cont = continues.as_ref().map(|c| format!(", continuing {c}")).unwrap_or_default();
+            Event::RunStarted {
+                run_id,
+                kind,
+                playbook,
+                hosts,
+                stages,
+                continues,
+                ..
+            } => {
+                let cont = continues
+                    .as_ref()
+                    .map(|c| format!(", continuing {c}"))
+                    .unwrap_or_default();
                 self.line(&format!(
                     "{kind} {playbook}: {} stages on {} hosts (run {run_id}{cont})",
                     stages.len(),
                     hosts.len()
                 ));
             }
-            Event::HostUnreachable { host, error } => self.alarm(&format!("UNREACHABLE {host}: {error}")),
-            Event::HostConnected { host, handshake_ms, .. } if self.verbosity == Verbosity::Verbose => {
+            Event::HostUnreachable { host, error } => {
+                self.alarm(&format!("UNREACHABLE {host}: {error}"))
+            }
+            Event::HostConnected {
+                host, handshake_ms, ..
+            } if self.verbosity == Verbosity::Verbose => {
                 self.line(&format!("connected {host} ({handshake_ms} ms)"));
             }
             Event::StageStarted { stage, hosts } => {
-                if self.bar(stage, *hosts).is_none() {
+                let has_bar = self.bar(stage, *hosts).is_some();
+                if !has_bar {
                     self.line(&format!("stage {stage}: started on {hosts} host(s)"));
                 }
             }
-            Event::TaskFinished { stage, host, outcome, skip, error, duration_ms, .. } => {
+            Event::TaskFinished {
+                stage,
+                host,
+                outcome,
+                skip,
+                error,
+                duration_ms,
+                ..
+            } => {
                 if let Some(pb) = self.stage_bars.get(stage) {
                     pb.inc(1);
                 }
                 match outcome {
                     TaskOutcome::Failed => {
-                        let msg = format!("FAILED {stage} @ {host}: {}", error.clone().unwrap_or_default());
+                        let msg = format!(
+                            "FAILED {stage} @ {host}: {}",
+                            error.clone().unwrap_or_default()
+                        );
                         self.alarm(&msg);
                     }
                     _ if self.verbosity == Verbosity::Verbose => {
                         let how = match (outcome, skip) {
-                            (TaskOutcome::Skipped, Some(r)) => format!("skipped ({r:?})").to_lowercase(),
+                            (TaskOutcome::Skipped, Some(r)) => {
+                                format!("skipped ({r:?})").to_lowercase()
+                            }
                             (o, _) => format!("{o:?}").to_lowercase(),
                         };
                         self.line(&format!("{stage} @ {host}: {how} in {duration_ms} ms"));
@@ -140,29 +172,61 @@ impl Subscriber for Progress {
                     _ => {}
                 }
             }
-            Event::ProbeWaiting { stage, elapsed_ms, readings, .. } => {
+            Event::ProbeWaiting {
+                stage,
+                elapsed_ms,
+                readings,
+                ..
+            } => {
                 let summary = readings_summary(readings);
                 if let Some(pb) = self.stage_bars.get(stage) {
-                    pb.set_message(format!("gate {:.0}s: {summary}", *elapsed_ms as f64 / 1000.0));
+                    pb.set_message(format!(
+                        "gate {:.0}s: {summary}",
+                        *elapsed_ms as f64 / 1000.0
+                    ));
                 } else {
                     // Plain output: one line every 5 s per stage is enough to show life.
-                    let due = self.last_probe_line.get(stage).is_none_or(|t| t.elapsed() >= Duration::from_secs(5));
+                    let due = self
+                        .last_probe_line
+                        .get(stage)
+                        .is_none_or(|t| t.elapsed() >= Duration::from_secs(5));
                     if due {
                         self.last_probe_line.insert(stage.clone(), Instant::now());
-                        self.line(&format!("stage {stage}: waiting for gate ({:.0}s): {summary}", *elapsed_ms as f64 / 1000.0));
+                        self.line(&format!(
+                            "stage {stage}: waiting for gate ({:.0}s): {summary}",
+                            *elapsed_ms as f64 / 1000.0
+                        ));
                     }
                 }
             }
-            Event::GatePassed { stage, elapsed_ms, readings, .. } => {
-                if self.verbosity == Verbosity::Verbose && !readings.is_empty() {
-                    self.line(&format!("gate {stage} passed after {elapsed_ms} ms: {}", readings_summary(readings)));
-                }
+            Event::GatePassed {
+                stage,
+                elapsed_ms,
+                readings,
+                ..
+            } if self.verbosity == Verbosity::Verbose && !readings.is_empty() => {
+                self.line(&format!(
+                    "gate {stage} passed after {elapsed_ms} ms: {}",
+                    readings_summary(readings)
+                ));
             }
-            Event::GateFailed { stage, reason, readings, .. } => {
-                let msg = format!("GATE FAILED {stage}: {reason}; last seen: {}", readings_summary(readings));
+            Event::GateFailed {
+                stage,
+                reason,
+                readings,
+                ..
+            } => {
+                let msg = format!(
+                    "GATE FAILED {stage}: {reason}; last seen: {}",
+                    readings_summary(readings)
+                );
                 self.alarm(&msg);
             }
-            Event::StageFinished { stage, outcome, duration_ms } => {
+            Event::StageFinished {
+                stage,
+                outcome,
+                duration_ms,
+            } => {
                 let secs = *duration_ms as f64 / 1000.0;
                 let word = match outcome {
                     TaskOutcome::Ok => "ok",
@@ -175,13 +239,21 @@ impl Subscriber for Progress {
                     None => self.line(&format!("stage {stage}: {word} ({secs:.1}s)")),
                 }
             }
-            Event::RunFinished { outcome, duration_ms, failed_stage, error } => {
+            Event::RunFinished {
+                outcome,
+                duration_ms,
+                failed_stage,
+                error,
+            } => {
                 let secs = *duration_ms as f64 / 1000.0;
                 let text = match outcome {
                     RunOutcome::Succeeded => format!("done in {secs:.1}s"),
                     RunOutcome::Failed => format!(
                         "run FAILED after {secs:.1}s{}{}",
-                        failed_stage.as_ref().map(|s| format!(" at stage {s}")).unwrap_or_default(),
+                        failed_stage
+                            .as_ref()
+                            .map(|s| format!(" at stage {s}"))
+                            .unwrap_or_default(),
                         error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
                     ),
                     RunOutcome::Interrupted => format!("run INTERRUPTED after {secs:.1}s"),

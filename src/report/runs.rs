@@ -8,7 +8,9 @@ use crate::events::{Event, RunOutcome};
 
 /// Where herd keeps its state: `$HERD_STATE_DIR`, else `.herd` in the working directory.
 pub fn state_dir() -> PathBuf {
-    std::env::var_os("HERD_STATE_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".herd"))
+    std::env::var_os("HERD_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".herd"))
 }
 
 pub fn runs_dir() -> PathBuf {
@@ -41,7 +43,10 @@ pub struct RunSummary {
 /// Summarize one run directory.
 pub fn summarize(dir: &Path) -> Result<RunSummary, String> {
     let record = super::journal::read(dir)?;
-    let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut summary = RunSummary {
         id,
         kind: String::new(),
@@ -55,13 +60,23 @@ pub fn summarize(dir: &Path) -> Result<RunSummary, String> {
     };
     for ev in &record.events {
         match &ev.event {
-            Event::RunStarted { kind, playbook, continues, .. } => {
+            Event::RunStarted {
+                kind,
+                playbook,
+                continues,
+                ..
+            } => {
                 summary.kind = kind.clone();
                 summary.playbook = playbook.clone();
                 summary.started = ev.ts;
                 summary.continues = continues.clone();
             }
-            Event::RunFinished { outcome, duration_ms, failed_stage, .. } => {
+            Event::RunFinished {
+                outcome,
+                duration_ms,
+                failed_stage,
+                ..
+            } => {
                 summary.duration_ms = Some(*duration_ms);
                 summary.failed_stage = failed_stage.clone();
                 summary.outcome = match outcome {
@@ -71,7 +86,11 @@ pub fn summarize(dir: &Path) -> Result<RunSummary, String> {
                 }
                 .into();
             }
-            Event::StageFinished { stage, outcome: crate::events::TaskOutcome::Failed, .. } => {
+            Event::StageFinished {
+                stage,
+                outcome: crate::events::TaskOutcome::Failed,
+                ..
+            } => {
                 summary.failed_stage.get_or_insert_with(|| stage.clone());
             }
             _ => {}
@@ -87,7 +106,11 @@ pub fn list(runs_dir: &Path) -> (Vec<RunSummary>, Vec<String>) {
     let Ok(entries) = std::fs::read_dir(runs_dir) else {
         return (runs, problems);
     };
-    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     for d in dirs {
         match summarize(&d) {
