@@ -71,7 +71,11 @@ pub async fn wait_for_gate(
             .collect();
         let elapsed = start.elapsed();
         if satisfied(expect, &readings) {
-            let lag = if polled_at == previous_poll { Duration::ZERO } else { polled_at - previous_poll };
+            let lag = if polled_at == previous_poll {
+                Duration::ZERO
+            } else {
+                polled_at - previous_poll
+            };
             return Ok((elapsed, labelled, lag));
         }
         previous_poll = polled_at;
