@@ -272,7 +272,7 @@ fn stage_with_neither_run_nor_probe() {
         5,
         5,
         "stages[1]",
-        "a stage needs 'run', 'probe' or both",
+        "a stage needs 'run', 'upload', 'probe' or a combination",
     );
 }
 
