@@ -9,7 +9,7 @@ DOCKERD_LOG="${SB_CACHE}/dockerd.log"
 
 ensure_host_tools() {
   local -a want=()
-  command -v docker >/dev/null || want+=(docker.io)
+  command -v dockerd >/dev/null || want+=(docker.io)
   command -v docker-compose >/dev/null || want+=(docker-compose)
   command -v debootstrap >/dev/null || want+=(debootstrap)
   command -v ssh >/dev/null || want+=(openssh-client)
