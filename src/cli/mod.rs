@@ -9,6 +9,7 @@ mod exec;
 mod fold;
 mod plan;
 mod replay;
+mod restart;
 mod run;
 mod runs;
 mod status;
@@ -24,7 +25,7 @@ pub use common::Context;
 #[derive(Debug, Parser)]
 #[command(name = "herd", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  herd check -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml\n  herd run playbook.yaml -i cluster.yaml --forks 100\n  herd status -i cluster.yaml\n  herd exec -i cluster.yaml --role worker -- uptime\n  herd runs\n  herd replay -i cluster.yaml\n\nExit status: 0 all good, 1 a stage or host failed (journal kept), 2 bad input (nothing was run), 130 interrupted."
+    after_help = "Examples:\n  herd check -i cluster.yaml\n  herd plan playbook.yaml -i cluster.yaml\n  herd run playbook.yaml -i cluster.yaml --forks 100\n  herd status -i cluster.yaml\n  herd restart namenode -i cluster.yaml\n  herd exec -i cluster.yaml --role worker -- uptime\n  herd runs\n  herd replay -i cluster.yaml\n\nExit status: 0 all good, 1 a stage or host failed (journal kept), 2 bad input (nothing was run), 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -81,6 +82,11 @@ pub enum Command {
         after_help = "Examples:\n  herd status -i cluster.yaml\n  herd status -i cluster.yaml --json | jq .cluster.active_namenode\n  herd status -i cluster.yaml --watch 5\n\nExit 0 healthy, 1 degraded (the problems are listed under the table), 2 for a bad inventory (nothing is contacted)."
     )]
     Status(status::Args),
+    /// Rolling, probe-gated, HA-aware restart of a service: standby before active, followers before the leader, workers in batches; refused before anything runs when it would leave a service without a serving instance.
+    #[command(
+        after_help = "Examples:\n  herd restart namenode -i cluster.yaml\n  herd restart datanode -i cluster.yaml --batch 2 --hosts worker1,worker2,worker3,worker4\n  herd restart zookeeper -i cluster.yaml --dry-run\n  herd restart --stale -i cluster.yaml\n  herd restart all -i cluster.yaml\n\nEach step stops and starts one daemon (or one batch) and waits for its readiness probe and the cluster's invariant (one active NameNode, one ZooKeeper leader, ...) before the next. The restart is a playbook generated from the cluster's state and journaled (kind restart): a failed gate stops it there, and `herd replay` resumes it. Exit 0 done, 1 refused or a gate failed, 2 bad input."
+    )]
+    Restart(restart::Args),
     /// Execute a playbook: stages in dependency order, each gated by its probe, journaled under .herd/runs.
     #[command(
         after_help = "Example:\n  herd run deploy.yaml -i cluster.yaml --forks 100\n\nA failed run exits 1 naming stage, host, command and the stderr tail; its journal is kept for `herd replay`."
@@ -141,6 +147,7 @@ pub fn main() -> i32 {
             Command::Run(a) => run::main(&global, a).await,
             Command::Up(a) => up::main(&global, a).await,
             Command::Status(a) => status::main(&global, a).await,
+            Command::Restart(a) => restart::main(&global, a).await,
             Command::Replay(a) => replay::main(&global, a).await,
             Command::Exec(a) => exec::main(&global, a).await,
             Command::Config(a) => config::main(&global, a).await,

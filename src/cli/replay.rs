@@ -145,7 +145,8 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             Some(c) => c,
             None => return exit::BAD_INPUT,
         },
-        "run" => serde_json::Map::new(),
+        // The generated restart carries its paths resolved; it needs no context.
+        "run" | "restart" => serde_json::Map::new(),
         other => {
             eprintln!(
                 "error: cannot replay run {run_id}: runs of kind '{other}' cannot be replayed"

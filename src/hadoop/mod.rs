@@ -13,6 +13,7 @@ pub mod files;
 pub mod ports;
 pub mod push;
 pub mod render;
+pub mod restart;
 pub mod services;
 pub mod settings;
 pub mod status;

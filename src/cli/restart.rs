@@ -1,0 +1,165 @@
+//! `herd restart SERVICE`: read the cluster, refuse if restarting would
+//! leave a service without a serving instance, else generate the rolling
+//! restart playbook (see [`crate::hadoop::restart`]) and run it journaled
+//! as kind `restart`, so `herd replay` resumes it where a gate failed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::common::{Context, InventoryArg};
+use super::{GlobalArgs, Output};
+use crate::engine::RunOptions;
+use crate::exit;
+use crate::hadoop::restart::{self, Options, Refusal};
+use crate::hadoop::status::{self, Answer, Layout};
+use crate::model::Playbook;
+use crate::plan;
+use crate::transport::Connection;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// zookeeper, journalnode, namenode, zkfc, resourcemanager, historyserver,
+    /// datanode, nodemanager, mesos-master, mesos-agent, spark-history, or all
+    /// (default with --stale: all).
+    pub service: Option<String>,
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    /// Only these hosts (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub hosts: Option<Vec<String>>,
+    /// DataNodes, NodeManagers or Mesos agents restarted at once.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub batch: usize,
+    /// Only the services whose configuration changed since they started
+    /// (as `herd config push` recorded); their stale marks are cleared after.
+    #[arg(long)]
+    pub stale: bool,
+    /// Batches whose gate may fail before the restart stops; only 0 (stop at
+    /// the first failed gate) is supported.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_failures: u32,
+    /// Print the generated steps and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
+    if args.max_failures != 0 {
+        eprintln!(
+            "error: --max-failures {}: only 0 is supported (a failed gate stops the restart; fix the cause, then `herd replay`)",
+            args.max_failures
+        );
+        return exit::BAD_INPUT;
+    }
+    let service = match (&args.service, args.stale) {
+        (Some(s), _) => s.clone(),
+        (None, true) => "all".to_string(),
+        (None, false) => {
+            eprintln!("error: name the service to restart (or `all`), or pass --stale");
+            return exit::BAD_INPUT;
+        }
+    };
+    let ctx = match Context::load(global, &args.inventory) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let inv = &ctx.inventory;
+    let topo = match crate::hadoop::validate(inv) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let layout = Layout::new(inv, &topo, |h| {
+        inv.host(h).map(|x| x.user.clone()).unwrap_or_default()
+    });
+    let opts = Options {
+        service: service.clone(),
+        hosts: args.hosts.clone(),
+        batch: args.batch,
+        stale: args.stale,
+    };
+
+    let pool = match ctx.pool() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let outcomes = pool.connect_all(&ctx.targets).await;
+    let conns: BTreeMap<String, Answer<Arc<Connection>>> = ctx
+        .targets
+        .iter()
+        .zip(outcomes)
+        .map(|(t, o)| (t.name.clone(), o.map_err(|e| e.to_string())))
+        .collect();
+    let readings = status::gather(&layout, &conns).await;
+    pool.close_all().await;
+
+    let generated = match restart::generate(inv, &topo, &layout, &readings, &opts) {
+        Ok(g) => g,
+        Err(Refusal::BadInput(m)) => {
+            eprintln!("error: {m}");
+            return exit::BAD_INPUT;
+        }
+        Err(Refusal::Unsafe(m)) => {
+            eprintln!("{m}");
+            return exit::FAILED;
+        }
+    };
+    if generated.is_empty() {
+        let what = if args.stale {
+            "no stale service".to_string()
+        } else {
+            format!("no {service} host")
+        };
+        eprintln!("nothing to restart ({what} matches)");
+        return exit::OK;
+    }
+    let header = format!(
+        "restart {} ({} step{}):\n{}",
+        if args.stale { "--stale" } else { &service },
+        generated.steps.len(),
+        if generated.steps.len() == 1 { "" } else { "s" },
+        generated.describe()
+    );
+    if global.output == Output::Json {
+        eprint!("{header}");
+    } else if !global.quiet {
+        print!("{header}");
+    }
+    let source = format!("generated:{}", generated.name);
+    let playbook = match Playbook::parse(&generated.text, &source) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: the generated restart playbook is invalid (a bug in herd):\n{e}");
+            return exit::FAILED;
+        }
+    };
+    let plan = match plan::build(inv, &playbook) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: the generated restart playbook does not plan (a bug in herd):\n{e}");
+            return exit::FAILED;
+        }
+    };
+    if args.dry_run {
+        if global.verbose {
+            print!("\n{}", generated.text);
+        }
+        return exit::OK;
+    }
+    let opts = RunOptions {
+        kind: "restart".into(),
+        ..RunOptions::default()
+    };
+    super::run::execute(
+        global,
+        &ctx,
+        &playbook,
+        &generated.text,
+        &plan,
+        opts,
+        serde_json::Map::new(),
+    )
+    .await
+}
