@@ -1049,6 +1049,32 @@ impl Gen<'_> {
                 false,
                 std::slice::from_ref(&active),
             );
+            // NodeManagers find the new active only at their next retry
+            // (tens of seconds): until then it schedules on fewer nodes.
+            let nms = self.topo.hosts("nodemanager").len();
+            if nms > 0 {
+                let p = probe(
+                    http(
+                        self.web_port(&next, "resourcemanager", 8088),
+                        "/ws/v1/cluster/metrics",
+                        "/clusterMetrics/activeNodes",
+                        ("equals", Value::from(nms as u64)),
+                    ),
+                    Some(Value::from("role:resourcemanager")),
+                    Some("one"),
+                    true,
+                    TIMEOUT,
+                );
+                self.push(
+                    "resourcemanager-nodemanagers",
+                    &format!("gate: the active ResourceManager counts {nms} NodeManagers"),
+                    Value::from("role:resourcemanager"),
+                    None,
+                    Some(p),
+                    false,
+                    &[],
+                );
+            }
             self.state.rm_active = vec![next];
         }
         Ok(())

@@ -1,0 +1,361 @@
+//! `herd restart` without a cluster: the playbooks generated from canned
+//! status snapshots of the sandbox layout (standby before active, followers
+//! before the leader, batches) and the refusals that keep a service serving.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use herd::hadoop;
+use herd::hadoop::Topology;
+use herd::hadoop::restart::{self, Options, Refusal, Restart};
+use herd::hadoop::status::{
+    HostReading, Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
+};
+use herd::model::{Inventory, Playbook};
+
+fn cluster() -> (Inventory, Topology, Layout) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
+    let inv = Inventory::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let topo = hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::new(&inv, &topo, |_| "root".to_string());
+    (inv, topo, layout)
+}
+
+/// nn2, rm2, ZooKeeper 3 and the Mesos master on master2 lead.
+fn healthy(layout: &Layout) -> Readings {
+    let mut r = Readings::default();
+    for (i, h) in layout.hosts.iter().enumerate() {
+        let mut hr = HostReading {
+            listening: Some(BTreeSet::new()),
+            ..Default::default()
+        };
+        for (j, s) in h.services.iter().enumerate() {
+            hr.procs.insert(
+                s.role.to_string(),
+                Proc::Running {
+                    pid: 100 + (i * 10 + j) as u32,
+                },
+            );
+            hr.listening
+                .as_mut()
+                .unwrap()
+                .extend(s.ports.iter().copied());
+        }
+        r.hosts.insert(h.name.clone(), Ok(hr));
+    }
+    let nn = |id: &str, host: &str, state: &str| NameNodeReading {
+        id: id.into(),
+        host: host.into(),
+        state: Ok(state.into()),
+        live_datanodes: Some(3),
+        fs_state: Some("Operational".into()),
+    };
+    r.namenodes = vec![
+        nn("nn1", "master1", "standby"),
+        nn("nn2", "master2", "active"),
+    ];
+    let rm = |id: &str, host: &str, state: &str| RmReading {
+        id: id.into(),
+        host: host.into(),
+        ha_state: Ok(state.into()),
+        active_nodes: None,
+    };
+    r.resourcemanagers = vec![
+        rm("rm1", "master1", "STANDBY"),
+        rm("rm2", "master2", "ACTIVE"),
+    ];
+    let zk = |myid: u32, host: &str, mode: &str| ZkReading {
+        myid,
+        host: host.into(),
+        mode: Ok(mode.into()),
+    };
+    r.zookeepers = vec![
+        zk(1, "master1", "follower"),
+        zk(2, "master2", "follower"),
+        zk(3, "master3", "leader"),
+    ];
+    let mm = |host: &str, elected: bool| MesosReading {
+        host: host.into(),
+        elected: Ok(elected),
+        activated_agents: None,
+    };
+    r.mesos_masters = vec![
+        mm("master1", false),
+        mm("master2", true),
+        mm("master3", false),
+    ];
+    r
+}
+
+fn opts(service: &str) -> Options {
+    Options {
+        service: service.into(),
+        ..Options::default()
+    }
+}
+
+fn generate(r: &Readings, o: &Options) -> Result<Restart, Refusal> {
+    let (inv, topo, layout) = cluster();
+    restart::generate(&inv, &topo, &layout, r, o)
+}
+
+fn stages(g: &Restart) -> Vec<&str> {
+    g.steps.iter().map(|s| s.stage.as_str()).collect()
+}
+
+/// Hosts restarted, in order.
+fn restarted(g: &Restart) -> Vec<String> {
+    g.steps.iter().flat_map(|s| s.restarts.clone()).collect()
+}
+
+fn unsafe_reason(r: Result<Restart, Refusal>) -> String {
+    match r {
+        Err(Refusal::Unsafe(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_generated_playbook_parses_and_plans() {
+    let (inv, _, layout) = cluster();
+    let r = healthy(&layout);
+    for s in [
+        "all",
+        "namenode",
+        "zkfc",
+        "journalnode",
+        "zookeeper",
+        "resourcemanager",
+        "datanode",
+        "nodemanager",
+        "mesos-agent",
+        "mesos-master",
+        "historyserver",
+    ] {
+        let g = generate(&r, &opts(s)).unwrap();
+        assert!(!g.is_empty(), "{s}");
+        let pb = Playbook::parse(&g.text, "generated:test").unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(pb.stages.len(), g.steps.len());
+        herd::plan::build(&inv, &pb).unwrap_or_else(|e| panic!("{s}: {e}"));
+        // Resolved paths only: a replay needs no context but `host`.
+        assert!(!g.text.contains("hadoop."), "{s}");
+    }
+}
+
+#[test]
+fn namenode_restarts_the_standby_then_fails_over_then_the_old_active() {
+    let (_, _, layout) = cluster();
+    let g = generate(&healthy(&layout), &opts("namenode")).unwrap();
+    assert_eq!(
+        stages(&g),
+        [
+            "namenode-nn1",
+            "namenode-nn1-out-of-safemode",
+            "namenode-failover-nn2-to-nn1",
+            "namenode-nn2",
+            "namenode-nn2-out-of-safemode",
+            "namenode-one-active"
+        ]
+    );
+    assert!(g.text.contains("haadmin -failover nn2 nn1"));
+    assert_eq!(restarted(&g), ["master1", "master2"]);
+}
+
+#[test]
+fn namenode_refused_when_the_standby_is_not_healthy() {
+    let (_, _, layout) = cluster();
+    let mut r = healthy(&layout);
+    r.namenodes[0].state = Err("nothing listens on master1:9870".into());
+    let m = unsafe_reason(generate(&r, &opts("namenode")));
+    assert!(
+        m.starts_with("refusing to restart namenode: nn1 (master1) is not a healthy standby"),
+        "{m}"
+    );
+    assert!(
+        m.contains("restarting nn2 now would leave no NameNode serving"),
+        "{m}"
+    );
+
+    let mut r = healthy(&layout);
+    r.namenodes[0].fs_state = Some("safeMode".into());
+    assert!(unsafe_reason(generate(&r, &opts("namenode"))).contains("safeMode"));
+
+    let mut r = healthy(&layout);
+    r.namenodes[0].state = Ok("active".into());
+    assert!(unsafe_reason(generate(&r, &opts("namenode"))).contains("2 NameNodes are active"));
+}
+
+#[test]
+fn restarting_only_the_standby_namenode_needs_no_failover() {
+    let (_, _, layout) = cluster();
+    let mut o = opts("namenode");
+    o.hosts = Some(vec!["master1".into()]);
+    let g = generate(&healthy(&layout), &o).unwrap();
+    assert!(!stages(&g).iter().any(|s| s.contains("failover")));
+    assert_eq!(restarted(&g), ["master1"]);
+}
+
+#[test]
+fn zookeeper_restarts_followers_first_and_the_leader_last() {
+    let (_, _, layout) = cluster();
+    let g = generate(&healthy(&layout), &opts("zookeeper")).unwrap();
+    assert_eq!(restarted(&g), ["master1", "master2", "master3"]);
+    let mut r = healthy(&layout);
+    r.zookeepers[0].mode = Ok("leader".into());
+    r.zookeepers[2].mode = Ok("follower".into());
+    let g = generate(&r, &opts("zookeeper")).unwrap();
+    assert_eq!(restarted(&g), ["master2", "master3", "master1"]);
+    // Every restart is followed by the one-leader gate.
+    assert!(stages(&g).last().unwrap().ends_with("-quorum"));
+}
+
+#[test]
+fn zookeeper_refused_when_a_server_is_not_serving() {
+    let (_, _, layout) = cluster();
+    let mut r = healthy(&layout);
+    r.zookeepers[1].mode = Err("This ZooKeeper instance is not currently serving requests".into());
+    let m = unsafe_reason(generate(&r, &opts("zookeeper")));
+    assert!(m.contains("server 2 (master2) is not serving"), "{m}");
+}
+
+#[test]
+fn journalnode_refused_when_one_is_down_and_rolls_edits_around_each() {
+    let (_, _, layout) = cluster();
+    let g = generate(&healthy(&layout), &opts("journalnode")).unwrap();
+    assert_eq!(
+        &stages(&g)[..3],
+        [
+            "journalnode-master1-roll",
+            "journalnode-master1",
+            "journalnode-master1-writing"
+        ]
+    );
+    let mut r = healthy(&layout);
+    if let Some(Ok(hr)) = r.hosts.get_mut("master3") {
+        hr.procs
+            .insert("journalnode".into(), Proc::Dead { pid: Some(7) });
+    }
+    assert!(
+        unsafe_reason(generate(&r, &opts("journalnode")))
+            .contains("JournalNode on master3 is down")
+    );
+}
+
+#[test]
+fn resourcemanager_standby_first_then_the_active_hands_over_by_stopping() {
+    let (_, _, layout) = cluster();
+    let g = generate(&healthy(&layout), &opts("resourcemanager")).unwrap();
+    assert_eq!(
+        stages(&g),
+        [
+            "resourcemanager-rm1",
+            "resourcemanager-rm2-stop",
+            "resourcemanager-rm2",
+            "resourcemanager-nodemanagers"
+        ]
+    );
+    assert!(!g.text.contains("rmadmin"));
+    let mut r = healthy(&layout);
+    r.resourcemanagers[0].ha_state = Err("nothing listens on master1:8088".into());
+    assert!(
+        unsafe_reason(generate(&r, &opts("resourcemanager")))
+            .contains("rm1 (master1) is not a standby")
+    );
+}
+
+#[test]
+fn zkfc_beside_the_active_is_restarted_last_after_a_graceful_failover() {
+    let (_, _, layout) = cluster();
+    let g = generate(&healthy(&layout), &opts("zkfc")).unwrap();
+    assert_eq!(
+        stages(&g),
+        [
+            "zkfc-master1",
+            "zkfc-master1-one-active",
+            "zkfc-failover-nn2-to-nn1",
+            "zkfc-master2",
+            "zkfc-master2-one-active"
+        ]
+    );
+}
+
+#[test]
+fn datanodes_in_batches_gated_on_their_own_registration() {
+    let (_, _, layout) = cluster();
+    let mut o = opts("datanode");
+    o.batch = 2;
+    let g = generate(&healthy(&layout), &o).unwrap();
+    assert_eq!(stages(&g), ["datanode-batch-1", "datanode-batch-2"]);
+    assert_eq!(g.steps[0].restarts, ["worker1", "worker2"]);
+    assert!(g.text.contains("BPServiceActorInfo"));
+    assert!(!g.text.contains("NumLiveDataNodes"));
+    o.batch = 3;
+    assert!(
+        unsafe_reason(generate(&healthy(&layout), &o)).contains("would leave no datanode running")
+    );
+}
+
+#[test]
+fn stale_restarts_exactly_the_marked_services_and_clears_them() {
+    let (_, _, layout) = cluster();
+    let mut r = healthy(&layout);
+    for h in ["master1", "master2"] {
+        if let Some(Ok(hr)) = r.hosts.get_mut(h) {
+            hr.stale = vec!["namenode".into(), "zkfc".into()];
+        }
+    }
+    if let Some(Ok(hr)) = r.hosts.get_mut("worker2") {
+        hr.stale = vec!["datanode".into()];
+    }
+    let o = Options {
+        stale: true,
+        ..Options::default()
+    };
+    let g = generate(&r, &o).unwrap();
+    let mut t = g.targets.clone();
+    t.sort();
+    assert_eq!(
+        t,
+        [
+            ("datanode".to_string(), "worker2".to_string()),
+            ("namenode".into(), "master1".into()),
+            ("namenode".into(), "master2".into()),
+            ("zkfc".into(), "master1".into()),
+            ("zkfc".into(), "master2".into()),
+        ]
+    );
+    let names = stages(&g);
+    assert!(names.contains(&"clear-stale-master1") && names.contains(&"clear-stale-worker2"));
+    assert!(
+        !names
+            .iter()
+            .any(|s| s.starts_with("zookeeper") || s.starts_with("journalnode"))
+    );
+    // Nothing stale, nothing to do.
+    let g = generate(&healthy(&layout), &o).unwrap();
+    assert!(g.is_empty());
+}
+
+#[test]
+fn bad_requests_are_bad_input() {
+    let (_, _, layout) = cluster();
+    assert!(matches!(
+        generate(&healthy(&layout), &opts("hbase")),
+        Err(Refusal::BadInput(_))
+    ));
+    let mut o = opts("datanode");
+    o.hosts = Some(vec!["nosuchhost".into()]);
+    assert!(matches!(
+        generate(&healthy(&layout), &o),
+        Err(Refusal::BadInput(_))
+    ));
+}
+
+#[test]
+fn an_unreachable_host_is_refused() {
+    let (_, _, layout) = cluster();
+    let mut r = healthy(&layout);
+    r.hosts
+        .insert("worker3".into(), Err("connection refused".into()));
+    assert!(unsafe_reason(generate(&r, &opts("datanode"))).contains("worker3 is unreachable"));
+}
