@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Rolling restarts on a running cluster: HDFS keeps serving a client through
+# namenode/journalnode/zookeeper/datanode/zkfc restarts, the ResourceManager
+# fails over once, ZooKeeper keeps a quorum with the leader restarted last,
+# --stale restarts exactly what a config push marked, and an unsafe restart
+# is refused with every pid unchanged. Ends "restart: N passed, M failed".
+set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "${ROOT}" || exit 2
+
+healthy() { timeout 60 "${HERD}" status -i "${1:-${INV}}" -q >/dev/null; }
+restart() { timeout 420 "${HERD}" restart "$@" -q; }
+
+# --- 1. an HDFS client on worker1 through the HDFS restarts
+on worker1 'rm -f /tmp/herd-client.*; /opt/hadoop/bin/hdfs dfs -mkdir -p /herd-restart-test' >/dev/null 2>&1
+on worker1 'nohup bash -c '"'"'a=0; f=0; i=0
+while [ ! -f /tmp/herd-client.stop ]; do
+  i=$((i+1)); echo "$i" > /tmp/herd-client.payload; p=/herd-restart-test/f$((i%3))
+  a=$((a+1)); /opt/hadoop/bin/hdfs dfs -put -f /tmp/herd-client.payload $p >/dev/null 2>>/tmp/herd-client.err || { f=$((f+1)); echo "put $i failed" >> /tmp/herd-client.err; }
+  a=$((a+1)); [ "$(/opt/hadoop/bin/hdfs dfs -cat $p 2>>/tmp/herd-client.err)" = "$i" ] || { f=$((f+1)); echo "cat $i failed" >> /tmp/herd-client.err; }
+  echo "$a $f" > /tmp/herd-client.count
+done'"'"' >/dev/null 2>&1 &' >/dev/null
+counts() { on worker1 'cat /tmp/herd-client.count 2>/dev/null || echo 0 0'; }
+# wait for the client's first round
+for _ in $(seq 1 30); do [[ "$(counts)" != "0 0" ]] && break; sleep 1; done
+
+zk_sampler_start() {
+  on master1 'rm -f /tmp/zk.samples /tmp/zk.stop; nohup bash -c '"'"'while [ ! -f /tmp/zk.stop ]; do n=0
+  for h in master1 master2 master3; do timeout 1 bash -c "exec 3<>/dev/tcp/$h/2181; printf srvr >&3; cat <&3" 2>/dev/null | grep -qE "Mode: (leader|follower)" && n=$((n+1)); done
+  echo "$(date +%s.%N) $n" >> /tmp/zk.samples; sleep 0.5; done'"'"' >/dev/null 2>&1 &' >/dev/null
+}
+
+for svc in namenode journalnode zookeeper datanode zkfc; do
+  check "status healthy before restart ${svc}" healthy
+  before=$(counts)
+  leader=""
+  if [[ ${svc} == zookeeper ]]; then
+    leader=$("${HERD}" status -i "${INV}" --json 2>/dev/null | py "d['cluster']['zookeeper_leader'] or ''" | sed 's/.*(\(.*\))/\1/')
+    zk_sampler_start
+  fi
+  t0=$(date +%s)
+  restart "${svc}" -i "${INV}"
+  rc=$?
+  took=$(($(date +%s) - t0))
+  after=$(counts)
+  read -r a0 f0 <<<"${before}"; read -r a1 f1 <<<"${after}"
+  echo "  ${svc}: ${took} s, client ops attempted $((a1 - a0)), failed $((f1 - f0))"
+  check "restart ${svc} exits 0" test "${rc}" -eq 0
+  check "restart ${svc}: zero failed client operations" test "$((f1 - f0))" -eq 0
+  if [[ ${svc} == zookeeper ]]; then
+    on master1 'touch /tmp/zk.stop'; sleep 1
+    samples=$(on master1 'cat /tmp/zk.samples')
+    total=$(wc -l <<<"${samples}"); low=$(awk '$2 < 2' <<<"${samples}" | wc -l)
+    echo "  zookeeper quorum samples: ${total}, below two serving: ${low}"
+    check "zookeeper: at least two servers serving at every sample" test "${low}" -eq 0
+    order=$(python3 -c "import json,sys
+for l in open(sys.argv[1]):
+    e=json.loads(l)
+    if e['event']=='stage_started' and e['stage'].startswith('zookeeper-') and not e['stage'].endswith('-quorum'): print(e['stage'])" "$(newest_run)/events.jsonl" | tail -n 1)
+    check "zookeeper: the leader (${leader}) restarted last (${order})" test "${order}" = "zookeeper-${leader}"
+  fi
+  check "status healthy after restart ${svc}" healthy
+done
+on worker1 'touch /tmp/herd-client.stop'
+read -r a f <<<"$(counts)"
+echo "  client total: attempted ${a}, failed ${f}"
+on worker1 'tail -n 5 /tmp/herd-client.err 2>/dev/null' | sed 's/^/  client: /'
+
+# --- 2. the ResourceManager: one failover window
+check "status healthy before restart resourcemanager" healthy
+samples=$(mktemp)
+( while :; do
+    s=$("${HERD}" status -i "${INV}" --json 2>/dev/null | py "1 if d['cluster']['active_resourcemanager'] else 0" 2>/dev/null || echo 0)
+    echo "$(date +%s.%N) ${s}" >> "${samples}"; sleep 1
+  done ) &
+sampler=$!
+restart resourcemanager -i "${INV}"
+rc=$?
+sleep 2; kill "${sampler}" 2>/dev/null; wait "${sampler}" 2>/dev/null
+check "restart resourcemanager exits 0" test "${rc}" -eq 0
+read -r windows length < <(python3 - "${samples}" <<'PY'
+import sys
+rows=[l.split() for l in open(sys.argv[1]) if l.strip()]
+w=0; longest=0.0; start=None
+for i,(t,s) in enumerate(rows):
+    t=float(t)
+    if s=='0' and start is None: start=t; w+=1
+    if s=='1' and start is not None: longest=max(longest,t-start); start=None
+print(w, round(longest,1))
+PY
+)
+echo "  resourcemanager: $(wc -l < "${samples}") samples, windows without an ACTIVE RM: ${windows}, longest ${length} s"
+check "resourcemanager: at most one window without an ACTIVE ResourceManager" test "${windows}" -le 1
+rm -f "${samples}"
+check "status healthy after restart resourcemanager" healthy
+
+# --- 5. --stale restarts exactly what a push marked
+copy="${ROOT}/tests/sandbox/.restart-copy.yaml"
+sed 's/dfs.namenode.handler.count: 20/dfs.namenode.handler.count: 21/' "${INV}" > "${copy}"
+timeout 120 "${HERD}" config push -i "${copy}" -q >/dev/null
+stale=$("${HERD}" status -i "${copy}" --json 2>/dev/null | py "' '.join(h+':'+s for h,v in sorted(d['cluster']['stale'].items()) for s in v)")
+echo "  stale after push: ${stale}"
+check "push marks HDFS services stale" grep -q namenode <<<"${stale}"
+pids_before=$(all_pids)
+restart --stale -i "${copy}"
+check "restart --stale exits 0" test $? -eq 0
+pids_after=$(all_pids)
+changed=$(diff <(echo "${pids_before}") <(echo "${pids_after}") | awk '/^>/ {print $2":"$3}' | sed 's|/[^ ]*/hadoop-root-\(.*\)\.pid|\1|; s|/[^ ]*/zookeeper_server.pid|zookeeper|' | sort | tr '\n' ' ')
+want=$(tr ' ' '\n' <<<"${stale}" | grep -v '^$' | sort | tr '\n' ' ')
+echo "  restarted (pid changed): ${changed}"
+check "restart --stale restarted exactly the stale services" test "${changed}" = "${want}"
+left=$("${HERD}" status -i "${copy}" --json 2>/dev/null | py "len(d['cluster']['stale'])")
+check "stale marks cleared" test "${left}" = 0
+timeout 120 "${HERD}" config push -i "${INV}" -q >/dev/null
+restart --stale -i "${INV}"
+check "restart --stale back to the original exits 0" test $? -eq 0
+rm -f "${copy}"
+check "status healthy after the stale restarts" healthy
+
+# --- 6. an unsafe restart is refused, nothing touched
+standby=""
+for n in master1 master2; do [[ "$(active_namenode)" != "${n}" ]] && standby=${n}; done
+hdfs_on "${standby}" --daemon stop namenode >/dev/null 2>&1
+pids_before=$(all_pids)
+out=$(timeout 120 "${HERD}" restart namenode -i "${INV}" 2>&1)
+rc=$?
+echo "  ${out}" | tail -n 2
+check "restart namenode with the standby down exits 1" test "${rc}" -eq 1
+check "the refusal says why" grep -q "is not a healthy standby" <<<"${out}"
+check "no daemon touched by the refused restart" test "${pids_before}" = "$(all_pids)"
+hdfs_on "${standby}" --daemon start namenode >/dev/null 2>&1
+ok=1; for _ in $(seq 1 60); do healthy && { ok=0; break; }; sleep 3; done
+check "cluster healthy again after the standby restarts" test "${ok}" -eq 0
+
+summary restart
