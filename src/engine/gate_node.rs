@@ -46,7 +46,7 @@ impl Engine<'_> {
         };
         let mut targets = Vec::with_capacity(hosts.len());
         for &h in &hosts {
-            let ctx = self.template_context(h);
+            let ctx = self.template_context(state, h);
             let address = match render_raw(&probe.address, &ctx) {
                 Ok(a) => a.trim().to_string(),
                 Err(e) => {

@@ -82,6 +82,7 @@ pub(super) struct RunState {
     pub journal_error: Mutex<Option<String>>,
     pub stopping: AtomicBool,
     pub forks: Semaphore,
+    pub base_context: super::template::TemplateContext,
 }
 
 impl Engine<'_> {
@@ -182,6 +183,7 @@ impl Engine<'_> {
             journal_error: Mutex::new(None),
             stopping: AtomicBool::new(false),
             forks: Semaphore::new(opts.forks.max(1)),
+            base_context: self.base_context(),
         })
     }
 
@@ -282,8 +284,15 @@ impl Engine<'_> {
     }
 
     /// The template context for `host`, with the run's extra names.
-    pub(super) fn template_context(&self, host: usize) -> super::template::TemplateContext {
-        let mut ctx = super::template::TemplateContext::new(self.inventory, self.playbook, host);
+    pub(super) fn template_context(&self, state: &RunState, host: usize) -> super::template::TemplateContext {
+        state.base_context.for_host(self.inventory, self.playbook, host)
+    }
+
+    /// The cluster-wide template context with the run's extra names, built
+    /// once per run: with every host in it, rebuilding it per task would cost
+    /// hosts x tasks.
+    fn base_context(&self) -> super::template::TemplateContext {
+        let mut ctx = super::template::TemplateContext::cluster(self.inventory, self.playbook);
         for (k, v) in &self.context {
             ctx.set(k, v.clone());
         }

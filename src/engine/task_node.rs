@@ -80,7 +80,7 @@ impl Engine<'_> {
                 }
             }
         }
-        let ctx = self.template_context(host);
+        let ctx = self.template_context(state, host);
         let rendered = |field: &str, tpl: &str| {
             render(tpl, &ctx).map_err(|e| format!("cannot render {field}: {e}"))
         };

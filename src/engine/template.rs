@@ -19,14 +19,16 @@ use std::sync::OnceLock;
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
 use crate::model::{Host, Inventory, Playbook};
 
-/// The variables a template is rendered with.
+/// The variables a template is rendered with. Values are minijinja's
+/// reference-counted ones, so the cluster-wide part (every host, every role)
+/// is built once per run and shared by every host's context.
 #[derive(Debug, Clone)]
 pub struct TemplateContext {
-    root: Map<String, Json>,
+    root: BTreeMap<String, Value>,
 }
 
 /// A template that did not parse or render. The caller adds which stage and
@@ -58,14 +60,20 @@ fn host_object(h: &Host) -> Json {
 impl TemplateContext {
     /// The context for running on inventory host `host` (an index into `inventory.hosts`).
     pub fn new(inventory: &Inventory, playbook: &Playbook, host: usize) -> TemplateContext {
-        let mut ctx = Self::cluster(inventory, playbook);
+        Self::cluster(inventory, playbook).for_host(inventory, playbook, host)
+    }
+
+    /// This (cluster) context with `host` and the host's `vars` added: cheap,
+    /// the shared values are not copied.
+    pub fn for_host(&self, inventory: &Inventory, playbook: &Playbook, host: usize) -> TemplateContext {
+        let mut root = self.root.clone();
         let h = &inventory.hosts[host];
-        ctx.root.insert("host".into(), host_object(h));
+        root.insert("host".into(), Value::from_serialize(host_object(h)));
         let mut vars = playbook.vars.clone();
         // Host vars already carry the cluster vars beneath them.
         vars.extend(h.vars.clone());
-        ctx.root.insert("vars".into(), json!(vars));
-        ctx
+        root.insert("vars".into(), Value::from_serialize(&vars));
+        TemplateContext { root }
     }
 
     /// The context with no particular host (`host` is undefined): for
@@ -79,26 +87,19 @@ impl TemplateContext {
                 roles.entry(r).or_default().push(&h.name);
             }
         }
-        let mut root = Map::new();
-        root.insert("vars".into(), json!(vars));
-        root.insert(
-            "hosts".into(),
-            Json::Array(inventory.hosts.iter().map(host_object).collect()),
-        );
-        root.insert("roles".into(), json!(roles));
-        root.insert("inventory".into(), json!({ "cluster": inventory.cluster }));
-        root.insert("playbook".into(), json!({ "name": playbook.name }));
+        let hosts: Vec<Json> = inventory.hosts.iter().map(host_object).collect();
+        let mut root = BTreeMap::new();
+        root.insert("vars".into(), Value::from_serialize(&vars));
+        root.insert("hosts".into(), Value::from_serialize(&hosts));
+        root.insert("roles".into(), Value::from_serialize(&roles));
+        root.insert("inventory".into(), Value::from_serialize(json!({ "cluster": inventory.cluster })));
+        root.insert("playbook".into(), Value::from_serialize(json!({ "name": playbook.name })));
         TemplateContext { root }
     }
 
     /// Add or replace a top-level name (e.g. `stage`, `batch`).
     pub fn set(&mut self, name: &str, value: Json) {
-        self.root.insert(name.to_string(), value);
-    }
-
-    /// The context as JSON, e.g. for `--output json` or debugging.
-    pub fn as_json(&self) -> &Map<String, Json> {
-        &self.root
+        self.root.insert(name.to_string(), Value::from_serialize(&value));
     }
 }
 
@@ -147,7 +148,7 @@ fn render_with(
     let tmpl = env
         .template_from_str(template)
         .map_err(|e| describe(&e, None, ctx))?;
-    tmpl.render(&ctx.root)
+    tmpl.render(Value::from(ctx.root.clone()))
         .map_err(|e| describe(&e, Some(&tmpl), ctx))
 }
 
@@ -174,16 +175,16 @@ fn describe(e: &Error, tmpl: Option<&minijinja::Template>, ctx: &TemplateContext
     }
 }
 
-fn defined(root: &Map<String, Json>, dotted: &str) -> bool {
+fn defined(root: &BTreeMap<String, Value>, dotted: &str) -> bool {
     let mut parts = dotted.split('.');
-    let Some(mut cur) = parts.next().and_then(|p| root.get(p)) else {
+    let Some(mut cur) = parts.next().and_then(|p| root.get(p)).cloned() else {
         return false;
     };
     for p in parts {
-        match cur {
-            Json::Object(m) => match m.get(p) {
-                Some(v) => cur = v,
-                None => return false,
+        match cur.kind() {
+            ValueKind::Map => match cur.get_attr(p) {
+                Ok(v) if !v.is_undefined() => cur = v,
+                _ => return false,
             },
             // Attributes of lists and strings are methods or indices, not names we can check.
             _ => return true,
