@@ -17,7 +17,7 @@ rm -rf "${HERD_STATE_DIR}"
 
 passed=0
 failed=0
-for scenario in bringup status restart; do
+for scenario in bringup status restart replay; do
   script="tests/cluster/${scenario}.sh"
   [[ -f "${script}" ]] || continue
   echo "--- ${scenario}"
