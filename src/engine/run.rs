@@ -284,8 +284,14 @@ impl Engine<'_> {
     }
 
     /// The template context for `host`, with the run's extra names.
-    pub(super) fn template_context(&self, state: &RunState, host: usize) -> super::template::TemplateContext {
-        state.base_context.for_host(self.inventory, self.playbook, host)
+    pub(super) fn template_context(
+        &self,
+        state: &RunState,
+        host: usize,
+    ) -> super::template::TemplateContext {
+        state
+            .base_context
+            .for_host(self.inventory, self.playbook, host)
     }
 
     /// The cluster-wide template context with the run's extra names, built

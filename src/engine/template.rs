@@ -65,7 +65,12 @@ impl TemplateContext {
 
     /// This (cluster) context with `host` and the host's `vars` added: cheap,
     /// the shared values are not copied.
-    pub fn for_host(&self, inventory: &Inventory, playbook: &Playbook, host: usize) -> TemplateContext {
+    pub fn for_host(
+        &self,
+        inventory: &Inventory,
+        playbook: &Playbook,
+        host: usize,
+    ) -> TemplateContext {
         let mut root = self.root.clone();
         let h = &inventory.hosts[host];
         root.insert("host".into(), Value::from_serialize(host_object(h)));
@@ -92,14 +97,21 @@ impl TemplateContext {
         root.insert("vars".into(), Value::from_serialize(&vars));
         root.insert("hosts".into(), Value::from_serialize(&hosts));
         root.insert("roles".into(), Value::from_serialize(&roles));
-        root.insert("inventory".into(), Value::from_serialize(json!({ "cluster": inventory.cluster })));
-        root.insert("playbook".into(), Value::from_serialize(json!({ "name": playbook.name })));
+        root.insert(
+            "inventory".into(),
+            Value::from_serialize(json!({ "cluster": inventory.cluster })),
+        );
+        root.insert(
+            "playbook".into(),
+            Value::from_serialize(json!({ "name": playbook.name })),
+        );
         TemplateContext { root }
     }
 
     /// Add or replace a top-level name (e.g. `stage`, `batch`).
     pub fn set(&mut self, name: &str, value: Json) {
-        self.root.insert(name.to_string(), Value::from_serialize(&value));
+        self.root
+            .insert(name.to_string(), Value::from_serialize(&value));
     }
 }
 
