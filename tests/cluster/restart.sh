@@ -52,8 +52,12 @@ for svc in namenode journalnode zookeeper datanode zkfc; do
     on master1 'touch /tmp/zk.stop'; sleep 1
     samples=$(on master1 'cat /tmp/zk.samples')
     total=$(wc -l <<<"${samples}"); low=$(awk '$2 < 2' <<<"${samples}" | wc -l)
-    echo "  zookeeper quorum samples: ${total}, below two serving: ${low}"
-    check "zookeeper: at least two servers serving at every sample" test "${low}" -eq 0
+    # When the leader stops, the followers stop serving until they elect a
+    # new one (ZooKeeper has no leadership hand-over): that one election is
+    # the only window allowed, and it is reported.
+    windows=$(awk '$2 < 2 && !in_w {w++; in_w=1} $2 >= 2 {in_w=0} END {print w+0}' <<<"${samples}")
+    echo "  zookeeper quorum samples: ${total}, below two serving: ${low} (in ${windows} window(s): the leader's election)"
+    check "zookeeper: two servers serving at every sample but one election window" test "${windows}" -le 1
     order=$(python3 -c "import json,sys
 for l in open(sys.argv[1]):
     e=json.loads(l)
@@ -71,8 +75,8 @@ on worker1 'tail -n 5 /tmp/herd-client.err 2>/dev/null' | sed 's/^/  client: /'
 check "status healthy before restart resourcemanager" healthy
 samples=$(mktemp)
 ( while :; do
-    s=$("${HERD}" status -i "${INV}" --json 2>/dev/null | py "1 if d['cluster']['active_resourcemanager'] else 0" 2>/dev/null || echo 0)
-    echo "$(date +%s.%N) ${s}" >> "${samples}"; sleep 1
+    s=$("${HERD}" status -i "${INV}" --json 2>/dev/null | py "1 if d['cluster']['active_resourcemanager'] else 0" 2>/dev/null)
+    echo "$(date +%s.%N) ${s:-0}" >> "${samples}"; sleep 1
   done ) &
 sampler=$!
 restart resourcemanager -i "${INV}"
