@@ -359,3 +359,24 @@ fn an_unreachable_host_is_refused() {
         .insert("worker3".into(), Err("connection refused".into()));
     assert!(unsafe_reason(generate(&r, &opts("datanode"))).contains("worker3 is unreachable"));
 }
+
+#[test]
+fn a_replayed_restart_leaves_daemons_it_already_bounced_alone() {
+    let (_, _, layout) = cluster();
+    let r = healthy(&layout);
+    let o = Options {
+        since: Some(1_763_708_400),
+        ..opts("datanode")
+    };
+    let g = generate(&r, &o).unwrap();
+    // The guard compares the running process's start with the restart's.
+    assert!(
+        g.text.contains("-ge 1763708400 ]; then"),
+        "no already-restarted guard in:\n{}",
+        g.text
+    );
+    assert!(g.text.contains("was already restarted by this restart"));
+    // Without a start time (tests, dry runs) there is nothing to compare.
+    let plain = generate(&r, &opts("datanode")).unwrap();
+    assert!(!plain.text.contains("already restarted"));
+}

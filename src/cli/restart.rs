@@ -79,6 +79,10 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         hosts: args.hosts.clone(),
         batch: args.batch,
         stale: args.stale,
+        since: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs()),
     };
 
     let pool = match ctx.pool() {

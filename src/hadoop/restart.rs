@@ -51,6 +51,10 @@ pub struct Options {
     pub batch: usize,
     /// Only the services each host's stale file lists.
     pub stale: bool,
+    /// When the restart began (seconds since the epoch, controller clock).
+    /// A daemon whose process is younger was bounced by this restart
+    /// already, so a replay of the restart leaves it alone.
+    pub since: Option<u64>,
 }
 
 impl Default for Options {
@@ -58,6 +62,7 @@ impl Default for Options {
         Options {
             service: "all".into(),
             hosts: None,
+            since: None,
             batch: 1,
             stale: false,
         }
@@ -150,6 +155,7 @@ pub fn generate(
     }
     let targets = select(topo, readings, opts);
     let mut g = Gen {
+        since: opts.since,
         inv,
         topo,
         layout,
@@ -292,6 +298,7 @@ impl Predicted {
 }
 
 struct Gen<'a> {
+    since: Option<u64>,
     inv: &'a Inventory,
     topo: &'a Topology,
     layout: &'a Layout,
@@ -462,8 +469,19 @@ impl Gen<'_> {
             .map(|h| h.user.clone())
             .unwrap_or_default();
         let pid_file = q(&svc.pid_file(s, &user));
+        // Replaying a restart that was cut off must not bounce a daemon a
+        // second time: one younger than the restart was bounced by it.
+        let already = match self.since {
+            Some(t0) => format!(
+                "if [ -n \"$old\" ] && [ -d \"/proc/$old\" ] && [ $(( $(date +%s) - $(ps -o etimes= -p \"$old\") )) -ge {t0} ]; then\n  \
+                   echo \"{role} (pid $old) was already restarted by this restart\"; exit 0\n\
+                 fi\n"
+            ),
+            None => String::new(),
+        };
         format!(
             "old=$(tr -dc 0-9 < {pid_file} 2>/dev/null)\n\
+             {already}\
              {stop} || true\n\
              i=0\n\
              while [ -n \"$old\" ] && [ -d \"/proc/$old\" ]; do\n  \
