@@ -102,7 +102,11 @@ check "status healthy after restart resourcemanager" healthy
 # --- 5. --stale restarts exactly what a push marked
 copy="${ROOT}/tests/sandbox/.restart-copy.yaml"
 sed 's/dfs.namenode.handler.count: 20/dfs.namenode.handler.count: 21/' "${INV}" > "${copy}"
+diff_out=$(timeout 120 "${HERD}" config diff -i "${copy}" 2>&1)
+check "config diff exits 1 and shows the changed property" test $? -eq 1 -a -n "$(grep -F -- '+' <<<"${diff_out}" | grep -F 21)"
 timeout 120 "${HERD}" config push -i "${copy}" -q >/dev/null
+timeout 120 "${HERD}" config diff -i "${copy}" >/dev/null 2>&1
+check "config diff exits 0 after the push" test $? -eq 0
 stale=$("${HERD}" status -i "${copy}" --json 2>/dev/null | py "' '.join(h+':'+s for h,v in sorted(d['cluster']['stale'].items()) for s in v)")
 echo "  stale after push: ${stale}"
 check "push marks HDFS services stale" grep -q namenode <<<"${stale}"
