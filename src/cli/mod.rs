@@ -94,7 +94,7 @@ pub enum Command {
     Run(run::Args),
     /// Resume the last failed, interrupted or incomplete run (or RUN) without redoing what succeeded; --from / --only STAGE re-run chosen stages.
     #[command(
-        after_help = "Examples:\n  herd replay -i cluster.yaml\n  herd replay 20250101T120000Z-1a2b -i cluster.yaml --dry-run\n  herd replay -i cluster.yaml --from datanodes\n  herd replay -i cluster.yaml --only zookeeper\n\nTasks that succeeded are skipped, but the gates of their stages are checked again; guards still apply, so nothing is ever reformatted. The replay runs the playbook copy kept in the run's journal and refuses (exit 2) when the inventory or playbook changed since, unless --allow-changed."
+        after_help = "Examples:\n  herd replay -i cluster.yaml\n  herd replay 20250101T120000.000Z-1a2b -i cluster.yaml --dry-run\n  herd replay -i cluster.yaml --from datanodes\n  herd replay -i cluster.yaml --only zookeeper\n\nTasks that succeeded are skipped, but the gates of their stages are checked again; guards still apply, so nothing is ever reformatted. The replay runs the playbook copy kept in the run's journal and refuses (exit 2) when the inventory or playbook changed since, unless --allow-changed."
     )]
     Replay(replay::Args),
     /// Run an ad-hoc command on many hosts, like pdsh; identical outputs are folded together.

@@ -20,7 +20,11 @@ pub fn runs_dir() -> PathBuf {
 /// A new run id: sortable by time, unique enough for one controller.
 pub fn new_run_id() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let fmt = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    // Milliseconds keep two runs started in the same second in order: the
+    // runs list, and so `herd replay`'s "last run", sort by id.
+    let fmt = time::macros::format_description!(
+        "[year][month][day]T[hour][minute][second].[subsecond digits:3]Z"
+    );
     let stamp = now.format(&fmt).unwrap_or_else(|_| "run".into());
     format!("{stamp}-{:04x}", rand::random::<u16>())
 }
