@@ -20,21 +20,10 @@ use super::status::{ExpectedService, Layout, Proc, Readings};
 use crate::model::Inventory;
 
 /// Every service `restart` knows, in the order `all` restarts them: the
-/// coordination layer first (everything else reconnects to it), masters
-/// before the workers that register with them.
-pub const ORDER: &[&str] = &[
-    "zookeeper",
-    "journalnode",
-    "namenode",
-    "zkfc",
-    "resourcemanager",
-    "historyserver",
-    "datanode",
-    "nodemanager",
-    "mesos-master",
-    "mesos-agent",
-    "spark-history",
-];
+/// bring-up order, which is also safe for restarts: the coordination layer
+/// first (everything else reconnects to it), masters before the workers that
+/// register with them.
+pub const ORDER: &[&str] = super::ROLES;
 
 /// NameNode restarts replay edits and wait for block reports: generous.
 const NN_TIMEOUT: &str = "300s";
