@@ -151,14 +151,37 @@ fn namenode_restarts_the_standby_then_fails_over_then_the_old_active() {
         [
             "namenode-nn1",
             "namenode-nn1-out-of-safemode",
+            "namenode-nn1-datanodes",
             "namenode-failover-nn2-to-nn1",
             "namenode-nn2",
             "namenode-nn2-out-of-safemode",
+            "namenode-nn2-datanodes",
             "namenode-one-active"
         ]
     );
     assert!(g.text.contains("haadmin -failover nn2 nn1"));
+    assert!(g.text.contains("dfsadmin -rollEdits"));
     assert_eq!(restarted(&g), ["master1", "master2"]);
+}
+
+#[test]
+fn a_restarted_namenode_must_hear_from_every_live_datanode_before_failover() {
+    let (_, _, layout) = cluster();
+    let mut r = healthy(&layout);
+    // The active (nn2) counts two live DataNodes: the gate waits for two.
+    r.namenodes[1].live_datanodes = Some(2);
+    let g = generate(&r, &opts("namenode")).unwrap();
+    let pb = Playbook::parse(&g.text, "generated:test").unwrap();
+    let gate = pb
+        .stages
+        .iter()
+        .find(|s| s.name == "namenode-nn1-datanodes")
+        .expect("a DataNode gate after the standby restart");
+    let text = format!("{:?}", gate.probe);
+    assert!(text.contains("LiveNodes"), "{text}");
+    assert!(text.contains("{2}"), "{text}");
+    let pos = |n: &str| stages(&g).iter().position(|s| *s == n).unwrap();
+    assert!(pos("namenode-nn1-datanodes") < pos("namenode-failover-nn2-to-nn1"));
 }
 
 #[test]

@@ -686,7 +686,15 @@ impl Gen<'_> {
             &[host.to_string()],
         );
         // A standby still in safe mode has not heard from the DataNodes:
-        // failing over to it would leave HDFS read-only.
+        // failing over to it would leave HDFS read-only. Its block reports
+        // only count once it has tailed the edits that created those
+        // blocks, and it tails finalized segments only: rolling the active's
+        // segment now saves waiting for the periodic roll (120 s).
+        // The roll only saves time, so its failure does not stop the restart.
+        let roll = format!(
+            "{} dfsadmin -rollEdits || echo 'rollEdits failed: waiting for the periodic roll' >&2",
+            self.hdfs()
+        );
         let p = probe(
             http(
                 self.nn_port(host),
@@ -701,13 +709,61 @@ impl Gen<'_> {
         );
         self.push(
             &format!("namenode-{}-out-of-safemode", slug(&id)),
-            &format!("gate: {id} ({host}) out of safe mode (FSState Operational)"),
+            &format!(
+                "hdfs dfsadmin -rollEdits; gate: {id} ({host}) out of safe mode (FSState Operational)"
+            ),
             hosts_of(&[host.to_string()]),
-            None,
+            Some(roll),
             Some(p),
             false,
             &[],
         );
+        // A standby that left safe mode may still not know the DataNodes'
+        // storages (an image without blocks leaves safe mode at once, before
+        // any DataNode registered): as the active it would then refuse every
+        // new block with "could only be written to 0 of the 1 minReplication
+        // nodes". Storage arrives with each DataNode's first heartbeat, the
+        // full block report right after it.
+        let live = self.live_datanodes();
+        if live > 0 {
+            let p = probe(
+                http(
+                    self.nn_port(host),
+                    "/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo",
+                    "/beans/0/LiveNodes",
+                    (
+                        "matches",
+                        format!("(?s)(\"capacity\":[1-9].*){{{live}}}").into(),
+                    ),
+                ),
+                None,
+                None,
+                true,
+                NN_TIMEOUT,
+            );
+            self.push(
+                &format!("namenode-{}-datanodes", slug(&id)),
+                &format!(
+                    "gate: {id} ({host}) has storage reports from all {live} live DataNodes"
+                ),
+                hosts_of(&[host.to_string()]),
+                None,
+                Some(p),
+                false,
+                &[],
+            );
+        }
+    }
+
+    /// DataNodes the active NameNode counts live now (the layout's count
+    /// when no active NameNode answered).
+    fn live_datanodes(&self) -> u64 {
+        self.readings
+            .namenodes
+            .iter()
+            .filter(|n| matches!(&n.state, Ok(s) if s == "active"))
+            .find_map(|n| n.live_datanodes)
+            .unwrap_or(self.layout.datanodes as u64)
     }
 
     fn zkfc(&mut self, hosts: &[String]) -> Result<(), Refusal> {
@@ -799,7 +855,11 @@ impl Gen<'_> {
             ));
         }
         let ns = self.topo.settings.nameservice.clone();
-        let roll = format!("{} dfsadmin -rollEdits", self.hdfs());
+        // The roll only saves time, so its failure does not stop the restart.
+        let roll = format!(
+            "{} dfsadmin -rollEdits || echo 'rollEdits failed: waiting for the periodic roll' >&2",
+            self.hdfs()
+        );
         for h in hosts {
             self.push(
                 &format!("journalnode-{}-roll", slug(h)),

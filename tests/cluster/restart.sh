@@ -10,6 +10,19 @@ set -uo pipefail
 cd "${ROOT}" || exit 2
 
 healthy() { timeout 60 "${HERD}" status -i "${1:-${INV}}" -q >/dev/null; }
+# shape: the cluster as status sees it, minus what a restart may change (pids,
+# which host holds which HA role): every daemon's state and missing ports, the
+# HA roles of each service as a multiset, the counts, health.
+shape() {
+  timeout 60 "${HERD}" status -i "${INV}" --json 2>/dev/null | python3 -c "import json,sys
+d=json.load(sys.stdin); c=d['cluster']; ha={}
+for s in d['services']:
+    print(s['host'], s['service'], s['state'], s['missing_ports'])
+    if s['ha']: ha.setdefault(s['service'], []).append(s['ha'])
+for k in sorted(ha): print(k, sorted(ha[k]))
+print({k: c[k] for k in ('datanodes_live','nodemanagers','agents','safemode','healthy','problems')})"
+}
+same_shape() { [[ "$(shape)" == "$1" ]] || { diff <(echo "$1") <(shape) | sed 's/^/  shape: /'; false; }; }
 restart() { timeout 420 "${HERD}" restart "$@" -q; }
 
 # --- 1. an HDFS client on worker1 through the HDFS restarts
@@ -26,13 +39,17 @@ counts() { on worker1 'cat /tmp/herd-client.count 2>/dev/null || echo 0 0'; }
 for _ in $(seq 1 30); do [[ "$(counts)" != "0 0" ]] && break; sleep 1; done
 
 zk_sampler_start() {
-  on master1 'rm -f /tmp/zk.samples /tmp/zk.stop; nohup bash -c '"'"'while [ ! -f /tmp/zk.stop ]; do n=0
-  for h in master1 master2 master3; do timeout 1 bash -c "exec 3<>/dev/tcp/$h/2181; printf srvr >&3; cat <&3" 2>/dev/null | grep -qE "Mode: (leader|follower)" && n=$((n+1)); done
-  echo "$(date +%s.%N) $n" >> /tmp/zk.samples; sleep 0.5; done'"'"' >/dev/null 2>&1 &' >/dev/null
+  # Per sample: servers serving (leader or follower), then servers up
+  # (answering srvr at all, "not currently serving" included).
+  on master1 'rm -f /tmp/zk.samples /tmp/zk.stop; nohup bash -c '"'"'while [ ! -f /tmp/zk.stop ]; do n=0; u=0
+  for h in master1 master2 master3; do r=$(timeout 1 bash -c "exec 3<>/dev/tcp/$h/2181; printf srvr >&3; cat <&3" 2>/dev/null)
+    [ -n "$r" ] && u=$((u+1)); grep -qE "Mode: (leader|follower)" <<<"$r" && n=$((n+1)); done
+  echo "$(date +%s.%N) $n $u" >> /tmp/zk.samples; sleep 0.5; done'"'"' >/dev/null 2>&1 &' >/dev/null
 }
 
 for svc in namenode journalnode zookeeper datanode zkfc; do
   check "status healthy before restart ${svc}" healthy
+  shape_before=$(shape)
   before=$(counts)
   leader=""
   if [[ ${svc} == zookeeper ]]; then
@@ -52,11 +69,15 @@ for svc in namenode journalnode zookeeper datanode zkfc; do
     on master1 'touch /tmp/zk.stop'; sleep 1
     samples=$(on master1 'cat /tmp/zk.samples')
     total=$(wc -l <<<"${samples}"); low=$(awk '$2 < 2' <<<"${samples}" | wc -l)
-    # When the leader stops, the followers stop serving until they elect a
-    # new one (ZooKeeper has no leadership hand-over): that one election is
-    # the only window allowed, and it is reported.
-    windows=$(awk '$2 < 2 && !in_w {w++; in_w=1} $2 >= 2 {in_w=0} END {print w+0}' <<<"${samples}")
-    echo "  zookeeper quorum samples: ${total}, below two serving: ${low} (in ${windows} window(s): the leader's election)"
+    down=$(awk '$3 < 2' <<<"${samples}" | wc -l)
+    # When the leader stops, the two followers stop serving until they have
+    # elected a new leader among themselves (ZooKeeper 3.8 has no leadership
+    # hand-over): that one election is the only window allowed, and its
+    # length is reported. A majority of servers stays up at every sample.
+    read -r windows longest < <(awk '$2 < 2 && !in_w {w++; in_w=1; s=$1} $2 >= 2 && in_w {in_w=0; if ($1 - s > l) l = $1 - s}
+      END {printf "%d %.1f\n", w, l}' <<<"${samples}")
+    echo "  zookeeper quorum samples: ${total}; fewer than two servers up: ${down}; fewer than two serving: ${low}, in ${windows} window(s), the longest ${longest} s (the leader's election)"
+    check "zookeeper: a majority of servers up at every sample" test "${down}" -eq 0
     check "zookeeper: two servers serving at every sample but one election window" test "${windows}" -le 1
     order=$(python3 -c "import json,sys
 for l in open(sys.argv[1]):
@@ -65,6 +86,7 @@ for l in open(sys.argv[1]):
     check "zookeeper: the leader (${leader}) restarted last (${order})" test "${order}" = "zookeeper-${leader}"
   fi
   check "status healthy after restart ${svc}" healthy
+  check "status after restart ${svc} shows the same cluster as before" same_shape "${shape_before}"
 done
 on worker1 'touch /tmp/herd-client.stop'
 read -r a f <<<"$(counts)"
@@ -73,19 +95,24 @@ on worker1 'tail -n 5 /tmp/herd-client.err 2>/dev/null' | sed 's/^/  client: /'
 
 # --- 2. the ResourceManager: one failover window
 check "status healthy before restart resourcemanager" healthy
+shape_before=$(shape)
 samples=$(mktemp)
+# One sample started every second, each on its own: a slow answer does not
+# stretch the interval. Lines carry the start time; sorted before reading.
 ( while :; do
-    s=$("${HERD}" status -i "${INV}" --json 2>/dev/null | py "1 if d['cluster']['active_resourcemanager'] else 0" 2>/dev/null)
-    echo "$(date +%s.%N) ${s:-0}" >> "${samples}"; sleep 1
+    ( t=$(date +%s.%N)
+      s=$("${HERD}" status -i "${INV}" --json 2>/dev/null | py "1 if d['cluster']['active_resourcemanager'] else 0" 2>/dev/null)
+      echo "${t} ${s:-0}" >> "${samples}" ) &
+    sleep 1
   done ) &
 sampler=$!
 restart resourcemanager -i "${INV}"
 rc=$?
-sleep 2; kill "${sampler}" 2>/dev/null; wait "${sampler}" 2>/dev/null
+sleep 2; kill "${sampler}" 2>/dev/null; wait "${sampler}" 2>/dev/null; sleep 3
 check "restart resourcemanager exits 0" test "${rc}" -eq 0
 read -r windows length < <(python3 - "${samples}" <<'PY'
 import sys
-rows=[l.split() for l in open(sys.argv[1]) if l.strip()]
+rows=sorted((l.split() for l in open(sys.argv[1]) if l.strip()), key=lambda r: float(r[0]))
 w=0; longest=0.0; start=None
 for i,(t,s) in enumerate(rows):
     t=float(t)
@@ -98,6 +125,7 @@ echo "  resourcemanager: $(wc -l < "${samples}") samples, windows without an ACT
 check "resourcemanager: at most one window without an ACTIVE ResourceManager" test "${windows}" -le 1
 rm -f "${samples}"
 check "status healthy after restart resourcemanager" healthy
+check "status after restart resourcemanager shows the same cluster as before" same_shape "${shape_before}"
 
 # --- 5. --stale restarts exactly what a push marked
 copy="${ROOT}/tests/sandbox/.restart-copy.yaml"
