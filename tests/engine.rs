@@ -9,102 +9,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use herd::events::{Event, TaskOutcome};
-use support::sshd::SshdFleet;
+use support::case::Case;
 
-struct Case {
-    fleet: SshdFleet,
-    dir: tempfile::TempDir,
-}
-
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Case {
-    fn new(hosts: usize) -> Option<Case> {
-        let fleet = SshdFleet::try_start(hosts)?;
-        let dir = tempfile::Builder::new()
-            .prefix("herd-engine-")
-            .tempdir()
-            .unwrap();
-        Some(Case { fleet, dir })
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Inventory of the fleet; host i gets role `even`/`odd` and `all-nodes`.
-    fn inventory(&self, known_hosts: &Path, extra_host_vars: &str) -> PathBuf {
-        let mut text = format!(
-            "cluster: test\nssh:\n  identity_files: [{}]\n  known_hosts: {}\n  use_ssh_config: false\n  connect_timeout: 10s\nvars:\n  work: {}\nhosts:\n",
-            self.fleet.client_key.display(),
-            known_hosts.display(),
-            self.dir.path().display()
-        );
-        for (i, h) in self.fleet.hosts.iter().enumerate() {
-            let parity = if i % 2 == 0 { "even" } else { "odd" };
-            text.push_str(&format!(
-                "  - name: {}\n    address: {}\n    port: {}\n    user: {}\n    roles: [{parity}, nodes]\n    vars: {{ {extra_host_vars} }}\n",
-                h.name, h.address, h.port, self.fleet.user
-            ));
-        }
-        let p = self.path("inventory.yaml");
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn playbook(&self, text: &str) -> PathBuf {
-        let p = self.path("playbook.yaml");
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn herd(&self, args: &[&str]) -> Outcome {
-        let out = Command::new(env!("CARGO_BIN_EXE_herd"))
-            .args(args)
-            .env("HERD_STATE_DIR", self.path("state"))
-            .env("HOME", self.dir.path())
-            .env_remove("SSH_AUTH_SOCK")
-            .output()
-            .expect("run herd");
-        Outcome {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn run(&self, playbook: &Path, inventory: &Path) -> Outcome {
-        self.herd(&[
-            "run",
-            playbook.to_str().unwrap(),
-            "-i",
-            inventory.to_str().unwrap(),
-        ])
-    }
-
-    /// Every journaled run's events, oldest run first.
-    fn journals(&self) -> Vec<Vec<Event>> {
-        let runs = self.path("state").join("runs");
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&runs)
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        dirs.sort();
-        dirs.iter()
-            .map(|d| {
-                let rec = herd::report::journal::read(d).expect("journal parses");
-                assert!(!rec.torn_tail, "journal of {} has a torn tail", d.display());
-                rec.events.into_iter().map(|s| s.event).collect()
-            })
-            .collect()
-    }
-
-    fn last_journal(&self) -> Vec<Event> {
-        self.journals().pop().expect("a journaled run")
-    }
+/// The fleet's own known_hosts unless a test passes another.
+fn inventory(case: &Case, known_hosts: &Path, extra_host_vars: &str) -> PathBuf {
+    case.inventory_with(known_hosts, "10s", extra_host_vars)
 }
 
 fn task_outcomes(events: &[Event], stage: &str) -> Vec<(String, TaskOutcome)> {
@@ -132,8 +41,10 @@ fn finished_run(events: &[Event]) -> &Event {
 
 #[test]
 fn stages_run_in_order_behind_their_probe_gates() {
-    let Some(case) = Case::new(3) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(3, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     // `start` makes each host "ready" only a second later, in the background:
     // `use` must not begin before the gate sees every ready file.
     let pb = case.playbook(
@@ -183,8 +94,10 @@ stages:
 
 #[test]
 fn http_and_tcp_probes_go_through_the_ssh_connection() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(2, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     let port = 30000 + (std::process::id() % 20000) as u16;
     std::fs::write(
         case.path("index.html"),
@@ -234,8 +147,10 @@ stages:
 
 #[test]
 fn once_runs_on_the_first_host_only_and_creates_skips() {
-    let Some(case) = Case::new(3) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(3, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     std::fs::write(case.path("exists-node1"), "").unwrap();
     let pb = case.playbook(
         r#"
@@ -271,8 +186,10 @@ stages:
 
 #[test]
 fn a_failing_command_stops_dependents_and_names_host_stage_and_command() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(2, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     let pb = case.playbook(
         r#"
 name: failing
@@ -330,8 +247,10 @@ stages:
 
 #[test]
 fn a_probe_that_never_passes_times_out_showing_the_last_value() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(2, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     let pb = case.playbook(
         r#"
 name: stuck
@@ -373,9 +292,11 @@ stages:
 
 #[test]
 fn host_keys_unknown_and_changed_are_refused_and_accept_new_records() {
-    let Some(case) = Case::new(1) else { return };
+    let Some(case) = Case::new(1, "herd-engine-") else {
+        return;
+    };
     let empty = case.fleet.write_known_hosts("empty_known_hosts", "");
-    let inv = case.inventory(&empty, "");
+    let inv = inventory(&case, &empty, "");
     let out = case.herd(&["check", "-i", inv.to_str().unwrap()]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("UNKNOWN"), "{}", out.stdout);
@@ -408,7 +329,7 @@ fn host_keys_unknown_and_changed_are_refused_and_accept_new_records() {
                 .join(" ")
         ),
     );
-    let inv = case.inventory(&changed, "");
+    let inv = inventory(&case, &changed, "");
     for args in [vec!["check"], vec!["check", "--accept-new"]] {
         let mut a = args.clone();
         a.extend(["-i", inv.to_str().unwrap()]);
@@ -423,7 +344,7 @@ fn host_keys_unknown_and_changed_are_refused_and_accept_new_records() {
     }
 
     // --accept-new records an unknown key; afterwards strict checking passes.
-    let inv = case.inventory(&empty, "");
+    let inv = inventory(&case, &empty, "");
     let out = case.herd(&["check", "--accept-new", "-i", inv.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("recorded"), "{}", out.stdout);
@@ -439,8 +360,10 @@ fn host_keys_unknown_and_changed_are_refused_and_accept_new_records() {
 
 #[test]
 fn sshd_killed_mid_run_gives_a_clear_error_and_a_complete_journal() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(2, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     let pb = case.playbook(
         r#"
 name: long
@@ -493,8 +416,10 @@ stages:
 
 #[test]
 fn more_than_ten_concurrent_tasks_on_one_host_all_succeed() {
-    let Some(case) = Case::new(1) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(1, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     let mut pb = String::from("name: wide\nstages:\n");
     for i in 0..24 {
         pb.push_str(&format!(
@@ -522,8 +447,11 @@ fn more_than_ten_concurrent_tasks_on_one_host_all_succeed() {
 
 #[test]
 fn an_inventory_value_cannot_inject_shell() {
-    let Some(case) = Case::new(1) else { return };
-    let inv = case.inventory(
+    let Some(case) = Case::new(1, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(
+        &case,
         &case.fleet.known_hosts,
         r#"evil: "'; touch /tmp/herd-pwned-$PPID #""#,
     );
@@ -544,8 +472,10 @@ stages:
 
 #[test]
 fn bad_input_exits_2_before_connecting() {
-    let Some(case) = Case::new(1) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(1, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     let pb = case.playbook("name: bad\nstages:\n  - name: a\n    hosts: role:datnode\n    run: \"touch {{ vars.work }}/ran\"\n");
     let out = case.run(&pb, &inv);
     assert_eq!(out.code, 2, "{}", out.stderr);
@@ -568,8 +498,10 @@ fn bad_input_exits_2_before_connecting() {
 
 #[test]
 fn exec_folds_identical_outputs_and_plan_prints_waves() {
-    let Some(case) = Case::new(3) else { return };
-    let inv = case.inventory(&case.fleet.known_hosts, "");
+    let Some(case) = Case::new(3, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
     let out = case.herd(&[
         "exec",
         "-i",

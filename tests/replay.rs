@@ -13,159 +13,28 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use herd::events::{Event, RunOutcome, SkipReason, TaskOutcome};
-use support::sshd::SshdFleet;
+use support::case::{Case, Outcome};
 
-struct Case {
-    fleet: SshdFleet,
-    dir: tempfile::TempDir,
+fn inventory(case: &Case) -> PathBuf {
+    case.inventory_with(&case.fleet.known_hosts, "5s", "")
 }
 
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
+fn herd_replay(case: &Case, inventory: &Path, extra: &[&str]) -> Outcome {
+    let mut args = vec!["replay", "-i", inventory.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    case.herd(&args)
 }
 
-impl Case {
-    fn new(hosts: usize) -> Option<Case> {
-        let fleet = SshdFleet::try_start(hosts)?;
-        let dir = tempfile::Builder::new()
-            .prefix("herd-replay-")
-            .tempdir()
-            .unwrap();
-        Some(Case { fleet, dir })
-    }
+/// Lines the tasks appended to the shared log, sorted.
+fn log(case: &Case) -> Vec<String> {
+    let text = std::fs::read_to_string(case.path("log")).unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn state(&self) -> PathBuf {
-        self.path("state")
-    }
-
-    fn inventory(&self) -> PathBuf {
-        let mut text = format!(
-            "cluster: test\nssh:\n  identity_files: [{}]\n  known_hosts: {}\n  use_ssh_config: false\n  connect_timeout: 5s\nvars:\n  work: {}\nhosts:\n",
-            self.fleet.client_key.display(),
-            self.fleet.known_hosts.display(),
-            self.dir.path().display()
-        );
-        for (i, h) in self.fleet.hosts.iter().enumerate() {
-            let parity = if i % 2 == 0 { "even" } else { "odd" };
-            text.push_str(&format!(
-                "  - name: {}\n    address: {}\n    port: {}\n    user: {}\n    roles: [{parity}]\n",
-                h.name, h.address, h.port, self.fleet.user
-            ));
-        }
-        let p = self.path("inventory.yaml");
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn playbook(&self, text: &str) -> PathBuf {
-        let p = self.path("playbook.yaml");
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_herd"));
-        c.args(args)
-            .env("HERD_STATE_DIR", self.state())
-            .env("HOME", self.dir.path())
-            .env_remove("SSH_AUTH_SOCK");
-        c
-    }
-
-    fn herd(&self, args: &[&str]) -> Outcome {
-        let out = self
-            .command(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run herd");
-        Outcome {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn run(&self, playbook: &Path, inventory: &Path) -> Outcome {
-        self.herd(&[
-            "run",
-            playbook.to_str().unwrap(),
-            "-i",
-            inventory.to_str().unwrap(),
-        ])
-    }
-
-    /// `herd run` in the background; its output goes to files in the case dir.
-    fn spawn_run(&self, playbook: &Path, inventory: &Path) -> Child {
-        let out = std::fs::File::create(self.path("bg.out")).unwrap();
-        let err = std::fs::File::create(self.path("bg.err")).unwrap();
-        self.command(&[
-            "run",
-            playbook.to_str().unwrap(),
-            "-i",
-            inventory.to_str().unwrap(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("spawn herd")
-    }
-
-    fn bg_stderr(&self) -> String {
-        std::fs::read_to_string(self.path("bg.err")).unwrap_or_default()
-    }
-
-    fn replay(&self, inventory: &Path, extra: &[&str]) -> Outcome {
-        let mut args = vec!["replay", "-i", inventory.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        self.herd(&args)
-    }
-
-    fn run_dirs(&self) -> Vec<PathBuf> {
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(self.state().join("runs"))
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .filter(|p| p.is_dir())
-                    .collect()
-            })
-            .unwrap_or_default();
-        dirs.sort();
-        dirs
-    }
-
-    /// Events of the `n`th run (oldest first), which must parse.
-    fn journal(&self, n: usize) -> Vec<Event> {
-        let dirs = self.run_dirs();
-        let rec = herd::report::journal::read(&dirs[n]).expect("journal parses");
-        rec.events.into_iter().map(|s| s.event).collect()
-    }
-
-    fn run_id(&self, n: usize) -> String {
-        self.run_dirs()[n]
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned()
-    }
-
-    /// Lines the tasks appended to the shared log, sorted.
-    fn log(&self) -> Vec<String> {
-        let text = std::fs::read_to_string(self.path("log")).unwrap_or_default();
-        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-        lines.sort();
-        lines
-    }
-
-    fn touch(&self, name: &str) {
-        std::fs::write(self.path(name), "").unwrap();
-    }
+fn touch(case: &Case, name: &str) {
+    std::fs::write(case.path(name), "").unwrap();
 }
 
 fn sorted(items: &[&str]) -> Vec<String> {
@@ -280,8 +149,10 @@ fn signal(child: &Child, sig: i32) {
 
 #[test]
 fn a_host_down_at_the_start_fails_its_stage_and_replay_finishes_after_it_returns() {
-    let Some(case) = Case::new(3) else { return };
-    let inv = case.inventory();
+    let Some(case) = Case::new(3, "herd-replay-") else {
+        return;
+    };
+    let inv = inventory(&case);
     let pb = case.playbook(
         r#"
 name: unreachable
@@ -321,7 +192,7 @@ stages:
     );
 
     case.fleet.restart_host(1);
-    let dry = case.replay(&inv, &["--dry-run"]);
+    let dry = herd_replay(&case, &inv, &["--dry-run"]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     assert!(
         dry.stdout.contains("prepare  skip 2 hosts (done)"),
@@ -336,7 +207,7 @@ stages:
     );
     assert_eq!(case.run_dirs().len(), 1, "a dry run journals nothing");
 
-    let out = case.replay(&inv, &[]);
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -356,7 +227,7 @@ stages:
         vec![replayed("node0"), ran("node1"), replayed("node2")]
     );
     assert_eq!(
-        case.log(),
+        log(&case),
         sorted(&[
             "prepare-node0",
             "prepare-node2",
@@ -372,7 +243,7 @@ stages:
         "{}",
         runs.stdout
     );
-    let again = case.replay(&inv, &[]);
+    let again = herd_replay(&case, &inv, &[]);
     assert_eq!(again.code, 0);
     assert!(
         again.stdout.contains("nothing to replay: the last run"),
@@ -384,8 +255,10 @@ stages:
 
 #[test]
 fn a_connection_dropped_mid_command_names_the_host_and_replay_reruns_only_it() {
-    let Some(case) = Case::new(3) else { return };
-    let inv = case.inventory();
+    let Some(case) = Case::new(3, "herd-replay-") else {
+        return;
+    };
+    let inv = inventory(&case);
     let pb = case.playbook(
         r#"
 name: dropped
@@ -424,7 +297,7 @@ stages:
     assert!(tasks(&first, "after").is_empty());
 
     case.fleet.restart_host(1);
-    let out = case.replay(&inv, &[]);
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -440,7 +313,7 @@ stages:
         vec![ran("node0"), ran("node1"), ran("node2")]
     );
     assert_eq!(
-        case.log(),
+        log(&case),
         sorted(&[
             "work-node0",
             "work-node1",
@@ -454,8 +327,10 @@ stages:
 
 #[test]
 fn a_frozen_host_is_detected_by_keepalive_within_30s_not_a_hang() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory();
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let inv = inventory(&case);
     let pb = case.playbook(
         r#"
 name: frozen
@@ -495,7 +370,7 @@ stages:
 
     // The frozen command may have finished when it thawed; count only the replay's.
     let _ = std::fs::remove_file(case.path("log"));
-    let out = case.replay(&inv, &[]);
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -503,13 +378,15 @@ stages:
     );
     let replay = case.journal(1);
     assert_eq!(tasks(&replay, "work")[1], ran("node1"));
-    assert!(case.log().contains(&"work-node1".to_string()));
+    assert!(log(&case).contains(&"work-node1".to_string()));
 }
 
 #[test]
 fn a_command_over_its_stage_timeout_is_terminated_on_the_host() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory();
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let inv = inventory(&case);
     let pb = case.playbook(
         r#"
 name: slow
@@ -548,23 +425,25 @@ stages:
             .all(|t| t.1 == TaskOutcome::Failed)
     );
 
-    case.touch("fast");
-    let out = case.replay(&inv, &[]);
+    touch(&case, "fast");
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",
         out.stdout, out.stderr
     );
     assert_eq!(
-        case.log(),
+        log(&case),
         sorted(&["slow-node0", "slow-node1", "after-node0", "after-node1"])
     );
 }
 
 #[test]
 fn a_gate_that_never_passes_shows_last_values_and_replay_rechecks_only_gates() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory();
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let inv = inventory(&case);
     let pb = case.playbook(
         r#"
 name: gated
@@ -586,8 +465,8 @@ stages:
     run: ": herd_m_gate; echo use-{{ host.name }} >> {{ vars.work }}/log"
 "#,
     );
-    case.touch("base-ok");
-    case.touch("ok-node0");
+    touch(&case, "base-ok");
+    touch(&case, "ok-node0");
     let out = case.run(&pb, &inv);
     assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
     assert!(
@@ -610,7 +489,7 @@ stages:
 
     // The cluster changed under a stage that had passed: the replay says so.
     std::fs::remove_file(case.path("base-ok")).unwrap();
-    let out = case.replay(&inv, &[]);
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
     assert!(
         out.stderr
@@ -621,9 +500,9 @@ stages:
     assert!(out.stderr.contains(&case.run_id(0)), "{}", out.stderr);
 
     // Fixed: the replay of that replay runs only gates, then what remained.
-    case.touch("base-ok");
-    case.touch("ok-node1");
-    let out = case.replay(&inv, &[]);
+    touch(&case, "base-ok");
+    touch(&case, "ok-node1");
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -651,7 +530,7 @@ stages:
     );
     assert_eq!(tasks(&replay, "use"), vec![ran("node0"), ran("node1")]);
     assert_eq!(
-        case.log(),
+        log(&case),
         sorted(&[
             "base-node0",
             "base-node1",
@@ -663,7 +542,7 @@ stages:
     );
 
     // --only re-runs one stage; what is downstream is left out.
-    let out = case.replay(&inv, &["--only", "start", &case.run_id(2)]);
+    let out = herd_replay(&case, &inv, &["--only", "start", &case.run_id(2)]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -673,7 +552,7 @@ stages:
     let only = case.journal(3);
     assert_eq!(tasks(&only, "start"), vec![ran("node0"), ran("node1")]);
     assert!(tasks(&only, "use").is_empty());
-    let bad = case.replay(&inv, &["--from", "nope"]);
+    let bad = herd_replay(&case, &inv, &["--from", "nope"]);
     assert_eq!(bad.code, 2);
     assert!(
         bad.stderr.contains("no stage 'nope'") && bad.stderr.contains("base, start, use"),
@@ -687,7 +566,7 @@ stages:
         text.replace("connect_timeout: 5s", "connect_timeout: 6s"),
     )
     .unwrap();
-    let changed = case.replay(&inv, &["--from", "use", &case.run_id(2)]);
+    let changed = herd_replay(&case, &inv, &["--from", "use", &case.run_id(2)]);
     assert_eq!(changed.code, 2, "{}", changed.stderr);
     assert!(
         changed.stderr.contains("inventory changed"),
@@ -699,14 +578,20 @@ stages:
         "{}",
         changed.stderr
     );
-    let allowed = case.replay(&inv, &["--from", "use", "--allow-changed", &case.run_id(2)]);
+    let allowed = herd_replay(
+        &case,
+        &inv,
+        &["--from", "use", "--allow-changed", &case.run_id(2)],
+    );
     assert_eq!(allowed.code, 0, "{}", allowed.stderr);
 }
 
 #[test]
 fn ctrl_c_stops_commands_on_the_hosts_and_journals_an_interrupted_run() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory();
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let inv = inventory(&case);
     let pb = case.playbook(
         r#"
 name: interrupted
@@ -750,8 +635,8 @@ stages:
     let runs = case.herd(&["runs"]);
     assert!(runs.stdout.contains("interrupted"), "{}", runs.stdout);
 
-    case.touch("fast");
-    let out = case.replay(&inv, &[]);
+    touch(&case, "fast");
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -764,15 +649,17 @@ stages:
     );
     assert_eq!(tasks(&replay, "long"), vec![ran("node0"), ran("node1")]);
     assert_eq!(
-        case.log(),
+        log(&case),
         sorted(&["first-node0", "first-node1", "long-node0", "long-node1"])
     );
 }
 
 #[test]
 fn herd_killed_mid_run_leaves_a_readable_journal_that_replay_resumes() {
-    let Some(case) = Case::new(2) else { return };
-    let inv = case.inventory();
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let inv = inventory(&case);
     let pb = case.playbook(
         r#"
 name: killed
@@ -813,8 +700,8 @@ stages:
     let runs = case.herd(&["runs"]);
     assert!(runs.stdout.contains("incomplete"), "{}", runs.stdout);
 
-    case.touch("fast");
-    let out = case.replay(&inv, &[]);
+    touch(&case, "fast");
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -828,7 +715,7 @@ stages:
     );
     assert_eq!(tasks(&replay, "long"), vec![ran("node0"), ran("node1")]);
     assert_eq!(
-        case.log(),
+        log(&case),
         sorted(&["first-node0", "first-node1", "long-node0", "long-node1"])
     );
 }
@@ -876,11 +763,13 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_full_disk_stops_the_run_before_anything_runs_unjournaled() {
-    let Some(case) = Case::new(3) else { return };
+    let Some(case) = Case::new(3, "herd-replay-") else {
+        return;
+    };
     let Some(tmpfs) = Tmpfs::mount(&case.state(), "64k") else {
         return;
     };
-    let inv = case.inventory();
+    let inv = inventory(&case);
     let pb = case.playbook(
         r#"
 name: chatty
@@ -908,7 +797,7 @@ stages:
             .any(|e| matches!(e, Event::TaskStarted { stage, .. } if stage == "after")),
         "a task started after the journal failed"
     );
-    assert!(!case.log().iter().any(|l| l.starts_with("after-")));
+    assert!(!log(&case).iter().any(|l| l.starts_with("after-")));
     assert!(
         tasks(&first, "fill").iter().any(|t| t.1 == TaskOutcome::Ok),
         "{:?}",
@@ -916,7 +805,7 @@ stages:
     );
 
     tmpfs.resize("16m");
-    let out = case.replay(&inv, &[]);
+    let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
         "stdout:\n{}\nstderr:\n{}",

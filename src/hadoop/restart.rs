@@ -743,9 +743,7 @@ impl Gen<'_> {
             );
             self.push(
                 &format!("namenode-{}-datanodes", slug(&id)),
-                &format!(
-                    "gate: {id} ({host}) has storage reports from all {live} live DataNodes"
-                ),
+                &format!("gate: {id} ({host}) has storage reports from all {live} live DataNodes"),
                 hosts_of(&[host.to_string()]),
                 None,
                 Some(p),
