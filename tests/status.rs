@@ -303,6 +303,20 @@ fn two_active_namenodes_is_split_brain() {
         "{:?}",
         st.cluster.problems
     );
+
+    let mut r = healthy(&l);
+    for rm in &mut r.resourcemanagers {
+        rm.ha_state = Ok("ACTIVE".into());
+    }
+    let st = status::assess(&l, &r);
+    assert_eq!(st.cluster.active_resourcemanager, None);
+    assert!(
+        st.cluster.problems.contains(
+            &"2 ACTIVE ResourceManagers (split brain): rm1 (master1), rm2 (master2)".to_string()
+        ),
+        "{:?}",
+        st.cluster.problems
+    );
 }
 
 #[test]

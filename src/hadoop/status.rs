@@ -608,6 +608,39 @@ fn answer_word<T: std::fmt::Display>(a: &Answer<T>) -> String {
     }
 }
 
+/// One member of an HA pair, as the verdict words it.
+struct HaMember {
+    /// `nn1 (master1) standby`, `... down`, `... unreachable`.
+    word: String,
+    who: String,
+    active: bool,
+}
+
+/// The index of the one active member; none or several is a problem naming
+/// them (`what`: "active NameNode").
+fn single_active(members: &[HaMember], what: &str, problems: &mut Vec<String>) -> Option<usize> {
+    let active: Vec<usize> = (0..members.len()).filter(|&i| members[i].active).collect();
+    match active.as_slice() {
+        [one] => Some(*one),
+        [] => {
+            if !members.is_empty() {
+                let words: Vec<&str> = members.iter().map(|m| m.word.as_str()).collect();
+                problems.push(format!("no {what}: {}", words.join(", ")));
+            }
+            None
+        }
+        many => {
+            let names: Vec<&str> = many.iter().map(|&i| members[i].who.as_str()).collect();
+            problems.push(format!(
+                "{} {what}s (split brain): {}",
+                many.len(),
+                names.join(", ")
+            ));
+            None
+        }
+    }
+}
+
 /// The verdict on a cluster from what was read. Pure.
 pub fn assess(layout: &Layout, r: &Readings) -> Status {
     let mut problems = Vec::new();
@@ -752,51 +785,30 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
         }
     }
 
-    // NameNodes: exactly one active.
-    let nn_word = |n: &NameNodeReading| -> String {
-        if unreachable(&n.host).is_some() {
-            format!("{} unreachable", who(&n.id, &n.host))
-        } else if down(&n.host, "namenode") {
-            format!("{} down", who(&n.id, &n.host))
+    // NameNodes and ResourceManagers: exactly one active each.
+    let member_word = |id: &str, host: &str, role: &str, state: &Answer<String>| -> String {
+        if unreachable(host).is_some() {
+            format!("{} unreachable", who(id, host))
+        } else if down(host, role) {
+            format!("{} down", who(id, host))
         } else {
-            match &n.state {
-                Ok(s) => format!("{} {s}", who(&n.id, &n.host)),
-                Err(e) => format!("{} not answering ({e})", who(&n.id, &n.host)),
+            match state {
+                Ok(s) => format!("{} {s}", who(id, host)),
+                Err(e) => format!("{} not answering ({e})", who(id, host)),
             }
         }
     };
-    let active_nns: Vec<&NameNodeReading> = r
+    let nn_members: Vec<HaMember> = r
         .namenodes
         .iter()
-        .filter(|n| n.state.as_deref() == Ok("active"))
+        .map(|n| HaMember {
+            word: member_word(&n.id, &n.host, "namenode", &n.state),
+            who: who(&n.id, &n.host),
+            active: n.state.as_deref() == Ok("active"),
+        })
         .collect();
-    let active_nn = match active_nns.as_slice() {
-        [one] => Some(*one),
-        [] => {
-            if !r.namenodes.is_empty() {
-                problems.push(format!(
-                    "no active NameNode: {}",
-                    r.namenodes
-                        .iter()
-                        .map(nn_word)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            None
-        }
-        many => {
-            problems.push(format!(
-                "{} active NameNodes (split brain): {}",
-                many.len(),
-                many.iter()
-                    .map(|n| who(&n.id, &n.host))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            None
-        }
-    };
+    let active_nn =
+        single_active(&nn_members, "active NameNode", &mut problems).map(|i| &r.namenodes[i]);
     let datanodes_live = active_nn.and_then(|n| n.live_datanodes);
     if let Some(live) = datanodes_live
         && (live as usize) < layout.datanodes
@@ -818,51 +830,17 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
         ));
     }
 
-    // ResourceManagers: exactly one ACTIVE.
-    let rm_word = |n: &RmReading| -> String {
-        if unreachable(&n.host).is_some() {
-            format!("{} unreachable", who(&n.id, &n.host))
-        } else if down(&n.host, "resourcemanager") {
-            format!("{} down", who(&n.id, &n.host))
-        } else {
-            match &n.ha_state {
-                Ok(s) => format!("{} {s}", who(&n.id, &n.host)),
-                Err(e) => format!("{} not answering ({e})", who(&n.id, &n.host)),
-            }
-        }
-    };
-    let active_rms: Vec<&RmReading> = r
+    let rm_members: Vec<HaMember> = r
         .resourcemanagers
         .iter()
-        .filter(|n| n.ha_state.as_deref() == Ok("ACTIVE"))
+        .map(|n| HaMember {
+            word: member_word(&n.id, &n.host, "resourcemanager", &n.ha_state),
+            who: who(&n.id, &n.host),
+            active: n.ha_state.as_deref() == Ok("ACTIVE"),
+        })
         .collect();
-    let active_rm = match active_rms.as_slice() {
-        [one] => Some(*one),
-        [] => {
-            if !r.resourcemanagers.is_empty() {
-                problems.push(format!(
-                    "no ACTIVE ResourceManager: {}",
-                    r.resourcemanagers
-                        .iter()
-                        .map(rm_word)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            None
-        }
-        many => {
-            problems.push(format!(
-                "{} ACTIVE ResourceManagers: {}",
-                many.len(),
-                many.iter()
-                    .map(|n| who(&n.id, &n.host))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            None
-        }
-    };
+    let active_rm = single_active(&rm_members, "ACTIVE ResourceManager", &mut problems)
+        .map(|i| &r.resourcemanagers[i]);
     let nodemanagers = active_rm.and_then(|n| n.active_nodes);
     if let Some(nms) = nodemanagers
         && (nms as usize) < layout.nodemanagers
