@@ -2,47 +2,22 @@
 //! status snapshots of the sandbox layout (standby before active, followers
 //! before the leader, batches) and the refusals that keep a service serving.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+mod support;
 
-use herd::hadoop;
 use herd::hadoop::Topology;
 use herd::hadoop::restart::{self, Options, Refusal, Restart};
 use herd::hadoop::status::{
-    HostReading, Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
+    Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
 };
 use herd::model::{Inventory, Playbook};
 
 fn cluster() -> (Inventory, Topology, Layout) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
-    let inv = Inventory::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let topo = hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
-    let layout = Layout::new(&inv, &topo, |_| "root".to_string());
-    (inv, topo, layout)
+    support::readings::sandbox()
 }
 
 /// nn2, rm2, ZooKeeper 3 and the Mesos master on master2 lead.
 fn healthy(layout: &Layout) -> Readings {
-    let mut r = Readings::default();
-    for (i, h) in layout.hosts.iter().enumerate() {
-        let mut hr = HostReading {
-            listening: Some(BTreeSet::new()),
-            ..Default::default()
-        };
-        for (j, s) in h.services.iter().enumerate() {
-            hr.procs.insert(
-                s.role.to_string(),
-                Proc::Running {
-                    pid: 100 + (i * 10 + j) as u32,
-                },
-            );
-            hr.listening
-                .as_mut()
-                .unwrap()
-                .extend(s.ports.iter().copied());
-        }
-        r.hosts.insert(h.name.clone(), Ok(hr));
-    }
+    let mut r = support::readings::all_running(layout);
     let nn = |id: &str, host: &str, state: &str| NameNodeReading {
         id: id.into(),
         host: host.into(),

@@ -3,6 +3,8 @@
 //! ZooKeeper quorum lost, an unreachable host, stale configs), the per-host
 //! script's output parsing, and the service table.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -14,35 +16,13 @@ use herd::hadoop::status::{
 use herd::model::Inventory;
 
 fn layout() -> Layout {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
-    let inv = Inventory::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let topo = hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
-    Layout::new(&inv, &topo, |_| "root".to_string())
+    support::readings::sandbox().2
 }
 
 /// Every daemon of the layout running and listening; HA roles as a freshly
 /// brought-up cluster has them.
 fn healthy(layout: &Layout) -> Readings {
-    let mut r = Readings::default();
-    for (i, h) in layout.hosts.iter().enumerate() {
-        let mut hr = HostReading {
-            listening: Some(BTreeSet::new()),
-            ..Default::default()
-        };
-        for (j, s) in h.services.iter().enumerate() {
-            hr.procs.insert(
-                s.role.to_string(),
-                Proc::Running {
-                    pid: 100 + (i * 10 + j) as u32,
-                },
-            );
-            hr.listening
-                .as_mut()
-                .unwrap()
-                .extend(s.ports.iter().copied());
-        }
-        r.hosts.insert(h.name.clone(), Ok(hr));
-    }
+    let mut r = support::readings::all_running(layout);
     r.namenodes = vec![
         nn("nn1", "master1", Ok("active"), Some(3), Some("Operational")),
         nn(

@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests.
 
 pub mod case;
+pub mod readings;
 pub mod sshd;
