@@ -297,6 +297,17 @@ struct Gen<'a> {
     state: Predicted,
 }
 
+/// The members of a quorum in restart order: the leader last, since its
+/// restart costs the one election.
+fn leader_last(hosts: &[String], leader: Option<&str>) -> Vec<String> {
+    let (mut order, lead): (Vec<String>, Vec<String>) = hosts
+        .iter()
+        .cloned()
+        .partition(|h| Some(h.as_str()) != leader);
+    order.extend(lead);
+    order
+}
+
 fn q(s: &str) -> String {
     shlex::try_quote(s)
         .map(|q| q.into_owned())
@@ -403,6 +414,11 @@ impl Gen<'_> {
             description: description.into(),
             restarts: restarts.to_vec(),
         });
+    }
+
+    /// A stage that only waits: its probe, nothing run, nothing restarted.
+    fn gate(&mut self, name: &str, description: &str, hosts: Value, probe: Value) {
+        self.push(name, description, hosts, None, Some(probe), false, &[]);
     }
 
     fn expected(&self, host: &str, role: &str) -> Option<&ExpectedService> {
@@ -659,14 +675,11 @@ impl Gen<'_> {
             self.restart_nn(&active);
         }
         let gate = self.one_active_nn();
-        self.push(
+        self.gate(
             "namenode-one-active",
             "gate: exactly one NameNode active",
             Value::from("role:namenode"),
-            None,
-            Some(gate),
-            false,
-            &[],
+            gate,
         );
         Ok(())
     }
@@ -741,14 +754,11 @@ impl Gen<'_> {
                 true,
                 NN_TIMEOUT,
             );
-            self.push(
+            self.gate(
                 &format!("namenode-{}-datanodes", slug(&id)),
                 &format!("gate: {id} ({host}) has storage reports from all {live} live DataNodes"),
                 hosts_of(&[host.to_string()]),
-                None,
-                Some(p),
-                false,
-                &[],
+                p,
             );
         }
     }
@@ -824,14 +834,11 @@ impl Gen<'_> {
                 std::slice::from_ref(&h),
             );
             let gate = self.one_active_nn();
-            self.push(
+            self.gate(
                 &format!("zkfc-{}-one-active", slug(&h)),
                 "gate: exactly one NameNode active",
                 Value::from("role:namenode"),
-                None,
-                Some(gate),
-                false,
-                &[],
+                gate,
             );
         }
         Ok(())
@@ -928,18 +935,7 @@ impl Gen<'_> {
             .first()
             .map(|h| self.web_port(h, "zookeeper", self.topo.zk_client_port))
             .unwrap_or(2181);
-        // Followers first: the leader's restart costs an election, once.
-        let mut order: Vec<String> = hosts
-            .iter()
-            .filter(|h| Some(*h) != leader.as_ref())
-            .cloned()
-            .collect();
-        if let Some(l) = &leader
-            && hosts.contains(l)
-        {
-            order.push(l.clone());
-        }
-        for h in order {
+        for h in leader_last(hosts, leader.as_deref()) {
             let myid = self.topo.zookeeper_myid(&h).unwrap_or(0);
             let role = if Some(&h) == leader.as_ref() {
                 "leader"
@@ -986,14 +982,11 @@ impl Gen<'_> {
                 false,
                 TIMEOUT,
             );
-            self.push(
+            self.gate(
                 &format!("zookeeper-{}-quorum", slug(&h)),
                 "gate: the ensemble has exactly one leader",
                 Value::from("role:zookeeper"),
-                None,
-                Some(p),
-                false,
-                &[],
+                p,
             );
         }
         Ok(())
@@ -1130,14 +1123,11 @@ impl Gen<'_> {
                     true,
                     TIMEOUT,
                 );
-                self.push(
+                self.gate(
                     "resourcemanager-nodemanagers",
                     &format!("gate: the active ResourceManager counts {nms} NodeManagers"),
                     Value::from("role:resourcemanager"),
-                    None,
-                    Some(p),
-                    false,
-                    &[],
+                    p,
                 );
             }
             self.state.rm_active = vec![next];
@@ -1309,11 +1299,7 @@ impl Gen<'_> {
                 "refusing to restart mesos-master: no master leads".into(),
             ));
         };
-        let mut order: Vec<String> = hosts.iter().filter(|h| **h != leader).cloned().collect();
-        if hosts.contains(&leader) {
-            order.push(leader.clone());
-        }
-        for h in order {
+        for h in leader_last(hosts, Some(&leader)) {
             let run = self.bounce("mesos-master", &h);
             let p = self.readiness("mesos-master", &h, TIMEOUT);
             let role = if h == leader { "leader" } else { "non-leader" };
@@ -1338,14 +1324,11 @@ impl Gen<'_> {
                 true,
                 TIMEOUT,
             );
-            self.push(
+            self.gate(
                 &format!("mesos-master-{}-leader", slug(&h)),
                 "gate: exactly one Mesos master leads",
                 Value::from("role:mesos-master"),
-                None,
-                Some(p),
-                false,
-                &[],
+                p,
             );
         }
         Ok(())
