@@ -1259,7 +1259,7 @@ impl Gen<'_> {
                 chunk,
             );
             if let Some((desc, p)) = &gate {
-                self.push(
+                self.gate(
                     &format!("{name}-registered"),
                     desc,
                     Value::from(format!(
@@ -1270,10 +1270,7 @@ impl Gen<'_> {
                             "mesos-master"
                         }
                     )),
-                    None,
-                    Some(p.clone()),
-                    false,
-                    &[],
+                    p.clone(),
                 );
             }
         }
