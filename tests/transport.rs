@@ -36,6 +36,21 @@ async fn run(conn: &Connection, command: &str) -> ExecOutput {
         .unwrap_or_else(|e| panic!("exec {command:?}: {e}"))
 }
 
+/// `command` on `conn` in the background, its result to be awaited.
+fn spawn_exec(
+    conn: &Arc<Connection>,
+    command: String,
+) -> tokio::task::JoinHandle<Result<ExecOutput, TransportError>> {
+    let conn = conn.clone();
+    tokio::spawn(async move {
+        let req = ExecRequest {
+            command,
+            ..Default::default()
+        };
+        conn.exec(&req, &CancellationToken::new()).await
+    })
+}
+
 async fn connect_err(config: TransportConfig, fleet: &SshdFleet, i: usize) -> TransportError {
     let pool = Pool::new(config).expect("pool");
     match pool.connect(&fleet.target(i)).await {
@@ -76,16 +91,7 @@ async fn exec_returns_stdout_stderr_and_status() {
 async fn more_concurrent_execs_than_max_sessions() {
     let Some(fleet) = fleet(1) else { return };
     let (_pool, conn) = connect(&fleet, 0).await;
-    let tasks = (0..20).map(|i| {
-        let conn = conn.clone();
-        tokio::spawn(async move {
-            let req = ExecRequest {
-                command: format!("sleep 0.3; echo {i}"),
-                ..Default::default()
-            };
-            conn.exec(&req, &CancellationToken::new()).await
-        })
-    });
+    let tasks = (0..20).map(|i| spawn_exec(&conn, format!("sleep 0.3; echo {i}")));
     for (i, r) in futures::future::join_all(tasks)
         .await
         .into_iter()
@@ -413,16 +419,7 @@ async fn dead_host_is_detected_by_keepalive() {
     config.keepalive_max = 2;
     let pool = Pool::new(config).unwrap();
     let conn = pool.connect(&fleet.target(0)).await.expect("connect");
-    let exec = {
-        let conn = conn.clone();
-        tokio::spawn(async move {
-            let req = ExecRequest {
-                command: "sleep 60".into(),
-                ..Default::default()
-            };
-            conn.exec(&req, &CancellationToken::new()).await
-        })
-    };
+    let exec = spawn_exec(&conn, "sleep 60".into());
     tokio::time::sleep(Duration::from_millis(500)).await;
     fleet.pause_host(0);
     let start = Instant::now();
@@ -453,16 +450,7 @@ async fn dead_host_is_detected_by_keepalive() {
 async fn killed_host_gives_disconnected_and_reconnects_after_restart() {
     let Some(fleet) = fleet(1) else { return };
     let (pool, conn) = connect(&fleet, 0).await;
-    let exec = {
-        let conn = conn.clone();
-        tokio::spawn(async move {
-            let req = ExecRequest {
-                command: "sleep 60".into(),
-                ..Default::default()
-            };
-            conn.exec(&req, &CancellationToken::new()).await
-        })
-    };
+    let exec = spawn_exec(&conn, "sleep 60".into());
     tokio::time::sleep(Duration::from_millis(500)).await;
     fleet.kill_host(0);
     let err = tokio::time::timeout(Duration::from_secs(10), exec)
