@@ -676,3 +676,26 @@ async fn ssh_config_supplies_address_port_and_key() {
     assert_eq!(conn.host(), "alias-0");
     assert_eq!(run(&conn, "echo cfg").await.stdout_str(), "cfg\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execs_as_many_as_max_sessions_back_to_back_all_succeed() {
+    // sshd frees a closed session's slot only on its next loop turn, so an
+    // open that arrives with the close of the previous channel finds every
+    // slot taken ("no more sessions") although the client keeps its cap.
+    let Some(fleet) = SshdFleet::try_start_with(1, "MaxSessions 2\n") else {
+        return;
+    };
+    let mut config = fleet.transport_config();
+    config.max_channels = 2;
+    let pool = Pool::new(config).unwrap();
+    let conn = pool.connect(&fleet.target(0)).await.expect("connect");
+    let tasks = (0..60).map(|i| spawn_exec(&conn, format!("echo {i}")));
+    for (i, r) in futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let out = r.unwrap().unwrap_or_else(|e| panic!("exec {i}: {e}"));
+        assert_eq!(out.stdout_str(), format!("{i}\n"));
+    }
+}

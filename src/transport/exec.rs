@@ -174,7 +174,7 @@ pub(super) async fn run(
     if cancel.is_cancelled() {
         return Err(TransportError::Cancelled { host: host() });
     }
-    let channel = match conn.handle.channel_open_session().await {
+    let channel = match conn.open_session().await {
         Ok(c) => c,
         Err(e) => return Err(conn.channel_error("cannot open a session channel", e).await),
     };
@@ -286,22 +286,12 @@ async fn kill_group(conn: &Inner, pgid: u32) {
     );
     // Runs outside the session semaphore: the slot of the command being
     // killed is still held, and the headroom below MaxSessions covers this.
-    for attempt in 0..5 {
-        match conn.handle.channel_open_session().await {
-            Ok(mut ch) => {
-                if ch.exec(true, script.as_str()).await.is_ok() {
-                    while ch.wait().await.is_some() {}
-                }
-                return;
-            }
-            Err(e) if !conn.is_closed() && attempt < 4 => {
-                tracing::debug!(host = %conn.host, "cannot open a channel to kill group {pgid}: {e}; retrying");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => {
-                tracing::debug!(host = %conn.host, "cannot kill group {pgid}: {e}");
-                return;
+    match conn.open_session().await {
+        Ok(mut ch) => {
+            if ch.exec(true, script.as_str()).await.is_ok() {
+                while ch.wait().await.is_some() {}
             }
         }
+        Err(e) => tracing::debug!(host = %conn.host, "cannot kill group {pgid}: {e}"),
     }
 }

@@ -119,6 +119,30 @@ impl Inner {
             .clone()
     }
 
+    /// A session channel. sshd frees a closed session's slot only on its
+    /// next loop turn, so an open arriving together with the close of a
+    /// finished command can be refused ("no more sessions", ConnectFailed)
+    /// while fewer than MaxSessions channels are really in use: that refusal
+    /// is retried for up to about two seconds, every other error is not.
+    pub(super) async fn open_session(
+        &self,
+    ) -> Result<russh::Channel<russh::client::Msg>, russh::Error> {
+        let mut pause = Duration::from_millis(5);
+        let mut waited = Duration::ZERO;
+        loop {
+            match self.handle.channel_open_session().await {
+                Err(russh::Error::ChannelOpenFailure(russh::ChannelOpenFailure::ConnectFailed))
+                    if waited < Duration::from_secs(2) && !self.is_closed() =>
+                {
+                    tokio::time::sleep(pause).await;
+                    waited += pause;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// A channel-level failure, reported as a lost connection when that is
     /// what it really is.
     pub(super) async fn channel_error(&self, what: &str, e: russh::Error) -> TransportError {

@@ -107,7 +107,7 @@ async fn transfer(
         .acquire_owned()
         .await
         .expect("session semaphore is never closed");
-    let channel = match conn.handle.channel_open_session().await {
+    let channel = match conn.open_session().await {
         Ok(c) => c,
         Err(e) => {
             return Err(Failure::Transport(

@@ -59,6 +59,16 @@ impl SshdFleet {
     }
 
     pub fn start(n: usize) -> SshdFleet {
+        SshdFleet::start_with(n, "")
+    }
+
+    /// Like [`SshdFleet::try_start`], with `extra` appended to every host's
+    /// sshd_config (e.g. a lower MaxSessions).
+    pub fn try_start_with(n: usize, extra: &str) -> Option<SshdFleet> {
+        available().then(|| SshdFleet::start_with(n, extra))
+    }
+
+    pub fn start_with(n: usize, extra: &str) -> SshdFleet {
         assert!((1..=250).contains(&n), "fleet size {n} out of range");
         let dir = tempfile::Builder::new()
             .prefix("herd-sshd-")
@@ -83,7 +93,8 @@ impl SshdFleet {
             let key = dir.path().join(format!("host{i}_ed25519"));
             keygen(&key);
             let cfg = dir.path().join(format!("sshd{i}.conf"));
-            std::fs::write(&cfg, sshd_config(dir.path(), i, address, port)).expect("sshd config");
+            let text = sshd_config(dir.path(), i, address, port) + extra;
+            std::fs::write(&cfg, text).expect("sshd config");
             hosts.push(FleetHost {
                 name: format!("node{i}"),
                 address: address.clone(),
