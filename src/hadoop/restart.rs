@@ -860,11 +860,7 @@ impl Gen<'_> {
             ));
         }
         let ns = self.topo.settings.nameservice.clone();
-        // The roll only saves time, so its failure does not stop the restart.
-        let roll = format!(
-            "{} dfsadmin -rollEdits || echo 'rollEdits failed: waiting for the periodic roll' >&2",
-            self.hdfs()
-        );
+        let roll = format!("{} dfsadmin -rollEdits", self.hdfs());
         for h in hosts {
             self.push(
                 &format!("journalnode-{}-roll", slug(h)),
