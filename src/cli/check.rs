@@ -53,6 +53,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                         command: "id -un".into(),
                         stdin: None,
                         timeout: Some(Duration::from_secs(20)),
+                        record: None,
                     };
                     let (user, error) = match conn.exec(&req, &CancellationToken::new()).await {
                         Ok(o) if o.success() => (Some(o.stdout_str().trim().to_string()), None),

@@ -84,6 +84,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             command: command.clone(),
             stdin: None,
             timeout,
+            record: None,
         };
         async move {
             let _permit = forks.acquire().await;

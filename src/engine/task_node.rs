@@ -111,6 +111,7 @@ impl Engine<'_> {
                 command: cmd.clone(),
                 stdin: None,
                 timeout: Some(GUARD_TIMEOUT),
+                record: None,
             };
             match conn.exec(&req, &self.cancel).await {
                 Ok(out) if out.success() => {
@@ -194,6 +195,7 @@ impl Engine<'_> {
             command: command.clone(),
             stdin: None,
             timeout: st.timeout,
+            record: None,
         };
         let attempts = st.retries + 1;
         let mut attempt = 1;

@@ -229,6 +229,7 @@ async fn run(
         command,
         stdin: None,
         timeout: Some(Duration::from_secs(600)),
+        record: None,
     };
     let out = conn.exec(&req, cancel).await.map_err(|e| e.to_string())?;
     Ok(out.stdout_str())

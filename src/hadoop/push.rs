@@ -107,6 +107,7 @@ async fn run(conn: &Connection, command: String) -> Result<crate::transport::Exe
         command,
         stdin: None,
         timeout: Some(TIMEOUT),
+        record: None,
     };
     conn.exec(&req, &CancellationToken::new())
         .await

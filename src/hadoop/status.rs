@@ -278,6 +278,7 @@ pub async fn gather(
                         command: script,
                         stdin: None,
                         timeout: Some(PROBE_TIMEOUT * 2),
+                        record: None,
                     };
                     match c.exec(&req, &CancellationToken::new()).await {
                         Ok(out) => Ok(parse_host_output(&out.stdout_str())),

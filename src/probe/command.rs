@@ -10,6 +10,7 @@ pub async fn check(conn: &Connection, run: &str, exit: i32, stdout: Option<&Rege
         command: run.to_string(),
         stdin: None,
         timeout: Some(super::ATTEMPT_TIMEOUT),
+        record: None,
     };
     let out = match conn.exec(&req, &CancellationToken::new()).await {
         Ok(o) => o,

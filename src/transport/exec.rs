@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::TransportError;
 use super::pool::Inner;
+use super::record::{self, TaskRecord};
 
 /// A command to run on the host with /bin/sh (started from the user's login shell).
 #[derive(Debug, Clone, Default)]
@@ -20,6 +21,9 @@ pub struct ExecRequest {
     pub stdin: Option<Vec<u8>>,
     /// Kill the remote process group and give up after this long.
     pub timeout: Option<Duration>,
+    /// Run detached and recorded on the host, so its outcome can be asked
+    /// for after the controller is gone (see `record`).
+    pub record: Option<TaskRecord>,
 }
 
 /// What a finished command produced.
@@ -65,12 +69,19 @@ const PGID_SCAN_LIMIT: usize = 64 * 1024;
 /// is refused for root logins. The command gets POSIX sh semantics whatever
 /// the login shell: bash (the usual one) switches to POSIX mode and runs it
 /// itself, any other shell hands it to /bin/sh. Sparing bash the extra
-/// execve makes a step on 200 hosts about 15% faster.
-pub(super) fn wrap_command(command: &str) -> Option<String> {
-    let quoted = shlex::try_quote(command).ok()?;
+/// execve makes a step on 200 hosts about 15% faster. A recorded command
+/// reports the process group it made for itself instead.
+pub(super) fn wrap_command(command: &str, record: Option<&TaskRecord>) -> Option<String> {
+    if command.contains('\0') {
+        return None;
+    }
+    let (report, command) = match record {
+        Some(r) => ("", record::durable_command(r, command)),
+        None => ("printf 'herd-pgid:%s\\n' \"$$\" >&2; ", command.to_string()),
+    };
+    let quoted = shlex::try_quote(&command).ok()?;
     Some(format!(
-        "printf 'herd-pgid:%s\\n' \"$$\" >&2; \
-         if [ -n \"${{BASH_VERSION-}}\" ]; then set -o posix; eval {quoted}; \
+        "{report}if [ -n \"${{BASH_VERSION-}}\" ]; then set -o posix; eval {quoted}; \
          else exec /bin/sh -c {quoted}; fi"
     ))
 }
@@ -163,10 +174,11 @@ pub(super) async fn run(
     cancel: &CancellationToken,
 ) -> Result<ExecOutput, TransportError> {
     let host = || conn.host.clone();
-    let wrapped = wrap_command(&req.command).ok_or_else(|| TransportError::Channel {
-        host: host(),
-        reason: "command contains a NUL byte".to_string(),
-    })?;
+    let wrapped =
+        wrap_command(&req.command, req.record.as_ref()).ok_or_else(|| TransportError::Channel {
+            host: host(),
+            reason: "command contains a NUL byte".to_string(),
+        })?;
     let _permit = tokio::select! {
         p = conn.sessions.clone().acquire_owned() => p.expect("session semaphore is never closed"),
         _ = cancel.cancelled() => return Err(TransportError::Cancelled { host: host() }),

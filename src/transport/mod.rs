@@ -8,6 +8,7 @@ pub mod exec;
 mod handler;
 pub mod known_hosts;
 mod pool;
+pub mod record;
 pub mod ssh_config;
 mod target;
 mod tunnel;
