@@ -28,6 +28,22 @@ pub enum TaskOutcome {
     Cancelled,
 }
 
+/// What a replay learnt from a host about a task whose outcome the run it
+/// continues never saw (the controller died or lost the connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recovery {
+    /// Still running there: waited for, its result adopted.
+    Running,
+    /// Ended there: its exit status and output adopted, not run again.
+    Finished,
+    /// Never started there: run now.
+    NotStarted,
+    /// Started, but died without recording an end (killed with its shell,
+    /// or the host rebooted): run again, guards first.
+    Lost,
+}
+
 /// How a whole run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -97,6 +113,26 @@ pub enum Event {
         /// Failure explanation: exit status and stderr tail, or the transport error.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+        /// The command started, then the controller lost sight of it (the
+        /// connection dropped): it may still run or have ended on the host,
+        /// and a replay asks the host's record before anything else.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unseen: bool,
+    },
+    /// A task an earlier run started without seeing it end, as its host's
+    /// record tells it. A `finished` or `running` task is followed by its
+    /// adopted `task_finished`; a `not_started` or `lost` one runs.
+    TaskRecovered {
+        stage: String,
+        host: String,
+        /// The run that started it.
+        run: String,
+        recovery: Recovery,
+        /// How long it had been running on the host when asked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        elapsed_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_status: Option<u32>,
     },
     ProbeWaiting {
         stage: String,

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use herd::events::{Event, RunOutcome, SkipReason, TaskOutcome};
+use herd::events::{Event, Recovery, RunOutcome, SkipReason, TaskOutcome};
 use support::case::{Case, Outcome};
 
 fn inventory(case: &Case) -> PathBuf {
@@ -353,8 +353,8 @@ stages:
     let code = wait_exit(&mut child, Duration::from_secs(60));
     let took = paused.elapsed();
     let err = case.bg_stderr();
+    // Thawed, the command goes on: herd lost sight of it, the host did not.
     case.fleet.resume_host(1);
-    kill_marked("herd_m_pause");
     assert_eq!(code, Some(1), "{err}");
     assert!(
         took < Duration::from_secs(30),
@@ -367,9 +367,16 @@ stages:
         tasks(&first, "work")[1],
         ("node1".into(), TaskOutcome::Failed, None)
     );
+    assert!(
+        first.iter().any(|e| matches!(
+            e,
+            Event::TaskFinished { host, unseen: true, .. } if host == "node1"
+        )),
+        "the journal says herd lost sight of the command"
+    );
 
-    // The frozen command may have finished when it thawed; count only the replay's.
-    let _ = std::fs::remove_file(case.path("log"));
+    // The replay asks the host: the thawed command ran on (or ended), so it
+    // is adopted, not run a second time.
     let out = herd_replay(&case, &inv, &[]);
     assert_eq!(
         out.code, 0,
@@ -378,7 +385,16 @@ stages:
     );
     let replay = case.journal(1);
     assert_eq!(tasks(&replay, "work")[1], ran("node1"));
-    assert!(log(&case).contains(&"work-node1".to_string()));
+    let node1 = recoveries(&replay, "work");
+    assert!(
+        matches!(
+            node1.as_slice(),
+            [(h, Recovery::Running | Recovery::Finished, _)] if h == "node1"
+        ),
+        "{node1:?}"
+    );
+    let ran_on_node1 = log(&case).iter().filter(|l| *l == "work-node1").count();
+    assert_eq!(ran_on_node1, 1, "{:?}", log(&case));
 }
 
 #[test]
@@ -821,4 +837,218 @@ stages:
         tasks(&replay, "after"),
         vec![ran("node0"), ran("node1"), ran("node2")]
     );
+}
+
+/// (recovery, exit status) the replay journaled for each host's task of `stage`.
+fn recoveries(events: &[Event], stage: &str) -> Vec<(String, Recovery, Option<u32>)> {
+    let mut v: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TaskRecovered {
+                stage: s,
+                host,
+                recovery,
+                exit_status,
+                ..
+            } if s == stage => Some((host.clone(), *recovery, *exit_status)),
+            _ => None,
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// A playbook whose `slow` stage logs its start, runs `body`, logs its end;
+/// herd is SIGKILLed once both hosts logged the start.
+fn killed_during_slow(case: &Case, marker: &str, body: &str, timeout: &str) -> PathBuf {
+    let inv = inventory(case);
+    let pb = case.playbook(&format!(
+        r#"
+name: inflight
+stages:
+  - name: slow
+    hosts: all
+    timeout: {timeout}
+    run: ": {marker}; echo start-{{{{ host.name }}}} >> {{{{ vars.work }}}}/log; {body}; echo end-{{{{ host.name }}}} >> {{{{ vars.work }}}}/log"
+  - name: after
+    hosts: all
+    run: ": {marker}; echo after-{{{{ host.name }}}} >> {{{{ vars.work }}}}/log"
+"#
+    ));
+    let mut child = case.spawn_run(&pb, &inv);
+    assert!(
+        wait_for(Duration::from_secs(20), || log(case).len()
+            >= case.fleet.hosts.len()),
+        "{}",
+        case.bg_stderr()
+    );
+    signal(&child, libc::SIGKILL);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), Some(-1));
+    inv
+}
+
+#[test]
+fn a_task_still_running_when_herd_died_is_waited_for_and_adopted_not_run_twice() {
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let killed_at = Instant::now();
+    let inv = killed_during_slow(&case, "herd_m_inflight", "sleep 5", "60s");
+    assert!(
+        running("herd_m_inflight"),
+        "the command goes on without herd"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let dry = herd_replay(&case, &inv, &["--dry-run"]);
+    assert!(
+        dry.stdout.contains("slow @ node0") && dry.stdout.contains("still running on the host"),
+        "{}",
+        dry.stdout
+    );
+    let out = herd_replay(&case, &inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        killed_at.elapsed() >= Duration::from_secs(4),
+        "the replay waited for the running command"
+    );
+    let replay = case.journal(1);
+    assert_eq!(
+        recoveries(&replay, "slow"),
+        vec![
+            ("node0".into(), Recovery::Running, None),
+            ("node1".into(), Recovery::Running, None)
+        ]
+    );
+    assert_eq!(tasks(&replay, "slow"), vec![ran("node0"), ran("node1")]);
+    assert!(
+        !replay
+            .iter()
+            .any(|e| matches!(e, Event::TaskStarted { stage, .. } if stage == "slow")),
+        "the replay started no second copy"
+    );
+    assert_eq!(
+        log(&case),
+        sorted(&[
+            "start-node0",
+            "start-node1",
+            "end-node0",
+            "end-node1",
+            "after-node0",
+            "after-node1"
+        ])
+    );
+    assert!(!running("herd_m_inflight"));
+}
+
+#[test]
+fn a_task_that_fails_after_herd_died_gives_the_replay_its_real_exit_status() {
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let inv = killed_during_slow(&case, "herd_m_inflight_fail", "sleep 3; exit 7", "60s");
+    let out = herd_replay(&case, &inv, &[]);
+    assert_eq!(
+        out.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stderr.contains("exited with status 7") && out.stderr.contains("adopted from run"),
+        "{}",
+        out.stderr
+    );
+    let replay = case.journal(1);
+    let slow = tasks(&replay, "slow");
+    assert!(
+        slow.iter().all(|(_, o, _)| *o == TaskOutcome::Failed),
+        "{slow:?}"
+    );
+    assert!(replay.iter().any(|e| matches!(
+        e,
+        Event::TaskFinished { stage, exit_status: Some(7), .. } if stage == "slow"
+    )));
+    assert_eq!(log(&case), sorted(&["start-node0", "start-node1"]));
+}
+
+#[test]
+fn a_task_that_ended_while_herd_was_dead_is_adopted_and_one_never_started_runs_once() {
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let inv = killed_during_slow(&case, "herd_m_inflight_done", "sleep 1", "60s");
+    assert!(wait_gone("herd_m_inflight_done", Duration::from_secs(10)));
+    // herd died between journaling a start and sending the command: the
+    // journal says started, the host has no record of it.
+    let events = case.run_dirs()[0].join("events.jsonl");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&events)
+        .unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        b"{\"ts\":1.0,\"event\":\"task_started\",\"stage\":\"after\",\"host\":\"node1\",\"attempt\":1}\n",
+    )
+    .unwrap();
+    drop(f);
+    let out = herd_replay(&case, &inv, &[]);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout.contains("ended on the host with exit status 0"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("after @ node1") && out.stdout.contains("never started on the host"),
+        "{}",
+        out.stdout
+    );
+    let replay = case.journal(1);
+    assert_eq!(
+        recoveries(&replay, "slow"),
+        vec![
+            ("node0".into(), Recovery::Finished, Some(0)),
+            ("node1".into(), Recovery::Finished, Some(0))
+        ]
+    );
+    assert_eq!(
+        recoveries(&replay, "after"),
+        vec![("node1".into(), Recovery::NotStarted, None)]
+    );
+    assert_eq!(tasks(&replay, "after"), vec![ran("node0"), ran("node1")]);
+    assert_eq!(
+        log(&case),
+        sorted(&[
+            "start-node0",
+            "start-node1",
+            "end-node0",
+            "end-node1",
+            "after-node0",
+            "after-node1"
+        ])
+    );
+}
+
+#[test]
+fn a_command_orphaned_by_a_dead_herd_does_not_outlive_its_timeout() {
+    let Some(case) = Case::new(1, "herd-replay-") else {
+        return;
+    };
+    let killed_at = Instant::now();
+    killed_during_slow(&case, "herd_m_orphan", "sleep 306", "3s");
+    assert!(running("herd_m_orphan"));
+    // The host's watchdog ends it at its 3 s timeout (TERM, then KILL 5 s later).
+    assert!(
+        wait_gone("herd_m_orphan", Duration::from_secs(12)),
+        "still running {} s after herd died",
+        killed_at.elapsed().as_secs()
+    );
+    assert!(killed_at.elapsed() >= Duration::from_secs(2));
 }

@@ -10,7 +10,12 @@ use sha2::{Digest, Sha256};
 
 use super::common::{Context, InventoryArg};
 use super::{GlobalArgs, Output};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
 use crate::engine::RunOptions;
+use crate::engine::recover;
 use crate::engine::resume::{self, Selection};
 use crate::events::Event;
 use crate::exit;
@@ -18,6 +23,8 @@ use crate::model::Playbook;
 use crate::plan;
 use crate::report::journal;
 use crate::report::runs::{self, RunSummary};
+use crate::transport::Pool;
+use crate::transport::record;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -137,7 +144,12 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     };
     let host_names: Vec<String> = ctx.inventory.hosts.iter().map(|h| h.name.clone()).collect();
     let history = chain_events(&all, &original);
-    let replay = resume::compute(&history, &plan, &playbook, &host_names, selection);
+    let mut replay = resume::compute(&history, &plan, &playbook, &host_names, selection);
+    let pool = match ctx.pool() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    ask_hosts(&ctx, &pool, &mut replay).await;
 
     let kind = origin_kind(&all, &original.summary);
     let context = match kind.as_str() {
@@ -171,6 +183,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         print!("{header}");
     }
     if args.dry_run {
+        pool.close_all().await;
         return exit::OK;
     }
 
@@ -180,9 +193,39 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         done_tasks: replay.done_tasks,
         excluded_stages: replay.excluded_stages,
         rechecked_stages: replay.rechecked_stages,
+        unseen: replay.unseen,
         ..RunOptions::default()
     };
-    super::run::execute(global, &ctx, &playbook, &text, &plan, opts, context).await
+    super::run::execute_on(&pool, global, &ctx, &playbook, &text, &plan, opts, context).await
+}
+
+/// Asks the hosts of the tasks whose end was never seen what became of
+/// them, for the summary; the run asks again before it acts, since a
+/// running task may end in between.
+async fn ask_hosts(ctx: &Context, pool: &Pool, replay: &mut resume::ReplayPlan) {
+    let cancel = CancellationToken::new();
+    let asks = replay.unseen.iter().map(|((stage, host), u)| {
+        let target = ctx.inventory.hosts.iter().position(|h| &h.name == host);
+        let cancel = cancel.clone();
+        async move {
+            let said = match target {
+                None => "its host is no longer in the inventory".to_string(),
+                Some(i) => match pool.connect(&ctx.targets[i]).await {
+                    Err(e) => format!("host unreachable ({e}): asked again when the replay runs"),
+                    Ok(conn) => {
+                        let key = record::key(host, stage, u.attempt);
+                        match recover::ask(&conn, &u.run, &key, Duration::ZERO, &cancel).await {
+                            Ok(rec) => recover::describe(&rec),
+                            Err(e) => format!("{e}: asked again when the replay runs"),
+                        }
+                    }
+                },
+            };
+            ((stage.clone(), host.clone()), said)
+        }
+    });
+    let answers = futures::future::join_all(asks).await;
+    replay.asked.extend(answers);
 }
 
 enum Pick {

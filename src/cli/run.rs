@@ -14,6 +14,7 @@ use crate::model::Playbook;
 use crate::plan::{self, Plan};
 use crate::report::journal::Journal;
 use crate::report::runs;
+use crate::transport::Pool;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -62,13 +63,38 @@ pub async fn execute(
     playbook: &Playbook,
     playbook_text: &str,
     plan: &Plan,
-    mut opts: RunOptions,
+    opts: RunOptions,
     context: serde_json::Map<String, serde_json::Value>,
 ) -> i32 {
     let pool = match ctx.pool() {
         Ok(p) => p,
         Err(code) => return code,
     };
+    execute_on(
+        &pool,
+        global,
+        ctx,
+        playbook,
+        playbook_text,
+        plan,
+        opts,
+        context,
+    )
+    .await
+}
+
+/// [`execute`] on connections the caller may already hold.
+#[allow(clippy::too_many_arguments)]
+pub async fn execute_on(
+    pool: &Pool,
+    global: &GlobalArgs,
+    ctx: &Context,
+    playbook: &Playbook,
+    playbook_text: &str,
+    plan: &Plan,
+    mut opts: RunOptions,
+    context: serde_json::Map<String, serde_json::Value>,
+) -> i32 {
     opts.run_id = runs::new_run_id();
     opts.forks = global.forks as usize;
     opts.command_line = command_line();
@@ -101,7 +127,7 @@ pub async fn execute(
         inventory: &ctx.inventory,
         playbook,
         plan,
-        pool: &pool,
+        pool,
         targets: &ctx.targets,
         bus,
         cancel,

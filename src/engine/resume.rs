@@ -5,8 +5,13 @@
 //! (a guard, an unchanged upload, or an earlier replay): a replay of a replay
 //! therefore carries the whole chain forward. Done tasks are not run again,
 //! but the gates of their stages are: the cluster may have changed since.
+//!
+//! A task that started without its end being seen (herd was killed, or the
+//! connection dropped mid-command) is `unseen`: before anything else, the
+//! replay asks its host's record whether it still runs, ended, or never
+//! started, so it is never run a second time beside the first.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::events::{Event, TaskOutcome};
 use crate::model::Playbook;
@@ -39,10 +44,25 @@ pub struct StageAction {
     pub excluded: bool,
 }
 
+/// A task a run of the chain started and never saw end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unseen {
+    /// The run whose record on the host holds it.
+    pub run: String,
+    pub attempt: u32,
+    /// Its stage runs again in any case (`--from`/`--only`): a running task
+    /// is waited for, then the task runs.
+    pub rerun: bool,
+}
+
 /// The replay's inputs to the engine and its summary.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayPlan {
     pub done_tasks: HashSet<(String, String)>,
+    /// Tasks to ask their hosts about first, by (stage, host).
+    pub unseen: BTreeMap<(String, String), Unseen>,
+    /// What the hosts said of them before the replay (for the summary).
+    pub asked: HashMap<(String, String), String>,
     pub excluded_stages: HashSet<usize>,
     /// Stages that completed before and run nothing now: a gate failure
     /// there means the cluster changed since.
@@ -87,8 +107,65 @@ impl ReplayPlan {
             };
             out.push_str(&format!("  {:<width$}  {what}\n", s.name));
         }
+        if !self.unseen.is_empty() {
+            out.push_str(
+                "tasks started before whose end was not seen (their hosts are asked first):\n",
+            );
+            for ((stage, host), u) in &self.unseen {
+                let said = self
+                    .asked
+                    .get(&(stage.clone(), host.clone()))
+                    .map(String::as_str)
+                    .unwrap_or("not asked yet: the replay asks the host before running it");
+                let rerun = if u.rerun {
+                    " (stage re-run as asked)"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "  {stage} @ {host} (run {}, attempt {}){rerun}: {said}\n",
+                    u.run, u.attempt
+                ));
+            }
+        }
         out
     }
+}
+
+/// Tasks whose last start in the chain has no end seen after it: none
+/// journaled, or one the controller only saw the connection drop under.
+pub fn unseen_in_journal(events: &[Event]) -> HashMap<(String, String), Unseen> {
+    let mut run = String::new();
+    let mut open: HashMap<(String, String), Unseen> = HashMap::new();
+    for e in events {
+        match e {
+            Event::RunStarted { run_id, .. } => run = run_id.clone(),
+            Event::TaskStarted {
+                stage,
+                host,
+                attempt,
+            } => {
+                open.insert(
+                    (stage.clone(), host.clone()),
+                    Unseen {
+                        run: run.clone(),
+                        attempt: *attempt,
+                        rerun: false,
+                    },
+                );
+            }
+            Event::TaskFinished {
+                stage,
+                host,
+                unseen: false,
+                ..
+            } => {
+                open.remove(&(stage.clone(), host.clone()));
+            }
+            _ => {}
+        }
+    }
+    open
 }
 
 fn hosts(n: usize) -> String {
@@ -157,6 +234,7 @@ pub fn compute(
     selection: Selection,
 ) -> ReplayPlan {
     let journal_done = done_in_journal(events);
+    let journal_unseen = unseen_in_journal(events);
     let finished = finished_in_journal(events);
     // Per stage: None = resume from the journal, Some(true) = treat as done,
     // Some(false) = run again in full.
@@ -216,6 +294,10 @@ pub fn compute(
                 out.done_tasks.insert(key);
                 action.skip.push(host);
             } else {
+                if let Some(u) = journal_unseen.get(&key) {
+                    let rerun = forced[i] == Some(false);
+                    out.unseen.insert(key, Unseen { rerun, ..u.clone() });
+                }
                 action.run.push(host);
             }
         }
@@ -257,6 +339,7 @@ mod tests {
             exit_status: None,
             duration_ms: 1,
             error: None,
+            unseen: false,
         }
     }
 

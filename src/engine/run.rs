@@ -1,7 +1,7 @@
 //! One run of a plan: connect, execute ready nodes, stop at the first failure
 //! (running tasks finish, nothing new starts), report through events.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,6 +36,9 @@ pub struct RunOptions {
     /// Stages a previous run completed and that run nothing now: if their
     /// gate fails, the cluster changed since, and the error says so.
     pub rechecked_stages: HashSet<usize>,
+    /// Tasks an earlier run started without seeing them end, by (stage,
+    /// host): their hosts' records are asked before anything runs there.
+    pub unseen: BTreeMap<(String, String), super::resume::Unseen>,
 }
 
 /// How the run ended.
@@ -79,6 +82,8 @@ pub(super) struct RunState {
     /// Per stage: did any task actually run its command?
     pub stage_ran: Mutex<Vec<bool>>,
     pub stage_failed: Mutex<Vec<bool>>,
+    /// Per host: task records (run, key) whose outcome this run saw.
+    pub seen_records: Mutex<Vec<Vec<(String, String)>>>,
     pub journal_error: Mutex<Option<String>>,
     pub stopping: AtomicBool,
     pub forks: Semaphore,
@@ -90,7 +95,11 @@ impl Engine<'_> {
         let started = Instant::now();
         let state = self.start(opts).await;
         let report = match state {
-            Ok(state) => self.execute(opts, &state, started).await,
+            Ok(state) => {
+                let report = self.execute(opts, &state, started).await;
+                self.clean_records(&state).await;
+                report
+            }
             // Ctrl-C while connecting is an interruption (exit 130), not a failure.
             Err(e) if self.cancel.is_cancelled() => RunReport {
                 outcome: RunOutcome::Interrupted,
@@ -180,6 +189,7 @@ impl Engine<'_> {
             stage_finished: Mutex::new(vec![false; stages]),
             stage_ran: Mutex::new(vec![false; stages]),
             stage_failed: Mutex::new(vec![false; stages]),
+            seen_records: Mutex::new(vec![Vec::new(); n]),
             journal_error: Mutex::new(None),
             stopping: AtomicBool::new(false),
             forks: Semaphore::new(opts.forks.max(1)),

@@ -2,10 +2,12 @@
 
 use std::time::{Duration, Instant};
 
+use super::recover::Recovered;
 use super::run::{Engine, NodeResult, RunOptions, RunState};
 use super::template::render;
 use crate::events::{Event, SkipReason, TaskOutcome};
-use crate::transport::{ExecRequest, TransportError, exec::tail_lines};
+use crate::transport::record::{self, TaskRecord};
+use crate::transport::{ExecOutput, ExecRequest, TransportError, exec::tail_lines};
 
 /// Guards are quick checks; a hung `unless` must not hang the run.
 const GUARD_TIMEOUT: Duration = Duration::from_secs(120);
@@ -37,6 +39,7 @@ impl Engine<'_> {
                 exit_status,
                 duration_ms: started.elapsed().as_millis() as u64,
                 error,
+                unseen: false,
             }
         };
 
@@ -85,6 +88,44 @@ impl Engine<'_> {
             render(tpl, &ctx).map_err(|e| format!("cannot render {field}: {e}"))
         };
 
+        // A task an earlier run started and never saw end: its host decides
+        // before anything else runs, so it never runs twice at once.
+        let mut first_attempt = 1;
+        let mut adopted: Option<(String, ExecOutput)> = None;
+        if let Some(unseen) = opts.unseen.get(&(stage_name.clone(), host_name.clone())) {
+            match self
+                .recover(state, &conn, &stage_name, host, unseen, st.timeout)
+                .await
+            {
+                Recovered::Run => {}
+                Recovered::Ended {
+                    exit_status,
+                    stdout,
+                    stderr,
+                } => {
+                    first_attempt = unseen.attempt;
+                    adopted = Some((
+                        unseen.run.clone(),
+                        ExecOutput {
+                            stdout,
+                            stderr,
+                            exit_status: Some(exit_status),
+                            signal: None,
+                        },
+                    ));
+                }
+                Recovered::Cancelled => {
+                    self.emit(state, finish(TaskOutcome::Cancelled, None, None, None));
+                    return NodeResult::Cancelled;
+                }
+                Recovered::Failed(e) => {
+                    let (msg, res) = fail(e);
+                    self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                    return res;
+                }
+            }
+        }
+
         // Guards: skip where the work is already done.
         let mut guards: Vec<(SkipReason, String)> = Vec::new();
         for (reason, field, tpl) in [
@@ -106,7 +147,7 @@ impl Engine<'_> {
                 }
             }
         }
-        for (reason, cmd) in guards {
+        for (reason, cmd) in guards.into_iter().filter(|_| adopted.is_none()) {
             let req = ExecRequest {
                 command: cmd.clone(),
                 stdin: None,
@@ -134,7 +175,7 @@ impl Engine<'_> {
             }
         }
 
-        if !st.upload.is_empty() {
+        if !st.upload.is_empty() && adopted.is_none() {
             let synced = match super::upload_step::plan_files(&st.upload, &ctx) {
                 Ok(files) => super::upload_step::sync(&conn, &files, &self.cancel).await,
                 Err(e) => Err(e),
@@ -191,24 +232,48 @@ impl Engine<'_> {
             }
         };
         state.stage_ran.lock().unwrap_or_else(|p| p.into_inner())[stage] = true;
-        let req = ExecRequest {
-            command: command.clone(),
-            stdin: None,
-            timeout: st.timeout,
-            record: None,
-        };
         let attempts = st.retries + 1;
-        let mut attempt = 1;
+        let mut attempt = first_attempt;
         loop {
-            self.emit(
-                state,
-                Event::TaskStarted {
-                    stage: stage_name.clone(),
-                    host: host_name.clone(),
-                    attempt,
-                },
-            );
-            let result = conn.exec(&req, &self.cancel).await;
+            let (result, from) = match adopted.take() {
+                Some((run, out)) => (Ok(out), Some(run)),
+                None => {
+                    self.emit(
+                        state,
+                        Event::TaskStarted {
+                            stage: stage_name.clone(),
+                            host: host_name.clone(),
+                            attempt,
+                        },
+                    );
+                    let key = record::key(&host_name, &stage_name, attempt);
+                    let req = ExecRequest {
+                        command: command.clone(),
+                        stdin: None,
+                        timeout: st.timeout,
+                        record: Some(TaskRecord {
+                            run: opts.run_id.clone(),
+                            key: key.clone(),
+                            task: format!("{stage_name} on {host_name}"),
+                            timeout: st.timeout,
+                        }),
+                    };
+                    let result = conn.exec(&req, &self.cancel).await;
+                    // The record's outcome is seen unless the connection
+                    // went away under it.
+                    if !matches!(
+                        result,
+                        Err(TransportError::Disconnected { .. } | TransportError::Channel { .. })
+                    ) {
+                        self.seen_record(state, host, &opts.run_id, &key);
+                    }
+                    (result, None)
+                }
+            };
+            let adopted_from = from
+                .map(|r| format!(" (its end adopted from run {r}, which started it)"))
+                .unwrap_or_default();
+            let mut unseen = false;
             let (error, exit_status) = match result {
                 Ok(out) => {
                     if let Err(e) =
@@ -242,7 +307,10 @@ impl Engine<'_> {
                         format!("; output:\n{tail}")
                     };
                     (
-                        format!("command `{}` {status}{seen}", shorten(&command)),
+                        format!(
+                            "command `{}` {status}{adopted_from}{seen}",
+                            shorten(&command)
+                        ),
                         out.exit_status,
                     )
                 }
@@ -250,7 +318,13 @@ impl Engine<'_> {
                     self.emit(state, finish(TaskOutcome::Cancelled, None, None, None));
                     return NodeResult::Cancelled;
                 }
-                Err(e) => (format!("command `{}`: {e}", shorten(&command)), None),
+                Err(e) => {
+                    unseen = matches!(
+                        e,
+                        TransportError::Disconnected { .. } | TransportError::Channel { .. }
+                    );
+                    (format!("command `{}`: {e}", shorten(&command)), None)
+                }
             };
             if attempt >= attempts || self.cancel.is_cancelled() {
                 let (msg, res) = fail(if attempts > 1 {
@@ -258,10 +332,11 @@ impl Engine<'_> {
                 } else {
                     error
                 });
-                self.emit(
-                    state,
-                    finish(TaskOutcome::Failed, None, exit_status, Some(msg)),
-                );
+                let mut event = finish(TaskOutcome::Failed, None, exit_status, Some(msg));
+                if let Event::TaskFinished { unseen: u, .. } = &mut event {
+                    *u = unseen;
+                }
+                self.emit(state, event);
                 return res;
             }
             attempt += 1;

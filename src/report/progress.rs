@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::events::{Event, ProbeReading, RunOutcome, Stamped, Subscriber, TaskOutcome};
+use crate::events::{Event, ProbeReading, Recovery, RunOutcome, Stamped, Subscriber, TaskOutcome};
 
 /// How much to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +171,30 @@ impl Subscriber for Progress {
                     }
                     _ => {}
                 }
+            }
+            Event::TaskRecovered {
+                stage,
+                host,
+                run,
+                recovery,
+                elapsed_ms,
+                exit_status,
+            } => {
+                let what = match recovery {
+                    Recovery::Running => format!(
+                        "still running on the host ({:.0} s so far): waiting for it to adopt its result",
+                        elapsed_ms.unwrap_or(0) as f64 / 1000.0
+                    ),
+                    Recovery::Finished => format!(
+                        "ended on the host with exit status {}: adopted, not run again",
+                        exit_status.unwrap_or(0)
+                    ),
+                    Recovery::NotStarted => "never started on the host: running it".into(),
+                    Recovery::Lost => {
+                        "died on the host without recording an end: running it again".into()
+                    }
+                };
+                self.line(&format!("{stage} @ {host} (started by run {run}): {what}"));
             }
             Event::ProbeWaiting {
                 stage,
