@@ -893,9 +893,9 @@ fn a_task_still_running_when_herd_died_is_waited_for_and_adopted_not_run_twice()
         return;
     };
     let killed_at = Instant::now();
-    let inv = killed_during_slow(&case, "herd_m_inflight", "sleep 5", "60s");
+    let inv = killed_during_slow(&case, "herd_m_inflight_wait", "sleep 5", "60s");
     assert!(
-        running("herd_m_inflight"),
+        running("herd_m_inflight_wait"),
         "the command goes on without herd"
     );
     std::thread::sleep(Duration::from_secs(1));
@@ -941,7 +941,7 @@ fn a_task_still_running_when_herd_died_is_waited_for_and_adopted_not_run_twice()
             "after-node1"
         ])
     );
-    assert!(!running("herd_m_inflight"));
+    assert!(!running("herd_m_inflight_wait"));
 }
 
 #[test]
