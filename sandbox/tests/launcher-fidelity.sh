@@ -229,6 +229,26 @@ else
 fi
 rm -f "${NN_PIDFILE}"
 
+# --- the pid-file race, on purpose -------------------------------------------
+# hadoop-functions.sh's background child writes `$$` (the launcher's pid)
+# and the parent `$!`; when the child is the later one the pid file names a
+# dead process while the daemon runs. The knob makes it so every time.
+run env HERD_SANDBOX_PID_RACE=1 "${HDFS}" --daemon start journalnode
+RACE_JVM=""
+race_jvm_up() {
+  RACE_JVM="$(ps -eo pid=,args= | awk -v t="${T}" '$2 ~ /java$/ && / -Dproc_journalnode / && index($0, t) {print $1}')"
+  [[ -n "${RACE_JVM}" ]]
+}
+if [[ ${RC} -eq 0 ]] && wait_for 20 race_jvm_up &&
+  [[ "$(cat "${PIDFILE}")" != "${RACE_JVM}" ]] && ! alive "$(cat "${PIDFILE}")" &&
+  ! "${HDFS}" --daemon status journalnode; then
+  pass "pid-file race on purpose: start exit 0, the JVM runs, the pid file names the dead launcher, status exit 1 (as upstream)"
+else
+  fail "pid-file race: start exit ${RC}, JVM '${RACE_JVM}', pid file '$(cat "${PIDFILE}" 2>/dev/null)'"
+fi
+[[ -z "${RACE_JVM}" ]] || kill -9 "${RACE_JVM}" 2>/dev/null || true
+rm -f "${PIDFILE}"
+
 # --- client commands ----------------------------------------------------------
 run "${HDFS}" getconf -confKey dfs.namenode.name.dir
 expect "client command (getconf): value alone on stdout, nothing on stderr" 0 "${T}/nn" ""

@@ -86,10 +86,13 @@ pub fn prepare(ctx: &Context) -> Option<serde_json::Map<String, serde_json::Valu
         return None;
     }
     let rendered = std::fs::canonicalize(&rendered).unwrap_or(rendered);
+    let mut users: Vec<String> = inv.hosts.iter().map(|h| h.user.clone()).collect();
+    users.sort();
+    users.dedup();
     let mut context = serde_json::Map::new();
     context.insert(
         "hadoop".into(),
-        hadoop::context::template_object(&topo, &rendered),
+        hadoop::context::template_object(&topo, &users, &rendered),
     );
     Some(context)
 }

@@ -9,9 +9,25 @@ use super::Topology;
 use super::settings::Tarball;
 
 /// The `hadoop` template object; `rendered` is the local directory holding
-/// each host's rendered files under `<host>/<absolute path>`.
-pub fn template_object(topo: &Topology, rendered: &Path) -> Value {
+/// each host's rendered files under `<host>/<absolute path>`. `users` are
+/// the login users of the hosts: Hadoop names pid files after the user, so
+/// `daemons.<user>.<role>` holds that user's `running` check and `start`.
+pub fn template_object(topo: &Topology, users: &[String], rendered: &Path) -> Value {
     let s = &topo.settings;
+    let mut daemons = serde_json::Map::new();
+    for user in users {
+        let mut roles = serde_json::Map::new();
+        for svc in super::services::SERVICES {
+            roles.insert(
+                svc.role.to_string(),
+                json!({
+                    "running": svc.running_command(s, user),
+                    "start": svc.start_verified(s, user),
+                }),
+            );
+        }
+        daemons.insert(user.clone(), Value::Object(roles));
+    }
     let tarball = |t: &Option<Tarball>| match t {
         Some(t) => json!({
             "src": t.path.display().to_string(),
@@ -29,6 +45,7 @@ pub fn template_object(topo: &Topology, rendered: &Path) -> Value {
         "mesos_home": s.mesos_home(),
         "conf_dir": s.hadoop_conf_dir(),
         "rendered": rendered.display().to_string(),
+        "daemons": daemons,
         "dist": {
             "hadoop": tarball(&s.dist.hadoop),
             "zookeeper": tarball(&s.dist.zookeeper),

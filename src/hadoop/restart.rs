@@ -484,8 +484,11 @@ impl Gen<'_> {
             ),
             None => String::new(),
         };
+        // The pid file must name the running daemon before it is read:
+        // otherwise the stop misses it and the start runs a second one.
         format!(
-            "old=$(tr -dc 0-9 < {pid_file} 2>/dev/null)\n\
+            "{running} >/dev/null || true\n\
+             old=$(tr -dc 0-9 < {pid_file} 2>/dev/null)\n\
              {already}\
              {stop} || true\n\
              i=0\n\
@@ -494,8 +497,9 @@ impl Gen<'_> {
                sleep 0.5; i=$((i+1))\n\
              done\n\
              {start}\n",
+            running = svc.running_command(s, &user),
             stop = svc.stop_command(s, &user),
-            start = svc.start_command(s),
+            start = svc.start_verified(s, &user),
         )
     }
 

@@ -291,6 +291,65 @@ impl Service {
         }
     }
 
+    /// The token on the command line of this daemon's JVM, when its launcher
+    /// puts one there (Hadoop's `-Dproc_<subcmd>`).
+    pub fn proc_marker(&self) -> Option<String> {
+        self.proc_name().map(|n| format!("-Dproc_{n}"))
+    }
+
+    /// The `<subcmd>` of [`Service::proc_marker`].
+    pub fn proc_name(&self) -> Option<&'static str> {
+        match self.launcher {
+            Launcher::Hadoop { subcmd, .. } => Some(subcmd),
+            _ => None,
+        }
+    }
+
+    /// Exits 0 when the daemon runs. hadoop-functions.sh can leave the
+    /// launcher's own short-lived pid in the pid file while the daemon runs
+    /// (its background child writes `$$` after the parent wrote `$!`); then
+    /// `--daemon status` says not running and a second daemon would be
+    /// started beside the first, to die on its lock. So where the status
+    /// says no and exactly one process of this daemon runs, the pid file is
+    /// made to name it, and the daemon counts as running.
+    pub fn running_command(&self, s: &Settings, user: &str) -> String {
+        match self.repair_pid_file(s, user) {
+            Some(repair) => format!("{} || {{ {repair}; }}", self.status_command(s, user)),
+            None => self.status_command(s, user),
+        }
+    }
+
+    /// Starts the daemon, then, once its JVM runs (after which nothing in the
+    /// launcher writes the pid file again), makes sure the pid file names it.
+    pub fn start_verified(&self, s: &Settings, user: &str) -> String {
+        let start = self.start_command(s);
+        let (Some(marker), Some(repair)) = (self.proc_marker(), self.repair_pid_file(s, user))
+        else {
+            return start;
+        };
+        format!(
+            "{start} || exit $?\n\
+             i=0; while [ $i -lt 50 ] && [ -z \"$({live})\" ]; do sleep 0.2; i=$((i+1)); done\n\
+             {status} >/dev/null 2>&1 || {{ {repair}; }} || echo \"herd: no single running {role} process to put in its pid file\" >&2\n\
+             true",
+            live = live_pids(&marker),
+            status = self.status_command(s, user),
+            role = self.role,
+        )
+    }
+
+    /// Exits 0 after pointing the pid file at the one running process of
+    /// this daemon; 1 when none or several run (then nothing is touched).
+    fn repair_pid_file(&self, s: &Settings, user: &str) -> Option<String> {
+        let marker = self.proc_marker()?;
+        let pid_file = q(&self.pid_file(s, user));
+        Some(format!(
+            "set -- $({live}); [ $# -eq 1 ] && {{ o=$(cat {pid_file} 2>/dev/null); [ \"$o\" = \"$1\" ] || {{ echo \"$1\" > {pid_file} && echo \"herd: the {role} pid file named ${{o:-nothing}}, not the running {role} (pid $1): repaired\" >&2; }}; }}",
+            live = live_pids(&marker),
+            role = self.role,
+        ))
+    }
+
     /// A shell command that exits 0 exactly when the daemon runs.
     pub fn status_command(&self, s: &Settings, user: &str) -> String {
         match self.launcher {
@@ -379,4 +438,16 @@ impl Service {
         out.dedup();
         out
     }
+}
+
+/// Pids of the running processes with `marker` as a word of their command
+/// line. The marker is put together inside awk, so neither awk nor the
+/// shell running this (whose command line holds this text) matches it.
+pub fn live_pids(marker: &str) -> String {
+    let (head, tail) = marker.split_at(marker.len().min(2));
+    format!(
+        "ps -eo pid=,args= 2>/dev/null | awk -v h={} -v t={} '{{for (i = 2; i <= NF; i++) if ($i == h t) {{print $1; break}}}}'",
+        q(head),
+        q(tail)
+    )
 }

@@ -128,6 +128,12 @@ pub enum Proc {
     Dead {
         pid: Option<u32>,
     },
+    /// The daemon runs as `pid`, but its pid file names `named` (or
+    /// nothing): the launcher's pid-file race. `herd up` repairs it.
+    Misnamed {
+        pid: u32,
+        named: Option<u32>,
+    },
     NoPidFile,
 }
 
@@ -205,13 +211,25 @@ fn q(s: &str) -> String {
 /// The one command a host runs: every pid file, the listening ports, the
 /// stale file. Output is line-tagged so login-shell noise cannot confuse it.
 pub fn host_script(host: &HostLayout, stale_file: &str) -> String {
+    // p ROLE PIDFILE [PROC]: up when the pid file names a live process
+    // (with -Dproc_PROC on its command line, where the daemon has one);
+    // misnamed when it does not but exactly one such process runs. The
+    // marker is put together inside awk, so this script's own shell, whose
+    // command line holds the script, never matches it.
     let mut s = String::from(
-        "p() { if [ -f \"$2\" ]; then i=$(tr -dc 0-9 < \"$2\" 2>/dev/null); \
-         if [ -n \"$i\" ] && { kill -0 \"$i\" 2>/dev/null || [ -d \"/proc/$i\" ]; }; then echo \"herd-proc $1 up $i\"; \
-         else echo \"herd-proc $1 dead $i\"; fi; else echo \"herd-proc $1 none\"; fi; }\n",
+        "has() { awk -v d=\"$1\" '{for (k = 2; k <= NF; k++) if ($k == \"-Dproc_\" d) print $1}'; }\n\
+         p() { i=; [ -f \"$2\" ] && i=$(tr -dc 0-9 < \"$2\" 2>/dev/null)\n\
+         if [ -n \"$i\" ] && { kill -0 \"$i\" 2>/dev/null || [ -d \"/proc/$i\" ]; } && \
+         { [ -z \"${3-}\" ] || [ -n \"$(ps -o pid=,args= -p \"$i\" 2>/dev/null | has \"$3\")\" ]; }; then echo \"herd-proc $1 up $i\"\n\
+         else l=; [ -z \"${3-}\" ] || l=$(ps -eo pid=,args= 2>/dev/null | has \"$3\"); r=$1; f=$2; set -- $l\n\
+         if [ $# -eq 1 ]; then echo \"herd-proc $r misnamed $1 $i\"; elif [ -f \"$f\" ]; then echo \"herd-proc $r dead $i\"; else echo \"herd-proc $r none\"; fi; fi; }\n",
     );
     for svc in &host.services {
-        s.push_str(&format!("p {} {}\n", svc.role, q(&svc.pid_file)));
+        let marker = services::service(svc.role)
+            .and_then(|s| s.proc_name())
+            .map(|m| format!(" {}", q(m)))
+            .unwrap_or_default();
+        s.push_str(&format!("p {} {}{marker}\n", svc.role, q(&svc.pid_file)));
     }
     s.push_str(
         "if command -v ss >/dev/null 2>&1; then echo \"herd-ports $(ss -ltnH 2>/dev/null | awk '{n=split($4,a,\":\"); print a[n]}' | sort -un | tr '\\n' ' ')\"; fi\n",
@@ -236,6 +254,10 @@ pub fn parse_host_output(text: &str) -> HostReading {
                 let pid = words.next().and_then(|p| p.parse::<u32>().ok());
                 let proc = match (state, pid) {
                     ("up", Some(pid)) => Proc::Running { pid },
+                    ("misnamed", Some(pid)) => Proc::Misnamed {
+                        pid,
+                        named: words.next().and_then(|p| p.parse().ok()),
+                    },
                     ("none", _) => Proc::NoPidFile,
                     _ => Proc::Dead { pid },
                 };
@@ -728,12 +750,26 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
                             .collect(),
                         None => Vec::new(),
                     };
+                    let misnamed = matches!(proc, Proc::Misnamed { .. });
                     let (state, pid, note) = match proc {
                         Proc::Running { pid } => {
                             let note = (!missing.is_empty())
                                 .then(|| format!("not listening on {}", join_ports(&missing)));
                             ("running", Some(pid), note)
                         }
+                        // Running all the same: not a problem of the
+                        // cluster, but said, since stop and status read
+                        // the pid file.
+                        Proc::Misnamed { pid, named } => (
+                            "running",
+                            Some(pid),
+                            Some(match named {
+                                Some(n) => format!(
+                                    "pid file names {n}, not the running pid (herd up repairs it)"
+                                ),
+                                None => "pid file names no pid (herd up repairs it)".into(),
+                            }),
+                        ),
                         Proc::Dead { pid } => (
                             "down",
                             None,
@@ -744,7 +780,9 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
                         ),
                         Proc::NoPidFile => ("down", None, Some("not running (no pid file)".into())),
                     };
-                    if let Some(n) = &note {
+                    if let Some(n) = &note
+                        && !misnamed
+                    {
                         problems.push(format!("{} on {}: {n}", svc.role, h.name));
                     }
                     services.push(ServiceRow {

@@ -118,4 +118,46 @@ fi
 expect "one active NameNode, one standby again" \
   "sorted(s['ha'] for s in svc('namenode')) == ['active', 'standby']"
 
+# hadoop-functions.sh's pid-file race leaves a pid file naming the dead
+# launcher while the daemon runs: status must not call it down, and neither
+# herd up nor a restart may start a second daemon beside it.
+on() { sandbox/sandbox.sh ssh "$@" 2>/dev/null; }
+nm_pidfile=${PIDDIR}/hadoop-root-nodemanager.pid
+nm_procs() { on worker2 "ps -eo pid=,args= | awk '/ -Dproc_nodemanager / && !/awk/ {print \$1}'"; }
+echo "== worker2's NodeManager pid file names a dead process"
+nm_pid=$(nm_procs)
+on worker2 "echo 999999 > ${nm_pidfile}"
+status
+if [[ ${RC} -eq 0 ]]; then ok "status exit 0: the NodeManager runs"; else fail "status exit ${RC}: $(py "c['problems']" 2>/dev/null)"; fi
+expect "its row says running, with its real pid and a note on the pid file" \
+  "[(s['state'], s['pid'], 'pid file names 999999' in (s['note'] or '')) for s in svc('nodemanager') if s['host'] == 'worker2'] == [('running', ${nm_pid:-0}, True)]"
+"${HERD}" up -i "${INV}" -q >/tmp/herd-up-repair.out 2>&1
+if [[ $? -eq 0 ]]; then ok "herd up exit 0"; else fail "herd up exit $?: $(tail -n 5 /tmp/herd-up-repair.out)"; fi
+if [[ "$(on worker2 "cat ${nm_pidfile}")" == "${nm_pid}" && "$(nm_procs)" == "${nm_pid}" ]]; then
+  ok "herd up repaired the pid file (${nm_pid}) and started no second NodeManager"
+else
+  fail "after herd up: pid file '$(on worker2 "cat ${nm_pidfile}")', NodeManager processes '$(nm_procs | tr '\n' ' ')' (was ${nm_pid})"
+fi
+
+echo "== the launcher loses the race on worker3 during a DataNode restart"
+trap 'on worker3 "rm -f /etc/herd-sandbox/pid-race"; restart_nn' EXIT
+on worker3 "mkdir -p /etc/herd-sandbox && touch /etc/herd-sandbox/pid-race"
+"${HERD}" restart datanode --hosts worker3 -i "${INV}" -q >/tmp/herd-restart-race.out 2>&1
+rc=$?
+on worker3 "rm -f /etc/herd-sandbox/pid-race"
+if [[ ${rc} -eq 0 ]]; then ok "restart datanode --hosts worker3 exit 0"; else fail "restart exit ${rc}: $(tail -n 5 /tmp/herd-restart-race.out)"; fi
+if on worker3 "${HADOOP_HOME}/bin/hdfs --daemon status datanode"; then
+  ok "worker3's DataNode pid file names the running DataNode"
+else
+  fail "worker3's pid file: $(on worker3 "cat ${PIDDIR}/hadoop-root-datanode.pid"), DataNodes: $(on worker3 "ps -eo pid=,args= | awk '/ -Dproc_datanode / && !/awk/ {print \$1}'" | tr '\n' ' ')"
+fi
+newest=$(find "${HERD_STATE_DIR:-.herd}/runs" -mindepth 1 -maxdepth 1 -type d | sort | tail -n 1)
+if grep -rqs "the datanode pid file named" "${newest}"; then
+  ok "the restart's output says the pid file was repaired"
+else
+  fail "no repair in the restart's output (${newest})"
+fi
+status
+if [[ ${RC} -eq 0 ]]; then ok "status healthy after the race"; else fail "status exit ${RC}: $(py "c['problems']" 2>/dev/null)"; fi
+
 finish

@@ -380,10 +380,20 @@ hadoop_status_daemon() {
   return 3
 }
 
+# Test knob, not upstream: reproduce hadoop-functions.sh's pid-file race on
+# demand. The parent writes $! at once and the child's `echo $$` (the
+# launcher's own pid, as upstream: $$ in a background child is the parent's)
+# lands two seconds later, so the pid file ends naming a dead process while
+# the daemon runs, as it does upstream when the child is slow.
+pid_race() {
+  [[ -n "${HERD_SANDBOX_PID_RACE:-}" || -e /etc/herd-sandbox/pid-race ]]
+}
+
 # Foreground start: the shell's own pid goes into the pid file, then exec.
 hadoop_start_daemon() {
   local command=$1 class=$2 pidfile=$3
   shift 3
+  if pid_race; then sleep 2; fi
   hadoop_debug "Final CLASSPATH: ${CLASSPATH}"
   hadoop_debug "Final HADOOP_OPTS: ${HADOOP_OPTS}"
   if ! echo $$ >"${pidfile}" 2>/dev/null; then
@@ -406,7 +416,7 @@ hadoop_start_daemon_wrapper() {
   # The child writes its own pid first; wait for that before overwriting it
   # with $! so the two writes cannot race.
   ((counter = 0))
-  while [[ ! -f ${pidfile} && ${counter} -le 5 ]]; do
+  while [[ ! -f ${pidfile} && ${counter} -le 5 ]] && ! pid_race; do
     sleep 1
     ((counter++))
   done
