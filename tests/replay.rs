@@ -389,8 +389,8 @@ stages:
     assert!(
         matches!(
             node1.as_slice(),
-            [(h, Recovery::Running | Recovery::Finished, _)] if h == "node1"
-        ),
+            [.., (h, Recovery::Finished, Some(0))] if h == "node1"
+        ) && node1.len() <= 2,
         "{node1:?}"
     );
     let ran_on_node1 = log(&case).iter().filter(|l| *l == "work-node1").count();
@@ -920,7 +920,9 @@ fn a_task_still_running_when_herd_died_is_waited_for_and_adopted_not_run_twice()
         recoveries(&replay, "slow"),
         vec![
             ("node0".into(), Recovery::Running, None),
-            ("node1".into(), Recovery::Running, None)
+            ("node0".into(), Recovery::Finished, Some(0)),
+            ("node1".into(), Recovery::Running, None),
+            ("node1".into(), Recovery::Finished, Some(0))
         ]
     );
     assert_eq!(tasks(&replay, "slow"), vec![ran("node0"), ran("node1")]);
@@ -1051,4 +1053,42 @@ fn a_command_orphaned_by_a_dead_herd_does_not_outlive_its_timeout() {
         killed_at.elapsed().as_secs()
     );
     assert!(killed_at.elapsed() >= Duration::from_secs(2));
+}
+
+#[test]
+fn a_new_run_waits_for_what_a_dead_run_left_running_on_its_hosts() {
+    let Some(case) = Case::new(2, "herd-replay-") else {
+        return;
+    };
+    let inv = killed_during_slow(&case, "herd_m_inflight_other", "sleep 4", "60s");
+    // Another playbook, other stages, the same hosts.
+    let other = case.path("other.yaml");
+    std::fs::write(
+        &other,
+        "name: other\nstages:\n  - name: touch\n    hosts: all\n    run: \"echo other-{{ host.name }} >> {{ vars.work }}/log\"\n",
+    )
+    .unwrap();
+    let out = case.run(&other, &inv);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(case.path("log")).unwrap();
+    let at = |l: &str| text.lines().position(|x| x == l).unwrap_or(usize::MAX);
+    for h in ["node0", "node1"] {
+        assert!(
+            at(&format!("end-{h}")) < at(&format!("other-{h}")),
+            "the new run ran beside the old command on {h}:\n{text}"
+        );
+    }
+    let events = case.journal(1);
+    let slow = recoveries(&events, "slow");
+    assert!(
+        slow.iter()
+            .filter(|(_, r, _)| *r == Recovery::Finished)
+            .count()
+            == 2,
+        "{slow:?}"
+    );
+    // Settled: the run after that does not ask again.
+    let again = case.run(&other, &inv);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(recoveries(&case.journal(2), "slow").is_empty());
 }

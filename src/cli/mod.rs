@@ -7,6 +7,7 @@ mod completions;
 mod config;
 mod exec;
 mod fold;
+mod in_flight;
 mod plan;
 mod replay;
 mod restart;

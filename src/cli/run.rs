@@ -95,6 +95,8 @@ pub async fn execute_on(
     mut opts: RunOptions,
     context: serde_json::Map<String, serde_json::Value>,
 ) -> i32 {
+    let hosts = ctx.inventory.hosts.iter().map(|h| h.name.clone()).collect();
+    opts.in_flight = super::in_flight::left_in_flight(&runs::runs_dir(), &hosts, &opts.unseen);
     opts.run_id = runs::new_run_id();
     opts.forks = global.forks as usize;
     opts.command_line = command_line();

@@ -131,9 +131,9 @@ impl Engine<'_> {
                     stdout,
                     stderr,
                 } => {
-                    if !told {
-                        tell(Recovery::Finished, None, Some(exit_status));
-                    }
+                    // Said even after `running`: the journal then shows
+                    // the wait and its end, and this task is settled.
+                    tell(Recovery::Finished, None, Some(exit_status));
                     self.seen_record(state, host_index, &unseen.run, &key);
                     if unseen.rerun {
                         return Recovered::Run;
@@ -169,6 +169,43 @@ impl Engine<'_> {
                 }
             }
         }
+    }
+
+    /// Waits, once per host, for the tasks earlier runs left in flight there:
+    /// nothing of this run may run beside them.
+    pub(super) async fn settle(
+        &self,
+        opts: &super::run::RunOptions,
+        state: &RunState,
+        conn: &Connection,
+        host: usize,
+    ) -> Result<(), Option<String>> {
+        let name = &self.inventory.hosts[host].name;
+        state.settled[host]
+            .get_or_init(|| async {
+                for f in opts.in_flight.iter().filter(|f| &f.host == name) {
+                    let waiting = Unseen {
+                        rerun: true,
+                        ..f.unseen.clone()
+                    };
+                    match self
+                        .recover(state, conn, &f.stage, host, &waiting, f.timeout)
+                        .await
+                    {
+                        Recovered::Run | Recovered::Ended { .. } => {}
+                        Recovered::Cancelled => return Err(None),
+                        Recovered::Failed(e) => {
+                            return Err(Some(format!(
+                                "waiting for stage '{}' of run {}: {e}",
+                                f.stage, f.unseen.run
+                            )));
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .clone()
     }
 
     /// Remember a record whose outcome this run has seen, for removal at the end.

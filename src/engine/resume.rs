@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::events::{Event, TaskOutcome};
+use crate::events::{Event, Recovery, TaskOutcome};
 use crate::model::Playbook;
 use crate::plan::Plan;
 
@@ -132,6 +132,17 @@ impl ReplayPlan {
     }
 }
 
+/// A task some earlier run left without seeing its end, on a host this run
+/// touches: before anything runs there, this run waits for it to end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlight {
+    pub stage: String,
+    pub host: String,
+    pub unseen: Unseen,
+    /// Its stage's timeout, from the playbook that run kept.
+    pub timeout: Option<std::time::Duration>,
+}
+
 /// Tasks whose last start in the chain has no end seen after it: none
 /// journaled, or one the controller only saw the connection drop under.
 pub fn unseen_in_journal(events: &[Event]) -> HashMap<(String, String), Unseen> {
@@ -161,6 +172,20 @@ pub fn unseen_in_journal(events: &[Event]) -> HashMap<(String, String), Unseen> 
                 ..
             } => {
                 open.remove(&(stage.clone(), host.clone()));
+            }
+            // A later run heard from the host that it is over: settled,
+            // whatever comes next (an adopted end, or a fresh start).
+            Event::TaskRecovered {
+                stage,
+                host,
+                run: started_by,
+                recovery: Recovery::Finished | Recovery::NotStarted | Recovery::Lost,
+                ..
+            } => {
+                let key = (stage.clone(), host.clone());
+                if open.get(&key).is_some_and(|u| &u.run == started_by) {
+                    open.remove(&key);
+                }
             }
             _ => {}
         }

@@ -39,6 +39,9 @@ pub struct RunOptions {
     /// Tasks an earlier run started without seeing them end, by (stage,
     /// host): their hosts' records are asked before anything runs there.
     pub unseen: BTreeMap<(String, String), super::resume::Unseen>,
+    /// Tasks earlier runs left in flight on this run's hosts: each host
+    /// waits for its own before it runs anything.
+    pub in_flight: Vec<super::resume::InFlight>,
 }
 
 /// How the run ended.
@@ -84,6 +87,9 @@ pub(super) struct RunState {
     pub stage_failed: Mutex<Vec<bool>>,
     /// Per host: task records (run, key) whose outcome this run saw.
     pub seen_records: Mutex<Vec<Vec<(String, String)>>>,
+    /// Per host: waited for what earlier runs left in flight there (Err:
+    /// why not; None inside: cancelled).
+    pub settled: Vec<tokio::sync::OnceCell<Result<(), Option<String>>>>,
     pub journal_error: Mutex<Option<String>>,
     pub stopping: AtomicBool,
     pub forks: Semaphore,
@@ -190,6 +196,7 @@ impl Engine<'_> {
             stage_ran: Mutex::new(vec![false; stages]),
             stage_failed: Mutex::new(vec![false; stages]),
             seen_records: Mutex::new(vec![Vec::new(); n]),
+            settled: (0..n).map(|_| tokio::sync::OnceCell::new()).collect(),
             journal_error: Mutex::new(None),
             stopping: AtomicBool::new(false),
             forks: Semaphore::new(opts.forks.max(1)),

@@ -88,6 +88,19 @@ impl Engine<'_> {
             render(tpl, &ctx).map_err(|e| format!("cannot render {field}: {e}"))
         };
 
+        // Nothing runs on a host beside what an earlier run left running there.
+        match self.settle(opts, state, &conn, host).await {
+            Ok(()) => {}
+            Err(None) => {
+                self.emit(state, finish(TaskOutcome::Cancelled, None, None, None));
+                return NodeResult::Cancelled;
+            }
+            Err(Some(e)) => {
+                let (msg, res) = fail(e);
+                self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                return res;
+            }
+        }
         // A task an earlier run started and never saw end: its host decides
         // before anything else runs, so it never runs twice at once.
         let mut first_attempt = 1;
