@@ -604,6 +604,22 @@ stages:
 
 #[test]
 fn ctrl_c_stops_commands_on_the_hosts_and_journals_an_interrupted_run() {
+    stopped_by(libc::SIGINT, "herd_m_sigint");
+}
+
+#[test]
+fn sigterm_stops_a_run_as_ctrl_c_does_and_exits_143() {
+    stopped_by(libc::SIGTERM, "herd_m_sigterm");
+}
+
+#[test]
+fn sighup_stops_a_run_as_ctrl_c_does_and_exits_129() {
+    stopped_by(libc::SIGHUP, "herd_m_sighup");
+}
+
+/// `sig` mid-run: remote commands killed, the journal says interrupted,
+/// exit 128 + `sig`; the replay then finishes the run.
+fn stopped_by(sig: i32, marker: &str) {
     let Some(case) = Case::new(2, "herd-replay-") else {
         return;
     };
@@ -614,11 +630,14 @@ name: interrupted
 stages:
   - name: first
     hosts: all
-    run: ": herd_m_sigint; echo first-{{ host.name }} >> {{ vars.work }}/log"
+    run: ": MARKER; echo first-{{ host.name }} >> {{ vars.work }}/log"
   - name: long
     hosts: all
-    run: ": herd_m_sigint; touch {{ vars.work }}/started-{{ host.name }}; if [ ! -f {{ vars.work }}/fast ]; then sleep 305; fi; echo long-{{ host.name }} >> {{ vars.work }}/log"
-"#,
+    run: ": MARKER; touch {{ vars.work }}/started-{{ host.name }}; if [ ! -f {{ vars.work }}/fast ]; then sleep SLEEP; fi; echo long-{{ host.name }} >> {{ vars.work }}/log"
+"#
+        .replace("MARKER", marker)
+        .replace("SLEEP", &(311 + sig).to_string())
+        .as_str(),
     );
     let mut child = case.spawn_run(&pb, &inv);
     assert!(
@@ -629,16 +648,16 @@ stages:
         "{}",
         case.bg_stderr()
     );
-    signal(&child, libc::SIGINT);
+    signal(&child, sig);
     let code = wait_exit(&mut child, Duration::from_secs(30));
     let err = case.bg_stderr();
-    assert_eq!(code, Some(130), "{err}");
+    assert_eq!(code, Some(128 + sig), "{err}");
     assert!(err.contains("interrupted"), "{err}");
     assert!(
-        wait_gone("herd_m_sigint", Duration::from_secs(5)),
+        wait_gone(marker, Duration::from_secs(5)),
         "commands still run on the hosts"
     );
-    assert!(!running("sleep 305"));
+    assert!(!running(&format!("sleep {}", 311 + sig)));
     let first = case.journal(0);
     assert_eq!(run_finished(&first).unwrap().0, RunOutcome::Interrupted);
     assert!(

@@ -69,12 +69,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     let command = args.command.join(" ");
     let targets: Vec<_> = selected.iter().map(|&i| ctx.targets[i].clone()).collect();
     let cancel = CancellationToken::new();
-    let on_signal = cancel.clone();
-    let signals = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.cancel();
-        }
-    });
+    let signals = super::signals::Signals::watch(cancel.clone(), None);
     let forks = Arc::new(Semaphore::new(global.forks as usize));
     let conns = pool.connect_all(&targets).await;
     let results = futures::future::join_all(targets.iter().zip(conns).map(|(t, conn)| {
@@ -111,7 +106,6 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         }
     }))
     .await;
-    signals.abort();
     pool.close_all().await;
 
     let failed = results.iter().filter(|r| r.exit_status != Some(0)).count();
@@ -148,7 +142,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         }
     }
     if cancel.is_cancelled() {
-        exit::INTERRUPTED
+        signals.exit_code()
     } else if failed > 0 {
         exit::FAILED
     } else {

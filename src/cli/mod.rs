@@ -13,6 +13,7 @@ mod replay;
 mod restart;
 mod run;
 mod runs;
+mod signals;
 mod status;
 mod up;
 

@@ -118,13 +118,10 @@ pub async fn execute_on(
     let run_dir = journal.dir().to_path_buf();
     let bus = Arc::new(EventBus::new(Some(Arc::new(journal)), subscribers(global)));
     let cancel = CancellationToken::new();
-    let on_signal = cancel.clone();
-    let signals = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: stopping running commands on the hosts...");
-            on_signal.cancel();
-        }
-    });
+    let signals = super::signals::Signals::watch(
+        cancel.clone(),
+        Some("\ninterrupted: stopping running commands on the hosts..."),
+    );
     let engine = Engine {
         inventory: &ctx.inventory,
         playbook,
@@ -136,7 +133,6 @@ pub async fn execute_on(
         context,
     };
     let report = engine.run(&opts).await;
-    signals.abort();
     pool.close_all().await;
     match report.outcome {
         RunOutcome::Succeeded => exit::OK,
@@ -157,7 +153,7 @@ pub async fn execute_on(
                 run_dir.display(),
                 opts.run_id
             );
-            exit::INTERRUPTED
+            signals.exit_code()
         }
     }
 }
