@@ -380,6 +380,49 @@ fn unreachable_host_is_a_row_not_a_crash() {
 }
 
 #[test]
+fn a_pid_file_naming_the_launcher_reads_as_running_with_a_note_not_down() {
+    let l = layout();
+    let mut r = healthy(&l);
+    host_mut(&mut r, "worker2").procs.insert(
+        "nodemanager".into(),
+        Proc::Misnamed {
+            pid: 221,
+            named: Some(4242),
+        },
+    );
+    let st = status::assess(&l, &r);
+    assert!(st.cluster.healthy, "{:?}", st.cluster.problems);
+    let nm = st
+        .services
+        .iter()
+        .find(|s| s.host == "worker2" && s.service == "nodemanager")
+        .unwrap();
+    assert_eq!(nm.state, "running");
+    assert_eq!(nm.pid, Some(221));
+    assert!(
+        nm.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("pid file names 4242"),
+        "{:?}",
+        nm.note
+    );
+    let text = status::format(&st);
+    assert!(text.contains("pid file names 4242"), "{text}");
+    let parsed = status::parse_host_output(
+        "herd-proc nodemanager misnamed 221 4242
+",
+    );
+    assert_eq!(
+        parsed.procs.get("nodemanager"),
+        Some(&Proc::Misnamed {
+            pid: 221,
+            named: Some(4242)
+        })
+    );
+}
+
+#[test]
 fn stale_config_is_shown_but_not_degraded() {
     let l = layout();
     let mut r = healthy(&l);

@@ -436,7 +436,7 @@ impl Gen<'_> {
     }
 
     fn running(&self, host: &str, role: &str) -> bool {
-        matches!(self.readings.hosts.get(host), Some(Ok(hr)) if matches!(hr.procs.get(role), Some(Proc::Running { .. })))
+        matches!(self.readings.hosts.get(host), Some(Ok(hr)) if hr.procs.get(role).is_some_and(Proc::runs))
     }
 
     fn hdfs(&self) -> String {

@@ -137,6 +137,13 @@ pub enum Proc {
     NoPidFile,
 }
 
+impl Proc {
+    /// The daemon runs, whatever its pid file says.
+    pub fn runs(&self) -> bool {
+        matches!(self, Proc::Running { .. } | Proc::Misnamed { .. })
+    }
+}
+
 /// What the one exec on a host found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HostReading {
@@ -712,7 +719,7 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
     // The HA lines name a daemon "down" when its pid file says so, rather
     // than repeating the refused connection.
     let down = |host: &str, role: &str| -> bool {
-        matches!(r.hosts.get(host), Some(Ok(hr)) if !matches!(hr.procs.get(role), Some(Proc::Running { .. })))
+        matches!(r.hosts.get(host), Some(Ok(hr)) if !hr.procs.get(role).is_some_and(Proc::runs))
     };
     let mut hosts = Vec::new();
     let mut services = Vec::new();
@@ -1044,7 +1051,7 @@ pub fn format(status: &Status) -> String {
             .find(|h| h.host == s.host)
             .and_then(|h| h.error.clone());
         let state = match s.state.as_str() {
-            "running" if s.note.is_some() => "RUNNING?".to_string(),
+            "running" if !s.missing_ports.is_empty() => "RUNNING?".to_string(),
             "running" => "running".to_string(),
             "down" => "DOWN".to_string(),
             "unreachable" => "UNREACHABLE".to_string(),
@@ -1066,7 +1073,8 @@ pub fn format(status: &Status) -> String {
             if s.stale {
                 d.push("config stale".to_string());
             }
-            if s.state == "down"
+            // The ports column already says what a listening problem is.
+            if (s.state == "down" || s.missing_ports.is_empty())
                 && let Some(n) = &s.note
             {
                 d.push(n.clone());
