@@ -1111,3 +1111,61 @@ fn a_new_run_waits_for_what_a_dead_run_left_running_on_its_hosts() {
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(recoveries(&case.journal(2), "slow").is_empty());
 }
+
+#[test]
+fn a_second_run_on_the_same_state_dir_is_refused_while_one_runs_and_a_killed_one_frees_it() {
+    let Some(case) = Case::new(1, "herd-replay-") else {
+        return;
+    };
+    let inv = inventory(&case);
+    let pb = case.playbook(
+        r#"
+name: locked
+stages:
+  - name: hold
+    hosts: all
+    run: ": herd_m_lock; touch {{ vars.work }}/started-{{ host.name }}; sleep 20; echo hold-{{ host.name }} >> {{ vars.work }}/log"
+"#,
+    );
+    let mut child = case.spawn_run(&pb, &inv);
+    assert!(
+        wait_for(Duration::from_secs(20), || case
+            .path("started-node0")
+            .exists()),
+        "{}",
+        case.bg_stderr()
+    );
+    let second = case.run(&pb, &inv);
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("another herd run holds")
+            && second.stderr.contains(&case.run_id(0))
+            && second.stderr.contains(&format!("pid {}", child.id())),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(case.run_dirs().len(), 1, "the refused run journals nothing");
+    let replay = herd_replay(&case, &inv, &[]);
+    assert_eq!(replay.code, 1, "{}", replay.stderr);
+    assert!(
+        replay.stderr.contains("another herd run holds"),
+        "{}",
+        replay.stderr
+    );
+
+    signal(&child, libc::SIGKILL);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), Some(-1));
+    kill_marked("herd_m_lock");
+    let other = case.path("other.yaml");
+    std::fs::write(
+        &other,
+        "name: other\nstages:\n  - name: touch\n    hosts: all\n    run: 'true'\n",
+    )
+    .unwrap();
+    let out = case.run(&other, &inv);
+    assert_eq!(
+        out.code, 0,
+        "the kernel freed a killed run's lock: {}",
+        out.stderr
+    );
+}

@@ -13,6 +13,7 @@ use crate::exit;
 use crate::model::Playbook;
 use crate::plan::{self, Plan};
 use crate::report::journal::Journal;
+use crate::report::run_lock::RunLock;
 use crate::report::runs;
 use crate::transport::Pool;
 
@@ -95,11 +96,18 @@ pub async fn execute_on(
     mut opts: RunOptions,
     context: serde_json::Map<String, serde_json::Value>,
 ) -> i32 {
-    let hosts = ctx.inventory.hosts.iter().map(|h| h.name.clone()).collect();
-    opts.in_flight = super::in_flight::left_in_flight(&runs::runs_dir(), &hosts, &opts.unseen);
     opts.run_id = runs::new_run_id();
     opts.forks = global.forks as usize;
     opts.command_line = command_line();
+    let _lock = match RunLock::acquire(&runs::state_dir(), &opts.run_id, &opts.command_line) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILED;
+        }
+    };
+    let hosts = ctx.inventory.hosts.iter().map(|h| h.name.clone()).collect();
+    opts.in_flight = super::in_flight::left_in_flight(&runs::runs_dir(), &hosts, &opts.unseen);
     let journal = match Journal::create(&runs::runs_dir(), &opts.run_id) {
         Ok(j) => j,
         Err(e) => {

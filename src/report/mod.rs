@@ -3,4 +3,5 @@
 pub mod journal;
 pub mod json;
 pub mod progress;
+pub mod run_lock;
 pub mod runs;
