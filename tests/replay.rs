@@ -124,6 +124,20 @@ fn wait_for(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// `herd run` in the background, returned once every one of `hosts` has
+/// touched its `started-<host>` marker.
+fn spawn_until_started(case: &Case, pb: &Path, inv: &Path, hosts: &[&str]) -> Child {
+    let child = case.spawn_run(pb, inv);
+    assert!(
+        wait_for(Duration::from_secs(20), || hosts
+            .iter()
+            .all(|h| case.path(&format!("started-{h}")).exists())),
+        "{}",
+        case.bg_stderr()
+    );
+    child
+}
+
 /// Waits for a spawned herd, killing it if it outlives `within`.
 fn wait_exit(child: &mut Child, within: Duration) -> Option<i32> {
     let start = Instant::now();
@@ -271,14 +285,7 @@ stages:
     run: ": herd_m_drop; echo after-{{ host.name }} >> {{ vars.work }}/log"
 "#,
     );
-    let mut child = case.spawn_run(&pb, &inv);
-    assert!(
-        wait_for(Duration::from_secs(20), || case
-            .path("started-node1")
-            .exists()),
-        "{}",
-        case.bg_stderr()
-    );
+    let mut child = spawn_until_started(&case, &pb, &inv, &["node1"]);
     case.fleet.kill_host(1);
     let code = wait_exit(&mut child, Duration::from_secs(60));
     let err = case.bg_stderr();
@@ -340,14 +347,7 @@ stages:
     run: ": herd_m_pause; touch {{ vars.work }}/started-{{ host.name }}; sleep 3; echo work-{{ host.name }} >> {{ vars.work }}/log"
 "#,
     );
-    let mut child = case.spawn_run(&pb, &inv);
-    assert!(
-        wait_for(Duration::from_secs(20), || case
-            .path("started-node1")
-            .exists()),
-        "{}",
-        case.bg_stderr()
-    );
+    let mut child = spawn_until_started(&case, &pb, &inv, &["node1"]);
     case.fleet.pause_host(1);
     let paused = Instant::now();
     let code = wait_exit(&mut child, Duration::from_secs(60));
@@ -639,15 +639,7 @@ stages:
         .replace("SLEEP", &(311 + sig).to_string())
         .as_str(),
     );
-    let mut child = case.spawn_run(&pb, &inv);
-    assert!(
-        wait_for(Duration::from_secs(20), || case
-            .path("started-node0")
-            .exists()
-            && case.path("started-node1").exists()),
-        "{}",
-        case.bg_stderr()
-    );
+    let mut child = spawn_until_started(&case, &pb, &inv, &["node0", "node1"]);
     signal(&child, sig);
     let code = wait_exit(&mut child, Duration::from_secs(30));
     let err = case.bg_stderr();
@@ -707,15 +699,7 @@ stages:
     run: ": herd_m_sigkill; touch {{ vars.work }}/started-{{ host.name }}; if [ ! -f {{ vars.work }}/fast ]; then sleep 306; fi; echo long-{{ host.name }} >> {{ vars.work }}/log"
 "#,
     );
-    let mut child = case.spawn_run(&pb, &inv);
-    assert!(
-        wait_for(Duration::from_secs(20), || case
-            .path("started-node0")
-            .exists()
-            && case.path("started-node1").exists()),
-        "{}",
-        case.bg_stderr()
-    );
+    let mut child = spawn_until_started(&case, &pb, &inv, &["node0", "node1"]);
     signal(&child, libc::SIGKILL);
     assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), Some(-1));
     // Nobody is left to stop the orphans; they would write to the log later.
@@ -1127,14 +1111,7 @@ stages:
     run: ": herd_m_lock; touch {{ vars.work }}/started-{{ host.name }}; sleep 20; echo hold-{{ host.name }} >> {{ vars.work }}/log"
 "#,
     );
-    let mut child = case.spawn_run(&pb, &inv);
-    assert!(
-        wait_for(Duration::from_secs(20), || case
-            .path("started-node0")
-            .exists()),
-        "{}",
-        case.bg_stderr()
-    );
+    let mut child = spawn_until_started(&case, &pb, &inv, &["node0"]);
     let second = case.run(&pb, &inv);
     assert_eq!(second.code, 1, "{}", second.stderr);
     assert!(
