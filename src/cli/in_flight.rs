@@ -19,15 +19,7 @@ pub fn left_in_flight(
     hosts: &HashSet<String>,
     own: &BTreeMap<(String, String), Unseen>,
 ) -> Vec<InFlight> {
-    let Ok(entries) = std::fs::read_dir(runs_dir) else {
-        return Vec::new();
-    };
-    let mut dirs: Vec<_> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
+    let dirs = crate::report::runs::run_dirs(runs_dir);
     let recent = &dirs[dirs.len().saturating_sub(RECENT_RUNS)..];
     // One history, oldest first: a later run's end of the same task closes it.
     let mut events = Vec::new();

@@ -17,6 +17,20 @@ pub fn runs_dir() -> PathBuf {
     state_dir().join("runs")
 }
 
+/// Every run's journal directory, oldest first (run ids sort by time).
+pub fn run_dirs(runs_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(runs_dir) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
 /// A new run id: sortable by time, unique enough for one controller.
 pub fn new_run_id() -> String {
     let now = time::OffsetDateTime::now_utc();
@@ -107,16 +121,7 @@ pub fn summarize(dir: &Path) -> Result<RunSummary, String> {
 pub fn list(runs_dir: &Path) -> (Vec<RunSummary>, Vec<String>) {
     let mut runs = Vec::new();
     let mut problems = Vec::new();
-    let Ok(entries) = std::fs::read_dir(runs_dir) else {
-        return (runs, problems);
-    };
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    for d in dirs {
+    for d in run_dirs(runs_dir) {
         match summarize(&d) {
             Ok(s) => runs.push(s),
             Err(e) => problems.push(e),
