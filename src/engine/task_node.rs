@@ -274,10 +274,7 @@ impl Engine<'_> {
                     let result = conn.exec(&req, &self.cancel).await;
                     // The record's outcome is seen unless the connection
                     // went away under it.
-                    if !matches!(
-                        result,
-                        Err(TransportError::Disconnected { .. } | TransportError::Channel { .. })
-                    ) {
+                    if !result.as_ref().is_err_and(TransportError::outcome_unknown) {
                         self.seen_record(state, host, &opts.run_id, &key);
                     }
                     (result, None)
@@ -332,10 +329,7 @@ impl Engine<'_> {
                     return NodeResult::Cancelled;
                 }
                 Err(e) => {
-                    unseen = matches!(
-                        e,
-                        TransportError::Disconnected { .. } | TransportError::Channel { .. }
-                    );
+                    unseen = e.outcome_unknown();
                     (format!("command `{}`: {e}", shorten(&command)), None)
                 }
             };

@@ -83,6 +83,15 @@ pub enum TransportError {
 }
 
 impl TransportError {
+    /// A command this error ended may have started on the host and go on
+    /// there: the controller lost sight of it rather than saw it end.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Disconnected { .. } | TransportError::Channel { .. }
+        )
+    }
+
     /// The host the error is about.
     pub fn host(&self) -> &str {
         match self {
