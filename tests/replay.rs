@@ -890,6 +890,17 @@ stages:
     inv
 }
 
+/// Where the hosts (all this machine, as the test's user) keep run `run`'s
+/// task records: the user's home from the password database, as sshd has it.
+fn record_dir(run: &str) -> PathBuf {
+    let out = Command::new("sh")
+        .args(["-c", "getent passwd \"$(id -u)\" | cut -d: -f6"])
+        .output()
+        .unwrap();
+    let home = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    Path::new(&home).join(".herd/tasks").join(run)
+}
+
 #[test]
 fn a_task_still_running_when_herd_died_is_waited_for_and_adopted_not_run_twice() {
     let Some(case) = Case::new(2, "herd-replay-") else {
@@ -947,6 +958,13 @@ fn a_task_still_running_when_herd_died_is_waited_for_and_adopted_not_run_twice()
         ])
     );
     assert!(!running("herd_m_inflight_wait"));
+    // Every outcome was seen: no record is left on the hosts, of either run.
+    assert!(
+        !record_dir(&case.run_id(0)).exists(),
+        "{}",
+        record_dir(&case.run_id(0)).display()
+    );
+    assert!(!record_dir(&case.run_id(1)).exists());
 }
 
 #[test]
