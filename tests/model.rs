@@ -557,6 +557,24 @@ fn raw_filter_skips_quoting() {
 }
 
 #[test]
+fn only_raw_skips_quoting_not_the_html_safe_filters() {
+    let (inv, pb) = template_world();
+    let ctx = TemplateContext::new(&inv, &pb, 0);
+    // minijinja marks these outputs "safe" for HTML; in a command they are
+    // strings like any other and arrive as one literal word.
+    for (filter, want) in [
+        ("safe", HOSTILE.to_string()),
+        ("e", "&#x27;; rm -rf &#x2f; #".to_string()),
+        ("escape", "&#x27;; rm -rf &#x2f; #".to_string()),
+    ] {
+        let cmd = render(&format!("{{{{ vars.evil | {filter} }}}}"), &ctx).unwrap();
+        assert_eq!(sh_printf(&cmd), want, "| {filter}: {cmd}");
+    }
+    // raw survives further filters only as raw itself.
+    assert_eq!(render("{{ 'a b' | raw | raw }}", &ctx).unwrap(), "a b");
+}
+
+#[test]
 fn undefined_is_an_error_naming_it() {
     let (inv, pb) = template_world();
     let ctx = TemplateContext::new(&inv, &pb, 0);

@@ -148,8 +148,34 @@ fn base_environment() -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    env.add_filter("raw", minijinja::filters::safe);
+    env.add_filter("raw", raw);
     env
+}
+
+/// Text a template opted out of quoting with `| raw`. Only this type is
+/// written unquoted: minijinja's own "safe" strings (from `safe`, `escape`,
+/// `e`, `tojson`, ...) are meant for HTML, and are quoted like any string.
+#[derive(Debug)]
+struct Raw(String);
+
+impl minijinja::value::Object for Raw {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
+    fn render(self: &std::sync::Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn raw(value: Value) -> Value {
+    match value.downcast_object_ref::<Raw>() {
+        Some(_) => value,
+        None => Value::from_object(Raw(match value.as_str() {
+            Some(s) => s.to_string(),
+            None => value.to_string(),
+        })),
+    }
 }
 
 fn render_with(
@@ -214,12 +240,15 @@ fn shell_formatter(out: &mut Output, _state: &State, value: &Value) -> Result<()
 /// Append `value` as shell words: strings quoted, numbers and booleans plain,
 /// lists as one word per item, mappings as one quoted JSON word.
 fn shell_words(out: &mut String, value: &Value) -> Result<(), Error> {
+    if let Some(Raw(text)) = value.downcast_object_ref::<Raw>() {
+        out.push_str(text);
+        return Ok(());
+    }
     match value.kind() {
         ValueKind::Undefined | ValueKind::None => out.push_str("''"),
         // Jinja would print `True`; shells and Hadoop configs expect `true`.
         ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
         ValueKind::Number => out.push_str(&value.to_string()),
-        ValueKind::String if value.is_safe() => out.push_str(value.as_str().unwrap_or_default()),
         ValueKind::String => out.push_str(&quote(value.as_str().unwrap_or_default())?),
         ValueKind::Seq | ValueKind::Iterable => {
             for (i, item) in value.try_iter()?.enumerate() {
