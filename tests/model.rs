@@ -599,3 +599,86 @@ fn template_syntax_is_checked_on_load() {
         "invalid template (syntax error",
     );
 }
+
+/// The first error of an inline inventory: (line, field, message).
+fn inline_inventory_error(text: &str) -> (usize, String, String) {
+    let errs = Inventory::parse(text, Path::new("inline.yaml"))
+        .err()
+        .unwrap_or_else(|| panic!("accepted:\n{text}"));
+    let e = &errs.0[0];
+    let line = e.location.as_ref().map(|l| l.line).unwrap_or(0);
+    (line, e.field.clone(), e.message.clone())
+}
+
+#[test]
+fn hostile_host_names_and_addresses_are_refused_with_their_line() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "\"a\\nb\"",
+            "hosts[0].name",
+            "invalid host name 'a\\nb': '\\n' is not allowed",
+        ),
+        ("\"a b\"", "hosts[0].name", "' ' is not allowed"),
+        ("\"*\"", "hosts[0].name", "'*' is not allowed"),
+        ("\"a,*\"", "hosts[0].name", "',' is not allowed"),
+        ("\"../x\"", "hosts[0].name", "empty label"),
+        ("/etc/x", "hosts[0].name", "'/' is not allowed"),
+        ("\"x\\u001b\"", "hosts[0].name", "'\\u{1b}' is not allowed"),
+        (
+            "\"x\\u001b[31m\"",
+            "hosts[0].name",
+            "unclosed '[' in 'x\\u{1b}[31m'",
+        ),
+        ("-x", "hosts[0].name", "starts or ends with '-'"),
+        (
+            "\"w[1:100000000]\"",
+            "hosts[0].name",
+            "more than the 100000 herd accepts",
+        ),
+    ];
+    for (name, field, want) in cases {
+        let text = format!("cluster: t\nhosts:\n  - {{ name: {name}, roles: [a] }}\n");
+        let errs = Inventory::parse(&text, Path::new("inline.yaml")).unwrap_err();
+        let e = &errs.0[0];
+        assert_eq!(
+            (e.location.as_ref().map(|l| l.line), e.field.as_str()),
+            (Some(3), *field),
+            "{name}: {e}"
+        );
+        // As printed: control characters escaped, never raw.
+        let shown = errs.to_string();
+        assert!(shown.contains(want), "{name}: {shown}");
+        assert!(
+            !shown.contains('\u{1b}') && shown.lines().count() == 1,
+            "{name}: {shown:?}"
+        );
+    }
+    let (line, f, msg) = inline_inventory_error(
+        "cluster: t\nhosts:\n  - { name: h1, address: \"10.0.0.1;reboot\" }\n",
+    );
+    assert_eq!((line, f.as_str()), (3, "hosts[0].address"));
+    assert!(msg.contains("invalid address '10.0.0.1;reboot'"), "{msg}");
+    // Real names and addresses pass, IPv6 included.
+    let ok = "cluster: t\nhosts:\n  - { name: web-01.dc1.example.com, address: 10.0.0.1 }\n  - { name: db1, address: \"fe80::1\" }\n";
+    assert!(Inventory::parse(ok, Path::new("inline.yaml")).is_ok());
+}
+
+#[test]
+fn one_host_twice_is_refused_whatever_its_case_or_name() {
+    let (line, _, msg) = inline_inventory_error(
+        "cluster: t\nhosts:\n  - { name: Master1 }\n  - { name: master1 }\n",
+    );
+    assert_eq!(line, 4);
+    assert!(
+        msg.contains("duplicate host name 'master1' (lines 3 and 4)"),
+        "{msg}"
+    );
+    let (line, _, msg) = inline_inventory_error(
+        "cluster: t\nhosts:\n  - { name: \"h[1:3]\", address: \"10.0.0.[1:3]\" }\n  - { name: other, address: 10.0.0.2 }\n",
+    );
+    assert_eq!(line, 4);
+    assert!(
+        msg.contains("hosts 'h2' (line 3) and 'other' (line 4) are both 10.0.0.2:22"),
+        "{msg}"
+    );
+}

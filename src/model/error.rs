@@ -33,11 +33,31 @@ impl fmt::Display for ModelError {
             write!(f, "{loc}: ")?;
         }
         if self.field.is_empty() {
-            write!(f, "{}", self.message)
+            write!(f, "{}", printable(&self.message))
         } else {
-            write!(f, "{}: {}", self.field, self.message)
+            write!(
+                f,
+                "{}: {}",
+                printable(&self.field),
+                printable(&self.message)
+            )
         }
     }
+}
+
+/// `text` with control characters written as escapes: messages quote what
+/// the input held, and an ESC or a newline from a file must not reach the
+/// terminal or forge a line of its own.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Every problem found, so the user fixes them in one go.

@@ -167,8 +167,10 @@ fn read_inventory(
     };
 
     let mut hosts: Vec<Host> = Vec::new();
-    // Name -> line of its entry, so a duplicate names both lines.
+    // Name (and address:port) -> line of its entry, so a duplicate names
+    // both lines. Host names compare without case, as DNS does.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut seen_at: BTreeMap<(String, u16), (String, usize)> = BTreeMap::new();
     if let Some((list, lp)) = r.required(&top, "hosts") {
         match list {
             serde_yaml::Value::Sequence(items) if items.is_empty() => {
@@ -185,7 +187,7 @@ fn read_inventory(
                         base: &base,
                     };
                     for host in read_host(r, entry, &ep, &defaults) {
-                        if let Some(first) = seen.get(&host.name) {
+                        if let Some(first) = seen.get(&host.name.to_ascii_lowercase()) {
                             let msg = format!(
                                 "duplicate host name '{}' (lines {} and {})",
                                 host.name, first, host.line
@@ -193,7 +195,25 @@ fn read_inventory(
                             r.error(&super::spans::child(&ep, "name"), msg);
                             continue;
                         }
-                        seen.insert(host.name.clone(), host.line);
+                        let at = (host.address.to_ascii_lowercase(), host.port);
+                        if let Some((other, first)) = seen_at.get(&at) {
+                            let msg = format!(
+                                "hosts '{other}' (line {first}) and '{}' (line {}) are both {}:{}",
+                                host.name, host.line, host.address, host.port
+                            );
+                            r.error(&super::spans::child(&ep, "name"), msg);
+                            continue;
+                        }
+                        if hosts.len() as u64 >= super::range::MAX_HOSTS {
+                            let msg = format!(
+                                "more than {} hosts in the inventory",
+                                super::range::MAX_HOSTS
+                            );
+                            r.error(&super::spans::child(&ep, "name"), msg);
+                            break;
+                        }
+                        seen.insert(host.name.to_ascii_lowercase(), host.line);
+                        seen_at.insert(at, (host.name.clone(), host.line));
                         hosts.push(host);
                     }
                 }
@@ -282,7 +302,13 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
                 None
             }
             Some(n) => match expand_range(&n) {
-                Ok(names) => Some(names),
+                Ok(names) => match names.iter().find_map(|n| bad_host_name(n).map(|w| (n, w))) {
+                    Some((bad, why)) => {
+                        r.error(&p, format!("invalid host name '{bad}': {why}"));
+                        None
+                    }
+                    None => Some(names),
+                },
                 Err(e) => {
                     r.error(&p, e);
                     None
@@ -301,6 +327,14 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
                 }
                 Some(a) => {
                     match expand_range(&a) {
+                        Ok(list) if list.iter().any(|a| bad_address(a).is_some()) => {
+                            let (bad, why) = list
+                                .iter()
+                                .find_map(|a| bad_address(a).map(|w| (a, w)))
+                                .expect("checked above");
+                            r.error(&p, format!("invalid address '{bad}': {why}"));
+                            None
+                        }
                         Ok(list) => {
                             if let Some(names) = &names
                                 && list.len() != names.len()
@@ -385,6 +419,44 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
             line,
         })
         .collect()
+}
+
+/// Why `name` is not a host name (RFC 1123: dot-separated labels of
+/// letters, digits and inner hyphens, 63 bytes a label, 253 in all). Names
+/// end up in configuration files, paths, known_hosts and the terminal, so
+/// nothing else is let through.
+pub(crate) fn bad_host_name(name: &str) -> Option<String> {
+    if name.len() > 253 {
+        return Some("longer than 253 characters".into());
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Some("empty label (a leading, trailing or doubled dot)".into());
+        }
+        if label.len() > 63 {
+            return Some(format!("label '{label}' is longer than 63 characters"));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Some(format!(
+                "'{c}' is not allowed (letters, digits, '-' and '.' only)"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Some(format!("label '{label}' starts or ends with '-'"));
+        }
+    }
+    None
+}
+
+/// Why `address` is neither an IP address nor a host name.
+fn bad_address(address: &str) -> Option<String> {
+    if address.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    bad_host_name(address)
 }
 
 pub(crate) fn is_role_name(s: &str) -> bool {

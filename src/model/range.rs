@@ -33,6 +33,14 @@ pub fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
     }
     parts.push(Part::Text(rest.to_string()));
 
+    let total = parts.iter().try_fold(1u64, |n, p| match p {
+        Part::Choices(c) => n
+            .checked_mul(c.len() as u64)
+            .filter(|&t| t <= MAX_HOSTS)
+            .ok_or_else(|| too_many(n.saturating_mul(c.len() as u64))),
+        Part::Text(_) => Ok(n),
+    });
+    total.map_err(|e| format!("{e} in '{pattern}'"))?;
     let mut out = vec![String::new()];
     for part in parts {
         match part {
@@ -46,6 +54,14 @@ pub fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
         }
     }
     Ok(out)
+}
+
+/// The most names one pattern may give: well past any real fleet, well
+/// short of what would exhaust the controller's memory.
+pub const MAX_HOSTS: u64 = 100_000;
+
+fn too_many(n: u64) -> String {
+    format!("range gives {n} names, more than the {MAX_HOSTS} herd accepts")
 }
 
 /// `01:20`, `a:c`, `1:10:2`.
@@ -79,6 +95,10 @@ fn expand_group(inner: &str) -> Result<Vec<String>, String> {
         );
         if b < a {
             return Err(format!("range [{inner}] ends before it starts"));
+        }
+        let count = (b - a) / step as u64 + 1;
+        if count > MAX_HOSTS {
+            return Err(too_many(count));
         }
         let width = if start.len() > 1 && start.starts_with('0') {
             start.len()
@@ -123,6 +143,15 @@ mod tests {
             expand_range("r[1:2]n[a:b]").unwrap(),
             vec!["r1na", "r1nb", "r2na", "r2nb"]
         );
+    }
+
+    #[test]
+    fn ranges_past_the_host_limit_are_refused_before_they_are_built() {
+        let e = expand_range("worker[1:100000000]").unwrap_err();
+        assert!(e.contains("100000000 names, more than the 100000"), "{e}");
+        let e = expand_range("r[1:1000]n[1:1000]").unwrap_err();
+        assert!(e.contains("more than the 100000"), "{e}");
+        assert_eq!(expand_range("w[1:100000]").unwrap().len(), 100_000);
     }
 
     #[test]
