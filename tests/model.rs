@@ -682,3 +682,35 @@ fn one_host_twice_is_refused_whatever_its_case_or_name() {
         "{msg}"
     );
 }
+
+#[test]
+fn zero_durations_and_empty_users_are_refused() {
+    for (text, line, field) in [
+        (
+            "cluster: t\nssh: { connect_timeout: 0s }\nhosts:\n  - { name: h1 }\n",
+            2,
+            "ssh.connect_timeout",
+        ),
+        (
+            "cluster: t\nhosts:\n  - { name: h1, user: \"\" }\n",
+            3,
+            "hosts[0].user",
+        ),
+        (
+            "cluster: t\ndefaults: { user: \" \" }\nhosts:\n  - { name: h1 }\n",
+            2,
+            "defaults.user",
+        ),
+    ] {
+        let (l, f, msg) = inline_inventory_error(text);
+        assert_eq!((l, f.as_str()), (line, field), "{text}: {msg}");
+        assert!(msg.contains("zero") || msg.contains("is empty"), "{msg}");
+    }
+    let pb = "name: p\nstages:\n  - name: s\n    hosts: all\n    run: 'true'\n    timeout: 0s\n";
+    let errs = Playbook::parse(pb, "pb.yaml").unwrap_err();
+    assert_eq!(errs.0[0].field, "stages[0].timeout", "{errs}");
+    assert!(
+        errs.0[0].message.contains("must be more than zero"),
+        "{errs}"
+    );
+}

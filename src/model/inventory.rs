@@ -151,7 +151,7 @@ fn read_inventory(
     if let Some((v, p)) = top.get("defaults")
         && let Some(d) = r.fields(v, &p, DEFAULT_KEYS)
     {
-        default_user = r.opt_string(&d, "user");
+        default_user = r.opt_nonempty(&d, "user");
         if let Some((v, p)) = d.get("port") {
             default_port = r.port(v, &p).unwrap_or(22);
         }
@@ -378,7 +378,7 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
         None => Some(d.port),
     };
     let user = r
-        .opt_string(&f, "user")
+        .opt_nonempty(&f, "user")
         .unwrap_or_else(|| d.user.to_string());
     let identity_files = match f.get("identity_files") {
         Some((v, p)) => r

@@ -139,6 +139,18 @@ impl Reader {
         self.string(v, &p)
     }
 
+    /// Like [`Reader::opt_string`], but blank is an error: a user, a path or
+    /// a name that is empty means something else than the file says.
+    pub fn opt_nonempty(&mut self, f: &Fields, key: &str) -> Option<String> {
+        let (v, p) = f.get(key)?;
+        let s = self.string(v, &p)?;
+        if s.trim().is_empty() {
+            self.error(&p, format!("{key} is empty"));
+            return None;
+        }
+        Some(s)
+    }
+
     /// A string that must parse as a template; rendering waits for a host,
     /// but a syntax error is the file's fault and is reported with it.
     pub fn template(&mut self, v: &Value, path: &str) -> Option<String> {
@@ -217,6 +229,10 @@ impl Reader {
             }
         };
         match parse_duration(&text) {
+            Ok(d) if d.is_zero() => {
+                self.error(path, format!("duration '{text}' must be more than zero"));
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 self.error(path, e);
