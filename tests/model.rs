@@ -714,3 +714,30 @@ fn zero_durations_and_empty_users_are_refused() {
         "{errs}"
     );
 }
+
+#[test]
+fn empty_bom_multi_document_and_alias_bomb_files_are_named_in_their_errors() {
+    let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+    for i in 1..9u8 {
+        let (cur, prev) = ((b'a' + i) as char, (b'a' + i - 1) as char);
+        bomb.push_str(&format!("{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+    }
+    bomb.push_str("cluster: t\nhosts:\n  - { name: h1 }\n");
+    for (text, want) in [
+        ("".to_string(), "the inventory is empty"),
+        (
+            "\u{feff}cluster: t\nhosts:\n  - { name: h1 }\n".to_string(),
+            "byte-order mark",
+        ),
+        (
+            "cluster: t\nhosts:\n  - { name: h1 }\n---\ncluster: u\n".to_string(),
+            "more than one YAML document",
+        ),
+        (bomb, "aliases expand past"),
+    ] {
+        let errs = Inventory::parse(&text, Path::new("dir/odd.yaml")).unwrap_err();
+        let shown = errs.to_string();
+        assert!(shown.starts_with("error: dir/odd.yaml:"), "{shown}");
+        assert!(shown.contains(want), "{shown}");
+    }
+}

@@ -58,7 +58,14 @@ impl Reader {
 
     /// An error about the value at `path`.
     pub fn error(&mut self, path: &str, message: impl Into<String>) {
-        let location = self.spans.nearest(path);
+        // Every error names its file, at its start when nothing nearer exists.
+        let location = self.spans.nearest(path).or_else(|| {
+            Some(super::Location {
+                file: self.spans.file().to_path_buf(),
+                line: 1,
+                column: 1,
+            })
+        });
         self.errors.push(ModelError {
             location,
             field: path.to_string(),
@@ -335,21 +342,45 @@ fn scalar_text(v: &Value) -> Option<String> {
 
 /// Parse YAML text into a tree, or a located syntax error.
 pub(crate) fn parse_yaml(text: &str, spans: &Spans) -> Result<Value, ModelErrors> {
-    serde_yaml::from_str::<Value>(text).map_err(|e| {
-        let location = e.location().map(|l| super::Location {
+    let at_start = || {
+        Some(super::Location {
             file: spans.file().to_path_buf(),
-            line: l.line(),
-            column: l.column(),
-        });
+            line: 1,
+            column: 1,
+        })
+    };
+    if text.starts_with('\u{feff}') {
+        return Err(ModelErrors::from(ModelError {
+            location: at_start(),
+            field: String::new(),
+            message: "the file starts with a UTF-8 byte-order mark; save it without one".into(),
+        }));
+    }
+    serde_yaml::from_str::<Value>(text).map_err(|e| {
+        let location = e
+            .location()
+            .map(|l| super::Location {
+                file: spans.file().to_path_buf(),
+                line: l.line(),
+                column: l.column(),
+            })
+            .or_else(at_start);
         // The position is already in `location`; drop serde_yaml's copy of it.
         let mut message = e.to_string();
         if let Some(i) = message.find(" at line ") {
             message.truncate(i);
         }
+        let message = if message.contains("more than one document") {
+            "the file holds more than one YAML document ('---'); herd reads one".to_string()
+        } else if message.contains("repetition limit exceeded") {
+            "invalid YAML: its aliases expand past the size herd reads (an alias bomb?)".to_string()
+        } else {
+            format!("invalid YAML: {message}")
+        };
         ModelErrors::from(ModelError {
             location,
             field: String::new(),
-            message: format!("invalid YAML: {message}"),
+            message,
         })
     })
 }
