@@ -647,7 +647,7 @@ stages:
     assert!(err.contains("interrupted"), "{err}");
     assert!(
         wait_gone(marker, Duration::from_secs(5)),
-        "commands still run on the hosts"
+        "commands still run on the hosts: {err}"
     );
     assert!(!running(&format!("sleep {}", 311 + sig)));
     let first = case.journal(0);

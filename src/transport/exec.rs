@@ -268,6 +268,20 @@ async fn terminate(
     if conn.is_closed() {
         return;
     }
+    // The wrapper reports the group as soon as the command is started; a
+    // timeout or Ctrl-C can come first, and the command must not be left
+    // running for want of its group.
+    if got.pgid.is_none() && !got.finished() {
+        let report = async {
+            while got.pgid.is_none() {
+                match rd.wait().await {
+                    Some(m) => got.take(m),
+                    None => break,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), report).await;
+    }
     match got.pgid {
         Some(pgid) => {
             let both = async { tokio::join!(kill_group(conn, pgid), drain(rd, got)) };
