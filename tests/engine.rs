@@ -533,6 +533,27 @@ fn exec_folds_identical_outputs_and_plan_prints_waves() {
         out.stdout
     );
 
+    // As ssh(1): the words are one command line for the remote shell, so
+    // 'a b' splits there and what must stay a word is quoted for it.
+    let out = case.herd(&[
+        "exec",
+        "-i",
+        inv.to_str().unwrap(),
+        "--role",
+        "odd",
+        "--",
+        "printf",
+        "'[%s]\\n'",
+        "a b",
+        "'$(echo c d)'",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("[a]\n[b]\n[$(echo c d)]\n"),
+        "{}",
+        out.stdout
+    );
+
     let pb = case.playbook(
         r#"
 name: diamond

@@ -24,7 +24,10 @@ pub struct Args {
     /// Give up on a host after this long (e.g. 30s, 5m); its remote command is terminated.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
-    /// The command, after `--`; run by the remote user's shell.
+    /// The command, after `--`: one shell command line, as ssh(1) takes it.
+    /// Several words are joined with spaces and the remote shell parses the
+    /// result, so `-- 'ls /tmp | wc -l'` pipes there; quote what must stay
+    /// one word (`-- printf '%s\n' "'a b'"`).
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
 }
