@@ -590,3 +590,43 @@ stages:
     ]);
     assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
 }
+
+#[test]
+fn a_template_that_cannot_render_for_some_host_stops_the_run_before_anything_runs() {
+    let Some(case) = Case::new(2, "herd-engine-") else {
+        return;
+    };
+    let inv = case.inventory_with(&case.fleet.known_hosts, "5s", "");
+    let pb = case.playbook(
+        r#"
+name: late-typo
+stages:
+  - name: first
+    hosts: all
+    run: "touch {{ vars.work }}/ran-{{ host.name }}"
+  - name: later
+    hosts: odd
+    run: "echo {{ host.vars.missing }}"
+  - name: filtered
+    hosts: even
+    run: "echo {{ host.name | nosuchfilter }}"
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("stages[1].run: host node1: undefined variable 'host.vars.missing'"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("playbook.yaml:"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("stages[2].run: host node0: unknown filter"),
+        "{}",
+        out.stderr
+    );
+    assert!(!case.path("ran-node0").exists(), "nothing may run");
+    assert!(case.run_dirs().is_empty(), "nothing journaled");
+}

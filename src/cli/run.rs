@@ -96,6 +96,13 @@ pub async fn execute_on(
     mut opts: RunOptions,
     context: serde_json::Map<String, serde_json::Value>,
 ) -> i32 {
+    let problems = crate::engine::prerender::check(&ctx.inventory, playbook, plan, &context);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        return exit::BAD_INPUT;
+    }
     opts.run_id = runs::new_run_id();
     opts.forks = global.forks as usize;
     opts.command_line = command_line();

@@ -197,7 +197,7 @@ impl Engine<'_> {
 /// An http probe's `equals:` may be a template (`"{{ roles.datanode | length }}"`):
 /// the expected value then depends on the inventory. Rendered per host; a
 /// number stays a number.
-fn with_rendered_expectation(
+pub(super) fn with_rendered_expectation(
     check: &ProbeCheck,
     ctx: &super::template::TemplateContext,
 ) -> Result<ProbeCheck, String> {

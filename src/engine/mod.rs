@@ -2,6 +2,7 @@
 //! timeouts, retries and probe gates; cancels cleanly. Knows nothing of Hadoop.
 
 mod gate_node;
+pub mod prerender;
 pub mod recover;
 pub mod resume;
 mod run;
