@@ -5,15 +5,13 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
 
 use super::common::{Context, InventoryArg};
 use super::{GlobalArgs, Output};
-use std::time::Duration;
-
-use tokio_util::sync::CancellationToken;
-
 use crate::engine::RunOptions;
 use crate::engine::recover;
 use crate::engine::resume::{self, Selection};
@@ -23,8 +21,7 @@ use crate::model::Playbook;
 use crate::plan;
 use crate::report::journal;
 use crate::report::runs::{self, RunSummary};
-use crate::transport::Pool;
-use crate::transport::record;
+use crate::transport::{Pool, record};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -77,7 +77,6 @@ pub fn describe(rec: &HostRecord) -> String {
 }
 
 impl Engine<'_> {
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn recover(
         &self,
         state: &RunState,
