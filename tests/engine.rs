@@ -630,3 +630,31 @@ stages:
     assert!(!case.path("ran-node0").exists(), "nothing may run");
     assert!(case.run_dirs().is_empty(), "nothing journaled");
 }
+
+#[test]
+fn journals_are_the_operators_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(case) = Case::new(1, "herd-engine-") else {
+        return;
+    };
+    let inv = case.inventory_with(&case.fleet.known_hosts, "5s", "");
+    let pb = case.playbook(
+        "name: p\nstages:\n  - { name: say, hosts: all, run: 'echo out; echo err >&2' }\n",
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = &case.run_dirs()[0];
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    assert_eq!(mode(&dir.join("tasks")), 0o700);
+    let mut files = vec![dir.join("events.jsonl"), dir.join("inventory.yaml")];
+    files.extend(
+        std::fs::read_dir(dir.join("tasks"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    assert!(files.len() >= 4, "{files:?}");
+    for f in files {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
+}

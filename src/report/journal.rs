@@ -5,6 +5,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,12 +38,18 @@ impl Journal {
     /// Create the run directory and its event file.
     pub fn create(runs_dir: &Path, run_id: &str) -> Result<Journal, String> {
         let dir = runs_dir.join(run_id);
-        std::fs::create_dir_all(dir.join("tasks"))
+        // Journals hold commands, outputs and inventories: the operator's
+        // alone (0700 directories, 0600 files), whatever the umask.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir.join("tasks"))
             .map_err(|e| format!("cannot create journal directory {}: {e}", dir.display()))?;
         let path = dir.join("events.jsonl");
         let file = OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(&path)
             .map_err(|e| format!("cannot create journal {}: {e}", path.display()))?;
         let sync_handle = file
@@ -162,7 +169,13 @@ fn describe_write_error(path: &Path, e: &std::io::Error) -> String {
 }
 
 fn write_synced(path: &Path, contents: &[u8]) -> Result<(), String> {
-    let mut f = File::create(path).map_err(|e| describe_write_error(path, &e))?;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| describe_write_error(path, &e))?;
     f.write_all(contents)
         .and_then(|_| f.sync_data())
         .map_err(|e| describe_write_error(path, &e))
