@@ -699,3 +699,26 @@ async fn execs_as_many_as_max_sessions_back_to_back_all_succeed() {
         assert_eq!(out.stdout_str(), format!("{i}\n"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_output_keeps_only_its_last_megabytes_and_says_so() {
+    let Some(fleet) = fleet(1) else {
+        return;
+    };
+    let (_pool, conn) = connect(&fleet, 0).await;
+    let out = run(
+        &conn,
+        "head -c 30000000 /dev/zero | tr '\\0' x; echo END; head -c 20000000 /dev/zero | tr '\\0' y >&2",
+    )
+    .await;
+    assert!(out.success());
+    let limit = 2 * herd::transport::exec::KEPT_OUTPUT + 200;
+    assert!(out.stdout.len() <= limit && out.stderr.len() <= limit);
+    let text = String::from_utf8_lossy(&out.stdout[..200]).into_owned();
+    assert!(
+        text.starts_with("[herd: the first ") && text.contains("bytes of this output were dropped"),
+        "{text}"
+    );
+    assert!(out.stdout.ends_with(b"xxxEND\n"));
+    assert!(String::from_utf8_lossy(&out.stderr[..200]).starts_with("[herd: the first "));
+}

@@ -86,6 +86,11 @@ pub(super) fn wrap_command(command: &str, record: Option<&TaskRecord>) -> Option
     ))
 }
 
+/// Output kept in memory per stream: its last 4 MiB. A command that prints
+/// gigabytes must not take the controller's memory with it (its whole
+/// output stays in the task's record on the host).
+pub const KEPT_OUTPUT: usize = 4 << 20;
+
 /// Gathers one exec channel's messages.
 #[derive(Default)]
 struct Collector {
@@ -94,15 +99,33 @@ struct Collector {
     scan_done: bool,
     closed: bool,
     refused: bool,
+    /// Bytes dropped from the front of stdout and stderr.
+    dropped: [u64; 2],
+}
+
+/// Drops the front of `buf` once it holds twice [`KEPT_OUTPUT`], keeping the
+/// last [`KEPT_OUTPUT`] bytes; amortised, so each byte is moved about once.
+fn keep_tail(buf: &mut Vec<u8>, dropped: &mut u64) {
+    if buf.len() > 2 * KEPT_OUTPUT {
+        let cut = buf.len() - KEPT_OUTPUT;
+        buf.drain(..cut);
+        *dropped += cut as u64;
+    }
 }
 
 impl Collector {
     fn take(&mut self, msg: ChannelMsg) {
         match msg {
-            ChannelMsg::Data { data } => self.out.stdout.extend_from_slice(&data),
+            ChannelMsg::Data { data } => {
+                self.out.stdout.extend_from_slice(&data);
+                keep_tail(&mut self.out.stdout, &mut self.dropped[0]);
+            }
             ChannelMsg::ExtendedData { data, ext: 1 } => {
                 self.out.stderr.extend_from_slice(&data);
                 self.scan_pgid();
+                if self.scan_done {
+                    keep_tail(&mut self.out.stderr, &mut self.dropped[1]);
+                }
             }
             ChannelMsg::ExitStatus { exit_status } => self.out.exit_status = Some(exit_status),
             ChannelMsg::ExitSignal { signal_name, .. } => {
@@ -136,6 +159,25 @@ impl Collector {
             .and_then(|s| s.trim().parse().ok());
         self.out.stderr.drain(start..=nl);
         self.scan_done = true;
+    }
+
+    /// The output, each stream that lost its front saying how much.
+    fn output(mut self) -> ExecOutput {
+        for (buf, dropped) in [
+            (&mut self.out.stdout, self.dropped[0]),
+            (&mut self.out.stderr, self.dropped[1]),
+        ] {
+            if dropped > 0 {
+                let mut head = format!(
+                    "[herd: the first {dropped} bytes of this output were dropped; the last {} are kept]\n",
+                    buf.len()
+                )
+                .into_bytes();
+                head.append(buf);
+                *buf = head;
+            }
+        }
+        self.out
     }
 
     fn finished(&self) -> bool {
@@ -241,7 +283,7 @@ pub(super) async fn run(
             host: host(),
             reason: "the host refused to run the command".to_string(),
         }),
-        Ending::Drained if got.finished() => Ok(got.out),
+        Ending::Drained if got.finished() => Ok(got.output()),
         Ending::Drained => Err(conn.disconnected().await),
         Ending::TimedOut(after) => {
             terminate(conn, &mut got, &mut rd, &wr).await;
