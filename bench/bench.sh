@@ -3,6 +3,9 @@
 # run the 10-stage workload (each stage `true` on every host, stage i+1 after
 # stage i everywhere) with the release build of herd. Prints wall time, CPU
 # time and peak RSS per run (3 runs per N; BENCH_RUNS to change). Default N: 50 200.
+# BENCH_STEPS and BENCH_CMD change the workload: BENCH_STEPS=1 BENCH_CMD='head
+# -c 200000000 /dev/zero' bench/bench.sh 5 is the controller's memory under a
+# flood of output.
 #
 # For the comparison with Ansible, pyinfra, pdsh, ClusterShell, parallel-ssh and
 # OpenSSH ControlMaster on the same fleet, see compare.sh.
@@ -13,6 +16,7 @@ sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(50 200)
 runs="${BENCH_RUNS:-3}"
 steps="${BENCH_STEPS:-10}"
+cmd="${BENCH_CMD:-true}"
 port="${BENCH_PORT:-2222}"
 max=0
 for n in "${sizes[@]}"; do ((n > max)) && max=$n; done
@@ -69,13 +73,13 @@ for ((j = 0; j < max; j++)); do
   done
 done
 
-echo "herd $("$root/target/release/herd" --version | cut -d' ' -f2): $steps gated stages of \`true\` on N loopback sshd hosts, $runs runs each"
+echo "herd $("$root/target/release/herd" --version | cut -d' ' -f2): $steps gated stages of \`$cmd\` on N loopback sshd hosts, $runs runs each"
 printf '%6s %4s %9s %9s %12s\n' N run "wall s" "cpu s" "peak RSS MiB"
 for n in "${sizes[@]}"; do
   head -n "$n" "$state/hosts.txt" >"$state/hosts_$n.txt"
   for ((r = 1; r <= runs; r++)); do
     /usr/bin/time -f '%e %U %S %M' -o "$state/time" \
-      "$here/run-workload" "$state/hosts_$n.txt" "$port" "$state/client" "$state/known_hosts" "$steps" true
+      "$here/run-workload" "$state/hosts_$n.txt" "$port" "$state/client" "$state/known_hosts" "$steps" "$cmd"
     read -r wall user sys rss <"$state/time"
     awk -v n="$n" -v r="$r" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" \
       'BEGIN { printf "%6s %4s %9s %9.2f %12.1f\n", n, r, w, u + s, m / 1024 }'
