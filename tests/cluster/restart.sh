@@ -102,7 +102,8 @@ samples=$(mktemp)
 ( while :; do
     ( t=$(date +%s.%N)
       s=$("${HERD}" status -i "${INV}" --json 2>/dev/null | py "1 if d['cluster']['active_resourcemanager'] else 0" 2>/dev/null)
-      echo "${t} ${s:-0}" >> "${samples}" ) &
+      # A sample that got no answer says nothing about the RMs: '?', not 0.
+      echo "${t} ${s:-?}" >> "${samples}" ) &
     sleep 1
   done ) &
 sampler=$!
@@ -113,6 +114,9 @@ check "restart resourcemanager exits 0" test "${rc}" -eq 0
 read -r windows length < <(python3 - "${samples}" <<'PY'
 import sys
 rows=sorted((l.split() for l in open(sys.argv[1]) if l.strip()), key=lambda r: float(r[0]))
+unanswered=sum(1 for r in rows if r[1]=='?')
+print(f"unanswered samples: {unanswered}", file=sys.stderr)
+rows=[r for r in rows if r[1]!='?']
 w=0; longest=0.0; start=None
 for i,(t,s) in enumerate(rows):
     t=float(t)
