@@ -10,7 +10,7 @@ use crate::engine::resume::{self, InFlight, Unseen};
 use crate::model::Playbook;
 
 /// Runs looked at, newest first: a task older than these is long over.
-const RECENT_RUNS: usize = 50;
+const RECENT_RUNS: usize = 20;
 
 /// Tasks on `hosts` that the recent runs under `runs_dir` left in flight,
 /// except those in `own` (a replay adopts its own).
