@@ -413,6 +413,92 @@ mod tests {
         assert!(text.contains("three  run 2 hosts"), "{text}");
     }
 
+    fn run_started(id: &str) -> Event {
+        Event::RunStarted {
+            run_id: id.into(),
+            command: String::new(),
+            kind: "run".into(),
+            playbook: String::new(),
+            playbook_digest: String::new(),
+            inventory: String::new(),
+            inventory_digest: String::new(),
+            stages: vec![],
+            hosts: vec![],
+            continues: None,
+        }
+    }
+
+    fn started(stage: &str, host: &str, attempt: u32) -> Event {
+        Event::TaskStarted {
+            stage: stage.into(),
+            host: host.into(),
+            attempt,
+        }
+    }
+
+    fn recovered(stage: &str, host: &str, run: &str, recovery: Recovery) -> Event {
+        Event::TaskRecovered {
+            stage: stage.into(),
+            host: host.into(),
+            run: run.into(),
+            recovery,
+            elapsed_ms: None,
+            exit_status: None,
+        }
+    }
+
+    #[test]
+    fn unseen_tasks_are_the_starts_no_seen_end_or_host_answer_closed() {
+        let mut lost = finished("two", "a", TaskOutcome::Failed, None);
+        if let Event::TaskFinished { unseen, .. } = &mut lost {
+            *unseen = true;
+        }
+        let events = vec![
+            run_started("r1"),
+            started("one", "a", 1),
+            started("one", "b", 1),
+            finished("one", "b", TaskOutcome::Ok, None),
+            started("two", "a", 2),
+            lost,
+            started("side", "a", 1),
+            run_started("r2"),
+            // The host said `side` on a is over: settled.
+            recovered("side", "a", "r1", Recovery::Lost),
+            // Still running when asked, and r2 died waiting: still open.
+            recovered("one", "a", "r1", Recovery::Running),
+            // An answer about another run's record closes nothing here.
+            recovered("two", "a", "r0", Recovery::Finished),
+        ];
+        let u = unseen_in_journal(&events);
+        let mut keys: Vec<_> = u.keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, vec![key("one", "a"), key("two", "a")]);
+        assert_eq!(
+            u[&key("two", "a")],
+            Unseen {
+                run: "r1".into(),
+                attempt: 2,
+                rerun: false
+            }
+        );
+        // A fresh start by a later run replaces the record asked about.
+        let mut more = events.clone();
+        more.push(run_started("r3"));
+        more.push(started("one", "a", 1));
+        assert_eq!(unseen_in_journal(&more)[&key("one", "a")].run, "r3");
+        // In a replay's plan, each unseen task still to run is listed with
+        // its run, and described before the replay starts.
+        let (plan, pb, hosts) = setup();
+        let r = compute(&events, &plan, &pb, &hosts, Selection::Resume);
+        assert_eq!(r.unseen.len(), 2);
+        assert!(
+            r.describe()
+                .contains("two @ a (run r1, attempt 2): not asked yet"),
+            "{}",
+            r.describe()
+        );
+    }
+
     #[test]
     fn the_last_finish_of_a_task_wins_and_replayed_skips_carry_over() {
         let (plan, pb, hosts) = setup();
