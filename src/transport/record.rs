@@ -6,10 +6,13 @@
 //! the host what became of it instead of running it a second time beside
 //! the first.
 //!
-//! Layout: `~/.herd/tasks/<run>/<key>.{started,out,err,exit}`. `started` is
-//! created with O_EXCL, so one task is never started twice under one key
-//! whatever the controllers do; `exit` is written only after the command
-//! has ended. A record is removed once the outcome it holds has been seen.
+//! Layout: `~/.herd/tasks/<run>/<host>/<stage>.<digest>.<attempt>.{started,out,err}`.
+//! `started` is created with O_EXCL, so one task is never started twice
+//! under one key whatever the controllers do; its `exit=` line is appended
+//! only after the command has ended. A record is removed once the outcome it
+//! holds has been seen. Two files created a task, in a directory per host:
+//! hosts that share a home (loopback fleets) then do not queue on one
+//! directory's lock.
 
 use std::time::Duration;
 
@@ -61,10 +64,11 @@ pub enum HostRecord {
     Lost { rebooted: bool },
 }
 
-/// A record's file name: host, stage and attempt, so that loopback hosts
-/// sharing one home keep apart, and each retry is a record of its own. Only
-/// `[A-Za-z0-9._-]` survive; a digest of the exact names keeps two stages
-/// that differ only in other characters apart.
+/// A record's path below its run: `<host>/<stage>.<digest>.<attempt>`, so
+/// that loopback hosts sharing one home keep apart, and each retry is a
+/// record of its own. Only `[A-Za-z0-9._-]` survive in the names; a digest
+/// of the exact names keeps two stages that differ only in other characters
+/// apart.
 pub fn key(host: &str, stage: &str, attempt: u32) -> String {
     use sha2::{Digest, Sha256};
     let clean = |s: &str| -> String {
@@ -81,7 +85,7 @@ pub fn key(host: &str, stage: &str, attempt: u32) -> String {
     };
     let digest = Sha256::digest(format!("{host}\0{stage}").as_bytes());
     let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}.{}.{short}.{attempt}", clean(host), clean(stage))
+    format!("{}/{}.{short}.{attempt}", clean(host), clean(stage))
 }
 
 fn quote(s: &str) -> String {
@@ -129,7 +133,7 @@ if [ {timeout} -gt 0 ]; then
 fi
 wait "$c"; rc=$?
 [ -z "$w" ] || kill -KILL -"$w" 2>/dev/null
-printf '%s\n' "$rc" >"$f.exit"
+printf 'exit=%s\n' "$rc" >>"$f.started"
 [ ! -s "$f.out" ] || cat "$f.out"
 [ ! -s "$f.err" ] || cat "$f.err" >&2
 exit "$rc""#,
@@ -147,16 +151,17 @@ pub fn query_command(run: &str, key: &str, wait: Duration) -> String {
     format!(
         r#"f={path}
 [ -f "$f.started" ] || {{ echo state=absent; echo {HEADER_END}; exit 0; }}
-s=; c=; b=; t=
-while IFS='=' read -r k v; do case "$k" in shell) s=$v;; pgid) c=$v;; boot) b=$v;; start) t=$v;; esac; done <"$f.started"
+s=; c=; b=; t=; rc=
+ended() {{ while IFS='=' read -r k v; do case "$k" in shell) s=$v;; pgid) c=$v;; boot) b=$v;; start) t=$v;; exit) rc=$v;; esac; done <"$f.started"; [ -n "$rc" ]; }}
+ended
 nb=; read -r nb </proc/sys/kernel/random/boot_id 2>/dev/null
 alive() {{ [ "$b" = "$nb" ] && {{ {{ [ -n "$s" ] && kill -0 "$s"; }} || {{ [ -n "$c" ] && kill -0 "$c"; }}; }} 2>/dev/null; }}
 i=0
-while [ ! -s "$f.exit" ] && [ $i -lt {ticks} ] && alive; do sleep 0.2 2>/dev/null || sleep 1; i=$((i+1)); done
+while ! ended && [ $i -lt {ticks} ] && alive; do sleep 0.2 2>/dev/null || sleep 1; i=$((i+1)); done
 now=${{EPOCHSECONDS:-$(date +%s)}}
 echo "start=$t"; echo "now=$now"
-if [ -s "$f.exit" ]; then
-  read -r rc <"$f.exit"; echo state=finished; echo "exit=$rc"; echo {HEADER_END}
+if ended; then
+  echo state=finished; echo "exit=$rc"; echo {HEADER_END}
   tail -c {TAIL_BYTES} "$f.out" 2>/dev/null; tail -c {TAIL_BYTES} "$f.err" >&2 2>/dev/null
 elif alive; then echo state=running; echo {HEADER_END}
 elif [ "$b" != "$nb" ]; then echo state=lost; echo rebooted=yes; echo {HEADER_END}
@@ -214,18 +219,29 @@ pub fn parse_query(out: &ExecOutput) -> Result<HostRecord, String> {
     }
 }
 
-/// Removes the records whose outcomes were seen, and their run directories
-/// once empty. `records` holds (run, key) pairs.
+/// Removes the records whose outcomes were seen, and their directories once
+/// empty (each host's, then each run's). `records` holds (run, key) pairs.
 pub fn cleanup_command(records: &[(String, String)]) -> String {
     let mut files = String::new();
-    let mut runs: Vec<&str> = Vec::new();
+    let mut hosts: Vec<String> = Vec::new();
+    let mut runs: Vec<String> = Vec::new();
     for (run, key) in records {
         files.push_str(&format!(" {}/{}.*", quote(run), quote(key)));
-        if !runs.contains(&run.as_str()) {
-            runs.push(run);
+        if let Some((host, _)) = key.rsplit_once('/') {
+            let dir = format!("{}/{}", quote(run), quote(host));
+            if !hosts.contains(&dir) {
+                hosts.push(dir);
+            }
+        }
+        if !runs.contains(&quote(run)) {
+            runs.push(quote(run));
         }
     }
-    let dirs: String = runs.iter().map(|r| format!(" {}", quote(r))).collect();
+    let dirs: String = hosts
+        .iter()
+        .chain(runs.iter())
+        .map(|d| format!(" {d}"))
+        .collect();
     format!(
         "cd \"$HOME\"/{RECORD_ROOT} 2>/dev/null || exit 0; rm -f --{files}; rmdir --{dirs} 2>/dev/null; exit 0"
     )
@@ -244,13 +260,14 @@ mod tests {
         let k = key("web01", "start db; rm -rf /", 2);
         assert!(
             k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
+                .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)),
             "{k}"
         );
         assert!(
-            k.starts_with("web01.start_db__rm_-rf__.") && k.ends_with(".2"),
+            k.starts_with("web01/start_db__rm_-rf__.") && k.ends_with(".2"),
             "{k}"
         );
+        assert_eq!(k.matches('/').count(), 1, "{k}");
         assert_ne!(key("a", "s", 1), key("b", "s", 1));
         assert_ne!(key("a", "s", 1), key("a", "s", 2));
         assert_ne!(key("a", "s:x", 1), key("a", "s;x", 1));
