@@ -71,7 +71,7 @@ fn a_pid_file_naming_a_dead_process_is_repaired_when_one_daemon_runs() {
     // one (the sandbox tests), so this test is skipped there.
     let (found, _) = sh(&format!(
         "[ -z \"$({})\" ]",
-        services::live_pids("-Dproc_journalnode")
+        services::live_pids("journalnode")
     ));
     if found != 0 {
         eprintln!("a journalnode runs on this machine; skipped");

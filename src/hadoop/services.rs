@@ -291,13 +291,8 @@ impl Service {
         }
     }
 
-    /// The token on the command line of this daemon's JVM, when its launcher
-    /// puts one there (Hadoop's `-Dproc_<subcmd>`).
-    pub fn proc_marker(&self) -> Option<String> {
-        self.proc_name().map(|n| format!("-Dproc_{n}"))
-    }
-
-    /// The `<subcmd>` of [`Service::proc_marker`].
+    /// The `<name>` of the `-Dproc_<name>` word Hadoop's launcher puts on
+    /// this daemon's JVM command line, when it has one.
     pub fn proc_name(&self) -> Option<&'static str> {
         match self.launcher {
             Launcher::Hadoop { subcmd, .. } => Some(subcmd),
@@ -323,8 +318,7 @@ impl Service {
     /// launcher writes the pid file again), makes sure the pid file names it.
     pub fn start_verified(&self, s: &Settings, user: &str) -> String {
         let start = self.start_command(s);
-        let (Some(marker), Some(repair)) = (self.proc_marker(), self.repair_pid_file(s, user))
-        else {
+        let (Some(name), Some(repair)) = (self.proc_name(), self.repair_pid_file(s, user)) else {
             return start;
         };
         format!(
@@ -332,7 +326,7 @@ impl Service {
              i=0; while [ $i -lt 50 ] && [ -z \"$({live})\" ]; do sleep 0.2; i=$((i+1)); done\n\
              {status} >/dev/null 2>&1 || {{ {repair}; }} || echo \"herd: no single running {role} process to put in its pid file\" >&2\n\
              true",
-            live = live_pids(&marker),
+            live = live_pids(name),
             status = self.status_command(s, user),
             role = self.role,
         )
@@ -341,11 +335,11 @@ impl Service {
     /// Exits 0 after pointing the pid file at the one running process of
     /// this daemon; 1 when none or several run (then nothing is touched).
     fn repair_pid_file(&self, s: &Settings, user: &str) -> Option<String> {
-        let marker = self.proc_marker()?;
+        let name = self.proc_name()?;
         let pid_file = q(&self.pid_file(s, user));
         Some(format!(
             "set -- $({live}); [ $# -eq 1 ] && {{ o=$(cat {pid_file} 2>/dev/null); [ \"$o\" = \"$1\" ] || {{ echo \"$1\" > {pid_file} && echo \"herd: the {role} pid file named ${{o:-nothing}}, not the running {role} (pid $1): repaired\" >&2; }}; }}",
-            live = live_pids(&marker),
+            live = live_pids(name),
             role = self.role,
         ))
     }
@@ -440,14 +434,18 @@ impl Service {
     }
 }
 
-/// Pids of the running processes with `marker` as a word of their command
-/// line. The marker is put together inside awk, so neither awk nor the
-/// shell running this (whose command line holds this text) matches it.
-pub fn live_pids(marker: &str) -> String {
-    let (head, tail) = marker.split_at(marker.len().min(2));
+/// An awk filter over `ps -o pid=,args=` lines that prints the pid of each
+/// whose command line has the word `-Dproc_<name>`; `name` is a shell word
+/// (a quoted value, or `"$1"`). The marker is put together inside awk, so
+/// neither awk nor the shell running this (whose command line holds this
+/// text) matches it.
+pub fn proc_filter(name: &str) -> String {
     format!(
-        "ps -eo pid=,args= 2>/dev/null | awk -v h={} -v t={} '{{for (i = 2; i <= NF; i++) if ($i == h t) {{print $1; break}}}}'",
-        q(head),
-        q(tail)
+        "awk -v d={name} '{{for (i = 2; i <= NF; i++) if ($i == \"-Dproc_\" d) {{print $1; break}}}}'"
     )
+}
+
+/// Pids of the running processes of the daemon whose proc name is `name`.
+pub fn live_pids(name: &str) -> String {
+    format!("ps -eo pid=,args= 2>/dev/null | {}", proc_filter(&q(name)))
 }

@@ -220,12 +220,10 @@ fn q(s: &str) -> String {
 pub fn host_script(host: &HostLayout, stale_file: &str) -> String {
     // p ROLE PIDFILE [PROC]: up when the pid file names a live process
     // (with -Dproc_PROC on its command line, where the daemon has one);
-    // misnamed when it does not but exactly one such process runs. The
-    // marker is put together inside awk, so this script's own shell, whose
-    // command line holds the script, never matches it.
-    let mut s = String::from(
-        "has() { awk -v d=\"$1\" '{for (k = 2; k <= NF; k++) if ($k == \"-Dproc_\" d) print $1}'; }\n\
-         p() { i=; [ -f \"$2\" ] && i=$(tr -dc 0-9 < \"$2\" 2>/dev/null)\n\
+    // misnamed when it does not but exactly one such process runs.
+    let mut s = format!("has() {{ {}; }}\n", services::proc_filter("\"$1\""));
+    s.push_str(
+        "p() { i=; [ -f \"$2\" ] && i=$(tr -dc 0-9 < \"$2\" 2>/dev/null)\n\
          if [ -n \"$i\" ] && { kill -0 \"$i\" 2>/dev/null || [ -d \"/proc/$i\" ]; } && \
          { [ -z \"${3-}\" ] || [ -n \"$(ps -o pid=,args= -p \"$i\" 2>/dev/null | has \"$3\")\" ]; }; then echo \"herd-proc $1 up $i\"\n\
          else l=; [ -z \"${3-}\" ] || l=$(ps -eo pid=,args= 2>/dev/null | has \"$3\"); r=$1; f=$2; set -- $l\n\
