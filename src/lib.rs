@@ -15,4 +15,5 @@ pub mod plan;
 pub mod playbooks;
 pub mod probe;
 pub mod report;
+pub mod shell;
 pub mod transport;

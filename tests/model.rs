@@ -741,3 +741,15 @@ fn empty_bom_multi_document_and_alias_bomb_files_are_named_in_their_errors() {
         assert!(shown.contains(want), "{shown}");
     }
 }
+
+#[test]
+fn a_nul_byte_anywhere_in_an_inventory_or_playbook_is_refused_where_it_stands() {
+    let inv = "cluster: t\nhosts:\n  - { name: h1 }\nvars:\n  java_home: \"/opt/j\\0dk\"\n";
+    let (line, field, msg) = inline_inventory_error(inv);
+    assert_eq!((line, field.as_str()), (5, "vars.java_home"), "{msg}");
+    assert!(msg.contains("NUL byte"), "{msg}");
+    let pb = "name: p\nstages:\n  - name: s\n    hosts: all\n    run: \"echo a\\0b\"\n";
+    let errs = Playbook::parse(pb, "pb.yaml").unwrap_err();
+    assert_eq!(errs.0[0].field, "stages[0].run", "{errs}");
+    assert_eq!(errs.0[0].location.as_ref().map(|l| l.line), Some(5));
+}

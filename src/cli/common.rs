@@ -146,7 +146,7 @@ pub fn subscribers(global: &GlobalArgs) -> Vec<Box<dyn Subscriber>> {
 /// The command line as typed, for the journal.
 pub fn command_line() -> String {
     std::env::args()
-        .map(|a| shlex::try_quote(&a).map(|q| q.into_owned()).unwrap_or(a))
+        .map(|a| crate::shell::quote(&a))
         .collect::<Vec<_>>()
         .join(" ")
 }

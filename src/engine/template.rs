@@ -276,10 +276,11 @@ fn shell_words(out: &mut String, value: &Value) -> Result<(), Error> {
 }
 
 fn quote(s: &str) -> Result<String, Error> {
-    shlex::try_quote(s).map(|c| c.into_owned()).map_err(|_| {
-        Error::new(
+    if s.contains('\0') {
+        return Err(Error::new(
             ErrorKind::InvalidOperation,
             "a value contains a NUL byte, which no shell word can hold",
-        )
-    })
+        ));
+    }
+    Ok(crate::shell::quote(s))
 }

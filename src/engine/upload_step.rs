@@ -1,6 +1,7 @@
 //! A stage's `upload:` step: local files and trees copied to the host, only
 //! where the host's copy differs (sha256), so a re-run writes nothing.
 
+use crate::shell::quote;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -233,10 +234,4 @@ async fn run(
     };
     let out = conn.exec(&req, cancel).await.map_err(|e| e.to_string())?;
     Ok(out.stdout_str())
-}
-
-fn quote(s: &str) -> String {
-    shlex::try_quote(s)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| format!("'{}'", s.replace('\'', "'\\''")))
 }

@@ -3,6 +3,7 @@
 //! version kept as `<path>.herd-prev`, the services concerned recorded as
 //! stale (see [`super::files`]).
 
+use crate::shell::quote as q;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -94,12 +95,6 @@ pub fn changed_services(files: &HostFiles, paths: &[String]) -> Vec<&'static str
         }
     }
     out
-}
-
-fn q(s: &str) -> String {
-    shlex::try_quote(s)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| format!("'{s}'"))
 }
 
 async fn run(conn: &Connection, command: String) -> Result<crate::transport::ExecOutput, String> {

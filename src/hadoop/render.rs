@@ -30,6 +30,7 @@
 //!   `HADOOP_HEAPSIZE_MAX` would give every daemon the NameNode's heap; it is
 //!   kept for the command-line tools only (a daemon's own -Xmx wins over it).
 
+use crate::shell::quote;
 use std::collections::BTreeMap;
 
 use crate::model::{Host, Inventory, ModelErrors};
@@ -573,12 +574,6 @@ fn lines(items: &[String]) -> Vec<u8> {
         s.push('\n');
     }
     s.into_bytes()
-}
-
-fn quote(v: &str) -> String {
-    shlex::try_quote(v)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| format!("'{}'", v.replace('\0', "")))
 }
 
 fn opts(heap: &str, extra: &str) -> String {

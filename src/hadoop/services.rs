@@ -6,6 +6,7 @@
 use super::Settings;
 use super::ports::PortUse;
 use crate::model::{JsonCheck, ProbeCheck};
+use crate::shell::quote as q;
 
 /// How a role's daemon is launched, which decides its commands and pid file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,12 +210,6 @@ pub const SERVICES: &[Service] = &[
 /// The service of `role`.
 pub fn service(role: &str) -> Option<&'static Service> {
     SERVICES.iter().find(|s| s.role == role)
-}
-
-fn q(s: &str) -> String {
-    shlex::try_quote(s)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| format!("'{s}'"))
 }
 
 impl Service {

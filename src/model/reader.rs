@@ -356,7 +356,7 @@ pub(crate) fn parse_yaml(text: &str, spans: &Spans) -> Result<Value, ModelErrors
             message: "the file starts with a UTF-8 byte-order mark; save it without one".into(),
         }));
     }
-    serde_yaml::from_str::<Value>(text).map_err(|e| {
+    let root = serde_yaml::from_str::<Value>(text).map_err(|e| {
         let location = e
             .location()
             .map(|l| super::Location {
@@ -382,5 +382,34 @@ pub(crate) fn parse_yaml(text: &str, spans: &Spans) -> Result<Value, ModelErrors
             field: String::new(),
             message,
         })
-    })
+    })?;
+    let mut r = Reader::new(spans.clone());
+    refuse_nul(&mut r, &root, "");
+    r.finish(root)
+}
+
+/// A NUL byte (YAML's `"\0"`) can be neither a shell word nor an argument
+/// nor a config value; refusing it here lets every later layer quote freely.
+fn refuse_nul(r: &mut Reader, v: &Value, path: &str) {
+    const MESSAGE: &str = "contains a NUL byte, which no command, argument or config file can hold";
+    match v {
+        Value::String(s) if s.contains('\0') => r.error(path, format!("the value {MESSAGE}")),
+        Value::Sequence(items) => {
+            for (i, x) in items.iter().enumerate() {
+                refuse_nul(r, x, &item(path, i));
+            }
+        }
+        Value::Mapping(m) => {
+            for (k, x) in m {
+                let name = scalar_text(k).unwrap_or_default();
+                let p = child(path, &name);
+                if name.contains('\0') {
+                    r.key_error(&p, format!("the key {MESSAGE}"));
+                }
+                refuse_nul(r, x, &p);
+            }
+        }
+        Value::Tagged(t) => refuse_nul(r, &t.value, path),
+        _ => {}
+    }
 }

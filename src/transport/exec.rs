@@ -79,7 +79,7 @@ pub(super) fn wrap_command(command: &str, record: Option<&TaskRecord>) -> Option
         Some(r) => ("", record::durable_command(r, command)),
         None => ("printf 'herd-pgid:%s\\n' \"$$\" >&2; ", command.to_string()),
     };
-    let quoted = shlex::try_quote(&command).ok()?;
+    let quoted = crate::shell::quote(&command);
     Some(format!(
         "{report}if [ -n \"${{BASH_VERSION-}}\" ]; then set -o posix; eval {quoted}; \
          else exec /bin/sh -c {quoted}; fi"

@@ -14,6 +14,7 @@
 //! hosts that share a home (loopback fleets) then do not queue on one
 //! directory's lock.
 
+use crate::shell::quote;
 use std::time::Duration;
 
 use super::exec::ExecOutput;
@@ -86,12 +87,6 @@ pub fn key(host: &str, stage: &str, attempt: u32) -> String {
     let digest = Sha256::digest(format!("{host}\0{stage}").as_bytes());
     let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
     format!("{}/{}.{short}.{attempt}", clean(host), clean(stage))
-}
-
-fn quote(s: &str) -> String {
-    shlex::try_quote(s)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| "''".into())
 }
 
 fn record_path(run: &str, key: &str) -> String {

@@ -76,9 +76,12 @@ enum WriteError {
 /// lost connection) from replacing the target; parent directories get the
 /// login's normal umask, only the temporary file is private until chmod.
 fn remote_command(remote: &str, size: u64, mode: u32) -> Option<String> {
-    let target = shlex::try_quote(remote).ok()?;
+    if remote.contains('\0') {
+        return None;
+    }
+    let target = crate::shell::quote(remote);
     let tmp_path = format!("{remote}.herd-tmp.{:016x}", rand::random::<u64>());
-    let tmp = shlex::try_quote(&tmp_path).ok()?.into_owned();
+    let tmp = crate::shell::quote(&tmp_path);
     Some(format!(
         "mkdir -p -- \"$(dirname -- {target})\" && (umask 077 && cat > {tmp}) \
          && [ \"$(wc -c < {tmp})\" -eq {size} ] && chmod {mode:o} -- {tmp} && mv -f -- {tmp} {target} \
