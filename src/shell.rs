@@ -11,7 +11,7 @@
 /// treats specially, else single-quoted (a `'` inside becomes `'\''`).
 pub fn quote(s: &str) -> String {
     let s = s.replace('\0', "");
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+:,./-_".contains(c);
+    let safe = |c: char| c.is_ascii_alphanumeric() || "+-./:@]_".contains(c);
     if !s.is_empty() && s.chars().all(safe) {
         return s;
     }

@@ -589,6 +589,36 @@ stages:
         "--dot",
     ]);
     assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
+
+    // What each stage runs, rendered: for its first host, or with -v for each.
+    let pb = case.playbook(
+        r#"
+name: commands
+stages:
+  - name: greet
+    hosts: all
+    run: "echo hello from {{ host.name }} in {{ vars.work }}"
+"#,
+    );
+    let args = ["plan", pb.to_str().unwrap(), "-i", inv.to_str().unwrap()];
+    let out = case.herd(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let work = case.path("");
+    let line0 = format!("run on node0: echo hello from node0 in {}", work.display());
+    assert!(
+        out.stdout.contains(line0.trim_end_matches('/')),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("run on node1"), "{}", out.stdout);
+    let verbose = case.herd(&[&args[..], &["-v"]].concat());
+    assert!(
+        verbose
+            .stdout
+            .contains("run on node1: echo hello from node1"),
+        "{}",
+        verbose.stdout
+    );
 }
 
 #[test]
@@ -629,6 +659,53 @@ stages:
     );
     assert!(!case.path("ran-node0").exists(), "nothing may run");
     assert!(case.run_dirs().is_empty(), "nothing journaled");
+}
+
+#[test]
+fn a_probe_port_may_be_a_template_rendered_for_each_probed_host() {
+    let Some(case) = Case::new(2, "herd-engine-") else {
+        return;
+    };
+    // Each host's sshd listens on its own port: only a per-host rendering
+    // of the port lets the gate pass on both.
+    let inv = case.inventory_with(&case.fleet.known_hosts, "5s", "");
+    let pb = case.playbook(
+        r#"
+name: port-template
+stages:
+  - name: sshd-up
+    hosts: all
+    probe:
+      tcp: { port: "{{ host.port }}" }
+      address: "{{ host.address }}"
+      timeout: 20s
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let bad = case.playbook(
+        r#"
+name: port-typo
+stages:
+  - name: first
+    hosts: all
+    run: "touch {{ vars.work }}/ran-{{ host.name }}"
+  - name: gate
+    hosts: all
+    probe:
+      http: { port: "{{ host.name }}", path: / }
+"#,
+    );
+    let out = case.run(&bad, &inv);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("stages[1].probe: host node0:")
+            && out.stderr.contains("rendered to 'node0', not a port"),
+        "{}",
+        out.stderr
+    );
+    assert!(!case.path("ran-node0").exists(), "nothing may run");
 }
 
 #[test]

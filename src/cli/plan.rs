@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::GlobalArgs;
 use super::common::{Context, InventoryArg, load_playbook};
+use crate::engine::preview::Preview;
 use crate::exit;
 use crate::model::{Expectation, ProbeCheck, Stage};
 use crate::plan;
@@ -24,6 +25,14 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // The bundled bring-up sees the `hadoop` object `herd up` gives it.
+    let extra = match &args.playbook {
+        None => match super::up::prepare(&ctx, super::up::RenderedTree::Skip) {
+            Some(c) => c,
+            None => return exit::BAD_INPUT,
+        },
+        Some(_) => serde_json::Map::new(),
+    };
     let playbook = match load_playbook(args.playbook.as_deref()) {
         Ok((p, _)) => p,
         Err(code) => return code,
@@ -39,6 +48,15 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
         print!("{}", plan::to_dot(&plan, &ctx.inventory, &playbook));
         return exit::OK;
     }
+    let problems = crate::engine::prerender::check(&ctx.inventory, &playbook, &plan, &extra);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        return exit::BAD_INPUT;
+    }
+    let preview = Preview::new(&ctx.inventory, &playbook, &extra);
+    let every_host = global.verbose;
     let waves = plan::waves(&plan);
     println!(
         "plan {}: {} stage(s) on {} host(s), {} wave(s)",
@@ -71,12 +89,47 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
             if !deps.is_empty() {
                 println!("  {:<24} after: {}", "", deps.join(", "));
             }
-            for note in notes(stage, planned.batches.len()) {
+            let gate = planned
+                .probe_hosts
+                .first()
+                .and_then(|&h| preview.gate(planned.stage, h))
+                .and_then(Result::ok);
+            let uploads = ws
+                .hosts
+                .first()
+                .map(|&h| preview.uploads(planned.stage, h))
+                .unwrap_or_default();
+            for note in notes(stage, planned.batches.len(), gate.as_ref(), &uploads) {
                 println!("  {:<24} {note}", "");
+            }
+            let shown = if every_host { ws.hosts.len() } else { 1 };
+            for &h in ws.hosts.iter().take(shown) {
+                if let Some(Ok(command)) = preview.command(planned.stage, h) {
+                    print_command(&ctx.inventory.hosts[h].name, &command);
+                }
             }
         }
     }
     exit::OK
+}
+
+/// A rendered command under its stage; a script keeps its lines.
+fn print_command(host: &str, command: &str) {
+    let lines: Vec<&str> = command
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    match lines.as_slice() {
+        [] => {}
+        [one] => println!("  {:<24} run on {host}: {}", "", one.trim()),
+        many => {
+            println!("  {:<24} run on {host}:", "");
+            for l in many {
+                println!("  {:<24}   {l}", "");
+            }
+        }
+    }
 }
 
 /// A template on one line: multi-line scripts show their first line.
@@ -91,7 +144,14 @@ fn one_line(text: &str) -> String {
 }
 
 /// Guards, batching and probe of a stage, one line each.
-fn notes(stage: &Stage, batches: usize) -> Vec<String> {
+/// `gate` is the probe as rendered for its first host, when it renders.
+/// `uploads` are the stage's uploads as rendered for its first host.
+fn notes(
+    stage: &Stage,
+    batches: usize,
+    gate: Option<&(String, ProbeCheck)>,
+    uploads: &[(String, String)],
+) -> Vec<String> {
     let mut out = Vec::new();
     if stage.once {
         out.push("once (first matching host)".into());
@@ -102,11 +162,8 @@ fn notes(stage: &Stage, batches: usize) -> Vec<String> {
     if let Some(u) = &stage.unless {
         out.push(format!("skip unless: {}", one_line(u)));
     }
-    for u in &stage.upload {
-        out.push(format!(
-            "upload {} -> {} (only what differs)",
-            u.src, u.dest
-        ));
+    for (src, dest) in uploads {
+        out.push(format!("upload {src} -> {dest} (only what differs)"));
     }
     if let Some(s) = stage.serial {
         out.push(format!(
@@ -114,8 +171,9 @@ fn notes(stage: &Stage, batches: usize) -> Vec<String> {
         ));
     }
     if let Some(p) = &stage.probe {
-        let what = match &p.check {
-            ProbeCheck::Tcp { port } => format!("tcp {}:{port}", p.address),
+        let (address, check) = gate.map_or((&p.address, &p.check), |(a, c)| (a, c));
+        let what = match check {
+            ProbeCheck::Tcp { port } => format!("tcp {address}:{port}"),
             ProbeCheck::Http {
                 port,
                 path,
@@ -134,12 +192,12 @@ fn notes(stage: &Stage, batches: usize) -> Vec<String> {
                         ),
                     })
                     .unwrap_or_default();
-                format!("http {}:{port}{path} -> {status}{j}", p.address)
+                format!("http {address}:{port}{path} -> {status}{j}")
             }
             ProbeCheck::Command { run, exit, .. } => {
                 format!("command `{}` exits {exit}", one_line(run))
             }
-            ProbeCheck::Zk { port, word, .. } => format!("zk {word} on {}:{port}", p.address),
+            ProbeCheck::Zk { port, word, .. } => format!("zk {word} on {address}:{port}"),
         };
         let expect = match p.expect {
             Expectation::All => "all".to_string(),

@@ -150,7 +150,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 
     let kind = origin_kind(&all, &original.summary);
     let context = match kind.as_str() {
-        "up" => match super::up::prepare(&ctx) {
+        "up" => match super::up::prepare(&ctx, super::up::RenderedTree::Write) {
             Some(c) => c,
             None => return exit::BAD_INPUT,
         },

@@ -27,7 +27,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let Some(prepared) = prepare(&ctx) else {
+    let Some(prepared) = prepare(&ctx, RenderedTree::Write) else {
         return exit::BAD_INPUT;
     };
     let (playbook, text) = match load_playbook(args.playbook.as_deref()) {
@@ -48,10 +48,21 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     super::run::execute(global, &ctx, &playbook, &text, &plan, opts, prepared).await
 }
 
+/// Whether [`prepare`] writes the rendered files where the playbook's
+/// uploads read them (`herd plan` only shows what a run would do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderedTree {
+    Write,
+    Skip,
+}
+
 /// Topology checks and rendered configs, before any connection. On bad
 /// input, prints every problem and returns None. Otherwise returns the
 /// extra template context of the bring-up.
-pub fn prepare(ctx: &Context) -> Option<serde_json::Map<String, serde_json::Value>> {
+pub fn prepare(
+    ctx: &Context,
+    tree: RenderedTree,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
     let inv = &ctx.inventory;
     let topo = match hadoop::validate(inv) {
         Ok(t) => t,
@@ -77,8 +88,12 @@ pub fn prepare(ctx: &Context) -> Option<serde_json::Map<String, serde_json::Valu
     };
     // A fresh tree every time: a file no longer rendered must not be uploaded.
     let rendered = runs::state_dir().join("rendered").join(&inv.cluster);
-    let _ = std::fs::remove_dir_all(&rendered);
-    if let Err(e) = files.write_tree(&rendered) {
+    if tree == RenderedTree::Write {
+        let _ = std::fs::remove_dir_all(&rendered);
+    }
+    if tree == RenderedTree::Write
+        && let Err(e) = files.write_tree(&rendered)
+    {
         eprintln!(
             "error: cannot write rendered configs to {}: {e}",
             rendered.display()
@@ -92,7 +107,7 @@ pub fn prepare(ctx: &Context) -> Option<serde_json::Map<String, serde_json::Valu
     let mut context = serde_json::Map::new();
     context.insert(
         "hadoop".into(),
-        hadoop::context::template_object(&topo, &users, &rendered),
+        hadoop::context::template_object(inv, &topo, &users, &rendered),
     );
     Some(context)
 }

@@ -57,13 +57,13 @@ impl Engine<'_> {
                     );
                 }
             };
-            let check = match with_rendered_expectation(&probe.check, &ctx) {
+            let check = match rendered_check(probe, &ctx) {
                 Ok(c) => c,
                 Err(e) => {
                     return self.gate_error(
                         state,
                         stage,
-                        format!("cannot render probe expectation: {e}"),
+                        format!("probe on {}: {e}", self.inventory.hosts[h].name),
                     );
                 }
             };
@@ -194,10 +194,41 @@ impl Engine<'_> {
     }
 }
 
+/// The probe's check as it applies to one host: its port template and its
+/// expectation rendered in that host's context.
+pub(super) fn rendered_check(
+    probe: &crate::model::Probe,
+    ctx: &super::template::TemplateContext,
+) -> Result<ProbeCheck, String> {
+    let mut check = with_rendered_expectation(&probe.check, ctx)
+        .map_err(|e| format!("cannot render probe expectation: {e}"))?;
+    if let Some(tpl) = &probe.port_template {
+        let text = render_raw(tpl, ctx).map_err(|e| format!("cannot render probe port: {e}"))?;
+        let port = text
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                format!(
+                    "probe port '{tpl}' rendered to '{}', not a port",
+                    text.trim()
+                )
+            })?;
+        match &mut check {
+            ProbeCheck::Tcp { port: p }
+            | ProbeCheck::Http { port: p, .. }
+            | ProbeCheck::Zk { port: p, .. } => *p = port,
+            ProbeCheck::Command { .. } => {}
+        }
+    }
+    Ok(check)
+}
+
 /// An http probe's `equals:` may be a template (`"{{ roles.datanode | length }}"`):
 /// the expected value then depends on the inventory. Rendered per host; a
 /// number stays a number.
-pub(super) fn with_rendered_expectation(
+fn with_rendered_expectation(
     check: &ProbeCheck,
     ctx: &super::template::TemplateContext,
 ) -> Result<ProbeCheck, String> {

@@ -3,6 +3,7 @@
 
 mod gate_node;
 pub mod prerender;
+pub mod preview;
 pub mod recover;
 pub mod resume;
 mod run;

@@ -2,7 +2,7 @@
 //! any connection: an undefined name or an unknown filter in stage 20 is the
 //! input's fault, and must not surface after stages 1 to 19 changed hosts.
 
-use super::gate_node::with_rendered_expectation;
+use super::gate_node::rendered_check;
 use super::template::{TemplateContext, render, render_raw};
 use crate::model::{Inventory, Playbook, ProbeCheck};
 use crate::plan::Plan;
@@ -52,7 +52,7 @@ pub fn check(
             if let Err(e) = render_raw(&probe.address, &ctx) {
                 say("probe.address", h, e.to_string());
             }
-            if let Err(e) = with_rendered_expectation(&probe.check, &ctx) {
+            if let Err(e) = rendered_check(probe, &ctx) {
                 say("probe", h, e);
             }
             if let ProbeCheck::Command { run, .. } = &probe.check

@@ -6,14 +6,38 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::Topology;
+use super::ports::host_ports;
+use super::render::site_configs;
 use super::settings::Tarball;
+use crate::model::Inventory;
 
 /// The `hadoop` template object; `rendered` is the local directory holding
 /// each host's rendered files under `<host>/<absolute path>`. `users` are
 /// the login users of the hosts: Hadoop names pid files after the user, so
 /// `daemons.<user>.<role>` holds that user's `running` check and `start`.
-pub fn template_object(topo: &Topology, users: &[String], rendered: &Path) -> Value {
+/// `ports.<host>.<role>.<name>` is each port a host's services bind, read
+/// from the rendered configuration, so probes follow an override.
+pub fn template_object(
+    inv: &Inventory,
+    topo: &Topology,
+    users: &[String],
+    rendered: &Path,
+) -> Value {
     let s = &topo.settings;
+    let site = site_configs(inv, topo);
+    let mut ports = serde_json::Map::new();
+    for host in &inv.hosts {
+        let mut by_role = serde_json::Map::new();
+        for u in host_ports(topo, &site, host) {
+            let role = by_role
+                .entry(u.service)
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(names) = role {
+                names.entry(u.name).or_insert(json!(u.port));
+            }
+        }
+        ports.insert(host.name.clone(), Value::Object(by_role));
+    }
     let mut daemons = serde_json::Map::new();
     for user in users {
         let mut roles = serde_json::Map::new();
@@ -46,6 +70,7 @@ pub fn template_object(topo: &Topology, users: &[String], rendered: &Path) -> Va
         "conf_dir": s.hadoop_conf_dir(),
         "rendered": rendered.display().to_string(),
         "daemons": daemons,
+        "ports": ports,
         "dist": {
             "hadoop": tarball(&s.dist.hadoop),
             "zookeeper": tarball(&s.dist.zookeeper),

@@ -19,6 +19,9 @@ use super::topology::{Locator, Topology};
 pub struct PortUse {
     pub port: u16,
     pub service: &'static str,
+    /// What the port is for, as templates name it:
+    /// `hadoop.ports[HOST][SERVICE][NAME]` (`rpc`, `http`, `client`, ...).
+    pub name: &'static str,
     /// Where the port comes from: the property, flag or zoo.cfg key.
     pub source: String,
     /// `vars.overrides.<file>.<key>` when an override set it.
@@ -45,6 +48,7 @@ impl Collector<'_> {
         &mut self,
         site: &SiteConfigs,
         service: &'static str,
+        name: &'static str,
         file: &str,
         key: &str,
         default: u16,
@@ -73,13 +77,14 @@ impl Collector<'_> {
             },
             None => default,
         };
-        self.push(port, service, key.to_string(), over);
+        self.push(port, service, name, key.to_string(), over);
     }
 
     fn push(
         &mut self,
         port: u16,
         service: &'static str,
+        name: &'static str,
         source: String,
         override_path: Option<String>,
     ) {
@@ -88,6 +93,7 @@ impl Collector<'_> {
             self.out.push(PortUse {
                 port,
                 service,
+                name,
                 source,
                 override_path,
             });
@@ -113,7 +119,7 @@ fn collect(
     };
     let has = |r: &str| host.roles.iter().any(|x| x == r);
     if has("zookeeper") {
-        c.prop(site, "zookeeper", "zoo.cfg", "clientPort", 2181);
+        c.prop(site, "zookeeper", "client", "zoo.cfg", "clientPort", 2181);
         if let Some(id) = topo.zookeeper_myid(&host.name) {
             let key = format!("server.{id}");
             let over = topo
@@ -129,6 +135,7 @@ fn collect(
                         Some(port) => c.push(
                             port,
                             "zookeeper",
+                            what,
                             format!("{key} ({what} port)"),
                             over.clone(),
                         ),
@@ -150,13 +157,21 @@ fn collect(
             .get("admin.enableServer")
             .is_some_and(|p| p.value.trim() == "true")
         {
-            c.prop(site, "zookeeper", "zoo.cfg", "admin.serverPort", 8080);
+            c.prop(
+                site,
+                "zookeeper",
+                "admin",
+                "zoo.cfg",
+                "admin.serverPort",
+                8080,
+            );
         }
     }
     if has("journalnode") {
         c.prop(
             site,
             "journalnode",
+            "rpc",
             "hdfs-site",
             "dfs.journalnode.rpc-address",
             8485,
@@ -164,6 +179,7 @@ fn collect(
         c.prop(
             site,
             "journalnode",
+            "http",
             "hdfs-site",
             "dfs.journalnode.http-address",
             8480,
@@ -175,6 +191,7 @@ fn collect(
         c.prop(
             site,
             "namenode",
+            "rpc",
             "hdfs-site",
             &format!("dfs.namenode.rpc-address.{ns}.{id}"),
             8020,
@@ -182,27 +199,33 @@ fn collect(
         c.prop(
             site,
             "namenode",
+            "http",
             "hdfs-site",
             &format!("dfs.namenode.http-address.{ns}.{id}"),
             9870,
         );
     }
     if has("zkfc") {
-        c.prop(site, "zkfc", "hdfs-site", "dfs.ha.zkfc.port", 8019);
+        c.prop(site, "zkfc", "rpc", "hdfs-site", "dfs.ha.zkfc.port", 8019);
     }
     if has("resourcemanager")
         && let Some(id) = topo.resourcemanager_id(&host.name)
     {
-        for (key, port) in [
-            ("yarn.resourcemanager.address", 8032),
-            ("yarn.resourcemanager.scheduler.address", 8030),
-            ("yarn.resourcemanager.resource-tracker.address", 8031),
-            ("yarn.resourcemanager.admin.address", 8033),
-            ("yarn.resourcemanager.webapp.address", 8088),
+        for (name, key, port) in [
+            ("rpc", "yarn.resourcemanager.address", 8032),
+            ("scheduler", "yarn.resourcemanager.scheduler.address", 8030),
+            (
+                "tracker",
+                "yarn.resourcemanager.resource-tracker.address",
+                8031,
+            ),
+            ("admin", "yarn.resourcemanager.admin.address", 8033),
+            ("http", "yarn.resourcemanager.webapp.address", 8088),
         ] {
             c.prop(
                 site,
                 "resourcemanager",
+                name,
                 "yarn-site",
                 &format!("{key}.{id}"),
                 port,
@@ -213,6 +236,7 @@ fn collect(
         c.prop(
             site,
             "historyserver",
+            "rpc",
             "mapred-site",
             "mapreduce.jobhistory.address",
             10020,
@@ -220,6 +244,7 @@ fn collect(
         c.prop(
             site,
             "historyserver",
+            "http",
             "mapred-site",
             "mapreduce.jobhistory.webapp.address",
             19888,
@@ -227,16 +252,25 @@ fn collect(
         c.prop(
             site,
             "historyserver",
+            "admin",
             "mapred-site",
             "mapreduce.jobhistory.admin.address",
             10033,
         );
     }
     if has("datanode") {
-        c.prop(site, "datanode", "hdfs-site", "dfs.datanode.address", 9866);
         c.prop(
             site,
             "datanode",
+            "data",
+            "hdfs-site",
+            "dfs.datanode.address",
+            9866,
+        );
+        c.prop(
+            site,
+            "datanode",
+            "http",
             "hdfs-site",
             "dfs.datanode.http.address",
             9864,
@@ -244,6 +278,7 @@ fn collect(
         c.prop(
             site,
             "datanode",
+            "ipc",
             "hdfs-site",
             "dfs.datanode.ipc.address",
             9867,
@@ -253,6 +288,7 @@ fn collect(
         c.prop(
             site,
             "nodemanager",
+            "rpc",
             "yarn-site",
             "yarn.nodemanager.address",
             8041,
@@ -260,6 +296,7 @@ fn collect(
         c.prop(
             site,
             "nodemanager",
+            "localizer",
             "yarn-site",
             "yarn.nodemanager.localizer.address",
             8040,
@@ -267,6 +304,7 @@ fn collect(
         c.prop(
             site,
             "nodemanager",
+            "http",
             "yarn-site",
             "yarn.nodemanager.webapp.address",
             8042,
@@ -274,6 +312,7 @@ fn collect(
         c.prop(
             site,
             "nodemanager",
+            "shuffle",
             "mapred-site",
             "mapreduce.shuffle.port",
             13562,
@@ -288,7 +327,7 @@ fn collect(
                 .override_of(file, "port")
                 .map(|_| format!("vars.overrides.{file}.port"));
             match flags.get("port").map(|p| (p, p.trim().parse::<u16>())) {
-                Some((_, Ok(p))) => c.push(p, kind.role(), "--port".into(), over),
+                Some((_, Ok(p))) => c.push(p, kind.role(), "http", "--port".into(), over),
                 Some((v, Err(_))) => {
                     if let Some(path) = over {
                         c.errors.push((path, format!("'{v}' is not a port")));
@@ -301,6 +340,7 @@ fn collect(
                         5051
                     },
                     kind.role(),
+                    "http",
                     "--port".into(),
                     None,
                 ),
@@ -308,7 +348,13 @@ fn collect(
         }
     }
     if has("spark-history") {
-        c.push(18080, "spark-history", "spark.history.ui.port".into(), None);
+        c.push(
+            18080,
+            "spark-history",
+            "http",
+            "spark.history.ui.port".into(),
+            None,
+        );
     }
     (c.out, c.errors)
 }

@@ -87,6 +87,11 @@ pub enum SelectorItem {
 #[derive(Debug, Clone)]
 pub struct Probe {
     pub check: ProbeCheck,
+    /// The check's port as a template (`"{{ hadoop.ports[host.name].namenode.http }}"`),
+    /// rendered per probed host by the engine: a port the inventory can
+    /// move must not be written a second time in the playbook. The check
+    /// holds port 0 until then.
+    pub port_template: Option<String>,
     /// Hosts to probe; None: the stage's hosts.
     pub hosts: Option<HostSelector>,
     pub expect: Expectation,
@@ -418,10 +423,11 @@ fn read_selector(r: &mut Reader, v: &Value, path: &str) -> Option<HostSelector> 
 fn read_probe(r: &mut Reader, v: &Value, path: &str) -> Option<Probe> {
     let f = r.fields(v, path, PROBE_KEYS)?;
     let present: Vec<&str> = CHECKS.iter().copied().filter(|c| f.has(c)).collect();
+    let mut port_template = None;
     let check = match present.as_slice() {
         [one] => {
             let (v, p) = f.get(one)?;
-            read_check(r, one, v, &p)
+            read_check(r, one, v, &p, &mut port_template)
         }
         [] => {
             r.error(path, "a probe needs one of tcp, http, command or zk");
@@ -456,6 +462,7 @@ fn read_probe(r: &mut Reader, v: &Value, path: &str) -> Option<Probe> {
     };
     Some(Probe {
         check: check?,
+        port_template,
         hosts,
         expect: expect?,
         timeout: timeout?,
@@ -499,17 +506,38 @@ fn read_expect(r: &mut Reader, v: &Value, path: &str) -> Option<Expectation> {
     }
 }
 
-fn read_check(r: &mut Reader, which: &str, v: &Value, path: &str) -> Option<ProbeCheck> {
+/// A probe's port: a number, or a template that renders to one per host.
+fn read_port(r: &mut Reader, v: &Value, path: &str, template: &mut Option<String>) -> Option<u16> {
+    match v {
+        Value::String(s) if s.contains("{{") => {
+            *template = Some(r.template(v, path)?);
+            Some(0)
+        }
+        _ => r.port(v, path),
+    }
+}
+
+fn read_check(
+    r: &mut Reader,
+    which: &str,
+    v: &Value,
+    path: &str,
+    port_template: &mut Option<String>,
+) -> Option<ProbeCheck> {
     let before = r.errors.len();
     let check = match which {
         "tcp" => {
             let f = r.fields(v, path, &["port"])?;
-            let port = r.required(&f, "port").and_then(|(v, p)| r.port(v, &p));
+            let port = r
+                .required(&f, "port")
+                .and_then(|(v, p)| read_port(r, v, &p, port_template));
             ProbeCheck::Tcp { port: port? }
         }
         "http" => {
             let f = r.fields(v, path, &["port", "path", "status", "json", "body"])?;
-            let port = r.required(&f, "port").and_then(|(v, p)| r.port(v, &p));
+            let port = r
+                .required(&f, "port")
+                .and_then(|(v, p)| read_port(r, v, &p, port_template));
             let http_path = r.opt_string(&f, "path").unwrap_or_else(|| "/".to_string());
             if !http_path.starts_with('/') {
                 r.error(
@@ -548,7 +576,7 @@ fn read_check(r: &mut Reader, which: &str, v: &Value, path: &str) -> Option<Prob
         _ => {
             let f = r.fields(v, path, &["port", "word", "matches"])?;
             let port = match f.get("port") {
-                Some((v, p)) => r.port(v, &p),
+                Some((v, p)) => read_port(r, v, &p, port_template),
                 None => Some(2181),
             };
             let word = r
