@@ -7,6 +7,7 @@ mod connection;
 pub mod exec;
 mod handler;
 pub mod known_hosts;
+pub mod lease;
 mod pool;
 pub mod record;
 pub mod ssh_config;
