@@ -63,10 +63,7 @@ pub async fn get(
                 .header(hyper::header::CONNECTION, "close")
                 .body(Empty::<Bytes>::new())
                 .map_err(GetError::BadPath)?;
-            let resp = sender
-                .send_request(request)
-                .await
-                .map_err(GetError::Send)?;
+            let resp = sender.send_request(request).await.map_err(GetError::Send)?;
             let code = resp.status().as_u16();
             let bytes = Limited::new(resp.into_body(), limits.max_bytes)
                 .collect()
@@ -101,9 +98,7 @@ pub async fn check(
         Err(GetError::BadPath(e)) => Reading::fail(format!("bad request path {path}: {e}")),
         Err(GetError::Send(e)) => Reading::fail(format!("GET {path}: {e}")),
         Err(GetError::Body(e)) => Reading::fail(format!("GET {path}: reading body: {e}")),
-        Err(GetError::Timeout(t)) => {
-            Reading::fail(format!("no answer within {}s", t.as_secs()))
-        }
+        Err(GetError::Timeout(t)) => Reading::fail(format!("no answer within {}s", t.as_secs())),
     }
 }
 

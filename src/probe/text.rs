@@ -24,8 +24,14 @@ mod tests {
 
     #[test]
     fn only_the_own_host_prefix_goes() {
-        assert_eq!(strip_host("m1: connection lost: eof", "m1"), "connection lost: eof");
-        assert_eq!(strip_host("m2: connection lost", "m1"), "m2: connection lost");
+        assert_eq!(
+            strip_host("m1: connection lost: eof", "m1"),
+            "connection lost: eof"
+        );
+        assert_eq!(
+            strip_host("m2: connection lost", "m1"),
+            "m2: connection lost"
+        );
     }
 
     #[test]
