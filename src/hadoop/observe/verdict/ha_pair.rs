@@ -1,7 +1,7 @@
 //! NameNodes and ResourceManagers: exactly one active member of each pair,
 //! and the workers the active one sees.
 
-use super::{down, unreachable, who};
+use super::words::{down, unreachable, who};
 use crate::hadoop::observe::layout::Layout;
 use crate::hadoop::observe::readings::{Answer, Readings};
 

@@ -1,6 +1,6 @@
 //! Mesos: one leading master, every agent activated.
 
-use super::{down, unreachable};
+use super::words::{down, unreachable};
 use crate::hadoop::observe::layout::Layout;
 use crate::hadoop::observe::readings::{MesosReading, Readings};
 

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{HostRow, ServiceRow, join_ports, unreachable};
+use super::status::{HostRow, ServiceRow};
+use super::words::{join_ports, unreachable};
 use crate::hadoop::observe::layout::Layout;
 use crate::hadoop::observe::readings::{Proc, Readings};
 

@@ -1,6 +1,6 @@
 //! ZooKeeper: a serving majority with exactly one leader.
 
-use super::{answer_word, down, unreachable};
+use super::words::{answer_word, down, unreachable};
 use crate::hadoop::observe::readings::{Readings, ZkReading};
 
 /// The leader, `3 (master3)`, when there is exactly one; what is wrong with
