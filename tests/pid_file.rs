@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use herd::hadoop::status::{Proc, host_script, parse_host_output};
+use herd::hadoop::observe::{Proc, host_script, parse_host_output};
 use herd::hadoop::{self, Settings, services};
 use herd::model::Inventory;
 
@@ -120,7 +120,7 @@ fn status_reads_a_misnamed_pid_file_as_running_and_says_so() {
     std::fs::write(&pid_file, "999999\n").unwrap();
     // host_script takes roles from the service table; its helper is what
     // matters, so call it with this test's own marker.
-    let layout = hadoop::status::HostLayout {
+    let layout = hadoop::observe::HostLayout {
         name: "h".into(),
         services: vec![],
     };

@@ -5,10 +5,10 @@
 mod support;
 
 use herd::hadoop::Topology;
-use herd::hadoop::restart::{self, Options, Refusal, Restart};
-use herd::hadoop::status::{
+use herd::hadoop::observe::{
     Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
 };
+use herd::hadoop::restart::{self, Options, Refusal, Restart};
 use herd::model::{Inventory, Playbook};
 
 fn cluster() -> (Inventory, Topology, Layout) {

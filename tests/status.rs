@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use herd::hadoop;
-use herd::hadoop::services;
-use herd::hadoop::status::{
+use herd::hadoop::observe::{
     self, HostReading, Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
 };
+use herd::hadoop::services;
 use herd::model::Inventory;
 
 fn layout() -> Layout {
@@ -142,7 +142,7 @@ fn layout_of_the_sandbox() {
 #[test]
 fn healthy_cluster_exits_zero() {
     let l = layout();
-    let st = status::assess(&l, &healthy(&l));
+    let st = observe::assess(&l, &healthy(&l));
     assert!(st.cluster.healthy, "{:?}", st.cluster.problems);
     assert_eq!(st.cluster.active_namenode.as_deref(), Some("nn1 (master1)"));
     assert_eq!(
@@ -163,7 +163,7 @@ fn healthy_cluster_exits_zero() {
         .find(|s| s.host == "master2" && s.service == "namenode")
         .unwrap();
     assert_eq!(nn2.ha.as_deref(), Some("standby"));
-    let text = status::format(&st);
+    let text = observe::format(&st);
     assert!(text.contains("healthy"), "{text}");
     assert!(
         text.contains("active NameNode:          nn1 (master1)"),
@@ -176,7 +176,7 @@ fn healthy_cluster_exits_zero() {
 #[test]
 fn json_has_the_documented_shape() {
     let l = layout();
-    let st = status::assess(&l, &healthy(&l));
+    let st = observe::assess(&l, &healthy(&l));
     let v = serde_json::to_value(&st).unwrap();
     for key in [
         "active_namenode",
@@ -220,7 +220,7 @@ fn standby_namenode_down_is_named() {
         None,
         None,
     );
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert!(!st.cluster.healthy);
     assert_eq!(st.cluster.active_namenode.as_deref(), Some("nn1 (master1)"));
     assert_eq!(
@@ -233,7 +233,7 @@ fn standby_namenode_down_is_named() {
         .find(|s| s.host == "master2" && s.service == "namenode")
         .unwrap();
     assert_eq!(row.state, "down");
-    let text = status::format(&st);
+    let text = observe::format(&st);
     assert!(text.contains("DEGRADED: 1 problem(s)"), "{text}");
     assert!(text.contains("namenode on master2"), "{text}");
 }
@@ -253,7 +253,7 @@ fn no_active_namenode_lists_every_one() {
         "master2".into(),
         Err("cannot connect to 172.30.0.12:22: Connection refused".into()),
     );
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert!(!st.cluster.healthy);
     assert!(
         st.cluster.problems.contains(
@@ -271,7 +271,7 @@ fn two_active_namenodes_is_split_brain() {
     let l = layout();
     let mut r = healthy(&l);
     r.namenodes[1] = nn("nn2", "master2", Ok("active"), Some(3), Some("Operational"));
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert!(!st.cluster.healthy);
     assert_eq!(st.cluster.active_namenode, None);
     assert!(
@@ -288,7 +288,7 @@ fn two_active_namenodes_is_split_brain() {
     for rm in &mut r.resourcemanagers {
         rm.ha_state = Ok("ACTIVE".into());
     }
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert_eq!(st.cluster.active_resourcemanager, None);
     assert!(
         st.cluster.problems.contains(
@@ -313,7 +313,7 @@ fn zookeeper_quorum_lost() {
     host_mut(&mut r, "master2")
         .procs
         .insert("zookeeper".into(), Proc::Dead { pid: Some(242) });
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert!(!st.cluster.healthy);
     assert_eq!(st.cluster.zookeeper_leader, None);
     let lost = st
@@ -332,7 +332,7 @@ fn zookeeper_without_leader_but_majority_is_reported() {
     let l = layout();
     let mut r = healthy(&l);
     r.zookeepers[2].mode = Ok("follower".into());
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert!(
         st.cluster
             .problems
@@ -352,7 +352,7 @@ fn unreachable_host_is_a_row_not_a_crash() {
     r.namenodes[0].live_datanodes = Some(2);
     r.resourcemanagers[0].active_nodes = Some(2);
     r.mesos_masters[1].activated_agents = Some(2);
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert!(!st.cluster.healthy);
     let h = st.hosts.iter().find(|h| h.host == "worker3").unwrap();
     assert!(!h.reachable);
@@ -374,7 +374,7 @@ fn unreachable_host_is_a_row_not_a_crash() {
         p.contains(&"Mesos agents activated 2 / 3 expected".to_string()),
         "{p:?}"
     );
-    let text = status::format(&st);
+    let text = observe::format(&st);
     assert!(text.contains("UNREACHABLE"), "{text}");
     assert!(text.contains(why), "{text}");
 }
@@ -390,7 +390,7 @@ fn a_pid_file_naming_the_launcher_reads_as_running_with_a_note_not_down() {
             named: Some(4242),
         },
     );
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert!(st.cluster.healthy, "{:?}", st.cluster.problems);
     let nm = st
         .services
@@ -407,9 +407,9 @@ fn a_pid_file_naming_the_launcher_reads_as_running_with_a_note_not_down() {
         "{:?}",
         nm.note
     );
-    let text = status::format(&st);
+    let text = observe::format(&st);
     assert!(text.contains("pid file names 4242"), "{text}");
-    let parsed = status::parse_host_output(
+    let parsed = observe::parse_host_output(
         "herd-proc nodemanager misnamed 221 4242
 ",
     );
@@ -427,7 +427,7 @@ fn stale_config_is_shown_but_not_degraded() {
     let l = layout();
     let mut r = healthy(&l);
     host_mut(&mut r, "worker1").stale = vec!["datanode".into(), "nodemanager".into()];
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert!(st.cluster.healthy, "{:?}", st.cluster.problems);
     assert_eq!(
         st.cluster.stale.get("worker1").unwrap(),
@@ -439,7 +439,7 @@ fn stale_config_is_shown_but_not_degraded() {
         .find(|s| s.host == "worker1" && s.service == "datanode")
         .unwrap();
     assert!(dn.stale);
-    let text = status::format(&st);
+    let text = observe::format(&st);
     assert!(
         text.contains("stale on worker1: datanode, nodemanager"),
         "{text}"
@@ -454,7 +454,7 @@ fn safe_mode_and_missing_rm_and_mesos_leader() {
     r.namenodes[0].fs_state = Some("safeMode".into());
     r.resourcemanagers[0].ha_state = Ok("STANDBY".into());
     r.mesos_masters[1].elected = Ok(false);
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     let p = &st.cluster.problems;
     assert_eq!(st.cluster.safemode, Some(true));
     assert!(
@@ -482,7 +482,7 @@ fn running_without_its_ports_is_a_problem() {
         .as_mut()
         .unwrap()
         .remove(&8020);
-    let st = status::assess(&l, &r);
+    let st = observe::assess(&l, &r);
     assert_eq!(
         st.cluster.problems,
         ["namenode on master1: not listening on 8020"]
@@ -492,7 +492,7 @@ fn running_without_its_ports_is_a_problem() {
 #[test]
 fn host_script_output_is_parsed() {
     let l = layout();
-    let script = status::host_script(l.host("master1").unwrap(), &l.stale_file);
+    let script = observe::host_script(l.host("master1").unwrap(), &l.stale_file);
     assert!(
         script.contains("/var/run/hadoop/hadoop-root-namenode.pid"),
         "{script}"
@@ -501,7 +501,7 @@ fn host_script_output_is_parsed() {
     assert!(script.contains("/opt/.herd/stale"), "{script}");
     let out = "Welcome!\nherd-proc zookeeper up 229\nherd-proc namenode dead 506\nherd-proc zkfc none\nherd-proc journalnode dead\n\
                herd-ports 22 2181 3888 8485 \nherd-stale namenode\nherd-stale zkfc\n";
-    let r = status::parse_host_output(out);
+    let r = observe::parse_host_output(out);
     assert_eq!(r.procs["zookeeper"], Proc::Running { pid: 229 });
     assert_eq!(r.procs["namenode"], Proc::Dead { pid: Some(506) });
     assert_eq!(r.procs["zkfc"], Proc::NoPidFile);
@@ -510,7 +510,7 @@ fn host_script_output_is_parsed() {
     assert_eq!(r.stale, ["namenode", "zkfc"]);
     // No `ss` on the host: ports unknown, not all missing.
     assert_eq!(
-        status::parse_host_output("herd-proc zkfc none\n").listening,
+        observe::parse_host_output("herd-proc zkfc none\n").listening,
         None
     );
 }
@@ -519,12 +519,12 @@ fn host_script_output_is_parsed() {
 fn srvr_mode_or_refusal() {
     let leader =
         "Zookeeper version: 3.8.0\nLatency min/avg/max: 0/0.0/0\nMode: leader\nNode count: 5\n";
-    assert_eq!(status::parse_srvr(leader), Ok("leader".to_string()));
+    assert_eq!(observe::parse_srvr(leader), Ok("leader".to_string()));
     assert_eq!(
-        status::parse_srvr("This ZooKeeper instance is not currently serving requests\n"),
+        observe::parse_srvr("This ZooKeeper instance is not currently serving requests\n"),
         Err("This ZooKeeper instance is not currently serving requests".to_string())
     );
-    assert!(status::parse_srvr("").is_err());
+    assert!(observe::parse_srvr("").is_err());
 }
 
 #[test]

@@ -3,18 +3,14 @@
 //! restart playbook (see [`crate::hadoop::restart`]) and run it journaled
 //! as kind `restart`, so `herd replay` resumes it where a gate failed.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use super::common::{Context, InventoryArg};
 use super::{GlobalArgs, Output};
 use crate::engine::RunOptions;
 use crate::exit;
+use crate::hadoop::observe::{self, Layout};
 use crate::hadoop::restart::{self, Options, Refusal};
-use crate::hadoop::status::{self, Answer, Layout};
 use crate::model::Playbook;
 use crate::plan;
-use crate::transport::Connection;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -89,14 +85,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let outcomes = pool.connect_all(&ctx.targets).await;
-    let conns: BTreeMap<String, Answer<Arc<Connection>>> = ctx
-        .targets
-        .iter()
-        .zip(outcomes)
-        .map(|(t, o)| (t.name.clone(), o.map_err(|e| e.to_string())))
-        .collect();
-    let readings = status::gather(&layout, &conns).await;
+    let readings = observe::connect_and_gather(&pool, &ctx.targets, &layout).await;
     pool.close_all().await;
 
     let generated = match restart::generate(inv, &topo, &layout, &readings, &opts) {

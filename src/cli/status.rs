@@ -1,16 +1,14 @@
 //! `herd status`: every service on every host, HA roles, worker counts and
 //! stale configs in one table; `--json` for scripts, `--watch` to follow.
 
-use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::common::{Context, InventoryArg};
 use super::{GlobalArgs, Output};
 use crate::exit;
-use crate::hadoop::status::{self, Answer, Layout, Status};
-use crate::transport::{Connection, Pool};
+use crate::hadoop::observe::{self, Layout, Status};
+use crate::transport::Pool;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -80,23 +78,8 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 /// Connect (reusing live connections) and read the cluster once.
 async fn once(pool: &Pool, ctx: &Context, layout: &Layout) -> (Status, Duration) {
     let start = Instant::now();
-    let outcomes = pool.connect_all(&ctx.targets).await;
-    let conns: BTreeMap<String, Answer<Arc<Connection>>> = ctx
-        .targets
-        .iter()
-        .zip(outcomes)
-        .map(|(t, o)| {
-            let o = o.map_err(|e| {
-                let m = e.to_string();
-                m.strip_prefix(&format!("{}: ", t.name))
-                    .unwrap_or(&m)
-                    .to_string()
-            });
-            (t.name.clone(), o)
-        })
-        .collect();
-    let readings = status::gather(layout, &conns).await;
-    (status::assess(layout, &readings), start.elapsed())
+    let readings = observe::connect_and_gather(pool, &ctx.targets, layout).await;
+    (observe::assess(layout, &readings), start.elapsed())
 }
 
 fn print(st: &Status, json: bool, global: &GlobalArgs, took: Duration) {
@@ -107,7 +90,7 @@ fn print(st: &Status, json: bool, global: &GlobalArgs, took: Duration) {
             println!("{p}");
         }
     } else {
-        print!("{}", status::format(st));
+        print!("{}", observe::format(st));
     }
     if global.verbose {
         eprintln!("status gathered in {:.0} ms", took.as_secs_f64() * 1000.0);

@@ -10,13 +10,13 @@
 
 pub mod context;
 pub mod files;
+pub mod observe;
 pub mod ports;
 pub mod push;
 pub mod render;
 pub mod restart;
 pub mod services;
 pub mod settings;
-pub mod status;
 pub mod topology;
 pub mod xml;
 

@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_yaml::{Mapping, Value};
 
 use super::Topology;
+use super::observe::{ExpectedService, Layout, Proc, Readings};
 use super::services::{self, Readiness};
-use super::status::{ExpectedService, Layout, Proc, Readings};
 use crate::model::Inventory;
 
 /// Every service `restart` knows, in the order `all` restarts them: the

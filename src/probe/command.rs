@@ -2,7 +2,7 @@
 use regex::Regex;
 use tokio_util::sync::CancellationToken;
 
-use super::{Reading, short, tcp::strip_host};
+use super::{Reading, short, strip_host};
 use crate::transport::{Connection, ExecRequest};
 
 pub async fn check(conn: &Connection, run: &str, exit: i32, stdout: Option<&Regex>) -> Reading {

@@ -1,15 +1,86 @@
 //! HTTP GET through the SSH connection: status, then a JSON pointer or a body regex.
+use std::time::Duration;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::rt::TokioIo;
 use regex::Regex;
 
-use super::{Reading, short, tcp::strip_host};
+use super::{Limits, Reading, short, strip_host};
 use crate::model::JsonCheck;
 use crate::transport::Connection;
 
-/// Responses bigger than this are not health endpoints.
-const MAX_BODY: usize = 4 * 1024 * 1024;
+/// A gate's GET: responses bigger than this are not health endpoints, and
+/// [`super::check_once`] bounds the attempt.
+const GATE_LIMITS: Limits = Limits {
+    max_bytes: 4 * 1024 * 1024,
+    timeout: None,
+};
+
+/// A response as read: its status code and its body as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub code: u16,
+    pub text: String,
+}
+
+/// Why a GET has no response; each caller words it for its readers.
+#[derive(Debug)]
+pub enum GetError {
+    /// No tunnel to the address: the transport's message, host name dropped.
+    Connect(String),
+    Handshake(hyper::Error),
+    BadPath(hyper::http::Error),
+    Send(hyper::Error),
+    Body(Box<dyn std::error::Error + Send + Sync>),
+    /// No response within [`Limits::timeout`].
+    Timeout(Duration),
+}
+
+/// GET `path` from `address:port` as seen from the host, through its SSH
+/// connection, reading at most `limits.max_bytes` of the body.
+pub async fn get(
+    conn: &Connection,
+    address: &str,
+    port: u16,
+    path: &str,
+    limits: Limits,
+) -> Result<Response, GetError> {
+    let attempt = async {
+        let stream = conn
+            .open_tcp(address, port)
+            .await
+            .map_err(|e| GetError::Connect(strip_host(&e.to_string(), conn.host())))?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(GetError::Handshake)?;
+        let driver = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let result = async {
+            let request = hyper::Request::get(path)
+                .header(hyper::header::HOST, format!("{address}:{port}"))
+                .header(hyper::header::CONNECTION, "close")
+                .body(Empty::<Bytes>::new())
+                .map_err(GetError::BadPath)?;
+            let resp = sender.send_request(request).await.map_err(GetError::Send)?;
+            let code = resp.status().as_u16();
+            let bytes = Limited::new(resp.into_body(), limits.max_bytes)
+                .collect()
+                .await
+                .map_err(GetError::Body)?
+                .to_bytes();
+            Ok(Response {
+                code,
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+            })
+        }
+        .await;
+        driver.abort();
+        result
+    };
+    limits.bound(attempt, GetError::Timeout).await
+}
 
 pub async fn check(
     conn: &Connection,
@@ -20,45 +91,15 @@ pub async fn check(
     json: Option<&JsonCheck>,
     body: Option<&Regex>,
 ) -> Reading {
-    let stream = match conn.open_tcp(address, port).await {
-        Ok(s) => s,
-        Err(e) => {
-            return Reading::fail(format!(
-                "{address}:{port} {}",
-                short(&strip_host(&e.to_string(), conn.host()))
-            ));
-        }
-    };
-    let (mut sender, connection) =
-        match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
-            Ok(x) => x,
-            Err(e) => return Reading::fail(format!("http handshake: {e}")),
-        };
-    let driver = tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, format!("{address}:{port}"))
-        .header(hyper::header::CONNECTION, "close")
-        .body(Empty::<Bytes>::new());
-    let request = match request {
-        Ok(r) => r,
-        Err(e) => return Reading::fail(format!("bad request path {path}: {e}")),
-    };
-    let reading = match sender.send_request(request).await {
-        Err(e) => Reading::fail(format!("GET {path}: {e}")),
-        Ok(resp) => {
-            let code = resp.status().as_u16();
-            let bytes = match Limited::new(resp.into_body(), MAX_BODY).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => return Reading::fail(format!("GET {path}: reading body: {e}")),
-            };
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            judge(code, status, &text, json, body)
-        }
-    };
-    driver.abort();
-    reading
+    match get(conn, address, port, path, GATE_LIMITS).await {
+        Ok(resp) => judge(resp.code, status, &resp.text, json, body),
+        Err(GetError::Connect(m)) => Reading::fail(format!("{address}:{port} {}", short(&m))),
+        Err(GetError::Handshake(e)) => Reading::fail(format!("http handshake: {e}")),
+        Err(GetError::BadPath(e)) => Reading::fail(format!("bad request path {path}: {e}")),
+        Err(GetError::Send(e)) => Reading::fail(format!("GET {path}: {e}")),
+        Err(GetError::Body(e)) => Reading::fail(format!("GET {path}: reading body: {e}")),
+        Err(GetError::Timeout(t)) => Reading::fail(format!("no answer within {}s", t.as_secs())),
+    }
 }
 
 /// The verdict on one response; separate from I/O so it can be tested.

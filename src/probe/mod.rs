@@ -1,16 +1,22 @@
 //! Readiness probes. They run through the host's SSH connection (direct-tcpip
 //! to an address as seen from the host), so they need no curl on the host, no
-//! open firewall, and work through a jump host.
+//! open firewall, and work through a jump host. Their HTTP and ZooKeeper
+//! clients ([`http::get`], [`zk::ask`]) are also how `herd status` reads the
+//! HA roles.
 
 mod command;
 mod expect;
 mod gate;
-mod http;
+pub(crate) mod http;
+mod limits;
 mod tcp;
-mod zk;
+mod text;
+pub(crate) mod zk;
 
 pub use expect::{describe as describe_expectation, satisfied};
 pub use gate::{GateError, GateTarget, wait_for_gate};
+pub use limits::Limits;
+pub(crate) use text::{short, strip_host};
 
 use std::time::Duration;
 
@@ -78,15 +84,5 @@ pub async fn check_once(
     match tokio::time::timeout(ATTEMPT_TIMEOUT, attempt).await {
         Ok(r) => r,
         Err(_) => Reading::fail(format!("no answer within {}s", ATTEMPT_TIMEOUT.as_secs())),
-    }
-}
-
-/// First line of `text`, trimmed and shortened, for readings.
-pub(crate) fn short(text: &str) -> String {
-    let first = text.trim().lines().next().unwrap_or("").trim();
-    if first.chars().count() > 120 {
-        first.chars().take(117).collect::<String>() + "..."
-    } else {
-        first.to_string()
     }
 }

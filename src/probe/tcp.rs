@@ -1,5 +1,5 @@
 //! Is anything listening? Opened from the host itself.
-use super::{Reading, short};
+use super::{Reading, short, strip_host};
 use crate::transport::Connection;
 
 pub async fn check(conn: &Connection, address: &str, port: u16) -> Reading {
@@ -16,11 +16,4 @@ pub async fn check(conn: &Connection, address: &str, port: u16) -> Reading {
             short(&strip_host(&e.to_string(), conn.host()))
         )),
     }
-}
-
-/// Transport errors start with the host name; readings are already per host.
-pub(crate) fn strip_host(msg: &str, host: &str) -> String {
-    msg.strip_prefix(&format!("{host}: "))
-        .unwrap_or(msg)
-        .to_string()
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use herd::hadoop::status::{HostReading, Layout, Proc, Readings};
+use herd::hadoop::observe::{HostReading, Layout, Proc, Readings};
 use herd::hadoop::{self, Topology};
 use herd::model::Inventory;
 

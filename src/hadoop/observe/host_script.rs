@@ -1,0 +1,76 @@
+//! The one command a host runs for `herd status`, and reading back what it
+//! printed.
+
+use super::layout::HostLayout;
+use super::readings::{HostReading, Proc};
+use crate::hadoop::services;
+use crate::shell::quote;
+
+/// The one command a host runs: every pid file, the listening ports, the
+/// stale file. Output is line-tagged so login-shell noise cannot confuse it.
+pub fn host_script(host: &HostLayout, stale_file: &str) -> String {
+    // p ROLE PIDFILE [PROC]: up when the pid file names a live process
+    // (with -Dproc_PROC on its command line, where the daemon has one);
+    // misnamed when it does not but exactly one such process runs.
+    let mut s = format!("has() {{ {}; }}\n", services::proc_filter("\"$1\""));
+    s.push_str(
+        "p() { i=; [ -f \"$2\" ] && i=$(tr -dc 0-9 < \"$2\" 2>/dev/null)\n\
+         if [ -n \"$i\" ] && { kill -0 \"$i\" 2>/dev/null || [ -d \"/proc/$i\" ]; } && \
+         { [ -z \"${3-}\" ] || [ -n \"$(ps -o pid=,args= -p \"$i\" 2>/dev/null | has \"$3\")\" ]; }; then echo \"herd-proc $1 up $i\"\n\
+         else l=; [ -z \"${3-}\" ] || l=$(ps -eo pid=,args= 2>/dev/null | has \"$3\"); r=$1; f=$2; set -- $l\n\
+         if [ $# -eq 1 ]; then echo \"herd-proc $r misnamed $1 $i\"; elif [ -f \"$f\" ]; then echo \"herd-proc $r dead $i\"; else echo \"herd-proc $r none\"; fi; fi; }\n",
+    );
+    for svc in &host.services {
+        let marker = services::service(svc.role)
+            .and_then(|s| s.proc_name())
+            .map(|m| format!(" {}", quote(m)))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "p {} {}{marker}\n",
+            svc.role,
+            quote(&svc.pid_file)
+        ));
+    }
+    s.push_str(
+        "if command -v ss >/dev/null 2>&1; then echo \"herd-ports $(ss -ltnH 2>/dev/null | awk '{n=split($4,a,\":\"); print a[n]}' | sort -un | tr '\\n' ' ')\"; fi\n",
+    );
+    s.push_str(&format!(
+        "[ -f {f} ] && sed 's/^/herd-stale /' {f}\ntrue\n",
+        f = quote(stale_file)
+    ));
+    s
+}
+
+/// Read back what [`host_script`] printed.
+pub fn parse_host_output(text: &str) -> HostReading {
+    let mut r = HostReading::default();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some("herd-proc") => {
+                let (Some(role), Some(state)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let pid = words.next().and_then(|p| p.parse::<u32>().ok());
+                let proc = match (state, pid) {
+                    ("up", Some(pid)) => Proc::Running { pid },
+                    ("misnamed", Some(pid)) => Proc::Misnamed {
+                        pid,
+                        named: words.next().and_then(|p| p.parse().ok()),
+                    },
+                    ("none", _) => Proc::NoPidFile,
+                    _ => Proc::Dead { pid },
+                };
+                r.procs.insert(role.to_string(), proc);
+            }
+            Some("herd-ports") => {
+                r.listening = Some(words.filter_map(|p| p.parse().ok()).collect());
+            }
+            Some("herd-stale") => {
+                r.stale.extend(words.map(String::from));
+            }
+            _ => {}
+        }
+    }
+    r
+}

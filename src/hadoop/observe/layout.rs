@@ -1,0 +1,98 @@
+//! What the inventory says should be running on each host, resolved to pid
+//! files, ports and the endpoints that tell an HA role.
+
+use crate::hadoop::ports::{PortUse, host_ports};
+use crate::hadoop::services::{self, Service};
+use crate::hadoop::{ROLES, Topology, render};
+use crate::model::Inventory;
+
+/// What the inventory says should be running, resolved to pid files and ports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    pub hosts: Vec<HostLayout>,
+    /// (NameNode id, host).
+    pub namenodes: Vec<(String, String)>,
+    /// (ResourceManager id, host).
+    pub resourcemanagers: Vec<(String, String)>,
+    /// (myid, host).
+    pub zookeepers: Vec<(u32, String)>,
+    pub mesos_masters: Vec<String>,
+    pub datanodes: usize,
+    pub nodemanagers: usize,
+    pub agents: usize,
+    pub stale_file: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostLayout {
+    pub name: String,
+    pub services: Vec<ExpectedService>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedService {
+    pub role: &'static str,
+    pub pid_file: String,
+    /// Ports it must listen on.
+    pub ports: Vec<u16>,
+    /// Where its HA-role endpoint answers (web or client port).
+    pub web_port: Option<u16>,
+}
+
+impl Layout {
+    /// The layout of a validated inventory; pid files as `user` writes them.
+    pub fn new(inv: &Inventory, topo: &Topology, user_of: impl Fn(&str) -> String) -> Layout {
+        let site = render::site_configs(inv, topo);
+        let hosts = inv
+            .hosts
+            .iter()
+            .map(|h| {
+                let uses: Vec<PortUse> = host_ports(topo, &site, h);
+                let user = user_of(&h.name);
+                let services = ROLES
+                    .iter()
+                    .filter(|r| h.roles.iter().any(|x| x == *r))
+                    .filter_map(|r| services::service(r))
+                    .map(|s: &Service| ExpectedService {
+                        role: s.role,
+                        pid_file: s.pid_file(&topo.settings, &user),
+                        ports: s.listen_ports(&uses),
+                        web_port: s.web_port(&uses).or(match s.readiness {
+                            services::Readiness::Http { port, .. }
+                            | services::Readiness::Zk { port, .. } => Some(port),
+                            services::Readiness::Tcp { .. } => None,
+                        }),
+                    })
+                    .collect();
+                HostLayout {
+                    name: h.name.clone(),
+                    services,
+                }
+            })
+            .collect();
+        Layout {
+            hosts,
+            namenodes: topo.namenodes.clone(),
+            resourcemanagers: topo.resourcemanagers.clone(),
+            zookeepers: topo.zookeepers.clone(),
+            mesos_masters: topo.hosts("mesos-master").to_vec(),
+            datanodes: topo.hosts("datanode").len(),
+            nodemanagers: topo.hosts("nodemanager").len(),
+            agents: topo.hosts("mesos-agent").len(),
+            stale_file: topo.settings.stale_file(),
+        }
+    }
+
+    pub fn host(&self, name: &str) -> Option<&HostLayout> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    /// The port where `role` on `host` answers for its HA role, if it runs there.
+    pub(super) fn web_port(&self, host: &str, role: &str) -> Option<u16> {
+        self.host(host)?
+            .services
+            .iter()
+            .find(|s| s.role == role)?
+            .web_port
+    }
+}

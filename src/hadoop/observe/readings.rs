@@ -1,0 +1,97 @@
+//! What one pass over the cluster read: per host, the daemons' pid files,
+//! the listening ports and the stale services; per HA member, its role as
+//! its endpoint answered. The verdict and the restart generator read these.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+/// A daemon's pid file as found on its host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Proc {
+    Running {
+        pid: u32,
+    },
+    /// The pid file names a process that is gone (crashed, killed).
+    Dead {
+        pid: Option<u32>,
+    },
+    /// The daemon runs as `pid`, but its pid file names `named` (or
+    /// nothing): the launcher's pid-file race. `herd up` repairs it.
+    Misnamed {
+        pid: u32,
+        named: Option<u32>,
+    },
+    NoPidFile,
+}
+
+impl Proc {
+    /// The daemon runs, whatever its pid file says.
+    pub fn runs(&self) -> bool {
+        matches!(self, Proc::Running { .. } | Proc::Misnamed { .. })
+    }
+}
+
+/// What the one exec on a host found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostReading {
+    /// Role -> pid file state.
+    pub procs: BTreeMap<String, Proc>,
+    /// Listening TCP ports; None when `ss` is missing on the host.
+    pub listening: Option<BTreeSet<u16>>,
+    /// Services whose configuration changed since they started.
+    pub stale: Vec<String>,
+}
+
+/// An HA endpoint's answer: the value read, or why there is none.
+pub type Answer<T> = Result<T, String>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameNodeReading {
+    pub id: String,
+    pub host: String,
+    /// `active`, `standby`, ... from NameNodeStatus.
+    pub state: Answer<String>,
+    /// From FSNamesystemState.
+    pub live_datanodes: Option<u64>,
+    /// `Operational` or `safeMode`.
+    pub fs_state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RmReading {
+    pub id: String,
+    pub host: String,
+    /// `ACTIVE`, `STANDBY`, ... from /ws/v1/cluster/info.
+    pub ha_state: Answer<String>,
+    /// activeNodes from /ws/v1/cluster/metrics (the active RM only answers it).
+    pub active_nodes: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZkReading {
+    pub myid: u32,
+    pub host: String,
+    /// `leader`, `follower`, `standalone`, or the refusal.
+    pub mode: Answer<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MesosReading {
+    pub host: String,
+    pub elected: Answer<bool>,
+    /// activated_slaves from /master/state (answered by the leader only).
+    pub activated_agents: Option<u64>,
+}
+
+/// Everything gathered in one pass.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Readings {
+    /// Host -> its exec reading, or why the host could not be read.
+    pub hosts: BTreeMap<String, Answer<HostReading>>,
+    pub namenodes: Vec<NameNodeReading>,
+    pub resourcemanagers: Vec<RmReading>,
+    pub zookeepers: Vec<ZkReading>,
+    pub mesos_masters: Vec<MesosReading>,
+}

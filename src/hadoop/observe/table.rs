@@ -1,0 +1,186 @@
+//! The human table of a [`Status`]: a line per host x service, the cluster
+//! lines, and the problems.
+
+use super::verdict::{Status, join_ports};
+
+fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or("?".to_string(), T::to_string)
+}
+
+/// The human table, cluster lines and problems, as printed.
+pub fn format(status: &Status) -> String {
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for s in &status.services {
+        let host_err = status
+            .hosts
+            .iter()
+            .find(|h| h.host == s.host)
+            .and_then(|h| h.error.clone());
+        let state = match s.state.as_str() {
+            "running" if !s.missing_ports.is_empty() => "RUNNING?".to_string(),
+            "running" => "running".to_string(),
+            "down" => "DOWN".to_string(),
+            "unreachable" => "UNREACHABLE".to_string(),
+            other => other.to_string(),
+        };
+        let ports = if s.state == "running" {
+            let mut p = join_ports(&s.listening);
+            if !s.missing_ports.is_empty() {
+                p.push_str(&format!(" (not {})", join_ports(&s.missing_ports)));
+            }
+            p
+        } else {
+            String::new()
+        };
+        let detail = if s.state == "unreachable" {
+            host_err.unwrap_or_default()
+        } else {
+            let mut d = Vec::new();
+            if s.stale {
+                d.push("config stale".to_string());
+            }
+            // The ports column already says what a listening problem is.
+            if (s.state == "down" || s.missing_ports.is_empty())
+                && let Some(n) = &s.note
+            {
+                d.push(n.clone());
+            }
+            d.join("; ")
+        };
+        rows.push([
+            s.host.clone(),
+            s.service.clone(),
+            state,
+            s.pid.map_or(String::new(), |p| p.to_string()),
+            ports,
+            [s.ha.clone().unwrap_or_default(), detail]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join("  "),
+        ]);
+    }
+    // Hosts without any role still show, so an unreachable one is not hidden.
+    for h in &status.hosts {
+        if !status.services.iter().any(|s| s.host == h.host) {
+            rows.push([
+                h.host.clone(),
+                "-".into(),
+                if h.reachable {
+                    "reachable".into()
+                } else {
+                    "UNREACHABLE".into()
+                },
+                String::new(),
+                String::new(),
+                h.error.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    let header = ["HOST", "SERVICE", "STATE", "PID", "PORTS", "HA / NOTES"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = String::new();
+    out.push_str(&line(&header));
+    out.push('\n');
+    let mut last_host = String::new();
+    for r in &rows {
+        let mut cells = r.clone();
+        if cells[0] == last_host {
+            cells[0] = String::new();
+        } else {
+            last_host = cells[0].clone();
+        }
+        out.push_str(&line(&cells));
+        out.push('\n');
+    }
+    let c = &status.cluster;
+    out.push('\n');
+    let mut cl = Vec::new();
+    cl.push(format!(
+        "active NameNode:          {}",
+        c.active_namenode.as_deref().unwrap_or("NONE")
+    ));
+    cl.push(format!(
+        "active ResourceManager:   {}",
+        c.active_resourcemanager.as_deref().unwrap_or("NONE")
+    ));
+    cl.push(format!(
+        "ZooKeeper leader:         {}",
+        c.zookeeper_leader.as_deref().unwrap_or("NONE")
+    ));
+    if c.agents_expected > 0 || c.mesos_leader.is_some() {
+        cl.push(format!(
+            "Mesos leader:             {}",
+            c.mesos_leader.as_deref().unwrap_or("NONE")
+        ));
+    }
+    cl.push(format!(
+        "DataNodes live:           {} / {}",
+        opt(&c.datanodes_live),
+        c.datanodes_expected
+    ));
+    cl.push(format!(
+        "NodeManagers registered:  {} / {}",
+        opt(&c.nodemanagers),
+        c.nodemanagers_expected
+    ));
+    if c.agents_expected > 0 {
+        cl.push(format!(
+            "Mesos agents activated:   {} / {}",
+            opt(&c.agents),
+            c.agents_expected
+        ));
+    }
+    cl.push(format!(
+        "safe mode:                {}",
+        match c.safemode {
+            Some(true) => "ON",
+            Some(false) => "off",
+            None => "?",
+        }
+    ));
+    cl.push(format!(
+        "config:                   {}",
+        if c.stale.is_empty() {
+            "current".to_string()
+        } else {
+            format!(
+                "stale on {} (restart to apply)",
+                c.stale
+                    .iter()
+                    .map(|(h, s)| format!("{h}: {}", s.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
+    ));
+    for l in cl {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push('\n');
+    if c.healthy {
+        out.push_str("healthy\n");
+    } else {
+        out.push_str(&format!("DEGRADED: {} problem(s)\n", c.problems.len()));
+        for p in &c.problems {
+            out.push_str(&format!("  - {p}\n"));
+        }
+    }
+    out
+}

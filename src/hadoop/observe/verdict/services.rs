@@ -1,0 +1,171 @@
+//! A row per host and per host x service: running, down or unreachable, its
+//! pid and ports, its HA role, and what is wrong with it in words.
+
+use std::collections::BTreeMap;
+
+use super::status::{HostRow, ServiceRow};
+use super::words::{join_ports, unreachable};
+use crate::hadoop::observe::layout::Layout;
+use crate::hadoop::observe::readings::{Proc, Readings};
+
+/// The rows of every host of the layout, and the stale services per host.
+pub(super) struct Rows {
+    pub hosts: Vec<HostRow>,
+    pub services: Vec<ServiceRow>,
+    pub stale: BTreeMap<String, Vec<String>>,
+}
+
+/// The rows, each service's trouble added to `problems` (a misnamed pid file
+/// is said in its row but is not a problem of the cluster).
+pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) -> Rows {
+    let mut hosts = Vec::new();
+    let mut services = Vec::new();
+    let mut stale_map = BTreeMap::new();
+    for h in &layout.hosts {
+        let reading = r.hosts.get(&h.name);
+        match reading {
+            Some(Ok(hr)) => {
+                if !hr.stale.is_empty() {
+                    stale_map.insert(h.name.clone(), hr.stale.clone());
+                }
+                hosts.push(HostRow {
+                    host: h.name.clone(),
+                    reachable: true,
+                    error: None,
+                    stale: hr.stale.clone(),
+                });
+                for svc in &h.services {
+                    let proc = hr.procs.get(svc.role).cloned().unwrap_or(Proc::NoPidFile);
+                    let listening: Vec<u16> = match &hr.listening {
+                        Some(l) => svc
+                            .ports
+                            .iter()
+                            .copied()
+                            .filter(|p| l.contains(p))
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    let missing: Vec<u16> = match &hr.listening {
+                        Some(l) => svc
+                            .ports
+                            .iter()
+                            .copied()
+                            .filter(|p| !l.contains(p))
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    let misnamed = matches!(proc, Proc::Misnamed { .. });
+                    let (state, pid, note) = match proc {
+                        Proc::Running { pid } => {
+                            let note = (!missing.is_empty())
+                                .then(|| format!("not listening on {}", join_ports(&missing)));
+                            ("running", Some(pid), note)
+                        }
+                        // Running all the same: not a problem of the
+                        // cluster, but said, since stop and status read
+                        // the pid file.
+                        Proc::Misnamed { pid, named } => (
+                            "running",
+                            Some(pid),
+                            Some(match named {
+                                Some(n) => format!(
+                                    "pid file names {n}, not the running pid (herd up repairs it)"
+                                ),
+                                None => "pid file names no pid (herd up repairs it)".into(),
+                            }),
+                        ),
+                        Proc::Dead { pid } => (
+                            "down",
+                            None,
+                            Some(match pid {
+                                Some(p) => format!("pid {p} in its pid file is not running"),
+                                None => "its pid file holds no pid".into(),
+                            }),
+                        ),
+                        Proc::NoPidFile => ("down", None, Some("not running (no pid file)".into())),
+                    };
+                    if let Some(n) = &note
+                        && !misnamed
+                    {
+                        problems.push(format!("{} on {}: {n}", svc.role, h.name));
+                    }
+                    services.push(ServiceRow {
+                        host: h.name.clone(),
+                        service: svc.role.to_string(),
+                        state: state.into(),
+                        pid,
+                        listening,
+                        missing_ports: missing,
+                        ha: ha_of(r, &h.name, svc.role),
+                        stale: hr.stale.iter().any(|s| s == svc.role),
+                        note,
+                    });
+                }
+            }
+            _ => {
+                let e = unreachable(r, &h.name).unwrap_or_default();
+                problems.push(format!("{} unreachable: {e}", h.name));
+                hosts.push(HostRow {
+                    host: h.name.clone(),
+                    reachable: false,
+                    error: Some(e.clone()),
+                    stale: Vec::new(),
+                });
+                for svc in &h.services {
+                    services.push(ServiceRow {
+                        host: h.name.clone(),
+                        service: svc.role.to_string(),
+                        state: "unreachable".into(),
+                        pid: None,
+                        listening: Vec::new(),
+                        missing_ports: Vec::new(),
+                        ha: None,
+                        stale: false,
+                        note: None,
+                    });
+                }
+            }
+        }
+    }
+    Rows {
+        hosts,
+        services,
+        stale: stale_map,
+    }
+}
+
+/// The HA role the endpoint of `role` on `host` answered. A reachable host
+/// whose daemon answers an HA probe with a transport error is summed up as
+/// "down" by its service row; only the HA value is shown.
+fn ha_of(r: &Readings, host: &str, role: &str) -> Option<String> {
+    match role {
+        "namenode" => r
+            .namenodes
+            .iter()
+            .find(|n| n.host == host)
+            .and_then(|n| n.state.clone().ok()),
+        "resourcemanager" => r
+            .resourcemanagers
+            .iter()
+            .find(|n| n.host == host)
+            .and_then(|n| n.ha_state.clone().ok()),
+        "zookeeper" => r
+            .zookeepers
+            .iter()
+            .find(|n| n.host == host)
+            .and_then(|n| n.mode.clone().ok()),
+        "mesos-master" => r
+            .mesos_masters
+            .iter()
+            .find(|n| n.host == host)
+            .and_then(|n| n.elected.clone().ok())
+            .map(|e| {
+                if e {
+                    "leading".to_string()
+                } else {
+                    "standby".to_string()
+                }
+            }),
+        _ => None,
+    }
+}

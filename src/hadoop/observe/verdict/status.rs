@@ -1,0 +1,62 @@
+//! The verdict's shape: the rows and the cluster summary, as the table
+//! prints them and as `--json` writes them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// One host line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostRow {
+    pub host: String,
+    pub reachable: bool,
+    pub error: Option<String>,
+    /// Services whose configuration changed since they started.
+    pub stale: Vec<String>,
+}
+
+/// One host x service line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceRow {
+    pub host: String,
+    pub service: String,
+    /// `running`, `down`, `unreachable`.
+    pub state: String,
+    pub pid: Option<u32>,
+    pub listening: Vec<u16>,
+    /// Expected ports nothing listens on.
+    pub missing_ports: Vec<u16>,
+    /// HA role: active/standby, ACTIVE/STANDBY, leader/follower, leading/standby.
+    pub ha: Option<String>,
+    pub stale: bool,
+    /// Why it is not fine, in words.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterSummary {
+    /// `nn1 (master1)`.
+    pub active_namenode: Option<String>,
+    pub active_resourcemanager: Option<String>,
+    pub zookeeper_leader: Option<String>,
+    pub mesos_leader: Option<String>,
+    pub datanodes_live: Option<u64>,
+    pub datanodes_expected: usize,
+    pub nodemanagers: Option<u64>,
+    pub nodemanagers_expected: usize,
+    pub agents: Option<u64>,
+    pub agents_expected: usize,
+    pub safemode: Option<bool>,
+    /// Host -> services whose configuration changed since they started.
+    pub stale: BTreeMap<String, Vec<String>>,
+    pub healthy: bool,
+    pub problems: Vec<String>,
+}
+
+/// The whole picture, as printed and as `--json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    pub hosts: Vec<HostRow>,
+    pub services: Vec<ServiceRow>,
+    pub cluster: ClusterSummary,
+}
