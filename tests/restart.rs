@@ -385,3 +385,73 @@ fn a_replayed_restart_leaves_daemons_it_already_bounced_alone() {
     let plain = generate(&r, &opts("datanode")).unwrap();
     assert!(!plain.text.contains("already restarted"));
 }
+
+/// The generated playbook text is what the journal keeps and `herd replay`
+/// parses back: a change to it is a change to every restart.
+/// `UPDATE_GOLDEN=1 cargo test --test restart` rewrites tests/golden/restart.
+#[test]
+fn generated_playbooks_match_the_golden_files() {
+    let (_, _, layout) = cluster();
+    let r = healthy(&layout);
+    let mut cases: Vec<(String, Options)> = [
+        "all",
+        "zookeeper",
+        "journalnode",
+        "namenode",
+        "zkfc",
+        "resourcemanager",
+        "historyserver",
+        "datanode",
+        "nodemanager",
+        "mesos-master",
+        "mesos-agent",
+    ]
+    .iter()
+    .map(|s| (s.to_string(), opts(s)))
+    .collect();
+    cases.push((
+        "datanode-batch-2-replayable".into(),
+        Options {
+            batch: 2,
+            since: Some(1_763_708_400),
+            ..opts("datanode")
+        },
+    ));
+    let mut stale = healthy(&layout);
+    for h in ["master1", "worker2"] {
+        if let Some(Ok(hr)) = stale.hosts.get_mut(h) {
+            hr.stale = vec!["namenode".into(), "datanode".into()];
+        }
+    }
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/restart");
+    let stale_opts = Options {
+        stale: true,
+        ..Options::default()
+    };
+    let mut all: Vec<(String, Restart)> = cases
+        .iter()
+        .map(|(name, o)| (name.clone(), generate(&r, o).unwrap()))
+        .collect();
+    all.push(("stale".into(), generate(&stale, &stale_opts).unwrap()));
+    for (name, g) in all {
+        let path = dir.join(format!("{name}.yaml"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &g.text).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+                path.display()
+            )
+        });
+        assert_eq!(
+            g.text,
+            want,
+            "{name} differs from {} (UPDATE_GOLDEN=1 rewrites it)",
+            path.display()
+        );
+    }
+}
