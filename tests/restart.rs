@@ -9,7 +9,7 @@ use herd::hadoop::restart::{self, Options, Refusal, Restart};
 use herd::hadoop::status::{
     Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
 };
-use herd::model::{Inventory, Playbook};
+use herd::model::{Inventory, Playbook, ProbeCheck};
 
 fn cluster() -> (Inventory, Topology, Layout) {
     support::readings::sandbox()
@@ -454,4 +454,85 @@ fn generated_playbooks_match_the_golden_files() {
             path.display()
         );
     }
+}
+
+/// What the journal keeps is what runs: the kept text parses back to the
+/// very stages the restart runs (so a replay runs the same restart).
+#[test]
+fn the_kept_text_parses_back_to_the_playbook_that_runs() {
+    let (_, _, layout) = cluster();
+    let r = healthy(&layout);
+    let canonical = |pb: &Playbook| -> Vec<String> {
+        pb.stages
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                s.location = herd::model::Location {
+                    file: Default::default(),
+                    line: 0,
+                    column: 0,
+                };
+                format!("{s:?}")
+            })
+            .collect()
+    };
+    for s in ["all", "zookeeper", "journalnode", "datanode", "mesos-agent"] {
+        let g = generate(&r, &opts(s)).unwrap();
+        let built = g.playbook.as_ref().expect("a playbook");
+        assert_eq!(built.source, format!("generated:restart-{s}"));
+        let parsed = Playbook::parse(&g.text, &built.source).unwrap();
+        assert_eq!(built.digest, parsed.digest, "{s}");
+        assert_eq!(built.name, parsed.name, "{s}");
+        assert_eq!(canonical(built), canonical(&parsed), "{s}");
+    }
+    let nothing = generate(
+        &r,
+        &Options {
+            stale: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(nothing.playbook.is_none() && nothing.text.is_empty());
+}
+
+/// Every port a gate checks is the one the rendered configuration gives the
+/// daemon on that host, overrides included.
+#[test]
+fn gates_probe_the_ports_the_configuration_gives() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "hdfs-site: { dfs.namenode.handler.count: 20 }",
+        "hdfs-site:\n      dfs.namenode.handler.count: 20\n      dfs.journalnode.rpc-address: 0.0.0.0:8495\n      dfs.journalnode.http-address: 0.0.0.0:8490\n      dfs.ha.zkfc.port: 8029\n      dfs.namenode.http-address.hadoop-cluster-bdnode.nn1: master1:9871",
+    );
+    let inv = Inventory::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+    let topo = herd::hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::new(&inv, &topo, |_| "root".to_string());
+    let r = healthy(&layout);
+    let port_of = |g: &Restart, stage: &str| -> u16 {
+        let pb = g.playbook.as_ref().unwrap();
+        match &pb.stage(stage).unwrap().probe.as_ref().unwrap().check {
+            ProbeCheck::Tcp { port }
+            | ProbeCheck::Http { port, .. }
+            | ProbeCheck::Zk { port, .. } => *port,
+            other => panic!("{other:?}"),
+        }
+    };
+    let g = restart::generate(&inv, &topo, &layout, &r, &opts("journalnode")).unwrap();
+    assert_eq!(port_of(&g, "journalnode-master1"), 8495);
+    assert_eq!(port_of(&g, "journalnode-master1-writing"), 8490);
+    assert!(
+        g.steps[1].description.ends_with("gate: 8495 answers"),
+        "{}",
+        g.steps[1].description
+    );
+    let g = restart::generate(&inv, &topo, &layout, &r, &opts("zkfc")).unwrap();
+    assert_eq!(port_of(&g, "zkfc-master1"), 8029);
+    assert!(g.steps[0].description.ends_with("it listens (8029)"));
+    let g = restart::generate(&inv, &topo, &layout, &r, &opts("namenode")).unwrap();
+    assert_eq!(port_of(&g, "namenode-nn1"), 9871);
+    assert_eq!(port_of(&g, "namenode-nn2"), 9870);
+    // The one-active gate asks every NameNode at the first one's port.
+    assert_eq!(port_of(&g, "namenode-one-active"), 9871);
 }

@@ -12,7 +12,6 @@ use crate::engine::RunOptions;
 use crate::exit;
 use crate::hadoop::restart::{self, Options, Refusal};
 use crate::hadoop::status::{self, Answer, Layout};
-use crate::model::Playbook;
 use crate::plan;
 use crate::transport::Connection;
 
@@ -110,7 +109,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             return exit::FAILED;
         }
     };
-    if generated.is_empty() {
+    let Some(playbook) = &generated.playbook else {
         let what = if args.stale {
             "no stale service".to_string()
         } else {
@@ -118,7 +117,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         };
         eprintln!("nothing to restart ({what} matches)");
         return exit::OK;
-    }
+    };
     let header = format!(
         "restart {} ({} step{}):\n{}",
         if args.stale { "--stale" } else { &service },
@@ -131,15 +130,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     } else if !global.quiet {
         print!("{header}");
     }
-    let source = format!("generated:{}", generated.name);
-    let playbook = match Playbook::parse(&generated.text, &source) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: the generated restart playbook is invalid (a bug in herd):\n{e}");
-            return exit::FAILED;
-        }
-    };
-    let plan = match plan::build(inv, &playbook) {
+    let plan = match plan::build(inv, playbook) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: the generated restart playbook does not plan (a bug in herd):\n{e}");
@@ -159,7 +150,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     super::run::execute(
         global,
         &ctx,
-        &playbook,
+        playbook,
         &generated.text,
         &plan,
         opts,
