@@ -7,16 +7,16 @@
 //! (or the reason to refuse) out. Refusals are decided here, before
 //! anything runs, from what the snapshot says would be left serving.
 //!
-//! The stages are built as the playbook model's own types ([`stages`]);
-//! [`text`] writes them as the YAML the journal keeps. The generated
+//! The stages are built as the playbook model's own types (`stages.rs`);
+//! `text.rs` writes them as the YAML the journal keeps. The generated
 //! commands carry every path resolved and every port the rendered
 //! configuration gives, so the playbook needs no template context beyond
 //! `host` (a replay runs it as it was).
 //!
-//! One planner per service family orders its restarts and gates:
-//! [`zookeeper`], [`journalnode`], [`namenode`], [`zkfc`], [`yarn`],
-//! [`mesos`], the worker batches ([`workers`]), and the services without HA
-//! roles ([`bounce`]).
+//! One planner per service family orders its restarts and gates
+//! (`zookeeper.rs`, `journalnode.rs`, `namenode.rs`, `zkfc.rs`, `yarn.rs`,
+//! `mesos.rs`), the worker batches are `workers.rs`, and the services
+//! without HA roles are the bare bounce step of `bounce.rs`.
 
 mod bounce;
 mod journalnode;
