@@ -9,7 +9,7 @@ use herd::hadoop::observe::{
     Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
 };
 use herd::hadoop::restart::{self, Options, Refusal, Restart};
-use herd::model::{Inventory, Playbook};
+use herd::model::{Inventory, Playbook, ProbeCheck};
 
 fn cluster() -> (Inventory, Topology, Layout) {
     support::readings::sandbox()
@@ -384,4 +384,155 @@ fn a_replayed_restart_leaves_daemons_it_already_bounced_alone() {
     // Without a start time (tests, dry runs) there is nothing to compare.
     let plain = generate(&r, &opts("datanode")).unwrap();
     assert!(!plain.text.contains("already restarted"));
+}
+
+/// The generated playbook text is what the journal keeps and `herd replay`
+/// parses back: a change to it is a change to every restart.
+/// `UPDATE_GOLDEN=1 cargo test --test restart` rewrites tests/golden/restart.
+#[test]
+fn generated_playbooks_match_the_golden_files() {
+    let (_, _, layout) = cluster();
+    let r = healthy(&layout);
+    let mut cases: Vec<(String, Options)> = [
+        "all",
+        "zookeeper",
+        "journalnode",
+        "namenode",
+        "zkfc",
+        "resourcemanager",
+        "historyserver",
+        "datanode",
+        "nodemanager",
+        "mesos-master",
+        "mesos-agent",
+    ]
+    .iter()
+    .map(|s| (s.to_string(), opts(s)))
+    .collect();
+    cases.push((
+        "datanode-batch-2-replayable".into(),
+        Options {
+            batch: 2,
+            since: Some(1_763_708_400),
+            ..opts("datanode")
+        },
+    ));
+    let mut stale = healthy(&layout);
+    for h in ["master1", "worker2"] {
+        if let Some(Ok(hr)) = stale.hosts.get_mut(h) {
+            hr.stale = vec!["namenode".into(), "datanode".into()];
+        }
+    }
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/restart");
+    let stale_opts = Options {
+        stale: true,
+        ..Options::default()
+    };
+    let mut all: Vec<(String, Restart)> = cases
+        .iter()
+        .map(|(name, o)| (name.clone(), generate(&r, o).unwrap()))
+        .collect();
+    all.push(("stale".into(), generate(&stale, &stale_opts).unwrap()));
+    for (name, g) in all {
+        let path = dir.join(format!("{name}.yaml"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &g.text).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
+                path.display()
+            )
+        });
+        assert_eq!(
+            g.text,
+            want,
+            "{name} differs from {} (UPDATE_GOLDEN=1 rewrites it)",
+            path.display()
+        );
+    }
+}
+
+/// What the journal keeps is what runs: the kept text parses back to the
+/// very stages the restart runs (so a replay runs the same restart).
+#[test]
+fn the_kept_text_parses_back_to_the_playbook_that_runs() {
+    let (_, _, layout) = cluster();
+    let r = healthy(&layout);
+    let canonical = |pb: &Playbook| -> Vec<String> {
+        pb.stages
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                s.location = herd::model::Location {
+                    file: Default::default(),
+                    line: 0,
+                    column: 0,
+                };
+                format!("{s:?}")
+            })
+            .collect()
+    };
+    for s in ["all", "zookeeper", "journalnode", "datanode", "mesos-agent"] {
+        let g = generate(&r, &opts(s)).unwrap();
+        let built = g.playbook.as_ref().expect("a playbook");
+        assert_eq!(built.source, format!("generated:restart-{s}"));
+        let parsed = Playbook::parse(&g.text, &built.source).unwrap();
+        assert_eq!(built.digest, parsed.digest, "{s}");
+        assert_eq!(built.name, parsed.name, "{s}");
+        assert_eq!(canonical(built), canonical(&parsed), "{s}");
+    }
+    let nothing = generate(
+        &r,
+        &Options {
+            stale: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(nothing.playbook.is_none() && nothing.text.is_empty());
+}
+
+/// Every port a gate checks is the one the rendered configuration gives the
+/// daemon on that host, overrides included.
+#[test]
+fn gates_probe_the_ports_the_configuration_gives() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "hdfs-site: { dfs.namenode.handler.count: 20 }",
+        "hdfs-site:\n      dfs.namenode.handler.count: 20\n      dfs.journalnode.rpc-address: 0.0.0.0:8495\n      dfs.journalnode.http-address: 0.0.0.0:8490\n      dfs.ha.zkfc.port: 8029\n      dfs.namenode.http-address.hadoop-cluster-bdnode.nn1: master1:9871",
+    );
+    let inv = Inventory::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+    let topo = herd::hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::new(&inv, &topo, |_| "root".to_string());
+    let r = healthy(&layout);
+    let port_of = |g: &Restart, stage: &str| -> u16 {
+        let pb = g.playbook.as_ref().unwrap();
+        match &pb.stage(stage).unwrap().probe.as_ref().unwrap().check {
+            ProbeCheck::Tcp { port }
+            | ProbeCheck::Http { port, .. }
+            | ProbeCheck::Zk { port, .. } => *port,
+            other => panic!("{other:?}"),
+        }
+    };
+    let g = restart::generate(&inv, &topo, &layout, &r, &opts("journalnode")).unwrap();
+    assert_eq!(port_of(&g, "journalnode-master1"), 8495);
+    assert_eq!(port_of(&g, "journalnode-master1-writing"), 8490);
+    assert!(
+        g.steps[1].description.ends_with("gate: 8495 answers"),
+        "{}",
+        g.steps[1].description
+    );
+    let g = restart::generate(&inv, &topo, &layout, &r, &opts("zkfc")).unwrap();
+    assert_eq!(port_of(&g, "zkfc-master1"), 8029);
+    assert!(g.steps[0].description.ends_with("it listens (8029)"));
+    let g = restart::generate(&inv, &topo, &layout, &r, &opts("namenode")).unwrap();
+    assert_eq!(port_of(&g, "namenode-nn1"), 9871);
+    assert_eq!(port_of(&g, "namenode-nn2"), 9870);
+    // The one-active gate asks every NameNode at the first one's port.
+    assert_eq!(port_of(&g, "namenode-one-active"), 9871);
 }

@@ -576,7 +576,11 @@ fn service_table_commands() {
         mm.status_command(s, "root")
             .contains("/var/run/hadoop/mesos-master.pid")
     );
-    match nn.probe(&[]) {
+    let ports = hadoop::ports::ClusterPorts::new(&inv, &topo);
+    match nn
+        .probe(ports.host("master1"))
+        .expect("master1 has a NameNode port")
+    {
         herd::model::ProbeCheck::Http { port, path, .. } => {
             assert_eq!(port, 9870);
             assert!(path.contains("NameNodeStatus"));

@@ -9,7 +9,6 @@ use crate::engine::RunOptions;
 use crate::exit;
 use crate::hadoop::observe::{self, Layout};
 use crate::hadoop::restart::{self, Options, Refusal};
-use crate::model::Playbook;
 use crate::plan;
 
 #[derive(Debug, clap::Args)]
@@ -99,7 +98,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             return exit::FAILED;
         }
     };
-    if generated.is_empty() {
+    let Some(playbook) = &generated.playbook else {
         let what = if args.stale {
             "no stale service".to_string()
         } else {
@@ -107,7 +106,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         };
         eprintln!("nothing to restart ({what} matches)");
         return exit::OK;
-    }
+    };
     let header = format!(
         "restart {} ({} step{}):\n{}",
         if args.stale { "--stale" } else { &service },
@@ -120,15 +119,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     } else if !global.quiet {
         print!("{header}");
     }
-    let source = format!("generated:{}", generated.name);
-    let playbook = match Playbook::parse(&generated.text, &source) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: the generated restart playbook is invalid (a bug in herd):\n{e}");
-            return exit::FAILED;
-        }
-    };
-    let plan = match plan::build(inv, &playbook) {
+    let plan = match plan::build(inv, playbook) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: the generated restart playbook does not plan (a bug in herd):\n{e}");
@@ -148,7 +139,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     super::run::execute(
         global,
         &ctx,
-        &playbook,
+        playbook,
         &generated.text,
         &plan,
         opts,

@@ -101,6 +101,50 @@ impl Collector<'_> {
     }
 }
 
+/// The port `service` binds from `source` among one host's `uses`. `source`
+/// is the key without its HA suffix: `dfs.namenode.http-address` finds
+/// `dfs.namenode.http-address.<nameservice>.<nnId>`.
+pub fn port_of(uses: &[PortUse], service: &str, source: &str) -> Option<u16> {
+    uses.iter()
+        .find(|p| {
+            p.service == service
+                && (p.source == source
+                    || p.source
+                        .strip_prefix(source)
+                        .is_some_and(|rest| rest.starts_with('.')))
+        })
+        .map(|p| p.port)
+}
+
+/// Every host's ports, from one rendering of the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterPorts {
+    hosts: BTreeMap<String, Vec<PortUse>>,
+}
+
+impl ClusterPorts {
+    pub fn new(inv: &Inventory, topo: &Topology) -> ClusterPorts {
+        let site = super::render::site_configs(inv, topo);
+        ClusterPorts {
+            hosts: inv
+                .hosts
+                .iter()
+                .map(|h| (h.name.clone(), host_ports(topo, &site, h)))
+                .collect(),
+        }
+    }
+
+    /// The ports of `host` (none for a host not in the inventory).
+    pub fn host(&self, host: &str) -> &[PortUse] {
+        self.hosts.get(host).map_or(&[], Vec::as_slice)
+    }
+
+    /// The port `service` binds on `host` from `source` (see [`port_of`]).
+    pub fn port(&self, host: &str, service: &str, source: &str) -> Option<u16> {
+        port_of(self.host(host), service, source)
+    }
+}
+
 /// Every port the services of `host` bind, in role order.
 pub fn host_ports(topo: &Topology, site: &SiteConfigs, host: &Host) -> Vec<PortUse> {
     collect(topo, site, host).0

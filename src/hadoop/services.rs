@@ -4,7 +4,7 @@
 //! the same commands and probes, so they live here once.
 
 use super::Settings;
-use super::ports::PortUse;
+use super::ports::{PortUse, port_of};
 use crate::model::{JsonCheck, ProbeCheck};
 use crate::shell::quote as q;
 
@@ -26,23 +26,25 @@ pub enum Launcher {
     SparkHistory,
 }
 
-/// What tells that a started daemon is ready to serve.
+/// What tells that a started daemon is ready to serve. `port` names the
+/// port in [`super::ports`] (its source key, without an HA suffix), so the
+/// probe goes where the rendered configuration puts the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Readiness {
     /// HTTP 200 and, when given, a JSON pointer whose value matches a regex.
     Http {
-        port: u16,
+        port: &'static str,
         path: &'static str,
         pointer: Option<(&'static str, &'static str)>,
     },
     /// A ZooKeeper four-letter word answer matching a regex (asked at 127.0.0.1).
     Zk {
-        port: u16,
+        port: &'static str,
         word: &'static str,
         matches: &'static str,
     },
     /// Something listens.
-    Tcp { port: u16 },
+    Tcp { port: &'static str },
 }
 
 /// One role's daemon.
@@ -65,7 +67,7 @@ pub const SERVICES: &[Service] = &[
         role: "zookeeper",
         launcher: Launcher::ZooKeeper,
         readiness: Readiness::Zk {
-            port: 2181,
+            port: "clientPort",
             word: "srvr",
             matches: "Mode: (leader|follower|standalone)",
         },
@@ -79,7 +81,9 @@ pub const SERVICES: &[Service] = &[
             bin: "hdfs",
             subcmd: "journalnode",
         },
-        readiness: Readiness::Tcp { port: 8485 },
+        readiness: Readiness::Tcp {
+            port: "dfs.journalnode.rpc-address",
+        },
         web_source: Some("dfs.journalnode.http-address"),
         active_only: &[],
     },
@@ -90,7 +94,7 @@ pub const SERVICES: &[Service] = &[
             subcmd: "namenode",
         },
         readiness: Readiness::Http {
-            port: 9870,
+            port: "dfs.namenode.http-address",
             path: "/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus",
             pointer: Some(("/beans/0/State", "^(active|standby)$")),
         },
@@ -103,7 +107,9 @@ pub const SERVICES: &[Service] = &[
             bin: "hdfs",
             subcmd: "zkfc",
         },
-        readiness: Readiness::Tcp { port: 8019 },
+        readiness: Readiness::Tcp {
+            port: "dfs.ha.zkfc.port",
+        },
         web_source: None,
         active_only: &[],
     },
@@ -114,7 +120,7 @@ pub const SERVICES: &[Service] = &[
             subcmd: "resourcemanager",
         },
         readiness: Readiness::Http {
-            port: 8088,
+            port: "yarn.resourcemanager.webapp.address",
             path: "/ws/v1/cluster/info",
             pointer: Some(("/clusterInfo/haState", "^(ACTIVE|STANDBY)$")),
         },
@@ -133,7 +139,7 @@ pub const SERVICES: &[Service] = &[
             subcmd: "historyserver",
         },
         readiness: Readiness::Http {
-            port: 19888,
+            port: "mapreduce.jobhistory.webapp.address",
             path: "/ws/v1/history/info",
             pointer: None,
         },
@@ -147,7 +153,7 @@ pub const SERVICES: &[Service] = &[
             subcmd: "datanode",
         },
         readiness: Readiness::Http {
-            port: 9864,
+            port: "dfs.datanode.http.address",
             path: "/jmx?qry=Hadoop:service=DataNode,name=DataNodeInfo",
             pointer: Some(("/beans/0/ClusterId", ".")),
         },
@@ -161,7 +167,7 @@ pub const SERVICES: &[Service] = &[
             subcmd: "nodemanager",
         },
         readiness: Readiness::Http {
-            port: 8042,
+            port: "yarn.nodemanager.webapp.address",
             path: "/ws/v1/node/info",
             pointer: Some(("/nodeInfo/nodeHealthy", "^true$")),
         },
@@ -174,7 +180,7 @@ pub const SERVICES: &[Service] = &[
             name: "mesos-master",
         },
         readiness: Readiness::Http {
-            port: 5050,
+            port: "--port",
             path: "/health",
             pointer: None,
         },
@@ -187,7 +193,7 @@ pub const SERVICES: &[Service] = &[
             name: "mesos-agent",
         },
         readiness: Readiness::Http {
-            port: 5051,
+            port: "--port",
             path: "/metrics/snapshot",
             pointer: Some(("/slave~1registered", "^1(\\.0)?$")),
         },
@@ -198,7 +204,7 @@ pub const SERVICES: &[Service] = &[
         role: "spark-history",
         launcher: Launcher::SparkHistory,
         readiness: Readiness::Http {
-            port: 18080,
+            port: "spark.history.ui.port",
             path: "/api/v1/version",
             pointer: None,
         },
@@ -353,16 +359,13 @@ impl Service {
         }
     }
 
-    /// The readiness probe, with the port moved where the configuration moved it.
-    pub fn probe(&self, ports: &[PortUse]) -> ProbeCheck {
-        let web = self.web_port(ports);
-        match self.readiness {
-            Readiness::Http {
+    /// The readiness probe, at the port the host's configuration gives it
+    /// (`ports` are the host's); None when the host has no such port.
+    pub fn probe(&self, ports: &[PortUse]) -> Option<ProbeCheck> {
+        let port = self.readiness_port(ports)?;
+        Some(match self.readiness {
+            Readiness::Http { path, pointer, .. } => ProbeCheck::Http {
                 port,
-                path,
-                pointer,
-            } => ProbeCheck::Http {
-                port: web.unwrap_or(port),
                 path: path.to_string(),
                 status: 200,
                 json: pointer.map(|(p, re)| JsonCheck {
@@ -372,17 +375,20 @@ impl Service {
                 }),
                 body: None,
             },
-            Readiness::Zk {
+            Readiness::Zk { word, matches, .. } => ProbeCheck::Zk {
                 port,
-                word,
-                matches,
-            } => ProbeCheck::Zk {
-                port: web.unwrap_or(port),
                 word: word.to_string(),
                 matches: regex::Regex::new(matches).ok(),
             },
-            Readiness::Tcp { port } => ProbeCheck::Tcp { port },
-        }
+            Readiness::Tcp { .. } => ProbeCheck::Tcp { port },
+        })
+    }
+
+    /// The port the readiness probe checks, among the host's ports.
+    pub fn readiness_port(&self, ports: &[PortUse]) -> Option<u16> {
+        let (Readiness::Http { port, .. } | Readiness::Zk { port, .. } | Readiness::Tcp { port }) =
+            self.readiness;
+        port_of(ports, self.role, port)
     }
 
     /// Where the probe connects from the host: ZooKeeper answers on every
@@ -396,14 +402,7 @@ impl Service {
 
     /// The web/client port among the host's ports, as configured.
     pub fn web_port(&self, ports: &[PortUse]) -> Option<u16> {
-        let source = self.web_source?;
-        ports
-            .iter()
-            .find(|p| {
-                p.service == self.role
-                    && (p.source == source || p.source.starts_with(&format!("{source}.")))
-            })
-            .map(|p| p.port)
+        port_of(ports, self.role, self.web_source?)
     }
 
     /// Ports every running daemon of this role listens on, whatever its HA role.

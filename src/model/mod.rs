@@ -4,6 +4,7 @@
 mod dependencies;
 mod duration;
 mod error;
+mod generated;
 mod inventory;
 mod playbook;
 mod range;

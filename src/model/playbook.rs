@@ -207,7 +207,12 @@ const PROBE_KEYS: &[&str] = &[
     "tcp", "http", "command", "zk", "hosts", "expect", "timeout", "address", "interval",
 ];
 const CHECKS: &[&str] = &["tcp", "http", "command", "zk"];
-const MAX_RETRIES: i64 = 100;
+pub(super) const MAX_RETRIES: i64 = 100;
+/// What a probe that does not say otherwise waits, where it connects and how
+/// often it polls at most; a probe built in code starts from the same.
+pub(super) const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(super) const PROBE_ADDRESS: &str = "127.0.0.1";
+pub(super) const PROBE_INTERVAL: Duration = Duration::from_secs(2);
 
 fn read_playbook(r: &mut Reader, root: &Value, text: &str, source: &str) -> Option<Playbook> {
     if root.is_null() {
@@ -451,14 +456,14 @@ fn read_probe(r: &mut Reader, v: &Value, path: &str) -> Option<Probe> {
     };
     let timeout = match f.get("timeout") {
         Some((v, p)) => r.duration(v, &p),
-        None => Some(std::time::Duration::from_secs(60)),
+        None => Some(PROBE_TIMEOUT),
     };
     let address = r
         .opt_template(&f, "address")
-        .unwrap_or_else(|| "127.0.0.1".to_string());
+        .unwrap_or_else(|| PROBE_ADDRESS.to_string());
     let interval = match f.get("interval") {
         Some((v, p)) => r.duration(v, &p),
-        None => Some(std::time::Duration::from_secs(2)),
+        None => Some(PROBE_INTERVAL),
     };
     Some(Probe {
         check: check?,

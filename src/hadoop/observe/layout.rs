@@ -57,11 +57,7 @@ impl Layout {
                         role: s.role,
                         pid_file: s.pid_file(&topo.settings, &user),
                         ports: s.listen_ports(&uses),
-                        web_port: s.web_port(&uses).or(match s.readiness {
-                            services::Readiness::Http { port, .. }
-                            | services::Readiness::Zk { port, .. } => Some(port),
-                            services::Readiness::Tcp { .. } => None,
-                        }),
+                        web_port: s.web_port(&uses),
                     })
                     .collect();
                 HostLayout {

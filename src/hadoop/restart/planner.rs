@@ -1,0 +1,100 @@
+//! What every planner of a restart reads (the inventory, the snapshot, the
+//! configured ports, the HA roles predicted so far) and the stages they add
+//! to. Each service family's planner is an `impl Planner` of its own file.
+
+use super::predict::Predicted;
+use super::request::Refusal;
+use super::stages::Stages;
+use crate::hadoop::Topology;
+use crate::hadoop::observe::{Layout, Proc, Readings};
+use crate::hadoop::ports::ClusterPorts;
+use crate::hadoop::services::{self, Service};
+use crate::model::Inventory;
+use crate::shell::quote;
+
+pub(super) struct Planner<'a> {
+    /// When the restart began: see [`super::Options::since`].
+    pub(super) since: Option<u64>,
+    pub(super) inv: &'a Inventory,
+    pub(super) topo: &'a Topology,
+    pub(super) layout: &'a Layout,
+    pub(super) readings: &'a Readings,
+    pub(super) ports: ClusterPorts,
+    pub(super) out: Stages,
+    pub(super) state: Predicted,
+}
+
+impl Planner<'_> {
+    pub(super) fn service(role: &str) -> &'static Service {
+        services::service(role).expect("restart roles are in the service table")
+    }
+
+    /// The login user of `host`, whom Hadoop names its pid files after.
+    pub(super) fn user(&self, host: &str) -> String {
+        self.inv
+            .host(host)
+            .map(|h| h.user.clone())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn running(&self, host: &str, role: &str) -> bool {
+        matches!(self.readings.hosts.get(host), Some(Ok(hr)) if hr.procs.get(role).is_some_and(Proc::runs))
+    }
+
+    pub(super) fn hdfs(&self) -> String {
+        quote(&format!("{}/bin/hdfs", self.topo.settings.hadoop_home()))
+    }
+
+    /// The web (or client) port of `role` on `host`, as configured.
+    pub(super) fn web_port(&self, host: &str, role: &str) -> Result<u16, Refusal> {
+        let svc = Self::service(role);
+        svc.web_port(self.ports.host(host))
+            .ok_or_else(|| no_port(role, host, svc.web_source.unwrap_or("web")))
+    }
+
+    /// The port the readiness probe of `role` on `host` checks, as configured.
+    pub(super) fn readiness_port(&self, host: &str, role: &str) -> Result<u16, Refusal> {
+        Self::service(role)
+            .readiness_port(self.ports.host(host))
+            .ok_or_else(|| no_port(role, host, "readiness"))
+    }
+
+    /// Every host of the step must answer, or nothing there can be stopped safely.
+    pub(super) fn reachable(&self, role: &str, hosts: &[String]) -> Result<(), Refusal> {
+        for h in hosts {
+            match self.readings.hosts.get(h) {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    return Err(Refusal::Unsafe(format!(
+                        "refusing to restart {role}: {h} is unreachable ({e})"
+                    )));
+                }
+                None => {
+                    return Err(Refusal::Unsafe(format!(
+                        "refusing to restart {role}: {h} was not read"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A port the gates need that the configuration does not fix (port 0, or
+/// no such service on the host): nothing could be probed.
+pub(super) fn no_port(role: &str, host: &str, which: &str) -> Refusal {
+    Refusal::BadInput(format!(
+        "cannot probe {role} on {host}: its configuration gives it no {which} port"
+    ))
+}
+
+/// The members of a quorum in restart order: the leader last, since its
+/// restart costs the one election.
+pub(super) fn leader_last(hosts: &[String], leader: Option<&str>) -> Vec<String> {
+    let (mut order, lead): (Vec<String>, Vec<String>) = hosts
+        .iter()
+        .cloned()
+        .partition(|h| Some(h.as_str()) != leader);
+    order.extend(lead);
+    order
+}

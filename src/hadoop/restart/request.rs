@@ -1,0 +1,121 @@
+//! What a restart is asked to do, what it refuses, and what it hands back.
+
+use crate::model::{Inventory, Playbook};
+
+/// Every service `restart` knows, in the order `all` restarts them: the
+/// bring-up order, which is also safe for restarts: the coordination layer
+/// first (everything else reconnects to it), masters before the workers that
+/// register with them.
+pub const ORDER: &[&str] = crate::hadoop::ROLES;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// A role of [`ORDER`], or `all`.
+    pub service: String,
+    /// Only these hosts (None: every host of the service).
+    pub hosts: Option<Vec<String>>,
+    /// Workers (DataNodes, NodeManagers, Mesos agents) restarted at once.
+    pub batch: usize,
+    /// Only the services each host's stale file lists.
+    pub stale: bool,
+    /// When the restart began (seconds since the epoch, controller clock).
+    /// A daemon whose process is younger was bounced by this restart
+    /// already, so a replay of the restart leaves it alone.
+    pub since: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            service: "all".into(),
+            hosts: None,
+            since: None,
+            batch: 1,
+            stale: false,
+        }
+    }
+}
+
+/// Why no playbook was generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The request itself is wrong (unknown service or host): exit 2.
+    BadInput(String),
+    /// Restarting now would leave some service without a serving instance: exit 1.
+    Unsafe(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::BadInput(m) | Refusal::Unsafe(m) => f.write_str(m),
+        }
+    }
+}
+
+/// One step, for `--dry-run` and the tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub stage: String,
+    pub description: String,
+    /// Hosts whose daemon the step stops and starts (empty for gates).
+    pub restarts: Vec<String>,
+}
+
+/// The generated restart.
+#[derive(Debug, Clone)]
+pub struct Restart {
+    pub name: String,
+    pub steps: Vec<Step>,
+    /// The playbook to run, one stage per step; None when nothing matched.
+    pub playbook: Option<Playbook>,
+    /// The playbook as YAML: the copy the journal keeps and `herd replay`
+    /// runs, and what `--dry-run -v` prints (empty when nothing matched).
+    pub text: String,
+    /// (service, host) pairs restarted, in order.
+    pub targets: Vec<(String, String)>,
+}
+
+impl Restart {
+    pub fn is_empty(&self) -> bool {
+        self.playbook.is_none()
+    }
+
+    /// The steps as printed by `--dry-run`.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for (i, s) in self.steps.iter().enumerate() {
+            out.push_str(&format!(
+                "{:>3}. {:<40} {}\n",
+                i + 1,
+                s.stage,
+                s.description
+            ));
+        }
+        out
+    }
+}
+
+/// The refusals the request earns before the cluster is looked at.
+pub(super) fn check(inv: &Inventory, opts: &Options) -> Result<(), Refusal> {
+    if opts.service != "all" && !ORDER.contains(&opts.service.as_str()) {
+        return Err(Refusal::BadInput(format!(
+            "unknown service '{}' (one of: all, {})",
+            opts.service,
+            ORDER.join(", ")
+        )));
+    }
+    if let Some(hosts) = &opts.hosts {
+        for h in hosts {
+            if inv.host(h).is_none() {
+                return Err(Refusal::BadInput(format!(
+                    "--hosts: no host '{h}' in the inventory"
+                )));
+            }
+        }
+    }
+    if opts.batch == 0 {
+        return Err(Refusal::BadInput("--batch must be at least 1".into()));
+    }
+    Ok(())
+}
