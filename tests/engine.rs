@@ -735,3 +735,88 @@ fn journals_are_the_operators_alone() {
         assert_eq!(mode(&f), 0o600, "{}", f.display());
     }
 }
+
+#[test]
+fn one_run_at_a_time_on_a_cluster_whichever_state_dir_or_machine_it_comes_from() {
+    let Some(case) = Case::new(2, "herd-engine-") else {
+        return;
+    };
+    let inv = case.inventory_with(&case.fleet.known_hosts, "5s", "");
+    let slow = case.playbook(
+        "name: slow\nstages:\n  - name: wait\n    hosts: all\n    run: \"touch {{ vars.work }}/began-{{ host.name }}; sleep 4\"\n",
+    );
+    let quick = case.path("quick.yaml");
+    std::fs::write(
+        &quick,
+        "name: quick\nstages:\n  - name: mark\n    hosts: all\n    run: \"touch {{ vars.work }}/quick-{{ host.name }}\"\n",
+    )
+    .unwrap();
+    let (inv_s, quick_s) = (inv.to_str().unwrap(), quick.to_str().unwrap());
+    // Another state directory: the local run lock cannot see the first run,
+    // only the lease on the hosts can.
+    let elsewhere = |extra: &[&str]| {
+        let mut args = vec!["run", quick_s, "-i", inv_s];
+        args.extend_from_slice(extra);
+        let out = case
+            .command(&args)
+            .env("HERD_STATE_DIR", case.path("other-state"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let mut first = case.spawn_run(&slow, &inv);
+    let t0 = std::time::Instant::now();
+    while !(case.path("began-node0").exists() && case.path("began-node1").exists()) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "{}",
+            case.bg_stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, stderr) = elsewhere(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("the cluster lease is held by run") && stderr.contains("--break-lease"),
+        "{stderr}"
+    );
+    assert!(!case.path("quick-node0").exists() && !case.path("quick-node1").exists());
+    // Breaking the lease of a live run on this machine is refused too.
+    let (code, stderr) = elsewhere(&["--break-lease"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("is still running on this machine"),
+        "{stderr}"
+    );
+    assert!(first.wait().unwrap().success(), "{}", case.bg_stderr());
+
+    // The first run gave its lease back.
+    let (code, stderr) = elsewhere(&[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(case.path("quick-node0").exists());
+
+    // A lease left by a controller on another machine: refused, then taken
+    // over with --break-lease, since no task of that run runs anywhere.
+    let h = &case.fleet.hosts[0];
+    let plant = format!(
+        "mkdir -p ~/.herd/lease && printf 'run=r-gone\\ncluster=test\\ncontroller=another-machine\\npid=1\\npid_start=1\\nsince=1\\n' > ~/.herd/lease/{}_{}",
+        h.address, h.port
+    );
+    let out = case.herd(&["exec", "-i", inv_s, "--hosts", "node0", "--", &plant]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (code, stderr) = elsewhere(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("node0: the cluster lease is held by run r-gone of cluster test (controller another-machine"),
+        "{stderr}"
+    );
+    let (code, stderr) = elsewhere(&["--break-lease"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = elsewhere(&[]);
+    assert_eq!(code, 0, "the broken lease is not left behind: {stderr}");
+}

@@ -907,7 +907,7 @@ fn a_task_still_running_when_herd_died_is_waited_for_and_adopted_not_run_twice()
         return;
     };
     let killed_at = Instant::now();
-    let inv = killed_during_slow(&case, "herd_m_inflight_wait", "sleep 5", "60s");
+    let inv = killed_during_slow(&case, "herd_m_inflight_wait", "sleep 10", "60s");
     assert!(
         running("herd_m_inflight_wait"),
         "the command goes on without herd"

@@ -54,6 +54,9 @@ pub struct GlobalArgs {
     /// Record unknown host keys in known_hosts instead of refusing them (a changed key is always refused).
     #[arg(long, global = true)]
     pub accept_new: bool,
+    /// Take over the cluster lease of a run from another machine that is gone (refused while any task of it runs).
+    #[arg(long, global = true)]
+    pub break_lease: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

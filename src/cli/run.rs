@@ -105,6 +105,7 @@ pub async fn execute_on(
     }
     opts.run_id = runs::new_run_id();
     opts.forks = global.forks as usize;
+    opts.break_lease = global.break_lease;
     opts.command_line = command_line();
     let _lock = match RunLock::acquire(&runs::state_dir(), &opts.run_id, &opts.command_line) {
         Ok(l) => l,

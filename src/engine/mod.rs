@@ -2,6 +2,7 @@
 //! timeouts, retries and probe gates; cancels cleanly. Knows nothing of Hadoop.
 
 mod gate_node;
+mod lease;
 pub mod prerender;
 pub mod preview;
 pub mod recover;

@@ -42,6 +42,9 @@ pub struct RunOptions {
     /// Tasks earlier runs left in flight on this run's hosts: each host
     /// waits for its own before it runs anything.
     pub in_flight: Vec<super::resume::InFlight>,
+    /// Take over a cluster lease held by a run on another machine, once no
+    /// task of that run runs on any host (`--break-lease`).
+    pub break_lease: bool,
 }
 
 /// How the run ended.
@@ -104,6 +107,7 @@ impl Engine<'_> {
             Ok(state) => {
                 let report = self.execute(opts, &state, started).await;
                 self.clean_records(&state).await;
+                self.release_lease(&opts.run_id, &state.conns).await;
                 report
             }
             // Ctrl-C while connecting is an interruption (exit 130), not a failure.
@@ -187,6 +191,8 @@ impl Engine<'_> {
                 }
             }
         }
+        self.take_lease(&opts.run_id, opts.break_lease, &conns)
+            .await?;
         let stages = self.plan.stages.len();
         Ok(RunState {
             conns,

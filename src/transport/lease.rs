@@ -3,12 +3,14 @@
 //! that share a machine; two operators on two machines would otherwise both
 //! pass the same `creates`/`once` guards.
 //!
-//! Each host holds `~/.herd/lease/<cluster>/<host>`, created with O_EXCL by
-//! the run that takes it and naming that run, its controller machine and
-//! process. A lease outlives a controller that crashed; whoever comes next
+//! Each host holds `~/.herd/lease/<address>_<port>`, created with O_EXCL by
+//! the run that takes it and naming that run, its cluster, its controller
+//! machine and process. The lease is the host's, not the cluster name's:
+//! two inventories that call one cluster differently still exclude each
+//! other. A lease outlives a controller that crashed; whoever comes next
 //! sees who held it and decides (see [`Holder::is_stale_here`]) whether it
-//! may be taken over. Hosts sharing a home (loopback fleets) keep one file
-//! each.
+//! may be taken over. Hosts sharing a home (loopback fleets, reached at
+//! different ports) keep one file each.
 
 use crate::shell::quote;
 
@@ -21,6 +23,7 @@ pub const LEASE_ROOT: &str = ".herd/lease";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
     pub run: String,
+    pub cluster: String,
     /// The controller machine's host name.
     pub controller: String,
     pub pid: u32,
@@ -42,10 +45,11 @@ pub enum LeaseAnswer {
 
 impl Holder {
     /// This process, holding the lease for `run`.
-    pub fn this_process(run: &str) -> Holder {
+    pub fn this_process(run: &str, cluster: &str) -> Holder {
         let pid = std::process::id();
         Holder {
             run: run.to_string(),
+            cluster: cluster.to_string(),
             controller: controller_name(),
             pid,
             pid_start: process_start(pid).unwrap_or(0),
@@ -68,13 +72,14 @@ impl Holder {
     /// `run R (controller C, pid P, since T)`, for messages.
     pub fn describe(&self) -> String {
         format!(
-            "run {} (controller {}, pid {}, taken at unix time {})",
-            self.run, self.controller, self.pid, self.since
+            "run {} of cluster {} (controller {}, pid {}, taken at unix time {})",
+            self.run, self.cluster, self.controller, self.pid, self.since
         )
     }
 }
 
-fn controller_name() -> String {
+/// This machine's host name, as leases name their controller.
+pub fn controller_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .ok()
@@ -90,12 +95,8 @@ fn process_start(pid: u32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
-fn lease_path(cluster: &str, host: &str) -> String {
-    format!(
-        "\"$HOME\"/{LEASE_ROOT}/{}/{}",
-        quote(&clean(cluster)),
-        quote(&clean(host))
-    )
+fn lease_path(key: &str) -> String {
+    format!("\"$HOME\"/{LEASE_ROOT}/{}", quote(&clean(key)))
 }
 
 /// Only `[A-Za-z0-9._-]` in a path part, and never `.` or `..` alone.
@@ -117,11 +118,11 @@ fn clean(s: &str) -> String {
     }
 }
 
-/// Takes the lease of `host` for `me`, or prints who holds it. With
-/// `replacing`, a lease held by that run is replaced: it was found stale,
-/// or the operator broke it.
-pub fn acquire_command(cluster: &str, host: &str, me: &Holder, replacing: Option<&str>) -> String {
-    let f = lease_path(cluster, host);
+/// Takes lease `key` for `me`, or prints who holds it. With `replacing`,
+/// a lease held by that run is replaced: it was found stale, or the
+/// operator broke it.
+pub fn acquire_command(key: &str, me: &Holder, replacing: Option<&str>) -> String {
+    let f = lease_path(key);
     let replace = match replacing {
         Some(run) => format!(
             "if grep -qx {} \"$f\" 2>/dev/null; then rm -f \"$f\"; fi\n",
@@ -132,10 +133,11 @@ pub fn acquire_command(cluster: &str, host: &str, me: &Holder, replacing: Option
     format!(
         r#"f={f}; d="${{f%/*}}"
 {{ [ -d "$d" ] || mkdir -p "$d"; }} 2>/dev/null || {{ printf 'herd: cannot create the lease directory %s on this host\n' "$d" >&2; exit 125; }}
-{replace}if (set -C; printf 'run=%s\ncontroller=%s\npid=%s\npid_start=%s\nsince=%s\n' {run} {controller} {pid} {pid_start} {since} >"$f") 2>/dev/null; then echo lease=taken; exit 0; fi
+{replace}if (set -C; printf 'run=%s\ncluster=%s\ncontroller=%s\npid=%s\npid_start=%s\nsince=%s\n' {run} {cluster} {controller} {pid} {pid_start} {since} >"$f") 2>/dev/null; then echo lease=taken; exit 0; fi
 if grep -qx {mine} "$f" 2>/dev/null; then echo lease=taken; exit 0; fi
 echo lease=held; cat "$f" 2>/dev/null; exit 0"#,
         run = quote(&me.run),
+        cluster = quote(&me.cluster),
         controller = quote(&me.controller),
         pid = me.pid,
         pid_start = me.pid_start,
@@ -144,11 +146,11 @@ echo lease=held; cat "$f" 2>/dev/null; exit 0"#,
     )
 }
 
-/// Gives the lease of `host` back, if `run` still holds it.
-pub fn release_command(cluster: &str, host: &str, run: &str) -> String {
+/// Gives lease `key` back, if `run` still holds it.
+pub fn release_command(key: &str, run: &str) -> String {
     format!(
         "f={}; if grep -qx {} \"$f\" 2>/dev/null; then rm -f \"$f\"; fi; exit 0",
-        lease_path(cluster, host),
+        lease_path(key),
         quote(&format!("run={run}"))
     )
 }
@@ -185,6 +187,7 @@ pub fn parse_acquire(out: &ExecOutput) -> Result<LeaseAnswer, String> {
         Some("lease=taken") => Ok(LeaseAnswer::Taken),
         Some("lease=held") => Ok(LeaseAnswer::Held(Holder {
             run: field("run").unwrap_or_else(|| "(unknown)".into()),
+            cluster: field("cluster").unwrap_or_else(|| "(unknown)".into()),
             controller: field("controller").unwrap_or_else(|| "(unknown)".into()),
             pid: field("pid").and_then(|v| v.parse().ok()).unwrap_or(0),
             pid_start: field("pid_start").and_then(|v| v.parse().ok()).unwrap_or(0),
@@ -229,6 +232,7 @@ mod tests {
     fn holder(run: &str, pid: u32) -> Holder {
         Holder {
             run: run.into(),
+            cluster: "c1".into(),
             controller: "ctl".into(),
             pid,
             pid_start: 7,
@@ -242,19 +246,19 @@ mod tests {
         let a = holder("run-a", 11);
         let b = holder("run-b", 22);
         let take = |h: &Holder, replacing| {
-            parse_acquire(&sh(home.path(), &acquire_command("c1", "h1", h, replacing)))
+            parse_acquire(&sh(home.path(), &acquire_command("h1_22", h, replacing)))
         };
         assert_eq!(take(&a, None), Ok(LeaseAnswer::Taken));
         // Taking it again for the same run is fine (a reconnect).
         assert_eq!(take(&a, None), Ok(LeaseAnswer::Taken));
         assert_eq!(take(&b, None), Ok(LeaseAnswer::Held(a.clone())));
-        // Another host of the same home, or another cluster, is its own lease.
-        let other = parse_acquire(&sh(home.path(), &acquire_command("c1", "h2", &b, None)));
+        // Another host of the same home is its own lease.
+        let other = parse_acquire(&sh(home.path(), &acquire_command("h2_22", &b, None)));
         assert_eq!(other, Ok(LeaseAnswer::Taken));
         // Only the holder's release removes it.
-        sh(home.path(), &release_command("c1", "h1", "run-b"));
+        sh(home.path(), &release_command("h1_22", "run-b"));
         assert_eq!(take(&b, None), Ok(LeaseAnswer::Held(a.clone())));
-        sh(home.path(), &release_command("c1", "h1", "run-a"));
+        sh(home.path(), &release_command("h1_22", "run-a"));
         assert_eq!(take(&b, None), Ok(LeaseAnswer::Taken));
         // Replacing names the run whose lease goes; another's stays.
         assert_eq!(take(&a, Some("run-x")), Ok(LeaseAnswer::Held(b.clone())));
@@ -262,18 +266,20 @@ mod tests {
     }
 
     #[test]
-    fn hostile_cluster_and_host_names_stay_inside_the_lease_directory() {
+    fn hostile_keys_stay_inside_the_lease_directory() {
         let home = tempfile::tempdir().unwrap();
         let a = holder("run-a", 1);
-        let out = sh(
-            home.path(),
-            &acquire_command("..", "../../x y;$(id)", &a, None),
-        );
-        assert_eq!(parse_acquire(&out), Ok(LeaseAnswer::Taken));
+        for key in ["../../x y;$(id)", ".."] {
+            let out = sh(home.path(), &acquire_command(key, &a, None));
+            assert_eq!(parse_acquire(&out), Ok(LeaseAnswer::Taken));
+        }
         let dir = home.path().join(LEASE_ROOT);
         let made: Vec<_> = walk(&dir);
-        assert_eq!(made.len(), 1, "{made:?}");
-        assert!(made[0].starts_with(&dir), "{made:?}");
+        assert_eq!(made.len(), 2, "{made:?}");
+        assert!(
+            made.iter().all(|m| m.parent() == Some(dir.as_path())),
+            "{made:?}"
+        );
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -290,7 +296,7 @@ mod tests {
 
     #[test]
     fn a_holder_on_this_machine_whose_process_is_gone_is_stale() {
-        let me = Holder::this_process("r");
+        let me = Holder::this_process("r", "c");
         assert!(!me.is_stale_here(), "{me:?}");
         let reused = Holder {
             pid_start: me.pid_start + 1,

@@ -72,21 +72,27 @@ pub enum HostRecord {
 /// apart.
 pub fn key(host: &str, stage: &str, attempt: u32) -> String {
     use sha2::{Digest, Sha256};
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(48)
-            .collect()
-    };
     let digest = Sha256::digest(format!("{host}\0{stage}").as_bytes());
     let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}/{}.{short}.{attempt}", clean(host), clean(stage))
+    format!("{}/{}.{short}.{attempt}", host_dir(host), clean(stage))
+}
+
+/// The directory of `host`'s records below a run's.
+pub fn host_dir(host: &str) -> String {
+    clean(host)
+}
+
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(48)
+        .collect()
 }
 
 fn record_path(run: &str, key: &str) -> String {
