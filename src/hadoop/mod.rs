@@ -3,7 +3,7 @@
 //! (Hadoop site files, zoo.cfg and myid, Mesos flag files), and comparing
 //! or pushing them over SSH.
 //!
-//! Flow: [`topology::validate`] checks the inventory before any connection
+//! Flow: [`validate()`] checks the inventory before any connection
 //! (exit 2 on error), [`render::render`] turns it into [`files::ClusterFiles`],
 //! [`push::fetch`]/[`push::push`] compare them with the hosts and write what
 //! changed.
@@ -18,13 +18,15 @@ pub mod restart;
 pub mod services;
 pub mod settings;
 pub mod topology;
+pub mod validate;
 pub mod xml;
 
 pub use files::{ClusterFiles, HostFiles, RenderedFile};
 pub use push::{FileState, HostPush, PushReport, changed_services, fetch, push};
 pub use render::render;
 pub use settings::Settings;
-pub use topology::{Topology, validate};
+pub use topology::Topology;
+pub use validate::validate;
 
 /// Every role herd knows, in bring-up order.
 pub const ROLES: &[&str] = &[

@@ -14,6 +14,9 @@ use crate::model::{Host, Inventory, ModelError};
 use super::render::{MesosKind, SiteConfigs, mesos_flags};
 use super::topology::{Locator, Topology};
 
+// The site files need it first (for the JournalNode URI), so it lives there.
+pub use super::render::port_in;
+
 /// One port a service of a host binds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortUse {
@@ -26,14 +29,6 @@ pub struct PortUse {
     pub source: String,
     /// `vars.overrides.<file>.<key>` when an override set it.
     pub override_path: Option<String>,
-}
-
-/// The port in a Hadoop address value: `host:8020`, `${x}:8041`, `0.0.0.0:9870`
-/// or a bare port number.
-pub fn port_in(value: &str) -> Option<u16> {
-    let v = value.trim();
-    let tail = v.rsplit_once(':').map_or(v, |(_, p)| p);
-    tail.trim().parse().ok()
 }
 
 struct Collector<'a> {

@@ -1,14 +1,14 @@
 //! Which host runs what, checked against the rules of an HA cluster before
 //! anything runs: quorum sizes, NameNode/ZKFC pairs, one JobHistory server,
-//! ports that two services on one host would both bind, and the types of the
-//! settings under `vars`. Every error names the field and line to fix.
+//! and the types of the settings under `vars`. Every error names the field
+//! and line to fix. The ports come after, in [`super::validate`].
 
 use std::collections::BTreeMap;
 
-use crate::model::{Host, Inventory, ModelError, ModelErrors};
+use crate::model::{Host, Inventory, ModelError};
 
+use super::ROLES;
 use super::settings::{self, Settings};
-use super::{ROLES, ports, render};
 
 /// The validated cluster layout.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,8 +152,9 @@ impl Locator<'_> {
     }
 }
 
-/// Check the inventory as an HA cluster and work out its layout.
-pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
+/// Work out the cluster's layout and check it against the rules of an HA
+/// cluster; the layout comes with every problem found, unsorted.
+pub fn layout(inv: &Inventory) -> (Topology, Vec<ModelError>) {
     let mut errors = Vec::new();
     let settings = settings::read(inv, &mut errors);
     let loc = Locator { inv };
@@ -409,24 +410,7 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
         racks,
         warnings,
     };
-
-    // Ports only mean something once the layout and settings are sound.
-    if errors.is_empty() {
-        let configs = render::site_configs(inv, &topo);
-        errors.extend(ports::check(inv, &topo, &configs));
-    }
-
-    if errors.is_empty() {
-        Ok(topo)
-    } else {
-        errors.sort_by_key(|e| {
-            e.location
-                .as_ref()
-                .map(|l| (l.line, l.column))
-                .unwrap_or((0, 0))
-        });
-        Err(ModelErrors(errors))
-    }
+    (topo, errors)
 }
 
 fn paren(names: &str) -> String {

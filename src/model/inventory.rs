@@ -75,7 +75,7 @@ impl Inventory {
     pub fn parse(text: &str, path: &std::path::Path) -> Result<Inventory, ModelErrors> {
         let spans = Spans::index(text, path);
         let root = parse_yaml(text, &spans)?;
-        let mut r = Reader::new(spans);
+        let mut r = Reader::new(&spans);
         let inv = read_inventory(&mut r, &root, text, path);
         match inv {
             Some(mut inv) => {

@@ -8,8 +8,9 @@ mod generated;
 mod inventory;
 mod playbook;
 mod range;
-mod reader;
+pub(crate) mod reader;
 mod spans;
+mod tree;
 
 pub(crate) use dependencies::stage_dependencies;
 pub use duration::parse_duration;

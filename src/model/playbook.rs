@@ -162,7 +162,7 @@ impl Playbook {
     pub fn parse(text: &str, source: &str) -> Result<Playbook, ModelErrors> {
         let spans = Spans::index(text, std::path::Path::new(source));
         let root = parse_yaml(text, &spans)?;
-        let mut r = Reader::new(spans);
+        let mut r = Reader::new(&spans);
         let Some(pb) = read_playbook(&mut r, &root, text, source) else {
             return Err(ModelErrors(r.errors));
         };

@@ -1,8 +1,9 @@
-//! Typed reading of a parsed YAML tree that keeps going after a problem.
+//! Typed reading of a parsed tree that keeps going after a problem.
 //!
 //! serde's derive stops at the first error; users should see every mistake of
 //! a file at once, each with its position, so fields are read one by one and
-//! problems collected here.
+//! problems collected here. The tree is a file's YAML or, for the values of
+//! `vars`, the JSON they are kept as (see [`Tree`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,21 +11,23 @@ use std::time::Duration;
 use serde_yaml::Value;
 
 use super::spans::{child, item};
+pub(crate) use super::tree::Tree;
+use super::tree::scalar_text;
 use super::{ModelError, ModelErrors, Spans, parse_duration};
 
-pub(crate) struct Reader {
-    pub spans: Spans,
+pub(crate) struct Reader<'s> {
+    pub spans: &'s Spans,
     pub errors: Vec<ModelError>,
 }
 
 /// The entries of a mapping whose keys were checked against the allowed set.
-pub(crate) struct Fields<'v> {
+pub(crate) struct Fields<'v, T = Value> {
     pub path: String,
-    entries: Vec<(String, &'v Value)>,
+    entries: Vec<(String, &'v T)>,
 }
 
-impl<'v> Fields<'v> {
-    pub fn get(&self, key: &str) -> Option<(&'v Value, String)> {
+impl<'v, T> Fields<'v, T> {
+    pub fn get(&self, key: &str) -> Option<(&'v T, String)> {
         self.entries
             .iter()
             .find(|(k, _)| k == key)
@@ -34,22 +37,32 @@ impl<'v> Fields<'v> {
     pub fn has(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _)| k == key)
     }
-}
 
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "nothing",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Sequence(_) => "a list",
-        Value::Mapping(_) => "a mapping",
-        Value::Tagged(_) => "a tagged value",
+    /// (key, value, path) of every entry, in the order of the file.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &'v T, String)> + '_ {
+        self.entries
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v, child(&self.path, k)))
     }
 }
 
-impl Reader {
-    pub fn new(spans: Spans) -> Reader {
+pub(crate) fn kind(v: &impl Tree) -> &'static str {
+    v.kind()
+}
+
+/// A scalar as the user wrote it (`'384 mb'`, `1.5`), anything else by its kind.
+pub(crate) fn describe(v: &impl Tree) -> String {
+    if let Some(s) = v.as_text() {
+        format!("'{s}'")
+    } else if let Some(n) = v.number_text() {
+        n
+    } else {
+        v.kind().to_string()
+    }
+}
+
+impl<'s> Reader<'s> {
+    pub fn new(spans: &'s Spans) -> Reader<'s> {
         Reader {
             spans,
             errors: Vec::new(),
@@ -92,16 +105,24 @@ impl Reader {
     }
 
     /// A mapping whose keys must be among `allowed`.
-    pub fn fields<'v>(&mut self, v: &'v Value, path: &str, allowed: &[&str]) -> Option<Fields<'v>> {
-        let Value::Mapping(m) = v else {
+    pub fn fields<'v, T: Tree>(
+        &mut self,
+        v: &'v T,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<Fields<'v, T>> {
+        let Some(m) = v.as_entries() else {
             self.error(path, format!("expected a mapping, got {}", kind(v)));
             return None;
         };
         let mut entries = Vec::new();
         for (k, val) in m {
-            let Some(key) = scalar_text(k) else {
-                self.error(path, format!("keys must be plain names, got {}", kind(k)));
-                continue;
+            let key = match k {
+                Ok(key) => key,
+                Err(k) => {
+                    self.error(path, format!("keys must be plain names, got {k}"));
+                    continue;
+                }
             };
             if allowed.contains(&key.as_str()) {
                 entries.push((key, val));
@@ -122,7 +143,7 @@ impl Reader {
         })
     }
 
-    pub fn required<'v>(&mut self, f: &Fields<'v>, key: &str) -> Option<(&'v Value, String)> {
+    pub fn required<'v, T>(&mut self, f: &Fields<'v, T>, key: &str) -> Option<(&'v T, String)> {
         let got = f.get(key);
         if got.is_none() {
             let path = f.path.clone();
@@ -131,24 +152,34 @@ impl Reader {
         got
     }
 
-    pub fn string(&mut self, v: &Value, path: &str) -> Option<String> {
-        match v {
-            Value::String(s) => Some(s.clone()),
-            other => {
-                self.error(path, format!("expected a string, got {}", kind(other)));
+    pub fn string(&mut self, v: &impl Tree, path: &str) -> Option<String> {
+        match v.as_text() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.error(path, format!("expected a string, got {}", kind(v)));
                 None
             }
         }
     }
 
-    pub fn opt_string(&mut self, f: &Fields, key: &str) -> Option<String> {
+    /// A string with something in it: a blank value would stand for a name
+    /// or a path that is not there.
+    pub fn text(&mut self, v: &impl Tree, path: &str) -> Option<String> {
+        if v.as_text().is_some_and(|s| s.trim().is_empty()) {
+            self.error(path, "expected a value, got an empty string");
+            return None;
+        }
+        self.string(v, path)
+    }
+
+    pub fn opt_string<T: Tree>(&mut self, f: &Fields<T>, key: &str) -> Option<String> {
         let (v, p) = f.get(key)?;
         self.string(v, &p)
     }
 
     /// Like [`Reader::opt_string`], but blank is an error: a user, a path or
     /// a name that is empty means something else than the file says.
-    pub fn opt_nonempty(&mut self, f: &Fields, key: &str) -> Option<String> {
+    pub fn opt_nonempty<T: Tree>(&mut self, f: &Fields<T>, key: &str) -> Option<String> {
         let (v, p) = f.get(key)?;
         let s = self.string(v, &p)?;
         if s.trim().is_empty() {
@@ -160,7 +191,7 @@ impl Reader {
 
     /// A string that must parse as a template; rendering waits for a host,
     /// but a syntax error is the file's fault and is reported with it.
-    pub fn template(&mut self, v: &Value, path: &str) -> Option<String> {
+    pub fn template(&mut self, v: &impl Tree, path: &str) -> Option<String> {
         let s = self.string(v, path)?;
         let env = minijinja::Environment::new();
         if let Err(e) = env.template_from_str(&s) {
@@ -171,28 +202,26 @@ impl Reader {
         Some(s)
     }
 
-    pub fn opt_template(&mut self, f: &Fields, key: &str) -> Option<String> {
+    pub fn opt_template<T: Tree>(&mut self, f: &Fields<T>, key: &str) -> Option<String> {
         let (v, p) = f.get(key)?;
         self.template(v, &p)
     }
 
-    pub fn bool(&mut self, v: &Value, path: &str) -> Option<bool> {
-        match v {
-            Value::Bool(b) => Some(*b),
-            other => {
-                self.error(path, format!("expected true or false, got {}", kind(other)));
-                None
-            }
+    pub fn bool(&mut self, v: &impl Tree, path: &str) -> Option<bool> {
+        let b = v.as_flag();
+        if b.is_none() {
+            self.error(path, format!("expected true or false, got {}", kind(v)));
         }
+        b
     }
 
     /// An integer in `min..=max`.
-    pub fn int(&mut self, v: &Value, path: &str, min: i64, max: i64) -> Option<i64> {
-        let Value::Number(n) = v else {
+    pub fn int(&mut self, v: &impl Tree, path: &str, min: i64, max: i64) -> Option<i64> {
+        let Some(n) = v.number_text() else {
             self.error(path, format!("expected a whole number, got {}", kind(v)));
             return None;
         };
-        match n.as_i64() {
+        match v.as_int() {
             Some(i) if (min..=max).contains(&i) => Some(i),
             Some(i) if max == i64::MAX && i < min => {
                 self.error(path, format!("{n} is too small (expected at least {min})"));
@@ -208,12 +237,24 @@ impl Reader {
         }
     }
 
-    pub fn port(&mut self, v: &Value, path: &str) -> Option<u16> {
-        let Value::Number(n) = v else {
+    /// A whole number of zero or more, any other value quoted back in the error.
+    pub fn uint(&mut self, v: &impl Tree, path: &str) -> Option<u64> {
+        let n = v.as_uint();
+        if n.is_none() {
+            self.error(
+                path,
+                format!("expected a whole number, got {}", describe(v)),
+            );
+        }
+        n
+    }
+
+    pub fn port(&mut self, v: &impl Tree, path: &str) -> Option<u16> {
+        let Some(n) = v.number_text() else {
             self.error(path, format!("expected a port number, got {}", kind(v)));
             return None;
         };
-        match n.as_i64() {
+        match v.as_int() {
             Some(p) if (1..=65535).contains(&p) => Some(p as u16),
             _ => {
                 self.error(path, format!("invalid port {n} (expected 1 to 65535)"));
@@ -223,17 +264,13 @@ impl Reader {
     }
 
     /// `30s`, `2m`, `500ms`, `1h`, or a bare number of seconds.
-    pub fn duration(&mut self, v: &Value, path: &str) -> Option<Duration> {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            other => {
-                self.error(
-                    path,
-                    format!("expected a duration like 30s, got {}", kind(other)),
-                );
-                return None;
-            }
+    pub fn duration(&mut self, v: &impl Tree, path: &str) -> Option<Duration> {
+        let Some(text) = v.as_text().map(str::to_string).or_else(|| v.number_text()) else {
+            self.error(
+                path,
+                format!("expected a duration like 30s, got {}", kind(v)),
+            );
+            return None;
         };
         match parse_duration(&text) {
             Ok(d) if d.is_zero() => {
@@ -248,7 +285,7 @@ impl Reader {
         }
     }
 
-    pub fn regex(&mut self, v: &Value, path: &str) -> Option<regex::Regex> {
+    pub fn regex(&mut self, v: &impl Tree, path: &str) -> Option<regex::Regex> {
         let s = self.string(v, path)?;
         match regex::Regex::new(&s) {
             Ok(r) => Some(r),
@@ -271,30 +308,25 @@ impl Reader {
     /// A list of strings; a single string counts as a list of one when `single` is set.
     pub fn strings(
         &mut self,
-        v: &Value,
+        v: &impl Tree,
         path: &str,
         single: bool,
     ) -> Option<Vec<(String, String)>> {
-        match v {
-            Value::String(s) if single => Some(vec![(s.clone(), path.to_string())]),
-            Value::Sequence(items) => {
-                let mut out = Vec::new();
-                for (i, x) in items.iter().enumerate() {
-                    let p = item(path, i);
-                    if let Some(s) = self.string(x, &p) {
-                        out.push((s, p));
-                    }
-                }
-                Some(out)
-            }
-            other => {
-                self.error(
-                    path,
-                    format!("expected a list of strings, got {}", kind(other)),
-                );
-                None
+        if single && let Some(s) = v.as_text() {
+            return Some(vec![(s.to_string(), path.to_string())]);
+        }
+        let Some(items) = v.as_items() else {
+            self.error(path, format!("expected a list of strings, got {}", kind(v)));
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, x) in items.iter().enumerate() {
+            let p = item(path, i);
+            if let Some(s) = self.string(x, &p) {
+                out.push((s, p));
             }
         }
+        Some(out)
     }
 
     /// Free-form variables: a mapping of names to any YAML, as JSON values.
@@ -328,15 +360,6 @@ impl Reader {
             }
         }
         out
-    }
-}
-
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 
@@ -383,7 +406,7 @@ pub(crate) fn parse_yaml(text: &str, spans: &Spans) -> Result<Value, ModelErrors
             message,
         })
     })?;
-    let mut r = Reader::new(spans.clone());
+    let mut r = Reader::new(spans);
     refuse_nul(&mut r, &root, "");
     r.finish(root)
 }

@@ -1,0 +1,158 @@
+//! From inventory and topology to the files each host needs.
+//!
+//! Defaults follow the seed's production cluster (Hadoop 3, QJM, ZKFC, RM HA
+//! on ZooKeeper) with the HA essentials it lacked, then `vars.overrides` is
+//! merged on top, per file (a null removes a default). The choices worth
+//! knowing are told where they are made: `site` for the Hadoop site files,
+//! `env` for the daemons' heaps.
+
+mod env;
+mod mesos;
+mod props;
+mod rack;
+mod site;
+mod zookeeper;
+
+use crate::model::{Inventory, ModelErrors};
+
+use super::files::{ClusterFiles, HostFiles, RenderedFile};
+use super::topology::Topology;
+use super::xml::site_xml;
+use super::{HADOOP_CLIENT_ROLES, HADOOP_ROLES};
+use env::hadoop_env;
+use mesos::mesos_env;
+use rack::rack_script;
+use zookeeper::{properties, zookeeper_java_env};
+
+pub use mesos::{MesosKind, mesos_flags};
+pub use rack::RACK_SCRIPT;
+pub use site::{SiteConfigs, port_in, site_configs};
+
+/// Render every host's files.
+pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErrors> {
+    let s = &topo.settings;
+    let site = site_configs(inv, topo);
+    let conf_dir = s.hadoop_conf_dir();
+    let core_xml = site_xml(&site.core);
+    let hdfs_xml = site_xml(&site.hdfs);
+    let yarn_xml = site_xml(&site.yarn);
+    let mapred_xml = site_xml(&site.mapred);
+    let hadoop_env = hadoop_env(topo);
+    let workers = lines(topo.hosts("datanode"));
+    let rack_script = (!topo.racks.is_empty()).then(|| rack_script(inv, topo));
+    let zoo_cfg = properties(&site.zoo);
+    let java_env = zookeeper_java_env(topo);
+
+    let mut out = ClusterFiles::default();
+    for host in &inv.hosts {
+        let has = |r: &str| host.roles.iter().any(|x| x == r);
+        let on_host = |roles: &[&'static str]| -> Vec<&'static str> {
+            roles.iter().copied().filter(|r| has(r)).collect()
+        };
+        let mut files = Vec::new();
+        let mut add = |path: String, content: Vec<u8>, mode: u32, services: Vec<&'static str>| {
+            files.push(RenderedFile {
+                path,
+                content,
+                mode,
+                services,
+            });
+        };
+        if HADOOP_CLIENT_ROLES.iter().any(|r| has(r)) {
+            let all = on_host(HADOOP_CLIENT_ROLES);
+            add(
+                format!("{conf_dir}/core-site.xml"),
+                core_xml.clone(),
+                0o644,
+                all.clone(),
+            );
+            add(
+                format!("{conf_dir}/hdfs-site.xml"),
+                hdfs_xml.clone(),
+                0o644,
+                all.clone(),
+            );
+            add(
+                format!("{conf_dir}/yarn-site.xml"),
+                yarn_xml.clone(),
+                0o644,
+                on_host(&["resourcemanager", "historyserver", "nodemanager"]),
+            );
+            add(
+                format!("{conf_dir}/mapred-site.xml"),
+                mapred_xml.clone(),
+                0o644,
+                on_host(&["historyserver", "nodemanager"]),
+            );
+            // Only start-dfs.sh-style scripts read it; no running daemon does.
+            add(
+                format!("{conf_dir}/workers"),
+                workers.clone(),
+                0o644,
+                Vec::new(),
+            );
+            add(
+                format!("{conf_dir}/hadoop-env.sh"),
+                hadoop_env.clone(),
+                0o644,
+                on_host(HADOOP_ROLES),
+            );
+            if let Some(script) = &rack_script {
+                // NameNode and ResourceManager cache the racks they resolved.
+                add(
+                    format!("{conf_dir}/{RACK_SCRIPT}"),
+                    script.clone(),
+                    0o755,
+                    on_host(&["namenode", "resourcemanager"]),
+                );
+            }
+        }
+        if has("zookeeper") {
+            let zk_conf = format!("{}/conf", s.zookeeper_home());
+            add(
+                format!("{zk_conf}/zoo.cfg"),
+                zoo_cfg.clone(),
+                0o644,
+                vec!["zookeeper"],
+            );
+            add(
+                format!("{zk_conf}/java.env"),
+                java_env.clone(),
+                0o644,
+                vec!["zookeeper"],
+            );
+            if let Some(id) = topo.zookeeper_myid(&host.name) {
+                add(
+                    format!("{}/myid", s.dirs.zookeeper),
+                    format!("{id}\n").into_bytes(),
+                    0o644,
+                    vec!["zookeeper"],
+                );
+            }
+        }
+        for kind in [MesosKind::Master, MesosKind::Agent] {
+            if has(kind.role()) {
+                add(
+                    format!("{}/etc/{}.env", s.mesos_home(), kind.role()),
+                    mesos_env(&mesos_flags(topo, host, kind)),
+                    0o644,
+                    vec![kind.role()],
+                );
+            }
+        }
+        out.hosts.push(HostFiles {
+            host: host.name.clone(),
+            files,
+        });
+    }
+    Ok(out)
+}
+
+fn lines(items: &[String]) -> Vec<u8> {
+    let mut s = String::new();
+    for i in items {
+        s.push_str(i);
+        s.push('\n');
+    }
+    s.into_bytes()
+}

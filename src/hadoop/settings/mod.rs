@@ -1,0 +1,177 @@
+//! The cluster settings under the inventory's `vars`, typed, defaulted and
+//! checked, every problem located at its line.
+//!
+//! Only the keys of [`read`] are read; other `vars` are left to playbooks.
+//! Inside the mappings herd owns (`dirs`, `heap`, `overrides`, ...) an
+//! unknown key is an error, because a typo there would silently fall back
+//! to a default.
+
+mod defaults;
+mod overrides;
+mod rack;
+mod read;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::model::{Inventory, ModelError};
+
+pub use defaults::{DEFAULT_BLOCK_SIZE, DEFAULT_MAX_COMPLETED_APPS, DEFAULT_TRASH_MINUTES};
+pub use overrides::OVERRIDE_FILES;
+pub use rack::rack;
+pub use read::read;
+
+/// Directories on the hosts. Lists where Hadoop takes a comma list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dirs {
+    pub name: Vec<String>,
+    pub data: Vec<String>,
+    pub journal: String,
+    pub yarn_local: Vec<String>,
+    pub yarn_log: Vec<String>,
+    pub log: String,
+    pub pid: String,
+    /// `hadoop.tmp.dir`.
+    pub tmp: String,
+    /// `yarn.nodemanager.recovery.dir`; off the tmp dir so a tmp cleaner
+    /// cannot lose the state of running containers.
+    pub nm_recovery: String,
+    pub zookeeper: String,
+    pub zookeeper_log: String,
+    pub mesos_master: String,
+    pub mesos_agent: String,
+    pub mesos_log: String,
+}
+
+/// A distribution tarball herd uploads and unpacks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tarball {
+    /// On this machine, resolved against the inventory's directory.
+    pub path: PathBuf,
+    /// Top directory inside the tarball, from its name (`hadoop-3.5.0`), which
+    /// `<install_dir>/<component>` links to.
+    pub dir_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dist {
+    pub hadoop: Option<Tarball>,
+    pub zookeeper: Option<Tarball>,
+    pub mesos: Option<Tarball>,
+}
+
+/// Where a tarball of [`Dist`] is, by its `vars.dist` key: reading and the
+/// check for missing files go through this one table.
+struct Component {
+    get: fn(&Dist) -> &Option<Tarball>,
+    set: fn(&mut Dist, Tarball),
+}
+
+const COMPONENTS: &[(&str, Component)] = &[
+    (
+        "hadoop",
+        Component {
+            get: |d| &d.hadoop,
+            set: |d, t| d.hadoop = Some(t),
+        },
+    ),
+    (
+        "zookeeper",
+        Component {
+            get: |d| &d.zookeeper,
+            set: |d, t| d.zookeeper = Some(t),
+        },
+    ),
+    (
+        "mesos",
+        Component {
+            get: |d| &d.mesos,
+            set: |d, t| d.mesos = Some(t),
+        },
+    ),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MesosSettings {
+    pub cluster: String,
+    pub agent_resources: Option<String>,
+    pub zk_path: String,
+    pub logging_level: String,
+}
+
+/// Everything herd renders from, after defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub nameservice: String,
+    pub install_dir: String,
+    pub java_home: String,
+    /// Extra JVM options for every daemon (e.g. a small-footprint GC for test hosts).
+    pub jvm_opts: String,
+    pub dist: Dist,
+    pub dirs: Dirs,
+    /// Role (or `client`) -> `-Xmx` value such as `384m`.
+    pub heap: BTreeMap<String, String>,
+    pub block_size: u64,
+    pub nm_memory_mb: u64,
+    pub nm_vcores: u64,
+    pub mesos: MesosSettings,
+    /// Explicit NameNode ids (the seed used namenode1, namenode2); None: nn1, nn2, ...
+    pub namenode_ids: Option<Vec<String>>,
+    /// File -> property -> value; None removes a default.
+    pub overrides: BTreeMap<String, BTreeMap<String, Option<String>>>,
+}
+
+impl Settings {
+    pub fn hadoop_home(&self) -> String {
+        format!("{}/hadoop", self.install_dir)
+    }
+    pub fn hadoop_conf_dir(&self) -> String {
+        format!("{}/hadoop/etc/hadoop", self.install_dir)
+    }
+    pub fn zookeeper_home(&self) -> String {
+        format!("{}/zookeeper", self.install_dir)
+    }
+    pub fn mesos_home(&self) -> String {
+        format!("{}/mesos", self.install_dir)
+    }
+    /// Where `herd config push` records services whose configuration changed.
+    pub fn stale_file(&self) -> String {
+        format!("{}/.herd/stale", self.install_dir)
+    }
+    pub fn heap(&self, key: &str) -> &str {
+        self.heap.get(key).map(String::as_str).unwrap_or("256m")
+    }
+    /// The override of `key` in `file`: Some(Some(v)) set, Some(None) removed.
+    pub fn override_of(&self, file: &str, key: &str) -> Option<&Option<String>> {
+        self.overrides.get(file).and_then(|m| m.get(key))
+    }
+
+    /// Tarballs named in `dist` that do not exist on this machine.
+    pub fn missing_dist(&self, inv: &Inventory) -> Vec<ModelError> {
+        let mut out = Vec::new();
+        for (key, c) in COMPONENTS {
+            if let Some(t) = (c.get)(&self.dist)
+                && !t.path.is_file()
+            {
+                let path = format!("vars.dist.{key}");
+                out.push(ModelError {
+                    location: inv.spans.nearest(&path),
+                    field: path,
+                    message: format!("no such file: {}", t.path.display()),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Heap size in MiB (rounded up), for tools that take a number of MB.
+pub fn heap_mb(heap: &str) -> u64 {
+    let (digits, unit) = heap.split_at(heap.len().saturating_sub(1));
+    let n: u64 = digits.parse().unwrap_or(0);
+    match unit {
+        "k" => n.div_ceil(1024).max(1),
+        "g" => n * 1024,
+        _ => n,
+    }
+}
