@@ -192,75 +192,9 @@ impl Stamped {
 }
 
 /// A consumer of events that only displays or forwards them; the journal is
-/// held by the bus itself because its errors stop the run.
+/// held by the bus (`report::bus`) itself because its errors stop the run.
 pub trait Subscriber: Send {
     fn on_event(&mut self, event: &Stamped);
     /// Called once after the last event.
     fn finish(&mut self) {}
-}
-
-/// Fans events out, in order, from any task: first to the journal (durable
-/// before `emit` returns), then to the display subscribers.
-#[derive(Default)]
-pub struct EventBus {
-    journal: Option<std::sync::Arc<crate::report::journal::Journal>>,
-    subscribers: std::sync::Mutex<Vec<Box<dyn Subscriber>>>,
-}
-
-impl EventBus {
-    pub fn new(
-        journal: Option<std::sync::Arc<crate::report::journal::Journal>>,
-        subscribers: Vec<Box<dyn Subscriber>>,
-    ) -> EventBus {
-        EventBus {
-            journal,
-            subscribers: std::sync::Mutex::new(subscribers),
-        }
-    }
-
-    pub fn journal(&self) -> Option<&crate::report::journal::Journal> {
-        self.journal.as_deref()
-    }
-
-    /// Journal the event (durably), then show it. An error means the journal
-    /// could not be written and the run must stop.
-    pub fn emit(&self, event: Event) -> Result<(), String> {
-        let stamped = Stamped::now(event);
-        let seq = {
-            // Appending under the subscriber lock keeps journal order equal
-            // to display order.
-            let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
-            let seq = self.journal.as_ref().map(|j| j.append(&stamped));
-            for s in subs.iter_mut() {
-                s.on_event(&stamped);
-            }
-            seq
-        };
-        match (seq, &self.journal) {
-            (Some(Ok(seq)), Some(j)) => j.sync_to(seq),
-            (Some(Err(e)), _) => Err(e),
-            _ => Ok(()),
-        }
-    }
-
-    /// Keep a task's output in the journal.
-    pub fn output(
-        &self,
-        stage: &str,
-        host: &str,
-        stdout: &[u8],
-        stderr: &[u8],
-    ) -> Result<(), String> {
-        match &self.journal {
-            Some(j) => j.output(stage, host, stdout, stderr),
-            None => Ok(()),
-        }
-    }
-
-    pub fn finish(&self) {
-        let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
-        for s in subs.iter_mut() {
-            s.finish();
-        }
-    }
 }

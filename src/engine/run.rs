@@ -12,9 +12,10 @@ use petgraph::graph::NodeIndex;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::events::{Event, EventBus, RunOutcome, TaskOutcome};
+use crate::events::{Event, RunOutcome, TaskOutcome};
 use crate::model::{Inventory, Playbook};
 use crate::plan::{Node, Plan};
+use crate::report::bus::EventBus;
 use crate::transport::{Connection, Pool, SshTarget};
 
 /// What this run is and what it may leave out.
