@@ -44,6 +44,36 @@ pub enum Recovery {
     Lost,
 }
 
+/// What started a run: the sub-command, journaled as `up`, `run`,
+/// `restart` or `replay`. A replay rebuilds what its chain's first run had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Up,
+    #[default]
+    Run,
+    Restart,
+    Replay,
+}
+
+impl RunKind {
+    /// The journaled name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Up => "up",
+            RunKind::Run => "run",
+            RunKind::Restart => "restart",
+            RunKind::Replay => "replay",
+        }
+    }
+}
+
+impl std::fmt::Display for RunKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How a whole run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +81,23 @@ pub enum RunOutcome {
     Succeeded,
     Failed,
     Interrupted,
+}
+
+impl RunOutcome {
+    /// The journaled name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::Failed => "failed",
+            RunOutcome::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One host's latest probe reading.
@@ -70,8 +117,7 @@ pub enum Event {
         run_id: String,
         /// The command line as the user typed it, minus nothing secret (herd takes no secrets as flags).
         command: String,
-        /// `up`, `run`, `restart`, `replay`.
-        kind: String,
+        kind: RunKind,
         playbook: String,
         playbook_digest: String,
         inventory: String,

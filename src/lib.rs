@@ -15,5 +15,6 @@ pub mod plan;
 pub mod playbooks;
 pub mod probe;
 pub mod report;
+pub mod session;
 pub mod shell;
 pub mod transport;

@@ -5,21 +5,18 @@ mod check;
 mod common;
 mod completions;
 mod config;
+mod error;
 mod exec;
 mod fold;
-mod in_flight;
 mod plan;
 mod replay;
 mod restart;
 mod run;
 mod runs;
-mod signals;
 mod status;
 mod up;
 
 use clap::{Parser, Subcommand, ValueEnum};
-
-pub use common::Context;
 
 /// herd brings up, restarts and repairs highly available Hadoop and Mesos
 /// clusters over SSH: a dependency graph of stages run in parallel across

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use super::GlobalArgs;
-use super::common::{Context, InventoryArg, load_playbook};
+use super::common::InventoryArg;
+use super::error::fail;
 use crate::exit;
 use crate::model::{Expectation, ProbeCheck, Stage};
 use crate::plan;
@@ -20,13 +21,13 @@ pub struct Args {
 }
 
 pub fn main(global: &GlobalArgs, args: Args) -> i32 {
-    let ctx = match Context::load(global, &args.inventory) {
+    let ctx = match args.inventory.load(global) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
-    let playbook = match load_playbook(args.playbook.as_deref()) {
+    let playbook = match crate::session::playbook::load(args.playbook.as_deref()) {
         Ok((p, _)) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let plan = match plan::build(&ctx.inventory, &playbook) {
         Ok(p) => p,

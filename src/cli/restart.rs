@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::common::{Context, InventoryArg};
+use super::common::InventoryArg;
+use super::error::fail;
 use super::{GlobalArgs, Output};
 use crate::engine::RunOptions;
+use crate::events::RunKind;
 use crate::exit;
 use crate::hadoop::restart::{self, Options, Refusal};
 use crate::hadoop::status::{self, Answer, Layout};
@@ -59,9 +61,9 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    let ctx = match Context::load(global, &args.inventory) {
+    let ctx = match args.inventory.load(global) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let inv = &ctx.inventory;
     let topo = match crate::hadoop::validate(inv) {
@@ -87,7 +89,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 
     let pool = match ctx.pool() {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let outcomes = pool.connect_all(&ctx.targets).await;
     let conns: BTreeMap<String, Answer<Arc<Connection>>> = ctx
@@ -153,7 +155,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         return exit::OK;
     }
     let opts = RunOptions {
-        kind: "restart".into(),
+        kind: RunKind::Restart,
         ..RunOptions::default()
     };
     super::run::execute(

@@ -6,10 +6,12 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::common::{Context, InventoryArg};
+use super::common::InventoryArg;
+use super::error::fail;
 use super::{GlobalArgs, Output};
 use crate::exit;
 use crate::hadoop::status::{self, Answer, Layout, Status};
+use crate::session::Fleet;
 use crate::transport::{Connection, Pool};
 
 #[derive(Debug, clap::Args)]
@@ -26,9 +28,9 @@ pub struct Args {
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
-    let ctx = match Context::load(global, &args.inventory) {
+    let ctx = match args.inventory.load(global) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let topo = match crate::hadoop::validate(&ctx.inventory) {
         Ok(t) => t,
@@ -44,7 +46,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     });
     let pool = match ctx.pool() {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let json = args.json || global.output == Output::Json;
 
@@ -78,7 +80,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 }
 
 /// Connect (reusing live connections) and read the cluster once.
-async fn once(pool: &Pool, ctx: &Context, layout: &Layout) -> (Status, Duration) {
+async fn once(pool: &Pool, ctx: &Fleet, layout: &Layout) -> (Status, Duration) {
     let start = Instant::now();
     let outcomes = pool.connect_all(&ctx.targets).await;
     let conns: BTreeMap<String, Answer<Arc<Connection>>> = ctx

@@ -12,7 +12,7 @@ use petgraph::graph::NodeIndex;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::events::{Event, RunOutcome, TaskOutcome};
+use crate::events::{Event, RunKind, RunOutcome, TaskOutcome};
 use crate::model::{Inventory, Playbook};
 use crate::plan::{Node, Plan};
 use crate::report::bus::EventBus;
@@ -22,8 +22,7 @@ use crate::transport::{Connection, Pool, SshTarget};
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub run_id: String,
-    /// `up`, `run`, `restart`, `replay`.
-    pub kind: String,
+    pub kind: RunKind,
     pub command_line: String,
     /// Tasks in flight at once across all hosts.
     pub forks: usize,
@@ -65,9 +64,9 @@ pub struct Engine<'a> {
     pub targets: &'a [SshTarget],
     pub bus: Arc<EventBus>,
     pub cancel: CancellationToken,
-    /// Extra top-level template names (e.g. `herd` with paths the command
+    /// Extra top-level template names (e.g. an object with paths the command
     /// prepared), visible to every template of the run.
-    pub context: serde_json::Map<String, serde_json::Value>,
+    pub template_vars: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a node's execution came to.
@@ -136,7 +135,7 @@ impl Engine<'_> {
         self.bus.emit(Event::RunStarted {
             run_id: opts.run_id.clone(),
             command: opts.command_line.clone(),
-            kind: opts.kind.clone(),
+            kind: opts.kind,
             playbook: self.playbook.source.clone(),
             playbook_digest: self.playbook.digest.clone(),
             inventory: self.inventory.path.display().to_string(),
@@ -317,7 +316,7 @@ impl Engine<'_> {
     /// hosts x tasks.
     fn base_context(&self) -> super::template::TemplateContext {
         let mut ctx = super::template::TemplateContext::cluster(self.inventory, self.playbook);
-        for (k, v) in &self.context {
+        for (k, v) in &self.template_vars {
             ctx.set(k, v.clone());
         }
         ctx

@@ -6,6 +6,7 @@ mod auth;
 mod connection;
 pub mod exec;
 mod handler;
+pub mod inventory;
 pub mod known_hosts;
 pub mod output;
 mod pool;
