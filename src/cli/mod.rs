@@ -5,6 +5,7 @@ mod check;
 mod common;
 mod completions;
 mod config;
+mod diagnostics;
 mod error;
 mod exec;
 mod fold;
@@ -128,6 +129,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    diagnostics::install(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

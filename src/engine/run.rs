@@ -11,6 +11,7 @@ use futures::stream::FuturesUnordered;
 use petgraph::graph::NodeIndex;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::events::{Event, RunKind, RunOutcome, TaskOutcome};
 use crate::model::{Inventory, Playbook};
@@ -285,13 +286,25 @@ impl Engine<'_> {
             {
                 NodeResult::Ok
             }
+            // Spans name the stage (and host) in every diagnostic line below.
             Node::Task { stage, host } => {
                 self.mark_stage_started(state, stage);
-                self.run_task(opts, state, stage, host).await
+                let span = tracing::debug_span!(
+                    "task",
+                    stage = %self.plan.stages[stage].name,
+                    host = %self.inventory.hosts[host].name
+                );
+                self.run_task(opts, state, stage, host)
+                    .instrument(span)
+                    .await
             }
             Node::Gate { stage, batch } => {
                 self.mark_stage_started(state, stage);
-                self.run_gate(opts, state, stage, batch).await
+                let span =
+                    tracing::debug_span!("gate", stage = %self.plan.stages[stage].name, batch);
+                self.run_gate(opts, state, stage, batch)
+                    .instrument(span)
+                    .await
             }
         };
         if let NodeResult::Failed { stage, .. } = &result {

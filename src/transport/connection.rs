@@ -1,7 +1,7 @@
 //! One authenticated SSH connection to a host, shared by all tasks on it.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
@@ -44,7 +44,22 @@ impl Connection {
         req: &ExecRequest,
         cancel: &CancellationToken,
     ) -> Result<ExecOutput, TransportError> {
-        exec::run(&self.session, req, cancel).await
+        let host = self.host();
+        let started = Instant::now();
+        tracing::debug!(%host, timeout = ?req.timeout, recorded = req.record.is_some(), "exec start");
+        let result = exec::run(&self.session, req, cancel).await;
+        let took = started.elapsed();
+        match &result {
+            Ok(out) => tracing::debug!(
+                %host,
+                exit_status = ?out.exit_status,
+                signal = ?out.signal,
+                ?took,
+                "exec end"
+            ),
+            Err(e) => tracing::debug!(%host, ?took, "exec failed: {e}"),
+        }
+        result
     }
     /// Write `data` to `remote` atomically (temporary file, then rename) with `mode`.
     pub async fn upload(&self, data: &[u8], remote: &str, mode: u32) -> Result<(), TransportError> {

@@ -117,6 +117,13 @@ impl Pool {
         let start = Instant::now();
         let deadline = tokio::time::Instant::now() + limit;
         let mut attempt = 0;
+        tracing::debug!(
+            host = %target.name,
+            %addr,
+            user = %target.user,
+            via = %via.as_ref().map_or("-", |v| v.host.as_str()),
+            "connecting"
+        );
         let (handle, shared) = loop {
             attempt += 1;
             let handshake = self.handshake(target, via.as_deref(), &addr);
@@ -130,8 +137,12 @@ impl Pool {
                     tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + pause))
                         .await;
                 }
-                Ok(Err(Failure::Retryable(e) | Failure::Final(e))) => return Err(e),
+                Ok(Err(Failure::Retryable(e) | Failure::Final(e))) => {
+                    tracing::debug!(host = %target.name, "connect failed: {e}");
+                    return Err(e);
+                }
                 Err(_) => {
+                    tracing::debug!(host = %target.name, after = ?limit, "connect timed out");
                     return Err(TransportError::ConnectTimeout {
                         host: target.name.clone(),
                         addr,
@@ -155,7 +166,12 @@ impl Pool {
             shared,
             via,
         };
-        tracing::debug!(host = %target.name, took = ?session.handshake, "connected");
+        tracing::debug!(
+            host = %target.name,
+            took = ?session.handshake,
+            host_key = ?session.host_key_status,
+            "connected"
+        );
         Ok(Connection {
             session: Arc::new(session),
         })
