@@ -244,3 +244,38 @@ pub trait Subscriber: Send {
     /// Called once after the last event.
     fn finish(&mut self) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines as journals have always held them: they read back, and write
+    /// back byte for byte.
+    #[test]
+    fn journaled_kinds_and_outcomes_keep_their_text() {
+        let lines = [
+            r#"{"ts":1.5,"event":"run_started","run_id":"r1","command":"herd up","kind":"up","playbook":"bundled:hadoop-ha","playbook_digest":"d","inventory":"i.yaml","inventory_digest":"e","stages":["a"],"hosts":["h"]}"#,
+            r#"{"ts":2.0,"event":"run_started","run_id":"r2","command":"herd replay","kind":"replay","playbook":"p.yaml","playbook_digest":"d","inventory":"i.yaml","inventory_digest":"e","stages":[],"hosts":[],"continues":"r1"}"#,
+            r#"{"ts":3.0,"event":"run_finished","outcome":"interrupted","duration_ms":7}"#,
+            r#"{"ts":4.0,"event":"run_finished","outcome":"failed","duration_ms":7,"failed_stage":"a","error":"boom"}"#,
+        ];
+        for line in lines {
+            let event: Stamped = serde_json::from_str(line).unwrap();
+            assert_eq!(serde_json::to_string(&event).unwrap(), line);
+        }
+        let kinds = [RunKind::Up, RunKind::Run, RunKind::Restart, RunKind::Replay];
+        for kind in kinds {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        }
+        for outcome in [
+            RunOutcome::Succeeded,
+            RunOutcome::Failed,
+            RunOutcome::Interrupted,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&outcome).unwrap(),
+                format!("\"{outcome}\"")
+            );
+        }
+    }
+}

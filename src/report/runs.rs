@@ -155,3 +155,35 @@ pub fn list(runs_dir: &Path) -> (Vec<RunSummary>, Vec<String>) {
     }
     (runs, problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_without_start_or_end_lists_as_before() {
+        let summary = RunSummary {
+            id: "r".into(),
+            kind: None,
+            playbook: String::new(),
+            started: 0.0,
+            duration_ms: None,
+            outcome: None,
+            failed_stage: None,
+            continues: None,
+            dir: PathBuf::from("r"),
+        };
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["kind"], "");
+        assert_eq!(json["outcome"], "incomplete");
+        let done = RunSummary {
+            kind: Some(RunKind::Restart),
+            outcome: Some(RunOutcome::Succeeded),
+            ..summary
+        };
+        let json = serde_json::to_value(&done).unwrap();
+        assert_eq!(json["kind"], "restart");
+        assert_eq!(json["outcome"], "succeeded");
+        assert!(done.succeeded());
+    }
+}

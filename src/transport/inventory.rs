@@ -100,3 +100,64 @@ fn parse_jump(spec: &str, host: &Host) -> Result<SshTarget, TargetError> {
         jump: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn inventory(hosts: &str) -> Inventory {
+        let text = format!("ssh:\n  use_ssh_config: false\nhosts:\n{hosts}");
+        Inventory::parse(&text, Path::new("inv.yaml")).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn hops(t: &SshTarget) -> Vec<String> {
+        t.jump
+            .iter()
+            .map(|j| format!("{}@{}:{}", j.user, j.address, j.port))
+            .collect()
+    }
+
+    #[test]
+    fn a_jump_through_an_inventory_host_carries_that_hosts_own_chain() {
+        let inv = inventory(
+            "  - name: gate\n    user: ops\n    jump: admin@bastion:2222\n    roles: [edge]\n  - name: inner\n    user: ops\n    jump: gate\n    roles: [nodes]\n",
+        );
+        let targets = targets(&inv).unwrap();
+        assert_eq!(hops(&targets[0]), vec!["admin@bastion:2222"]);
+        assert_eq!(hops(&targets[1]), vec!["admin@bastion:2222", "ops@gate:22"]);
+        // Each hop is one connection: the chain lives on the target, not the hop.
+        assert!(targets[1].jump.iter().all(|j| j.jump.is_empty()));
+    }
+
+    #[test]
+    fn a_bad_jump_host_names_the_host_and_a_loop_is_cut_short() {
+        let bad_port = inventory("  - name: a\n    jump: b:ssh\n    roles: [nodes]\n");
+        assert_eq!(
+            targets(&bad_port).unwrap_err().to_string(),
+            "host a: bad jump host port in 'b:ssh'"
+        );
+        let empty = inventory("  - name: a\n    jump: 'u@:22'\n    roles: [nodes]\n");
+        assert_eq!(
+            targets(&empty).unwrap_err().to_string(),
+            "host a: empty jump host in 'u@:22'"
+        );
+        let looped = inventory(
+            "  - name: a\n    jump: b\n    roles: [nodes]\n  - name: b\n    jump: a\n    roles: [nodes]\n",
+        );
+        assert!(matches!(
+            targets(&looped),
+            Err(TargetError::JumpChainTooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn the_inventory_sets_known_hosts_and_the_connect_timeout() {
+        let text = "ssh:\n  known_hosts: /tmp/kh\n  connect_timeout: 3s\nhosts:\n  - name: a\n    roles: [nodes]\n";
+        let inv = Inventory::parse(text, Path::new("inv.yaml")).unwrap();
+        let config = config(&inv, true);
+        assert_eq!(config.known_hosts, Path::new("/tmp/kh"));
+        assert_eq!(config.connect_timeout, std::time::Duration::from_secs(3));
+        assert!(config.accept_new);
+    }
+}
