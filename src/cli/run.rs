@@ -100,7 +100,7 @@ pub async fn execute_on(
         options: opts,
         template_vars,
     };
-    match session::run::run(pool, spec, subscribers(global)).await {
+    match session::run(pool, spec, subscribers(global)).await {
         Ok(finished) => ended(&finished),
         Err(e) => fail(CliError::from(e)),
     }

@@ -15,4 +15,4 @@ pub mod signals;
 
 pub use error::{InputError, SessionError};
 pub use fleet::Fleet;
-pub use run::{Finished, RunSpec};
+pub use run::{Finished, RunSpec, run};
