@@ -43,7 +43,7 @@ pub struct GlobalArgs {
     /// human: progress and summaries; json: one JSON event per line on stdout.
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
     pub output: Output,
-    /// Say more (per-task lines).
+    /// Say more: per-task lines, and herd's debug detail (connections, commands, gate polls) on stderr.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Say only what failed.
