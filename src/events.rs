@@ -44,6 +44,36 @@ pub enum Recovery {
     Lost,
 }
 
+/// What started a run: the sub-command, journaled as `up`, `run`,
+/// `restart` or `replay`. A replay rebuilds what its chain's first run had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Up,
+    #[default]
+    Run,
+    Restart,
+    Replay,
+}
+
+impl RunKind {
+    /// The journaled name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Up => "up",
+            RunKind::Run => "run",
+            RunKind::Restart => "restart",
+            RunKind::Replay => "replay",
+        }
+    }
+}
+
+impl std::fmt::Display for RunKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How a whole run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +81,23 @@ pub enum RunOutcome {
     Succeeded,
     Failed,
     Interrupted,
+}
+
+impl RunOutcome {
+    /// The journaled name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::Failed => "failed",
+            RunOutcome::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One host's latest probe reading.
@@ -70,8 +117,7 @@ pub enum Event {
         run_id: String,
         /// The command line as the user typed it, minus nothing secret (herd takes no secrets as flags).
         command: String,
-        /// `up`, `run`, `restart`, `replay`.
-        kind: String,
+        kind: RunKind,
         playbook: String,
         playbook_digest: String,
         inventory: String,
@@ -192,75 +238,44 @@ impl Stamped {
 }
 
 /// A consumer of events that only displays or forwards them; the journal is
-/// held by the bus itself because its errors stop the run.
+/// held by the bus (`report::bus`) itself because its errors stop the run.
 pub trait Subscriber: Send {
     fn on_event(&mut self, event: &Stamped);
     /// Called once after the last event.
     fn finish(&mut self) {}
 }
 
-/// Fans events out, in order, from any task: first to the journal (durable
-/// before `emit` returns), then to the display subscribers.
-#[derive(Default)]
-pub struct EventBus {
-    journal: Option<std::sync::Arc<crate::report::journal::Journal>>,
-    subscribers: std::sync::Mutex<Vec<Box<dyn Subscriber>>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl EventBus {
-    pub fn new(
-        journal: Option<std::sync::Arc<crate::report::journal::Journal>>,
-        subscribers: Vec<Box<dyn Subscriber>>,
-    ) -> EventBus {
-        EventBus {
-            journal,
-            subscribers: std::sync::Mutex::new(subscribers),
+    /// Lines as journals have always held them: they read back, and write
+    /// back byte for byte.
+    #[test]
+    fn journaled_kinds_and_outcomes_keep_their_text() {
+        let lines = [
+            r#"{"ts":1.5,"event":"run_started","run_id":"r1","command":"herd up","kind":"up","playbook":"bundled:hadoop-ha","playbook_digest":"d","inventory":"i.yaml","inventory_digest":"e","stages":["a"],"hosts":["h"]}"#,
+            r#"{"ts":2.0,"event":"run_started","run_id":"r2","command":"herd replay","kind":"replay","playbook":"p.yaml","playbook_digest":"d","inventory":"i.yaml","inventory_digest":"e","stages":[],"hosts":[],"continues":"r1"}"#,
+            r#"{"ts":3.0,"event":"run_finished","outcome":"interrupted","duration_ms":7}"#,
+            r#"{"ts":4.0,"event":"run_finished","outcome":"failed","duration_ms":7,"failed_stage":"a","error":"boom"}"#,
+        ];
+        for line in lines {
+            let event: Stamped = serde_json::from_str(line).unwrap();
+            assert_eq!(serde_json::to_string(&event).unwrap(), line);
         }
-    }
-
-    pub fn journal(&self) -> Option<&crate::report::journal::Journal> {
-        self.journal.as_deref()
-    }
-
-    /// Journal the event (durably), then show it. An error means the journal
-    /// could not be written and the run must stop.
-    pub fn emit(&self, event: Event) -> Result<(), String> {
-        let stamped = Stamped::now(event);
-        let seq = {
-            // Appending under the subscriber lock keeps journal order equal
-            // to display order.
-            let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
-            let seq = self.journal.as_ref().map(|j| j.append(&stamped));
-            for s in subs.iter_mut() {
-                s.on_event(&stamped);
-            }
-            seq
-        };
-        match (seq, &self.journal) {
-            (Some(Ok(seq)), Some(j)) => j.sync_to(seq),
-            (Some(Err(e)), _) => Err(e),
-            _ => Ok(()),
+        let kinds = [RunKind::Up, RunKind::Run, RunKind::Restart, RunKind::Replay];
+        for kind in kinds {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
         }
-    }
-
-    /// Keep a task's output in the journal.
-    pub fn output(
-        &self,
-        stage: &str,
-        host: &str,
-        stdout: &[u8],
-        stderr: &[u8],
-    ) -> Result<(), String> {
-        match &self.journal {
-            Some(j) => j.output(stage, host, stdout, stderr),
-            None => Ok(()),
-        }
-    }
-
-    pub fn finish(&self) {
-        let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
-        for s in subs.iter_mut() {
-            s.finish();
+        for outcome in [
+            RunOutcome::Succeeded,
+            RunOutcome::Failed,
+            RunOutcome::Interrupted,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&outcome).unwrap(),
+                format!("\"{outcome}\"")
+            );
         }
     }
 }

@@ -3,7 +3,9 @@
 //! Data flows one way: model (inventory + playbook, validated) -> plan (DAG of
 //! stage x host tasks) -> engine (bounded, probe-gated) -> transport (one SSH
 //! connection per host). The engine reports through typed events; the progress
-//! display, the journal and JSON output are subscribers.
+//! display, the journal and JSON output are subscribers. A session ties one
+//! journaled run together for the command line, which only parses, calls,
+//! prints and picks the exit status.
 
 pub mod cli;
 pub mod engine;
@@ -15,5 +17,6 @@ pub mod plan;
 pub mod playbooks;
 pub mod probe;
 pub mod report;
+pub mod session;
 pub mod shell;
 pub mod transport;

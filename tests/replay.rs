@@ -90,7 +90,7 @@ fn continues(events: &[Event]) -> (String, Option<String>) {
     match &events[0] {
         Event::RunStarted {
             kind, continues, ..
-        } => (kind.clone(), continues.clone()),
+        } => (kind.to_string(), continues.clone()),
         other => panic!("journal starts with {other:?}"),
     }
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::common::{Context, InventoryArg};
+use super::common::InventoryArg;
+use super::error::fail;
 use super::{GlobalArgs, Output};
 use crate::exit;
 use crate::transport::{ExecRequest, HostKeyStatus, TransportError};
@@ -30,16 +31,16 @@ struct HostCheck {
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
-    let ctx = match Context::load(global, &args.inventory) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let fleet = match args.inventory.load(global) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
     };
-    let pool = match ctx.pool() {
+    let pool = match fleet.pool() {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
-    let outcomes = pool.connect_all(&ctx.targets).await;
-    let checks = futures::future::join_all(ctx.targets.iter().zip(outcomes).map(
+    let outcomes = pool.connect_all(&fleet.targets).await;
+    let checks = futures::future::join_all(fleet.targets.iter().zip(outcomes).map(
         |(t, outcome)| async move {
             let address = format!("{}:{}", t.address, t.port);
             match outcome {

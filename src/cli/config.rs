@@ -4,10 +4,12 @@
 
 use std::path::PathBuf;
 
-use super::common::{Context, InventoryArg};
+use super::common::InventoryArg;
+use super::error::{CliError, fail};
 use super::{GlobalArgs, Output};
 use crate::exit;
 use crate::hadoop::{self, ClusterFiles, FileState, Topology};
+use crate::session::Fleet;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -60,12 +62,15 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             out,
             hosts,
         } => {
-            let Ok((_, _, files)) = prepare(global, &inventory, &hosts) else {
-                return exit::BAD_INPUT;
+            let (_, _, files) = match prepare(global, &inventory, &hosts) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
             };
             if let Err(e) = files.write_tree(&out) {
-                eprintln!("error: cannot write under {}: {e}", out.display());
-                return exit::FAILED;
+                return fail(CliError::Failed(format!(
+                    "cannot write under {}: {e}",
+                    out.display()
+                )));
             }
             if !global.quiet {
                 for h in &files.hosts {
@@ -81,14 +86,15 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             exit::OK
         }
         Action::Diff { inventory, hosts } => {
-            let Ok((ctx, _, files)) = prepare(global, &inventory, &hosts) else {
-                return exit::BAD_INPUT;
-            };
-            let pool = match ctx.pool() {
+            let (fleet, _, files) = match prepare(global, &inventory, &hosts) {
                 Ok(p) => p,
-                Err(code) => return code,
+                Err(e) => return fail(e),
             };
-            let diffs = hadoop::fetch(&pool, &ctx.targets, &files).await;
+            let pool = match fleet.pool() {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            let diffs = hadoop::fetch(&pool, &fleet.targets, &files).await;
             pool.close_all().await;
             let mut changed = 0;
             let mut failed = 0;
@@ -124,21 +130,19 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             hosts,
             all,
         } => {
-            let Ok((ctx, topo, files)) = prepare(global, &inventory, &hosts) else {
-                return exit::BAD_INPUT;
-            };
-            let pool = match ctx.pool() {
+            let (fleet, topo, files) = match prepare(global, &inventory, &hosts) {
                 Ok(p) => p,
-                Err(code) => return code,
+                Err(e) => return fail(e),
             };
-            let report = hadoop::push(&pool, &ctx.targets, &topo, &files, !all).await;
+            let pool = match fleet.pool() {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            let report = hadoop::push(&pool, &fleet.targets, &topo, &files, !all).await;
             pool.close_all().await;
             let report = match report {
                 Ok(r) => r,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return exit::BAD_INPUT;
-                }
+                Err(e) => return fail(CliError::BadInput(e.to_string())),
             };
             match global.output {
                 Output::Json => println!(
@@ -203,39 +207,30 @@ fn failed_note(failed: usize) -> String {
     }
 }
 
-/// Load, validate and render; every problem is printed and nothing connects.
+/// Load, validate and render; nothing connects. The topology's warnings
+/// are printed.
 fn prepare(
     global: &GlobalArgs,
     inv: &InventoryArg,
     hosts: &HostsArg,
-) -> Result<(Context, Topology, ClusterFiles), ()> {
-    let ctx = Context::load(global, inv).map_err(|_| ())?;
-    let topo = match hadoop::validate(&ctx.inventory) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return Err(());
-        }
-    };
+) -> Result<(Fleet, Topology, ClusterFiles), CliError> {
+    let fleet = inv.load(global)?;
+    let topo = hadoop::validate(&fleet.inventory)?;
     for w in &topo.warnings {
         eprintln!("warning: {w}");
     }
-    let unknown: Vec<&String> = hosts
+    let unknown: Vec<&str> = hosts
         .hosts
         .iter()
-        .filter(|h| ctx.inventory.host(h).is_none())
+        .filter(|h| fleet.inventory.host(h).is_none())
+        .map(|s| s.as_str())
         .collect();
     if !unknown.is_empty() {
-        let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
-        eprintln!("error: --hosts: not in the inventory: {}", names.join(", "));
-        return Err(());
+        return Err(CliError::BadInput(format!(
+            "--hosts: not in the inventory: {}",
+            unknown.join(", ")
+        )));
     }
-    let files = match hadoop::render(&ctx.inventory, &topo) {
-        Ok(f) => f.only(&hosts.hosts),
-        Err(e) => {
-            eprintln!("{e}");
-            return Err(());
-        }
-    };
-    Ok((ctx, topo, files))
+    let files = hadoop::render(&fleet.inventory, &topo)?.only(&hosts.hosts);
+    Ok((fleet, topo, files))
 }

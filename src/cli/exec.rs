@@ -6,9 +6,12 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::common::{Context, InventoryArg};
+use super::common::InventoryArg;
+use super::error::{CliError, fail};
 use super::{GlobalArgs, Output};
 use crate::exit;
+use crate::session::Fleet;
+use crate::session::signals::Signals;
 use crate::transport::ExecRequest;
 
 #[derive(Debug, clap::Args)]
@@ -42,9 +45,9 @@ struct HostResult {
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
-    let ctx = match Context::load(global, &args.inventory) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let fleet = match args.inventory.load(global) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
     };
     let timeout = match args
         .timeout
@@ -53,26 +56,20 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         .transpose()
     {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: --timeout: {e}");
-            return exit::BAD_INPUT;
-        }
+        Err(e) => return fail(CliError::BadInput(format!("--timeout: {e}"))),
     };
-    let selected = match select(&ctx, &args) {
+    let selected = match select(&fleet, &args) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::BAD_INPUT;
-        }
+        Err(e) => return fail(CliError::BadInput(e)),
     };
-    let pool = match ctx.pool() {
+    let pool = match fleet.pool() {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let command = args.command.join(" ");
-    let targets: Vec<_> = selected.iter().map(|&i| ctx.targets[i].clone()).collect();
+    let targets: Vec<_> = selected.iter().map(|&i| fleet.targets[i].clone()).collect();
     let cancel = CancellationToken::new();
-    let signals = super::signals::Signals::watch(cancel.clone(), None);
+    let signals = Signals::watch(cancel.clone(), None);
     let forks = Arc::new(Semaphore::new(global.forks as usize));
     let conns = pool.connect_all(&targets).await;
     let results = futures::future::join_all(targets.iter().zip(conns).map(|(t, conn)| {
@@ -145,7 +142,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         }
     }
     if cancel.is_cancelled() {
-        signals.exit_code()
+        exit::interrupted_by(signals.received())
     } else if failed > 0 {
         exit::FAILED
     } else {
@@ -154,8 +151,8 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 }
 
 /// Host indices chosen by --role and --hosts (all when neither is given).
-fn select(ctx: &Context, args: &Args) -> Result<Vec<usize>, String> {
-    let inv = &ctx.inventory;
+fn select(fleet: &Fleet, args: &Args) -> Result<Vec<usize>, String> {
+    let inv = &fleet.inventory;
     let mut names: Vec<String> = Vec::new();
     for h in &args.hosts {
         names.extend(crate::model::expand_range(h).map_err(|e| format!("--hosts {h}: {e}"))?);

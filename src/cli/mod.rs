@@ -5,21 +5,19 @@ mod check;
 mod common;
 mod completions;
 mod config;
+mod diagnostics;
+mod error;
 mod exec;
 mod fold;
-mod in_flight;
 mod plan;
 mod replay;
 mod restart;
 mod run;
 mod runs;
-mod signals;
 mod status;
 mod up;
 
 use clap::{Parser, Subcommand, ValueEnum};
-
-pub use common::Context;
 
 /// herd brings up, restarts and repairs highly available Hadoop and Mesos
 /// clusters over SSH: a dependency graph of stages run in parallel across
@@ -45,7 +43,7 @@ pub struct GlobalArgs {
     /// human: progress and summaries; json: one JSON event per line on stdout.
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
     pub output: Output,
-    /// Say more (per-task lines).
+    /// Say more: per-task lines, and herd's debug detail (connections, commands, gate polls) on stderr.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Say only what failed.
@@ -134,6 +132,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    diagnostics::install(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use super::GlobalArgs;
-use super::common::{Context, InventoryArg, load_playbook};
+use super::common::InventoryArg;
+use super::error::fail;
 use crate::engine::preview::Preview;
 use crate::exit;
 use crate::model::{Expectation, ProbeCheck, Stage};
@@ -21,21 +22,21 @@ pub struct Args {
 }
 
 pub fn main(global: &GlobalArgs, args: Args) -> i32 {
-    let ctx = match Context::load(global, &args.inventory) {
+    let ctx = match args.inventory.load(global) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     // The bundled bring-up sees the `hadoop` object `herd up` gives it.
     let extra = match &args.playbook {
         None => match super::up::prepare(&ctx, super::up::RenderedTree::Skip) {
-            Some(c) => c,
-            None => return exit::BAD_INPUT,
+            Ok(c) => c,
+            Err(e) => return fail(e),
         },
         Some(_) => serde_json::Map::new(),
     };
-    let playbook = match load_playbook(args.playbook.as_deref()) {
+    let playbook = match crate::session::playbook::load(args.playbook.as_deref()) {
         Ok((p, _)) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let plan = match plan::build(&ctx.inventory, &playbook) {
         Ok(p) => p,

@@ -3,9 +3,11 @@
 //! restart playbook (see [`crate::hadoop::restart`]) and run it journaled
 //! as kind `restart`, so `herd replay` resumes it where a gate failed.
 
-use super::common::{Context, InventoryArg};
+use super::common::InventoryArg;
+use super::error::fail;
 use super::{GlobalArgs, Output};
 use crate::engine::RunOptions;
+use crate::events::RunKind;
 use crate::exit;
 use crate::hadoop::observe::{self, Layout};
 use crate::hadoop::restart::{self, Options, Refusal};
@@ -54,9 +56,9 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    let ctx = match Context::load(global, &args.inventory) {
+    let ctx = match args.inventory.load(global) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let inv = &ctx.inventory;
     let topo = match crate::hadoop::validate(inv) {
@@ -82,7 +84,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 
     let pool = match ctx.pool() {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let readings = observe::connect_and_gather(&pool, &ctx.targets, &layout).await;
     pool.close_all().await;
@@ -133,7 +135,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         return exit::OK;
     }
     let opts = RunOptions {
-        kind: "restart".into(),
+        kind: RunKind::Restart,
         ..RunOptions::default()
     };
     super::run::execute(

@@ -1,20 +1,17 @@
-//! `herd run PLAYBOOK`: execute any playbook, journaled.
+//! `herd run PLAYBOOK`: execute any playbook, journaled; and the end of every
+//! sub-command that runs a plan: how the run ended, printed, as an exit status.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-
-use tokio_util::sync::CancellationToken;
 
 use super::GlobalArgs;
-use super::common::{Context, InventoryArg, command_line, load_playbook, subscribers};
-use crate::engine::{Engine, RunOptions};
-use crate::events::{EventBus, RunOutcome};
+use super::common::{InventoryArg, command_line, subscribers};
+use super::error::{CliError, fail};
+use crate::engine::RunOptions;
+use crate::events::{RunKind, RunOutcome};
 use crate::exit;
 use crate::model::Playbook;
 use crate::plan::{self, Plan};
-use crate::report::journal::Journal;
-use crate::report::run_lock::RunLock;
-use crate::report::runs;
+use crate::session::{self, Finished, Fleet, RunSpec};
 use crate::transport::Pool;
 
 #[derive(Debug, clap::Args)]
@@ -26,28 +23,25 @@ pub struct Args {
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
-    let ctx = match Context::load(global, &args.inventory) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let fleet = match args.inventory.load(global) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
     };
-    let (playbook, text) = match load_playbook(Some(&args.playbook)) {
+    let (playbook, text) = match session::playbook::load(Some(&args.playbook)) {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
-    let plan = match plan::build(&ctx.inventory, &playbook) {
+    let plan = match plan::build(&fleet.inventory, &playbook) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_INPUT;
-        }
+        Err(e) => return fail(e),
     };
     let opts = RunOptions {
-        kind: "run".into(),
+        kind: RunKind::Run,
         ..RunOptions::default()
     };
     execute(
         global,
-        &ctx,
+        &fleet,
         &playbook,
         &text,
         &plan,
@@ -60,26 +54,26 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 /// Journal, connect, run, report; shared by every sub-command that runs a plan.
 pub async fn execute(
     global: &GlobalArgs,
-    ctx: &Context,
+    fleet: &Fleet,
     playbook: &Playbook,
     playbook_text: &str,
     plan: &Plan,
     opts: RunOptions,
-    context: serde_json::Map<String, serde_json::Value>,
+    template_vars: serde_json::Map<String, serde_json::Value>,
 ) -> i32 {
-    let pool = match ctx.pool() {
+    let pool = match fleet.pool() {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     execute_on(
         &pool,
         global,
-        ctx,
+        fleet,
         playbook,
         playbook_text,
         plan,
         opts,
-        context,
+        template_vars,
     )
     .await
 }
@@ -89,87 +83,46 @@ pub async fn execute(
 pub async fn execute_on(
     pool: &Pool,
     global: &GlobalArgs,
-    ctx: &Context,
+    fleet: &Fleet,
     playbook: &Playbook,
     playbook_text: &str,
     plan: &Plan,
     mut opts: RunOptions,
-    context: serde_json::Map<String, serde_json::Value>,
+    template_vars: serde_json::Map<String, serde_json::Value>,
 ) -> i32 {
-    let problems = crate::engine::prerender::check(&ctx.inventory, playbook, plan, &context);
-    if !problems.is_empty() {
-        for p in &problems {
-            eprintln!("error: {p}");
-        }
-        return exit::BAD_INPUT;
-    }
-    opts.run_id = runs::new_run_id();
     opts.forks = global.forks as usize;
     opts.break_lease = global.break_lease;
     opts.command_line = command_line();
-    let _lock = match RunLock::acquire(&runs::state_dir(), &opts.run_id, &opts.command_line) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::FAILED;
-        }
-    };
-    let hosts = ctx.inventory.hosts.iter().map(|h| h.name.clone()).collect();
-    opts.in_flight = super::in_flight::left_in_flight(&runs::runs_dir(), &hosts, &opts.unseen);
-    let journal = match Journal::create(&runs::runs_dir(), &opts.run_id) {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::FAILED;
-        }
-    };
-    let inventory_text = std::fs::read(&ctx.inventory.path).unwrap_or_default();
-    if let Err(e) = journal
-        .save_file("playbook.yaml", playbook_text.as_bytes())
-        .and_then(|_| journal.save_file("inventory.yaml", &inventory_text))
-    {
-        eprintln!("error: {e}");
-        return exit::FAILED;
-    }
-    let run_dir = journal.dir().to_path_buf();
-    let bus = Arc::new(EventBus::new(Some(Arc::new(journal)), subscribers(global)));
-    let cancel = CancellationToken::new();
-    let signals = super::signals::Signals::watch(
-        cancel.clone(),
-        Some("\ninterrupted: stopping running commands on the hosts..."),
-    );
-    let engine = Engine {
-        inventory: &ctx.inventory,
+    let spec = RunSpec {
+        fleet,
         playbook,
+        playbook_text,
         plan,
-        pool,
-        targets: &ctx.targets,
-        bus,
-        cancel,
-        context,
+        options: opts,
+        template_vars,
     };
-    let report = engine.run(&opts).await;
-    pool.close_all().await;
-    match report.outcome {
+    match session::run(pool, spec, subscribers(global)).await {
+        Ok(finished) => ended(&finished),
+        Err(e) => fail(CliError::from(e)),
+    }
+}
+
+/// Says how the run ended and where its journal is; its exit status.
+fn ended(run: &Finished) -> i32 {
+    let journal = run.journal.display();
+    let id = &run.run_id;
+    match run.report.outcome {
         RunOutcome::Succeeded => exit::OK,
         RunOutcome::Failed => {
-            if let Some(e) = &report.error {
+            if let Some(e) = &run.report.error {
                 eprintln!("\nerror: {e}");
             }
-            eprintln!(
-                "journal: {} (resume with `herd replay {}`)",
-                run_dir.display(),
-                opts.run_id
-            );
+            eprintln!("journal: {journal} (resume with `herd replay {id}`)");
             exit::FAILED
         }
         RunOutcome::Interrupted => {
-            eprintln!(
-                "interrupted; journal: {} (resume with `herd replay {}`)",
-                run_dir.display(),
-                opts.run_id
-            );
-            signals.exit_code()
+            eprintln!("interrupted; journal: {journal} (resume with `herd replay {id}`)");
+            exit::interrupted_by(run.signal)
         }
     }
 }

@@ -55,7 +55,13 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
         }
         println!(
             "{:<26} {:<8} {:<28} {:<20} {:>9} {:<12} {}",
-            r.id, r.kind, r.playbook, started, duration, r.outcome, extra
+            r.id,
+            r.kind_text(),
+            r.playbook,
+            started,
+            duration,
+            r.outcome_text(),
+            extra
         );
     }
     exit::OK

@@ -4,10 +4,12 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use super::common::{Context, InventoryArg};
+use super::common::InventoryArg;
+use super::error::fail;
 use super::{GlobalArgs, Output};
 use crate::exit;
 use crate::hadoop::observe::{self, Layout, Status};
+use crate::session::Fleet;
 use crate::transport::Pool;
 
 #[derive(Debug, clap::Args)]
@@ -24,9 +26,9 @@ pub struct Args {
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
-    let ctx = match Context::load(global, &args.inventory) {
+    let ctx = match args.inventory.load(global) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let topo = match crate::hadoop::validate(&ctx.inventory) {
         Ok(t) => t,
@@ -42,7 +44,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     });
     let pool = match ctx.pool() {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
     let json = args.json || global.output == Output::Json;
 
@@ -76,7 +78,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 }
 
 /// Connect (reusing live connections) and read the cluster once.
-async fn once(pool: &Pool, ctx: &Context, layout: &Layout) -> (Status, Duration) {
+async fn once(pool: &Pool, ctx: &Fleet, layout: &Layout) -> (Status, Duration) {
     let start = Instant::now();
     let readings = observe::connect_and_gather(pool, &ctx.targets, layout).await;
     (observe::assess(layout, &readings), start.elapsed())

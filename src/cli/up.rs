@@ -5,13 +5,15 @@
 use std::path::PathBuf;
 
 use super::GlobalArgs;
-use super::common::{Context, InventoryArg, load_playbook};
+use super::common::InventoryArg;
+use super::error::{CliError, fail};
 use crate::engine::RunOptions;
-use crate::exit;
+use crate::events::RunKind;
 use crate::hadoop;
 use crate::model::ModelErrors;
 use crate::plan;
 use crate::report::runs;
+use crate::session::{self, Fleet};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,29 +25,27 @@ pub struct Args {
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
-    let ctx = match Context::load(global, &args.inventory) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let fleet = match args.inventory.load(global) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
     };
-    let Some(prepared) = prepare(&ctx, RenderedTree::Write) else {
-        return exit::BAD_INPUT;
-    };
-    let (playbook, text) = match load_playbook(args.playbook.as_deref()) {
+    let prepared = match prepare(&fleet, RenderedTree::Write) {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(e) => return fail(e),
     };
-    let plan = match plan::build(&ctx.inventory, &playbook) {
+    let (playbook, text) = match session::playbook::load(args.playbook.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_INPUT;
-        }
+        Err(e) => return fail(e),
+    };
+    let plan = match plan::build(&fleet.inventory, &playbook) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
     };
     let opts = RunOptions {
-        kind: "up".into(),
+        kind: RunKind::Up,
         ..RunOptions::default()
     };
-    super::run::execute(global, &ctx, &playbook, &text, &plan, opts, prepared).await
+    super::run::execute(global, &fleet, &playbook, &text, &plan, opts, prepared).await
 }
 
 /// Whether [`prepare`] writes the rendered files where the playbook's
@@ -56,58 +56,42 @@ pub enum RenderedTree {
     Skip,
 }
 
-/// Topology checks and rendered configs, before any connection. On bad
-/// input, prints every problem and returns None. Otherwise returns the
-/// extra template context of the bring-up.
+/// Topology checks and rendered configs, before any connection; the
+/// topology's warnings are printed. Returns the extra template names of the
+/// bring-up.
 pub fn prepare(
-    ctx: &Context,
+    fleet: &Fleet,
     tree: RenderedTree,
-) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let inv = &ctx.inventory;
-    let topo = match hadoop::validate(inv) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return None;
-        }
-    };
+) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
+    let inv = &fleet.inventory;
+    let topo = hadoop::validate(inv)?;
     for w in &topo.warnings {
         eprintln!("warning: {w}");
     }
     let missing = topo.settings.missing_dist(inv);
     if !missing.is_empty() {
-        eprintln!("{}", ModelErrors(missing));
-        return None;
+        return Err(ModelErrors(missing).into());
     }
-    let files = match hadoop::render(inv, &topo) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return None;
-        }
-    };
+    let files = hadoop::render(inv, &topo)?;
     // A fresh tree every time: a file no longer rendered must not be uploaded.
     let rendered = runs::state_dir().join("rendered").join(&inv.cluster);
     if tree == RenderedTree::Write {
         let _ = std::fs::remove_dir_all(&rendered);
-    }
-    if tree == RenderedTree::Write
-        && let Err(e) = files.write_tree(&rendered)
-    {
-        eprintln!(
-            "error: cannot write rendered configs to {}: {e}",
-            rendered.display()
-        );
-        return None;
+        files.write_tree(&rendered).map_err(|e| {
+            CliError::BadInput(format!(
+                "cannot write rendered configs to {}: {e}",
+                rendered.display()
+            ))
+        })?;
     }
     let rendered = std::fs::canonicalize(&rendered).unwrap_or(rendered);
     let mut users: Vec<String> = inv.hosts.iter().map(|h| h.user.clone()).collect();
     users.sort();
     users.dedup();
-    let mut context = serde_json::Map::new();
-    context.insert(
+    let mut vars = serde_json::Map::new();
+    vars.insert(
         "hadoop".into(),
         hadoop::context::template_object(inv, &topo, &users, &rendered),
     );
-    Some(context)
+    Ok(vars)
 }

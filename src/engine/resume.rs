@@ -417,7 +417,7 @@ mod tests {
         Event::RunStarted {
             run_id: id.into(),
             command: String::new(),
-            kind: "run".into(),
+            kind: crate::events::RunKind::Run,
             playbook: String::new(),
             playbook_digest: String::new(),
             inventory: String::new(),

@@ -11,18 +11,19 @@ use futures::stream::FuturesUnordered;
 use petgraph::graph::NodeIndex;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
-use crate::events::{Event, EventBus, RunOutcome, TaskOutcome};
+use crate::events::{Event, RunKind, RunOutcome, TaskOutcome};
 use crate::model::{Inventory, Playbook};
 use crate::plan::{Node, Plan};
+use crate::report::bus::EventBus;
 use crate::transport::{Connection, Pool, SshTarget};
 
 /// What this run is and what it may leave out.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub run_id: String,
-    /// `up`, `run`, `restart`, `replay`.
-    pub kind: String,
+    pub kind: RunKind,
     pub command_line: String,
     /// Tasks in flight at once across all hosts.
     pub forks: usize,
@@ -67,9 +68,9 @@ pub struct Engine<'a> {
     pub targets: &'a [SshTarget],
     pub bus: Arc<EventBus>,
     pub cancel: CancellationToken,
-    /// Extra top-level template names (e.g. `herd` with paths the command
+    /// Extra top-level template names (e.g. an object with paths the command
     /// prepared), visible to every template of the run.
-    pub context: serde_json::Map<String, serde_json::Value>,
+    pub template_vars: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a node's execution came to.
@@ -139,7 +140,7 @@ impl Engine<'_> {
         self.bus.emit(Event::RunStarted {
             run_id: opts.run_id.clone(),
             command: opts.command_line.clone(),
-            kind: opts.kind.clone(),
+            kind: opts.kind,
             playbook: self.playbook.source.clone(),
             playbook_digest: self.playbook.digest.clone(),
             inventory: self.inventory.path.display().to_string(),
@@ -291,13 +292,25 @@ impl Engine<'_> {
             {
                 NodeResult::Ok
             }
+            // Spans name the stage (and host) in every diagnostic line below.
             Node::Task { stage, host } => {
                 self.mark_stage_started(state, stage);
-                self.run_task(opts, state, stage, host).await
+                let span = tracing::debug_span!(
+                    "task",
+                    stage = %self.plan.stages[stage].name,
+                    host = %self.inventory.hosts[host].name
+                );
+                self.run_task(opts, state, stage, host)
+                    .instrument(span)
+                    .await
             }
             Node::Gate { stage, batch } => {
                 self.mark_stage_started(state, stage);
-                self.run_gate(opts, state, stage, batch).await
+                let span =
+                    tracing::debug_span!("gate", stage = %self.plan.stages[stage].name, batch);
+                self.run_gate(opts, state, stage, batch)
+                    .instrument(span)
+                    .await
             }
         };
         if let NodeResult::Failed { stage, .. } = &result {
@@ -322,7 +335,7 @@ impl Engine<'_> {
     /// hosts x tasks.
     fn base_context(&self) -> super::template::TemplateContext {
         let mut ctx = super::template::TemplateContext::cluster(self.inventory, self.playbook);
-        for (k, v) in &self.context {
+        for (k, v) in &self.template_vars {
             ctx.set(k, v.clone());
         }
         ctx

@@ -6,8 +6,9 @@ use super::recover::Recovered;
 use super::run::{Engine, NodeResult, RunOptions, RunState};
 use super::template::render;
 use crate::events::{Event, SkipReason, TaskOutcome};
+use crate::transport::output::tail_lines;
 use crate::transport::record::{self, TaskRecord};
-use crate::transport::{ExecOutput, ExecRequest, TransportError, exec::tail_lines};
+use crate::transport::{ExecOutput, ExecRequest, TransportError};
 
 /// Guards are quick checks; a hung `unless` must not hang the run.
 const GUARD_TIMEOUT: Duration = Duration::from_secs(120);

@@ -70,6 +70,8 @@ pub async fn wait_for_gate(
             })
             .collect();
         let elapsed = start.elapsed();
+        let passing = readings.iter().filter(|r| r.pass).count();
+        tracing::debug!(hosts = readings.len(), passing, ?elapsed, "gate poll");
         if satisfied(expect, &readings) {
             let lag = if polled_at == previous_poll {
                 Duration::ZERO

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::events::{Event, RunOutcome};
+use crate::events::{Event, RunKind, RunOutcome, TaskOutcome};
 
 /// Where herd keeps its state: `$HERD_STATE_DIR`, else `.herd` in the working directory.
 pub fn state_dir() -> PathBuf {
@@ -47,15 +47,46 @@ pub fn new_run_id() -> String {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
     pub id: String,
-    pub kind: String,
+    /// None when the journal does not record the start; listed as "".
+    #[serde(serialize_with = "kind_or_empty")]
+    pub kind: Option<RunKind>,
     pub playbook: String,
     pub started: f64,
     pub duration_ms: Option<u64>,
-    /// `succeeded`, `failed`, `interrupted`, or `incomplete` (herd died mid-run).
-    pub outcome: String,
+    /// None when the journal records no end (herd died mid-run); listed
+    /// as `incomplete`.
+    #[serde(serialize_with = "outcome_or_incomplete")]
+    pub outcome: Option<RunOutcome>,
     pub failed_stage: Option<String>,
     pub continues: Option<String>,
     pub dir: PathBuf,
+}
+
+impl RunSummary {
+    /// The kind as listed: empty when the journal does not record it.
+    pub fn kind_text(&self) -> &'static str {
+        self.kind.map_or("", RunKind::as_str)
+    }
+
+    /// The outcome as listed: `succeeded`, `failed`, `interrupted` or `incomplete`.
+    pub fn outcome_text(&self) -> &'static str {
+        self.outcome.map_or("incomplete", RunOutcome::as_str)
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.outcome == Some(RunOutcome::Succeeded)
+    }
+}
+
+fn kind_or_empty<S: serde::Serializer>(kind: &Option<RunKind>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.map_or("", RunKind::as_str))
+}
+
+fn outcome_or_incomplete<S: serde::Serializer>(
+    outcome: &Option<RunOutcome>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(outcome.map_or("incomplete", RunOutcome::as_str))
 }
 
 /// Summarize one run directory.
@@ -67,11 +98,11 @@ pub fn summarize(dir: &Path) -> Result<RunSummary, String> {
         .unwrap_or_default();
     let mut summary = RunSummary {
         id,
-        kind: String::new(),
+        kind: None,
         playbook: String::new(),
         started: 0.0,
         duration_ms: None,
-        outcome: "incomplete".into(),
+        outcome: None,
         failed_stage: None,
         continues: None,
         dir: dir.to_path_buf(),
@@ -84,7 +115,7 @@ pub fn summarize(dir: &Path) -> Result<RunSummary, String> {
                 continues,
                 ..
             } => {
-                summary.kind = kind.clone();
+                summary.kind = Some(*kind);
                 summary.playbook = playbook.clone();
                 summary.started = ev.ts;
                 summary.continues = continues.clone();
@@ -97,16 +128,11 @@ pub fn summarize(dir: &Path) -> Result<RunSummary, String> {
             } => {
                 summary.duration_ms = Some(*duration_ms);
                 summary.failed_stage = failed_stage.clone();
-                summary.outcome = match outcome {
-                    RunOutcome::Succeeded => "succeeded",
-                    RunOutcome::Failed => "failed",
-                    RunOutcome::Interrupted => "interrupted",
-                }
-                .into();
+                summary.outcome = Some(*outcome);
             }
             Event::StageFinished {
                 stage,
-                outcome: crate::events::TaskOutcome::Failed,
+                outcome: TaskOutcome::Failed,
                 ..
             } => {
                 summary.failed_stage.get_or_insert_with(|| stage.clone());
@@ -128,4 +154,36 @@ pub fn list(runs_dir: &Path) -> (Vec<RunSummary>, Vec<String>) {
         }
     }
     (runs, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_without_start_or_end_lists_as_before() {
+        let summary = RunSummary {
+            id: "r".into(),
+            kind: None,
+            playbook: String::new(),
+            started: 0.0,
+            duration_ms: None,
+            outcome: None,
+            failed_stage: None,
+            continues: None,
+            dir: PathBuf::from("r"),
+        };
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["kind"], "");
+        assert_eq!(json["outcome"], "incomplete");
+        let done = RunSummary {
+            kind: Some(RunKind::Restart),
+            outcome: Some(RunOutcome::Succeeded),
+            ..summary
+        };
+        let json = serde_json::to_value(&done).unwrap();
+        assert_eq!(json["kind"], "restart");
+        assert_eq!(json["outcome"], "succeeded");
+        assert!(done.succeeded());
+    }
 }

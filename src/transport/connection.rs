@@ -1,46 +1,41 @@
 //! One authenticated SSH connection to a host, shared by all tasks on it.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{ExecOutput, ExecRequest, TcpStream, TransportError};
-
-/// How the host key was accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HostKeyStatus {
-    /// Found in known_hosts.
-    Known,
-    /// Unknown, recorded because of --accept-new.
-    Recorded,
-}
+use super::exec::{self, ExecRequest};
+use super::known_hosts::HostKeyStatus;
+use super::output::ExecOutput;
+use super::session::Session;
+use super::tunnel::{self, TcpStream};
+use super::{TransportError, upload};
 
 /// A live connection. Cheap to share behind `Arc`; every method takes `&self`.
 pub struct Connection {
-    pub(super) inner: Arc<super::pool::Inner>,
+    pub(super) session: Arc<Session>,
 }
 
 impl Connection {
     /// The inventory name of the host.
     pub fn host(&self) -> &str {
-        &self.inner.host
+        &self.session.host
     }
     /// The user the connection authenticated as.
     pub fn remote_user(&self) -> &str {
-        &self.inner.user
+        &self.session.user
     }
     /// Time from TCP connect to authenticated.
     pub fn handshake_time(&self) -> Duration {
-        self.inner.handshake
+        self.session.handshake
     }
     pub fn host_key_status(&self) -> HostKeyStatus {
-        self.inner.host_key_status
+        self.session.host_key_status
     }
     /// True once the peer is gone (keepalive timeout, reset, disconnect).
     pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+        self.session.is_closed()
     }
     /// Run a command, reading stdout and stderr to the end. On timeout or
     /// cancellation the remote process group is terminated before returning.
@@ -49,11 +44,26 @@ impl Connection {
         req: &ExecRequest,
         cancel: &CancellationToken,
     ) -> Result<ExecOutput, TransportError> {
-        self.inner.exec(req, cancel).await
+        let host = self.host();
+        let started = Instant::now();
+        tracing::debug!(%host, timeout = ?req.timeout, recorded = req.record.is_some(), "exec start");
+        let result = exec::run(&self.session, req, cancel).await;
+        let took = started.elapsed();
+        match &result {
+            Ok(out) => tracing::debug!(
+                %host,
+                exit_status = ?out.exit_status,
+                signal = ?out.signal,
+                ?took,
+                "exec end"
+            ),
+            Err(e) => tracing::debug!(%host, ?took, "exec failed: {e}"),
+        }
+        result
     }
     /// Write `data` to `remote` atomically (temporary file, then rename) with `mode`.
     pub async fn upload(&self, data: &[u8], remote: &str, mode: u32) -> Result<(), TransportError> {
-        self.inner.upload(data, remote, mode).await
+        upload::upload_bytes(&self.session, data, remote, mode).await
     }
     /// Upload a local file by streaming it (for tarballs); atomic as `upload`.
     pub async fn upload_file(
@@ -62,19 +72,19 @@ impl Connection {
         remote: &str,
         mode: u32,
     ) -> Result<u64, TransportError> {
-        self.inner.upload_file(local, remote, mode).await
+        upload::upload_file(&self.session, local, remote, mode).await
     }
     /// Open a TCP stream from the host to `addr:port` (direct-tcpip), e.g. to
     /// probe a daemon on the host's own 127.0.0.1 without opening a firewall.
     pub async fn open_tcp(&self, addr: &str, port: u16) -> Result<TcpStream, TransportError> {
-        self.inner.open_tcp(addr, port).await
+        tunnel::open(&self.session, addr, port).await
     }
     /// Round trip of a trivial request, to measure latency or check liveness.
     pub async fn ping(&self) -> Result<Duration, TransportError> {
-        self.inner.ping().await
+        self.session.ping().await
     }
     /// Say goodbye politely; pending channels end.
     pub async fn close(&self) {
-        self.inner.close().await
+        self.session.close().await
     }
 }

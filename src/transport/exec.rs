@@ -1,4 +1,6 @@
-//! Running one command on a host: the request and what came back.
+//! Running one command on a host over a session channel: the request, the
+//! wrapper that makes its process group killable, and the collection of its
+//! output.
 
 use std::time::Duration;
 
@@ -9,8 +11,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::TransportError;
-use super::pool::Inner;
+use super::output::ExecOutput;
 use super::record::{self, TaskRecord};
+use super::session::Session;
 
 /// A command to run on the host with /bin/sh (started from the user's login shell).
 #[derive(Debug, Clone, Default)]
@@ -24,38 +27,6 @@ pub struct ExecRequest {
     /// Run detached and recorded on the host, so its outcome can be asked
     /// for after the controller is gone (see `record`).
     pub record: Option<TaskRecord>,
-}
-
-/// What a finished command produced.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExecOutput {
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    /// None when the command died of a signal (see `signal`).
-    pub exit_status: Option<u32>,
-    pub signal: Option<String>,
-}
-
-impl ExecOutput {
-    pub fn success(&self) -> bool {
-        self.exit_status == Some(0)
-    }
-    pub fn stdout_str(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-    pub fn stderr_str(&self) -> String {
-        String::from_utf8_lossy(&self.stderr).into_owned()
-    }
-    /// The last `lines` lines of stderr, for error messages.
-    pub fn stderr_tail(&self, lines: usize) -> String {
-        tail_lines(&self.stderr_str(), lines)
-    }
-}
-
-/// The last `n` non-empty lines of `text`.
-pub fn tail_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// Prefix of the line the wrapper writes to stderr before the command runs.
@@ -211,7 +182,7 @@ enum Ending {
 }
 
 pub(super) async fn run(
-    conn: &Inner,
+    conn: &Session,
     req: &ExecRequest,
     cancel: &CancellationToken,
 ) -> Result<ExecOutput, TransportError> {
@@ -222,7 +193,7 @@ pub(super) async fn run(
             reason: "command contains a NUL byte".to_string(),
         })?;
     let _permit = tokio::select! {
-        p = conn.sessions.clone().acquire_owned() => p.expect("session semaphore is never closed"),
+        p = conn.channel_slots.clone().acquire_owned() => p.expect("session semaphore is never closed"),
         _ = cancel.cancelled() => return Err(TransportError::Cancelled { host: host() }),
     };
     if cancel.is_cancelled() {
@@ -302,7 +273,7 @@ pub(super) async fn run(
 /// Kills the command's process group and ends its channel, reading the
 /// channel meanwhile so the connection keeps flowing.
 async fn terminate(
-    conn: &Inner,
+    conn: &Session,
     got: &mut Collector,
     rd: &mut ChannelReadHalf,
     wr: &ChannelWriteHalf<Msg>,
@@ -346,7 +317,7 @@ async fn drain(rd: &mut ChannelReadHalf, got: &mut Collector) {
 }
 
 /// TERM, then KILL whatever is left after about two seconds.
-async fn kill_group(conn: &Inner, pgid: u32) {
+async fn kill_group(conn: &Session, pgid: u32) {
     let script = format!(
         "kill -TERM -- -{pgid} 2>/dev/null || exit 0; i=0; \
          while [ $i -lt 20 ] && kill -0 -- -{pgid} 2>/dev/null; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; \

@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex};
 use russh::client::{self, DisconnectReason};
 use russh::keys::{HashAlg, PublicKeyOrCertificate};
 
-use super::connection::HostKeyStatus;
-use super::known_hosts::{KnownHosts, Verdict};
+use super::known_hosts::{HostKeyStatus, KnownHosts, Verdict};
 use super::{SshTarget, TransportError};
 
 /// Either russh failed, or we refused the host key (with the error to show).

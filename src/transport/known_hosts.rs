@@ -57,6 +57,16 @@ pub enum Verdict {
     },
 }
 
+/// How a connection's host key was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostKeyStatus {
+    /// Found in known_hosts.
+    Known,
+    /// Unknown, recorded because of --accept-new.
+    Recorded,
+}
+
 /// The known_hosts file, held in memory for the whole run.
 #[derive(Debug)]
 pub struct KnownHosts {

@@ -14,7 +14,7 @@
 
 use crate::shell::quote;
 
-use super::exec::ExecOutput;
+use super::output::ExecOutput;
 
 /// Where leases live, below the login user's home on each host.
 pub const LEASE_ROOT: &str = ".herd/lease";

@@ -8,153 +8,15 @@ use std::time::{Duration, Instant};
 use russh::client::{self, Handle};
 use russh::keys::Algorithm;
 use tokio::sync::{Mutex, Semaphore};
-use tokio_util::sync::CancellationToken;
 
-use super::connection::HostKeyStatus;
+use super::connection::Connection;
 use super::handler::{Client, HandlerError, Shared, describe};
-use super::known_hosts::KnownHosts;
-use super::{
-    Connection, ExecOutput, ExecRequest, SshTarget, TcpStream, TransportConfig, TransportError,
-};
+use super::known_hosts::{HostKeyStatus, KnownHosts};
+use super::session::Session;
+use super::{SshTarget, TransportConfig, TransportError};
 
 /// The result of connecting to one host.
 pub type ConnectOutcome = Result<Arc<Connection>, TransportError>;
-
-/// Shared state of one connection (the russh handle and its channel limit).
-pub struct Inner {
-    pub(super) host: String,
-    pub(super) user: String,
-    pub(super) handshake: Duration,
-    pub(super) host_key_status: HostKeyStatus,
-    pub(super) handle: Handle<Client>,
-    /// Session channels in flight, kept below the server's MaxSessions.
-    pub(super) sessions: Arc<Semaphore>,
-    pub(super) shared: Arc<Shared>,
-    /// The connection this one is tunnelled through; kept alive with it.
-    pub(super) via: Option<Arc<Connection>>,
-}
-
-impl Inner {
-    pub(super) fn is_closed(&self) -> bool {
-        self.handle.is_closed() || self.via.as_ref().is_some_and(|j| j.is_closed())
-    }
-    pub(super) async fn exec(
-        &self,
-        req: &ExecRequest,
-        cancel: &CancellationToken,
-    ) -> Result<ExecOutput, TransportError> {
-        super::exec::run(self, req, cancel).await
-    }
-    pub(super) async fn upload(
-        &self,
-        data: &[u8],
-        remote: &str,
-        mode: u32,
-    ) -> Result<(), TransportError> {
-        super::upload::upload_bytes(self, data, remote, mode).await
-    }
-    pub(super) async fn upload_file(
-        &self,
-        local: &std::path::Path,
-        remote: &str,
-        mode: u32,
-    ) -> Result<u64, TransportError> {
-        super::upload::upload_file(self, local, remote, mode).await
-    }
-    pub(super) async fn open_tcp(
-        &self,
-        addr: &str,
-        port: u16,
-    ) -> Result<TcpStream, TransportError> {
-        super::tunnel::open(self, addr, port).await
-    }
-    pub(super) async fn ping(&self) -> Result<Duration, TransportError> {
-        let start = Instant::now();
-        // send_ping returns Ok even when the session dies while waiting and
-        // never returns from a frozen peer: bound it and look at the handle.
-        let bound = Duration::from_secs(30);
-        match tokio::time::timeout(bound, self.handle.send_ping()).await {
-            Ok(Ok(())) if !self.handle.is_closed() => Ok(start.elapsed()),
-            Ok(_) => Err(self.disconnected().await),
-            Err(_) => Err(TransportError::Disconnected {
-                host: self.host.clone(),
-                reason: format!("no answer to a ping within {bound:?}"),
-            }),
-        }
-    }
-    pub(super) async fn close(&self) {
-        let _ = self
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
-    }
-
-    /// The Disconnected error for this connection, with the reason the
-    /// session task recorded if it gets to it shortly.
-    pub(super) async fn disconnected(&self) -> TransportError {
-        for _ in 0..20 {
-            if let Some(reason) = self.death_reason() {
-                return TransportError::Disconnected {
-                    host: self.host.clone(),
-                    reason,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let reason = match &self.via {
-            Some(via) if via.is_closed() => format!("jump host {} is gone", via.host()),
-            _ => "the SSH session ended".to_string(),
-        };
-        TransportError::Disconnected {
-            host: self.host.clone(),
-            reason,
-        }
-    }
-
-    fn death_reason(&self) -> Option<String> {
-        self.shared
-            .death
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// A session channel. sshd frees a closed session's slot only on its
-    /// next loop turn, so an open arriving together with the close of a
-    /// finished command can be refused ("no more sessions", ConnectFailed)
-    /// while fewer than MaxSessions channels are really in use: that refusal
-    /// is retried for up to about two seconds, every other error is not.
-    pub(super) async fn open_session(
-        &self,
-    ) -> Result<russh::Channel<russh::client::Msg>, russh::Error> {
-        let mut pause = Duration::from_millis(5);
-        let mut waited = Duration::ZERO;
-        loop {
-            match self.handle.channel_open_session().await {
-                Err(russh::Error::ChannelOpenFailure(russh::ChannelOpenFailure::ConnectFailed))
-                    if waited < Duration::from_secs(2) && !self.is_closed() =>
-                {
-                    tokio::time::sleep(pause).await;
-                    waited += pause;
-                    pause = (pause * 2).min(Duration::from_millis(250));
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// A channel-level failure, reported as a lost connection when that is
-    /// what it really is.
-    pub(super) async fn channel_error(&self, what: &str, e: russh::Error) -> TransportError {
-        if self.is_closed() || matches!(e, russh::Error::SendError) {
-            return self.disconnected().await;
-        }
-        TransportError::Channel {
-            host: self.host.clone(),
-            reason: format!("{what}: {e}"),
-        }
-    }
-}
 
 type Slot = Arc<Mutex<Option<Arc<Connection>>>>;
 
@@ -200,7 +62,7 @@ impl Pool {
                 if hop.jump.is_empty() {
                     hop.jump = outer.to_vec();
                 }
-                Some(Box::pin(self.connect(&hop)).await?)
+                Some(Box::pin(self.connect(&hop)).await?.session.clone())
             }
             None => None,
         };
@@ -234,7 +96,7 @@ impl Pool {
             }
         }
         // Innermost first, so tunnels end before the hosts they run through.
-        conns.sort_by_key(|c| std::cmp::Reverse(depth(c)));
+        conns.sort_by_key(|c| std::cmp::Reverse(depth(&c.session)));
         for c in conns {
             c.close().await;
         }
@@ -243,7 +105,7 @@ impl Pool {
     async fn open(
         &self,
         target: &SshTarget,
-        via: Option<Arc<Connection>>,
+        via: Option<Arc<Session>>,
     ) -> Result<Connection, TransportError> {
         let _permit = self
             .handshakes
@@ -255,6 +117,13 @@ impl Pool {
         let start = Instant::now();
         let deadline = tokio::time::Instant::now() + limit;
         let mut attempt = 0;
+        tracing::debug!(
+            host = %target.name,
+            %addr,
+            user = %target.user,
+            via = %via.as_ref().map_or("-", |v| v.host.as_str()),
+            "connecting"
+        );
         let (handle, shared) = loop {
             attempt += 1;
             let handshake = self.handshake(target, via.as_deref(), &addr);
@@ -268,8 +137,12 @@ impl Pool {
                     tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + pause))
                         .await;
                 }
-                Ok(Err(Failure::Retryable(e) | Failure::Final(e))) => return Err(e),
+                Ok(Err(Failure::Retryable(e) | Failure::Final(e))) => {
+                    tracing::debug!(host = %target.name, "connect failed: {e}");
+                    return Err(e);
+                }
                 Err(_) => {
+                    tracing::debug!(host = %target.name, after = ?limit, "connect timed out");
                     return Err(TransportError::ConnectTimeout {
                         host: target.name.clone(),
                         addr,
@@ -283,19 +156,24 @@ impl Pool {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .unwrap_or(HostKeyStatus::Known);
-        let inner = Inner {
+        let session = Session {
             host: target.name.clone(),
             user: target.user.clone(),
             handshake: start.elapsed(),
             host_key_status: status,
             handle,
-            sessions: Arc::new(Semaphore::new(self.config.max_channels.max(1))),
+            channel_slots: Arc::new(Semaphore::new(self.config.max_channels.max(1))),
             shared,
             via,
         };
-        tracing::debug!(host = %target.name, took = ?inner.handshake, "connected");
+        tracing::debug!(
+            host = %target.name,
+            took = ?session.handshake,
+            host_key = ?session.host_key_status,
+            "connected"
+        );
         Ok(Connection {
-            inner: Arc::new(inner),
+            session: Arc::new(session),
         })
     }
 
@@ -303,7 +181,7 @@ impl Pool {
     async fn handshake(
         &self,
         target: &SshTarget,
-        via: Option<&Connection>,
+        via: Option<&Session>,
         addr: &str,
     ) -> Result<(Handle<Client>, Arc<Shared>), Failure> {
         let cfg = &self.config;
@@ -332,7 +210,6 @@ impl Pool {
             }
             Some(jump) => {
                 let channel = jump
-                    .inner
                     .handle
                     .channel_open_direct_tcpip(
                         target.address.clone(),
@@ -342,10 +219,7 @@ impl Pool {
                     )
                     .await
                     .map_err(|e| {
-                        Failure::Final(connect_err(format!(
-                            "through jump host {}: {e}",
-                            jump.host()
-                        )))
+                        Failure::Final(connect_err(format!("through jump host {}: {e}", jump.host)))
                     })?;
                 client::connect_stream(config, channel.into_stream(), client).await
             }
@@ -409,6 +283,6 @@ fn slot_key(t: &SshTarget) -> String {
     key
 }
 
-fn depth(c: &Connection) -> usize {
-    c.inner.via.as_ref().map_or(0, |v| 1 + depth(v))
+fn depth(s: &Session) -> usize {
+    s.via.as_ref().map_or(0, |v| 1 + depth(v))
 }

@@ -17,7 +17,7 @@
 use crate::shell::quote;
 use std::time::Duration;
 
-use super::exec::ExecOutput;
+use super::output::ExecOutput;
 
 /// Where the records live, below the login user's home on each host.
 pub const RECORD_ROOT: &str = ".herd/tasks";

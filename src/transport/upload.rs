@@ -8,8 +8,8 @@ use russh::ChannelMsg;
 use tokio::io::AsyncReadExt;
 
 use super::TransportError;
-use super::exec::tail_lines;
-use super::pool::Inner;
+use super::output::tail_lines;
+use super::session::Session;
 
 /// Large writes let `data_bytes` fill the server's window without copying.
 const CHUNK: usize = 256 * 1024;
@@ -20,7 +20,7 @@ enum Source<'a> {
 }
 
 pub(super) async fn upload_bytes(
-    conn: &Inner,
+    conn: &Session,
     data: &[u8],
     remote: &str,
     mode: u32,
@@ -38,7 +38,7 @@ pub(super) async fn upload_bytes(
 }
 
 pub(super) async fn upload_file(
-    conn: &Inner,
+    conn: &Session,
     local: &Path,
     remote: &str,
     mode: u32,
@@ -90,7 +90,7 @@ fn remote_command(remote: &str, size: u64, mode: u32) -> Option<String> {
 }
 
 async fn transfer(
-    conn: &Inner,
+    conn: &Session,
     source: Source<'_>,
     size: u64,
     remote: &str,
@@ -105,7 +105,7 @@ async fn transfer(
     let command = remote_command(remote, size, mode)
         .ok_or_else(|| fail("path contains a NUL byte".into()))?;
     let _permit = conn
-        .sessions
+        .channel_slots
         .clone()
         .acquire_owned()
         .await

@@ -1,6 +1,6 @@
 //! SIGINT, SIGTERM and SIGHUP stop herd alike: the token is cancelled (the
 //! engine kills the remote process groups and journals the run as
-//! interrupted) and the exit status is 128 + the signal, as shells report.
+//! interrupted), and which signal it was is kept for the exit status.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -42,11 +42,11 @@ impl Signals {
         Signals { got, task }
     }
 
-    /// 128 + the signal that stopped herd; 130 (SIGINT) when cancelled otherwise.
-    pub fn exit_code(&self) -> i32 {
+    /// The signal that stopped herd, if one did.
+    pub fn received(&self) -> Option<i32> {
         match self.got.load(Ordering::SeqCst) {
-            0 => crate::exit::INTERRUPTED,
-            n => 128 + n,
+            0 => None,
+            n => Some(n),
         }
     }
 }

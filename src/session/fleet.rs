@@ -1,0 +1,36 @@
+//! The hosts a command works on: the validated inventory, an SSH target per
+//! host and the connection settings, all known before any connection.
+
+use std::path::Path;
+
+use super::InputError;
+use crate::model::Inventory;
+use crate::transport::{self, Pool, SshTarget, TransportConfig};
+
+/// A loaded inventory and how to reach its hosts.
+pub struct Fleet {
+    pub inventory: Inventory,
+    /// SSH target of each inventory host, by index.
+    pub targets: Vec<SshTarget>,
+    pub transport: TransportConfig,
+}
+
+impl Fleet {
+    /// Load and validate the inventory at `path`; `accept_new` records
+    /// unknown host keys instead of refusing them.
+    pub fn load(path: &Path, accept_new: bool) -> Result<Fleet, InputError> {
+        let inventory = Inventory::load(path).map_err(InputError::Inventory)?;
+        let transport = transport::inventory::config(&inventory, accept_new);
+        let targets = transport::inventory::targets(&inventory)?;
+        Ok(Fleet {
+            inventory,
+            targets,
+            transport,
+        })
+    }
+
+    /// A connection pool for the fleet (reads known_hosts).
+    pub fn pool(&self) -> Result<Pool, InputError> {
+        Pool::new(self.transport.clone()).map_err(InputError::KnownHosts)
+    }
+}
