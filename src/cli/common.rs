@@ -79,6 +79,7 @@ fn target(inv: &Inventory, host: &Host, depth: usize) -> Result<SshTarget, Strin
         user: host.user.clone(),
         identity_files: host.identity_files.clone(),
         jump: Vec::new(),
+        host_keys: Default::default(),
     };
     if inv.ssh.use_ssh_config {
         crate::transport::ssh_config::apply_default(&mut t);
@@ -121,6 +122,7 @@ fn parse_jump(spec: &str, host: &Host) -> Result<SshTarget, String> {
         user,
         identity_files: host.identity_files.clone(),
         jump: Vec::new(),
+        host_keys: Default::default(),
     })
 }
 

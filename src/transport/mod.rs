@@ -7,6 +7,7 @@ mod connection;
 pub mod exec;
 mod handler;
 pub mod known_hosts;
+mod known_hosts_file;
 mod pool;
 pub mod record;
 pub mod ssh_config;
@@ -17,7 +18,7 @@ mod upload;
 pub use connection::{Connection, HostKeyStatus};
 pub use exec::{ExecOutput, ExecRequest};
 pub use pool::{ConnectOutcome, Pool};
-pub use target::{SshTarget, TransportConfig};
+pub use target::{HostKeyLookup, SshTarget, TransportConfig};
 pub use tunnel::TcpStream;
 
 use std::time::Duration;
@@ -39,10 +40,12 @@ pub enum TransportError {
         after: Duration,
     },
     #[error(
-        "{host}: host key is not known ({key_type} {fingerprint}) in {known_hosts}; verify it and re-run with --accept-new to record it"
+        "{host}: host key is not known for {lookup} ({key_type} {fingerprint}) in {known_hosts}; verify it and re-run with --accept-new to record it"
     )]
     UnknownHostKey {
         host: String,
+        /// The name it was looked up under: `[address]:port`, or HostKeyAlias.
+        lookup: String,
         key_type: String,
         fingerprint: String,
         known_hosts: String,
