@@ -92,10 +92,12 @@ impl KnownHosts {
     pub(super) fn lookup(&self, target: &SshTarget) -> Lookup {
         let (name, fallback) = lookup_names(target);
         let keys = &target.host_keys;
+        // A file the run chose is what `-o UserKnownHostsFile=` is to
+        // ssh(1): it replaces ssh_config's and the defaults.
         let user: Vec<PathBuf> = match &keys.user_files {
+            Some(files) if !self.chosen => files.clone(),
             _ if self.chosen => vec![self.user_file.clone()],
-            Some(files) => files.clone(),
-            None => vec![
+            _ => vec![
                 self.user_file.clone(),
                 home_dir().join(".ssh").join("known_hosts2"),
             ],
