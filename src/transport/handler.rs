@@ -1,12 +1,12 @@
-//! The russh client handler: verifies the host key against the in-memory
-//! known_hosts and remembers why the connection ended.
+//! The russh client handler: verifies the host key against the known_hosts
+//! files read for the target and remembers why the connection ended.
 
 use std::sync::{Arc, Mutex};
 
 use russh::client::{self, DisconnectReason};
 use russh::keys::{HashAlg, PublicKeyOrCertificate};
 
-use super::known_hosts::{HostKeyStatus, KnownHosts, Verdict};
+use super::known_hosts::{HostKeyStatus, KnownHosts, Lookup, Verdict};
 use super::{SshTarget, TransportError};
 
 /// Either russh failed, or we refused the host key (with the error to show).
@@ -32,9 +32,10 @@ pub(super) struct Shared {
 
 pub(super) struct Client {
     pub(super) host: String,
-    pub(super) names: Vec<String>,
-    pub(super) port: u16,
-    pub(super) known_hosts: Arc<KnownHosts>,
+    /// `address:port`, for messages.
+    addr: String,
+    known_hosts: Arc<KnownHosts>,
+    lookup: Lookup,
     pub(super) accept_new: bool,
     pub(super) keepalive: String,
     pub(super) shared: Arc<Shared>,
@@ -47,14 +48,10 @@ impl Client {
         accept_new: bool,
         keepalive: String,
     ) -> Self {
-        let mut names = vec![target.name.clone()];
-        if target.address != target.name {
-            names.push(target.address.clone());
-        }
         Client {
             host: target.name.clone(),
-            names,
-            port: target.port,
+            addr: format!("{}:{}", target.address, target.port),
+            lookup: known_hosts.lookup(target),
             known_hosts,
             accept_new,
             keepalive,
@@ -63,50 +60,46 @@ impl Client {
     }
 
     fn verify(&self, key: &russh::keys::PublicKey) -> Result<HostKeyStatus, TransportError> {
-        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
         let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
         let key_type = key.algorithm().as_str().to_string();
-        let file = self.known_hosts.path().display().to_string();
-        match self.known_hosts.check(&names, self.port, key) {
+        match self.lookup.check(key) {
             Verdict::Known => Ok(HostKeyStatus::Known),
-            Verdict::Revoked { line } => Err(TransportError::RevokedHostKey {
+            Verdict::Revoked { file, line } => Err(TransportError::RevokedHostKey {
                 host: self.host.clone(),
                 fingerprint,
-                known_hosts: file,
+                known_hosts: file.display().to_string(),
                 line,
             }),
-            Verdict::Changed { line } => Err(TransportError::HostKeyChanged {
+            Verdict::Changed { file, line } => Err(TransportError::HostKeyChanged {
                 host: self.host.clone(),
                 key_type,
                 fingerprint,
-                known_hosts: file,
+                known_hosts: file.display().to_string(),
                 line,
             }),
             Verdict::Unknown { .. } if self.accept_new => {
                 self.known_hosts
-                    .record(&names, self.port, key)
+                    .record(&self.lookup, key)
                     .map_err(|reason| TransportError::Connect {
                         host: self.host.clone(),
-                        addr: format!(
-                            "{}:{}",
-                            self.names.last().map(String::as_str).unwrap_or_default(),
-                            self.port
-                        ),
+                        addr: self.addr.clone(),
                         reason: format!("cannot record the host key: {reason}"),
                     })?;
                 tracing::debug!(host = %self.host, %fingerprint, "recorded new host key");
                 Ok(HostKeyStatus::Recorded)
             }
             Verdict::Unknown { ca_only } => {
+                let files = self.lookup.describe_files();
                 let known_hosts = if ca_only {
                     format!(
-                        "{file} (only a @cert-authority line matches; host certificates are not supported)"
+                        "{files} (only a @cert-authority line matches; host certificates are not supported)"
                     )
                 } else {
-                    file
+                    files
                 };
                 Err(TransportError::UnknownHostKey {
                     host: self.host.clone(),
+                    lookup: self.lookup.name.clone(),
                     key_type,
                     fingerprint,
                     known_hosts,

@@ -51,6 +51,7 @@ fn target(inv: &Inventory, host: &Host, depth: usize) -> Result<SshTarget, Targe
         user: host.user.clone(),
         identity_files: host.identity_files.clone(),
         jump: Vec::new(),
+        host_keys: Default::default(),
     };
     if inv.ssh.use_ssh_config {
         super::ssh_config::apply_default(&mut t);
@@ -98,6 +99,7 @@ fn parse_jump(spec: &str, host: &Host) -> Result<SshTarget, TargetError> {
         user,
         identity_files: host.identity_files.clone(),
         jump: Vec::new(),
+        host_keys: Default::default(),
     })
 }
 

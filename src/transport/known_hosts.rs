@@ -1,45 +1,42 @@
-//! known_hosts parsed once into memory, matched the way OpenSSH does.
+//! Which known_hosts files a host's key is checked against, under which
+//! name, and the verdict, reached the way OpenSSH's check_host_key reaches it
+//! with StrictHostKeyChecking yes (or accept-new, for --accept-new).
 //!
-//! Supported: hashed names (`|1|salt|hmac`), `[host]:port` (bare host for
-//! port 22), comma lists, `*`/`?` wildcards, `!` negation, `@revoked`.
-//! `@cert-authority` lines never match: host certificates are not negotiated,
-//! so a CA line cannot vouch for the plain key the server presents. When such
-//! a line was the only one for the host, the unknown-key verdict says so.
-//! Lines that cannot be parsed are skipped, as OpenSSH does.
+//! The name is the one ssh(1) looks up: HostKeyAlias when ssh_config sets
+//! one, else the address connected to, as `[address]:port` off port 22; a
+//! host on another port with no line of its own is also looked up by its
+//! bare address. The files are the user files, then the global ones:
+//! - user: the run's `known_hosts` (the inventory's `ssh.known_hosts`).
+//!   Left at ~/.ssh/known_hosts, OpenSSH's default, ssh_config's
+//!   UserKnownHostsFile takes its place when it names one, and
+//!   ~/.ssh/known_hosts2 is read after it otherwise, as ssh(1) does.
+//!   --accept-new records new keys in the first user file.
+//! - global: ssh_config's GlobalKnownHostsFile, else /etc/ssh/ssh_known_hosts
+//!   and /etc/ssh/ssh_known_hosts2.
+//!
+//! Over every line for the name in all files: a `@revoked` line with the
+//! offered key refuses; else a plain line with the key accepts; else any
+//! other plain line, whatever its key type, means the key changed; else the
+//! key is unknown. `@cert-authority` lines never vouch: host certificates
+//! are not negotiated, so a CA cannot vouch for the plain key the server
+//! presents (when such a line is all there is, the verdict says so).
+//! CheckHostIP is not implemented: herd behaves as its default (`no`, since
+//! OpenSSH 8.5) does.
 
-use std::io::Write;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
-use hmac::{Hmac, Mac};
-use russh::keys::ssh_key::public::KeyData;
 use russh::keys::{Algorithm, PublicKey};
-use sha1::Sha1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Marker {
-    Revoked,
-    CertAuthority,
-}
+use super::known_hosts_file::{KnownHostsFile, Marker};
+use super::target::{default_known_hosts, home_dir};
+use super::{SshTarget, TransportConfig};
 
-#[derive(Debug, Clone)]
-enum Hosts {
-    Hashed { salt: Vec<u8>, hash: Vec<u8> },
-    Patterns(Vec<String>),
-}
+/// OpenSSH's GlobalKnownHostsFile default.
+const GLOBAL_FILES: [&str; 2] = ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
 
-#[derive(Debug, Clone)]
-struct Line {
-    /// 1-based physical line number, as editors show it.
-    number: usize,
-    marker: Option<Marker>,
-    hosts: Hosts,
-    key: KeyData,
-}
-
-/// What known_hosts says about a server key.
+/// What the known_hosts files say about a server key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Known,
@@ -48,11 +45,13 @@ pub enum Verdict {
     Unknown {
         ca_only: bool,
     },
-    /// A line for the host records another key of the same type.
+    /// A line for the host records another key.
     Changed {
+        file: PathBuf,
         line: usize,
     },
     Revoked {
+        file: PathBuf,
         line: usize,
     },
 }
@@ -67,420 +66,480 @@ pub enum HostKeyStatus {
     Recorded,
 }
 
-/// The known_hosts file, held in memory for the whole run.
+/// The known_hosts files of a run, each read once, on first use.
 #[derive(Debug)]
 pub struct KnownHosts {
-    path: PathBuf,
-    lines: RwLock<Vec<Line>>,
-    /// Serialises appends so concurrent first connections do not interleave.
+    /// The run's user file.
+    user_file: PathBuf,
+    /// Whether the run chose `user_file` rather than leaving OpenSSH's default.
+    chosen: bool,
+    files: Mutex<HashMap<PathBuf, Arc<KnownHostsFile>>>,
+    /// Serialises check-and-append, so a key two connections to the same
+    /// host met at once is recorded once.
     append: Mutex<()>,
 }
 
 impl KnownHosts {
-    /// Reads `path`; a missing file is an empty one.
-    pub fn load(path: &Path) -> Result<KnownHosts, String> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        };
-        Ok(KnownHosts::parse(path, &text))
+    /// Reads the run's known_hosts file now; fails only when it cannot be
+    /// read (lines that cannot be parsed are skipped, as OpenSSH does).
+    pub fn load(config: &TransportConfig) -> Result<KnownHosts, String> {
+        let user_file = config.known_hosts.clone();
+        let chosen = user_file != default_known_hosts();
+        KnownHosts::with_user_file(user_file, chosen)
     }
 
-    /// Parses `text` as if it were the contents of `path`.
-    pub fn parse(path: &Path, text: &str) -> KnownHosts {
-        let lines = text
-            .split('\n')
-            .enumerate()
-            .filter_map(|(i, raw)| {
-                let parsed = parse_line(i + 1, raw);
-                if parsed.is_none() && !is_blank_or_comment(raw) {
-                    tracing::debug!(
-                        "{}:{}: unparsable known_hosts line skipped",
-                        path.display(),
-                        i + 1
-                    );
-                }
-                parsed
-            })
-            .collect();
-        KnownHosts {
-            path: path.to_path_buf(),
-            lines: RwLock::new(lines),
+    fn with_user_file(user_file: PathBuf, chosen: bool) -> Result<KnownHosts, String> {
+        let first = Arc::new(KnownHostsFile::load(&user_file)?);
+        Ok(KnownHosts {
+            chosen,
+            files: Mutex::new(HashMap::from([(user_file.clone(), first)])),
+            user_file,
             append: Mutex::new(()),
+        })
+    }
+
+    /// The name and files `target`'s key is checked against.
+    pub(super) fn lookup(&self, target: &SshTarget) -> Lookup {
+        let (name, fallback) = lookup_names(target);
+        let keys = &target.host_keys;
+        // A file the run chose is what `-o UserKnownHostsFile=` is to
+        // ssh(1): it replaces ssh_config's and the defaults.
+        let user: Vec<PathBuf> = match &keys.user_files {
+            Some(files) if !self.chosen => files.clone(),
+            _ if self.chosen => vec![self.user_file.clone()],
+            _ => vec![
+                self.user_file.clone(),
+                home_dir().join(".ssh").join("known_hosts2"),
+            ],
+        };
+        let global: Vec<PathBuf> = match &keys.global_files {
+            Some(files) => files.clone(),
+            None => GLOBAL_FILES.iter().map(PathBuf::from).collect(),
+        };
+        let user: Vec<Arc<KnownHostsFile>> = user.iter().map(|p| self.file(p)).collect();
+        let global = global.iter().map(|p| self.file(p)).collect();
+        Lookup::new(name, fallback, user, global)
+    }
+
+    /// The key algorithms recorded for `target`, so the handshake can ask
+    /// for a key that can actually be verified.
+    pub fn recorded_algorithms(&self, target: &SshTarget) -> Vec<Algorithm> {
+        self.lookup(target).recorded_algorithms()
+    }
+
+    /// Appends `key` to the lookup's first user file, unless a line
+    /// recorded meanwhile decides it.
+    pub(super) fn record(&self, lookup: &Lookup, key: &PublicKey) -> Result<(), String> {
+        let _guard = self.append.lock().unwrap_or_else(|e| e.into_inner());
+        match lookup.check(key) {
+            Verdict::Known => return Ok(()),
+            Verdict::Unknown { .. } => {}
+            Verdict::Changed { file, line } | Verdict::Revoked { file, line } => {
+                return Err(format!(
+                    "{}:{line} now records a different or revoked key",
+                    file.display()
+                ));
+            }
+        }
+        let Some(file) = &lookup.write_to else {
+            return Err("UserKnownHostsFile is none: no file to record it in".into());
+        };
+        file.append(&lookup.name, key)
+    }
+
+    /// `path`, read on first use. OpenSSH passes over a file it cannot open;
+    /// so does herd, saying so, and a file that does not exist yet is empty.
+    fn file(&self, path: &Path) -> Arc<KnownHostsFile> {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files
+            .entry(path.to_path_buf())
+            .or_insert_with(|| {
+                Arc::new(KnownHostsFile::load(path).unwrap_or_else(|e| {
+                    tracing::warn!("ignoring known_hosts file: {e}");
+                    KnownHostsFile::parse(path, "")
+                }))
+            })
+            .clone()
+    }
+}
+
+/// The lookup name and the bare-address fallback, as ssh(1) forms them.
+///
+/// An inventory host's name is not looked up when its address differs: herd
+/// connects to the address, and ssh(1) looks up the HostName it connects to,
+/// never the alias typed (`ssh -o HostName=ADDRESS NAME` checks ADDRESS).
+/// Trying the name as well would let a line for the name vouch for whatever
+/// answers at the address, even when the address's own line records another
+/// key. A key known only under the name is reported unknown, and
+/// --accept-new records it under the address.
+fn lookup_names(target: &SshTarget) -> (String, Option<String>) {
+    if let Some(alias) = &target.host_keys.alias {
+        return (alias.to_ascii_lowercase(), None);
+    }
+    let address = target.address.to_ascii_lowercase();
+    if target.port == 22 {
+        (address, None)
+    } else {
+        (format!("[{address}]:{}", target.port), Some(address))
+    }
+}
+
+/// The name one target's key is looked up under, and the files read.
+#[derive(Debug)]
+pub(super) struct Lookup {
+    pub(super) name: String,
+    /// Tried when `name` has no line at all (ssh(1) "checking without port
+    /// identifier"); only a line with the offered key, or a revocation, counts.
+    fallback: Option<String>,
+    /// User files, then global files.
+    files: Vec<Arc<KnownHostsFile>>,
+    /// The first user file, where --accept-new records.
+    write_to: Option<Arc<KnownHostsFile>>,
+}
+
+impl Lookup {
+    fn new(
+        name: String,
+        fallback: Option<String>,
+        user: Vec<Arc<KnownHostsFile>>,
+        global: Vec<Arc<KnownHostsFile>>,
+    ) -> Lookup {
+        Lookup {
+            name,
+            fallback,
+            write_to: user.first().cloned(),
+            files: user.into_iter().chain(global).collect(),
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The files read, for messages.
+    pub(super) fn describe_files(&self) -> String {
+        let paths: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| f.path().display().to_string())
+            .collect();
+        if paths.is_empty() {
+            "no known_hosts file".into()
+        } else {
+            paths.join(", ")
+        }
     }
 
-    /// The key algorithms recorded for any of `names` at `port`, so the
-    /// handshake can ask for a key that can actually be verified.
-    pub fn recorded_algorithms(&self, names: &[&str], port: u16) -> Vec<Algorithm> {
-        let lookups = lookup_names(names, port);
-        let lines = self.lines.read().unwrap_or_else(|e| e.into_inner());
-        let mut algs: Vec<Algorithm> = Vec::new();
-        for line in lines
-            .iter()
-            .filter(|l| l.marker.is_none() && line_matches(l, &lookups))
+    pub(super) fn check(&self, key: &PublicKey) -> Verdict {
+        let verdict = self.verdict(&self.name, key);
+        let Some(fallback) = self.fallback.as_deref() else {
+            return verdict;
+        };
+        if !matches!(verdict, Verdict::Unknown { .. }) {
+            return verdict;
+        }
+        // ssh(1) accepts a key found under the bare address and otherwise
+        // keeps the verdict for `[address]:port`; a key revoked under the
+        // bare address is refused, as a revocation is of the key, whatever
+        // port it answers on.
+        match self.verdict(fallback, key) {
+            v @ (Verdict::Known | Verdict::Revoked { .. }) => v,
+            _ => verdict,
+        }
+    }
+
+    fn recorded_algorithms(&self) -> Vec<Algorithm> {
+        let mut algs = self.plain_algorithms(&self.name);
+        if algs.is_empty()
+            && let Some(fallback) = &self.fallback
         {
-            let alg = line.key.algorithm();
-            if !algs.contains(&alg) {
-                algs.push(alg);
+            algs = self.plain_algorithms(fallback);
+        }
+        algs
+    }
+
+    fn plain_algorithms(&self, name: &str) -> Vec<Algorithm> {
+        let mut algs: Vec<Algorithm> = Vec::new();
+        for file in &self.files {
+            for line in file.matching(name).iter().filter(|l| l.marker.is_none()) {
+                let alg = line.key.algorithm();
+                if !algs.contains(&alg) {
+                    algs.push(alg);
+                }
             }
         }
         algs
     }
 
-    /// Checks the key a server at `port` presented, known by any of `names`.
-    pub fn check(&self, names: &[&str], port: u16, key: &PublicKey) -> Verdict {
-        let lookups = lookup_names(names, port);
+    /// OpenSSH's check_hostkeys_by_key_or_type over every file's lines for `name`.
+    fn verdict(&self, name: &str, key: &PublicKey) -> Verdict {
         let offered = key.key_data();
-        let lines = self.lines.read().unwrap_or_else(|e| e.into_inner());
         let mut known = false;
         let mut changed = None;
         let mut ca_seen = false;
         let mut other_seen = false;
-        for line in lines.iter().filter(|l| line_matches(l, &lookups)) {
-            match line.marker {
-                Some(Marker::Revoked) if &line.key == offered => {
-                    return Verdict::Revoked { line: line.number };
-                }
-                Some(Marker::Revoked) => {}
-                Some(Marker::CertAuthority) => ca_seen = true,
-                None => {
-                    other_seen = true;
-                    if &line.key == offered {
-                        known = true;
-                    } else if line.key.algorithm() == offered.algorithm() && changed.is_none() {
-                        changed = Some(line.number);
+        for file in &self.files {
+            for line in file.matching(name) {
+                let at = || (file.path().to_path_buf(), line.number);
+                match line.marker {
+                    Some(Marker::Revoked) if &line.key == offered => {
+                        let (file, line) = at();
+                        return Verdict::Revoked { file, line };
+                    }
+                    Some(Marker::Revoked) => {}
+                    Some(Marker::CertAuthority) => ca_seen = true,
+                    None => {
+                        other_seen = true;
+                        if &line.key == offered {
+                            known = true;
+                        } else if changed.is_none() {
+                            changed = Some(at());
+                        }
                     }
                 }
             }
         }
-        if known {
-            Verdict::Known
-        } else if let Some(line) = changed {
-            Verdict::Changed { line }
-        } else {
-            Verdict::Unknown {
+        match changed {
+            _ if known => Verdict::Known,
+            Some((file, line)) => Verdict::Changed { file, line },
+            None => Verdict::Unknown {
                 ca_only: ca_seen && !other_seen,
-            }
+            },
         }
     }
-
-    /// Appends `key` for `names` at `port` and remembers it for this run.
-    pub fn record(&self, names: &[&str], port: u16, key: &PublicKey) -> Result<(), String> {
-        let _guard = self.append.lock().unwrap_or_else(|e| e.into_inner());
-        // Another connection to the same host may have recorded a key while
-        // this one waited for the lock.
-        match self.check(names, port, key) {
-            Verdict::Known => return Ok(()),
-            Verdict::Unknown { .. } => {}
-            Verdict::Changed { line } | Verdict::Revoked { line } => {
-                return Err(format!(
-                    "{}:{line} now records a different or revoked key",
-                    self.path.display()
-                ));
-            }
-        }
-        let hosts = lookup_names(names, port);
-        let encoded = key
-            .to_openssh()
-            .map_err(|e| format!("cannot encode host key: {e}"))?;
-        // to_openssh() appends the comment; a recorded line carries none.
-        let mut fields = encoded.split_whitespace();
-        let (alg, b64) = (
-            fields.next().unwrap_or_default(),
-            fields.next().unwrap_or_default(),
-        );
-        let entry = format!("{} {alg} {b64}\n", hosts.join(","));
-
-        let fail =
-            |what: &str, e: std::io::Error| format!("cannot {what} {}: {e}", self.path.display());
-        if let Some(dir) = self
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-        {
-            create_private_dir(dir).map_err(|e| fail("create the directory of", e))?;
-        }
-        let existing = match std::fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(fail("read", e)),
-        };
-        let needs_newline = !existing.is_empty() && !existing.ends_with(b"\n");
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| fail("open", e))?;
-        let mut out = String::new();
-        if needs_newline {
-            out.push('\n');
-        }
-        out.push_str(&entry);
-        file.write_all(out.as_bytes())
-            .map_err(|e| fail("write", e))?;
-
-        let number =
-            existing.iter().filter(|&&b| b == b'\n').count() + usize::from(needs_newline) + 1;
-        let line = Line {
-            number,
-            marker: None,
-            hosts: Hosts::Patterns(hosts),
-            key: key.key_data().clone(),
-        };
-        self.lines
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(line);
-        Ok(())
-    }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// `host` for port 22, `[host]:port` otherwise, lowercased and deduplicated.
-fn lookup_names(names: &[&str], port: u16) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for name in names.iter().filter(|n| !n.is_empty()) {
-        let name = name.to_ascii_lowercase();
-        let form = if port == 22 {
-            name
-        } else {
-            format!("[{name}]:{port}")
-        };
-        if !out.contains(&form) {
-            out.push(form);
-        }
-    }
-    out
-}
-
-fn is_blank_or_comment(raw: &str) -> bool {
-    let t = raw.trim();
-    t.is_empty() || t.starts_with('#')
-}
-
-fn parse_line(number: usize, raw: &str) -> Option<Line> {
-    if is_blank_or_comment(raw) {
-        return None;
-    }
-    let mut fields = raw.split_whitespace();
-    let mut first = fields.next()?;
-    let marker = match first {
-        "@revoked" => Some(Marker::Revoked),
-        "@cert-authority" => Some(Marker::CertAuthority),
-        m if m.starts_with('@') => return None,
-        _ => None,
-    };
-    if marker.is_some() {
-        first = fields.next()?;
-    }
-    let hosts = parse_hosts(first)?;
-    let alg = fields.next()?;
-    let b64 = fields.next()?;
-    let key = PublicKey::from_openssh(&format!("{alg} {b64}")).ok()?;
-    Some(Line {
-        number,
-        marker,
-        hosts,
-        key: key.key_data().clone(),
-    })
-}
-
-fn parse_hosts(field: &str) -> Option<Hosts> {
-    if let Some(rest) = field.strip_prefix("|1|") {
-        let (salt, hash) = rest.split_once('|')?;
-        return Some(Hosts::Hashed {
-            salt: B64.decode(salt).ok()?,
-            hash: B64.decode(hash).ok()?,
-        });
-    }
-    Some(Hosts::Patterns(
-        field
-            .split(',')
-            .filter(|p| !p.is_empty())
-            .map(|p| p.to_ascii_lowercase())
-            .collect(),
-    ))
-}
-
-fn line_matches(line: &Line, lookups: &[String]) -> bool {
-    lookups.iter().any(|name| match &line.hosts {
-        Hosts::Hashed { salt, hash } => hashed_matches(salt, hash, name),
-        Hosts::Patterns(patterns) => pattern_list_matches(patterns, name),
-    })
-}
-
-fn hashed_matches(salt: &[u8], hash: &[u8], name: &str) -> bool {
-    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(salt) else {
-        return false;
-    };
-    mac.update(name.as_bytes());
-    mac.verify_slice(hash).is_ok()
-}
-
-/// OpenSSH's match_hostname: a matching negated pattern vetoes the line.
-fn pattern_list_matches(patterns: &[String], name: &str) -> bool {
-    let mut positive = false;
-    for p in patterns {
-        if let Some(neg) = p.strip_prefix('!') {
-            if wildcard_matches(neg.as_bytes(), name.as_bytes()) {
-                return false;
-            }
-        } else if wildcard_matches(p.as_bytes(), name.as_bytes()) {
-            positive = true;
-        }
-    }
-    positive
-}
-
-/// Glob with `*` (any run) and `?` (one character), iterative with backtracking.
-pub(crate) fn wildcard_matches(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::HostKeyLookup;
 
     const K1: &str =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICp6Gkv8i3bhOmMphE4x4JUqrPuhEZm8lPb8FL7OU8lx";
     const K2: &str =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOb6KaKftzMO+wvQdAgTCmQ4fkRrnWg+fMBcGnT0lIjG";
+    const RSA: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDUzp1bPG+F07ugIfUNFa4BDXiZ4ZmHO1JiM4bjIun+wA5XE0lbUQx1jVyvU05yRECXwyawXNXCGxNzeQy+JSEjLYJQ/HR1pltpUMNE+T/CA9EfwBMh0VFWBlibAnIAsMDeJlZBxd2TjcqUi488bC6RPD0ue7xyIHvoeb1f/Sjh7Q==";
 
     fn key(s: &str) -> PublicKey {
         PublicKey::from_openssh(s).unwrap()
     }
 
-    fn kh(text: &str) -> KnownHosts {
-        KnownHosts::parse(Path::new("/kh"), text)
+    fn file(path: &str, text: &str) -> Arc<KnownHostsFile> {
+        Arc::new(KnownHostsFile::parse(Path::new(path), text))
     }
 
-    #[test]
-    fn wildcards() {
-        assert!(wildcard_matches(b"[127.*]:2222", b"[127.0.0.1]:2222"));
-        assert!(wildcard_matches(b"web-?", b"web-1"));
-        assert!(!wildcard_matches(b"web-?", b"web-12"));
-        assert!(wildcard_matches(b"*", b""));
-        assert!(wildcard_matches(b"a*b*c", b"axxbyyc"));
-        assert!(!wildcard_matches(b"a*b*c", b"axxbyy"));
+    fn target(name: &str, address: &str, port: u16) -> SshTarget {
+        SshTarget {
+            name: name.into(),
+            address: address.into(),
+            port,
+            user: "root".into(),
+            identity_files: vec![],
+            jump: vec![],
+            host_keys: HostKeyLookup::default(),
+        }
     }
 
+    /// A lookup for `t` over one user file and one global file.
+    fn lookup(t: &SshTarget, user: &str, global: &str) -> Lookup {
+        let (name, fallback) = lookup_names(t);
+        Lookup::new(
+            name,
+            fallback,
+            vec![file("/user", user)],
+            vec![file("/global", global)],
+        )
+    }
+
+    fn changed(file: &str, line: usize) -> Verdict {
+        Verdict::Changed {
+            file: file.into(),
+            line,
+        }
+    }
+
+    const UNKNOWN: Verdict = Verdict::Unknown { ca_only: false };
+
     #[test]
-    fn plain_port_and_bare_names() {
-        let db = kh(&format!("# comment\n[h1]:2222 {K1}\nh2 {K1}\n"));
-        assert_eq!(db.check(&["h1"], 2222, &key(K1)), Verdict::Known);
+    fn looked_up_by_address_with_port_or_alias() {
+        let t = target("Web1", "10.0.0.1", 2222);
         assert_eq!(
-            db.check(&["h1"], 22, &key(K1)),
-            Verdict::Unknown { ca_only: false }
+            lookup_names(&t),
+            ("[10.0.0.1]:2222".into(), Some("10.0.0.1".into()))
         );
-        assert_eq!(db.check(&["h2"], 22, &key(K1)), Verdict::Known);
-        assert_eq!(db.check(&["H2"], 22, &key(K1)), Verdict::Known);
-        assert_eq!(db.check(&["nope", "h2"], 22, &key(K1)), Verdict::Known);
+        assert_eq!(
+            lookup_names(&target("web1", "Web1.Example", 22)),
+            ("web1.example".into(), None)
+        );
+        let mut aliased = t.clone();
+        aliased.host_keys.alias = Some("Cluster-Web".into());
+        assert_eq!(lookup_names(&aliased), ("cluster-web".into(), None));
     }
 
     #[test]
-    fn changed_names_line_and_any_match_wins() {
-        let db = kh(&format!("\n\nh1 {K2}\n"));
+    fn the_inventory_name_does_not_vouch() {
+        let t = target("web1", "10.0.0.1", 22);
         assert_eq!(
-            db.check(&["h1"], 22, &key(K1)),
-            Verdict::Changed { line: 3 }
+            lookup(&t, &format!("web1 {K1}\n"), "").check(&key(K1)),
+            UNKNOWN
         );
-        let db = kh(&format!("h1 {K2}\nh1,h3 {K1}\n"));
-        assert_eq!(db.check(&["h1"], 22, &key(K1)), Verdict::Known);
-    }
-
-    #[test]
-    fn negation_and_markers() {
-        let db = kh(&format!("h*,!h2 {K1}\n"));
-        assert_eq!(db.check(&["h1"], 22, &key(K1)), Verdict::Known);
+        // A line for the name cannot outvote the address's changed key.
+        let l = lookup(&t, &format!("web1 {K1}\n10.0.0.1 {K2}\n"), "");
+        assert_eq!(l.check(&key(K1)), changed("/user", 2));
         assert_eq!(
-            db.check(&["h2"], 22, &key(K1)),
-            Verdict::Unknown { ca_only: false }
-        );
-        let db = kh(&format!("h1 {K1}\n@revoked * {K1}\n"));
-        assert_eq!(
-            db.check(&["h1"], 22, &key(K1)),
-            Verdict::Revoked { line: 2 }
-        );
-        let db = kh(&format!("@cert-authority *.example {K1}\n"));
-        assert_eq!(
-            db.check(&["a.example"], 22, &key(K1)),
-            Verdict::Unknown { ca_only: true }
-        );
-    }
-
-    #[test]
-    fn hashed_names() {
-        let salt = b"0123456789abcdefghij";
-        let mut mac = Hmac::<Sha1>::new_from_slice(salt).unwrap();
-        mac.update(b"[10.0.0.1]:2200");
-        let hash = mac.finalize().into_bytes();
-        let db = kh(&format!(
-            "|1|{}|{} {K1}\n",
-            B64.encode(salt),
-            B64.encode(hash)
-        ));
-        assert_eq!(db.check(&["10.0.0.1"], 2200, &key(K1)), Verdict::Known);
-        assert_eq!(
-            db.check(&["10.0.0.2"], 2200, &key(K1)),
-            Verdict::Unknown { ca_only: false }
-        );
-    }
-
-    #[test]
-    fn garbage_lines_are_skipped() {
-        let db = kh(&format!("h1 ssh-ed25519 notbase64\nh1  \t{K1}\n"));
-        assert_eq!(db.check(&["h1"], 22, &key(K1)), Verdict::Known);
-    }
-
-    #[test]
-    fn record_appends_and_remembers() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub").join("known_hosts");
-        let db = KnownHosts::load(&path).unwrap();
-        db.record(&["web1", "10.0.0.1"], 2222, &key(K1)).unwrap();
-        assert_eq!(db.check(&["10.0.0.1"], 2222, &key(K1)), Verdict::Known);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text, format!("[web1]:2222,[10.0.0.1]:2222 {K1}\n"));
-        assert_eq!(
-            KnownHosts::load(&path)
-                .unwrap()
-                .check(&["web1"], 2222, &key(K1)),
+            lookup(&t, &format!("10.0.0.1 {K1}\n"), "").check(&key(K1)),
             Verdict::Known
         );
-        db.record(&["web2"], 22, &key(K2)).unwrap();
+    }
+
+    #[test]
+    fn every_file_is_read_and_any_match_wins() {
+        let t = target("h1", "h1", 22);
         assert_eq!(
-            db.check(&["web2"], 22, &key(K1)),
-            Verdict::Changed { line: 2 }
+            lookup(&t, "", &format!("h1 {K1}\n")).check(&key(K1)),
+            Verdict::Known
         );
+        assert_eq!(
+            lookup(&t, &format!("h1 {K2}\n"), &format!("h1 {K1}\n")).check(&key(K1)),
+            Verdict::Known
+        );
+        assert_eq!(
+            lookup(&t, &format!("\n\nh1 {K2}\n"), "").check(&key(K1)),
+            changed("/user", 3)
+        );
+        assert_eq!(
+            lookup(&t, "", &format!("h1 {K2}\n")).check(&key(K1)),
+            changed("/global", 1)
+        );
+        // Another key type recorded is a changed key too, as in OpenSSH.
+        assert_eq!(
+            lookup(&t, &format!("h1 {RSA}\n"), "").check(&key(K1)),
+            changed("/user", 1)
+        );
+    }
+
+    #[test]
+    fn revoked_in_any_file_refuses() {
+        let t = target("h1", "h1", 22);
+        let l = lookup(
+            &t,
+            &format!("h1 {K1}\n"),
+            &format!("# x\n@revoked * {K1}\n"),
+        );
+        assert_eq!(
+            l.check(&key(K1)),
+            Verdict::Revoked {
+                file: "/global".into(),
+                line: 2
+            }
+        );
+        let l = lookup(&t, &format!("h1 {K1}\n"), &format!("@revoked * {K2}\n"));
+        assert_eq!(l.check(&key(K1)), Verdict::Known);
+    }
+
+    #[test]
+    fn bare_address_off_port_22() {
+        let t = target("h1", "10.0.0.1", 2222);
+        let bare = |text: &str| lookup(&t, text, "").check(&key(K1));
+        assert_eq!(bare(&format!("10.0.0.1 {K1}\n")), Verdict::Known);
+        // Only a line with the key counts: a changed bare line keeps the
+        // verdict for [address]:port.
+        assert_eq!(bare(&format!("10.0.0.1 {K2}\n")), UNKNOWN);
+        assert_eq!(
+            bare(&format!("[10.0.0.1]:2222 {K2}\n10.0.0.1 {K1}\n")),
+            changed("/user", 1)
+        );
+        assert_eq!(
+            bare(&format!("10.0.0.1 {K1}\n@revoked 10.0.0.1 {K1}\n")),
+            Verdict::Revoked {
+                file: "/user".into(),
+                line: 2
+            }
+        );
+        let mut aliased = t.clone();
+        aliased.host_keys.alias = Some("web".into());
+        assert_eq!(
+            lookup(&aliased, &format!("10.0.0.1 {K1}\n"), "").check(&key(K1)),
+            UNKNOWN
+        );
+        assert_eq!(
+            lookup(&t, &format!("10.0.0.1 {RSA}\n"), "").recorded_algorithms(),
+            vec![key(RSA).algorithm()]
+        );
+    }
+
+    #[test]
+    fn cert_authority_lines_do_not_vouch() {
+        let t = target("a.example", "a.example", 22);
+        let l = lookup(&t, &format!("@cert-authority *.example {K1}\n"), "");
+        assert_eq!(l.check(&key(K1)), Verdict::Unknown { ca_only: true });
+        assert!(l.recorded_algorithms().is_empty());
+    }
+
+    #[test]
+    fn files_follow_the_run_and_ssh_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_file = dir.path().join("run");
+        let config = TransportConfig {
+            known_hosts: run_file.clone(),
+            ..TransportConfig::default()
+        };
+        let db = KnownHosts::load(&config).unwrap();
+        let mut t = target("h1", "h1", 22);
+        t.host_keys.user_files = Some(vec![dir.path().join("from-config")]);
+        t.host_keys.global_files = Some(vec![]);
+        // The run's own file replaces ssh_config's UserKnownHostsFile.
+        assert_eq!(
+            db.lookup(&t).describe_files(),
+            run_file.display().to_string()
+        );
+        t.host_keys.global_files = None;
+        assert_eq!(
+            db.lookup(&t).describe_files(),
+            format!("{}, {}", run_file.display(), GLOBAL_FILES.join(", "))
+        );
+    }
+
+    #[test]
+    fn record_appends_once_under_the_lookup_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("known_hosts");
+        let db = KnownHosts::load(&TransportConfig {
+            known_hosts: path.clone(),
+            ..TransportConfig::default()
+        })
+        .unwrap();
+        let mut t = target("web1", "10.0.0.1", 2222);
+        t.host_keys.global_files = Some(vec![]);
+        let l = db.lookup(&t);
+        assert_eq!(l.check(&key(K1)), UNKNOWN);
+        db.record(&l, &key(K1)).unwrap();
+        db.record(&l, &key(K1)).unwrap();
+        assert_eq!(db.lookup(&t).check(&key(K1)), Verdict::Known);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, format!("[10.0.0.1]:2222 {K1}\n"));
+        assert!(db.record(&l, &key(K2)).is_err());
+
+        // Left at the default, the run's file gives way to ssh_config's.
+        let other = dir.path().join("other");
+        let db = KnownHosts::with_user_file(path.clone(), false).unwrap();
+        t.host_keys.user_files = Some(vec![other.clone()]);
+        let l = db.lookup(&t);
+        assert_eq!(l.check(&key(K1)), UNKNOWN);
+        db.record(&l, &key(K1)).unwrap();
+        assert!(
+            std::fs::read_to_string(&other)
+                .unwrap()
+                .contains("[10.0.0.1]:2222")
+        );
+        t.host_keys.user_files = None;
+        assert_eq!(
+            db.lookup(&t).describe_files(),
+            format!(
+                "{}, {}",
+                path.display(),
+                home_dir().join(".ssh/known_hosts2").display()
+            )
+        );
+        // UserKnownHostsFile none: nothing to record in.
+        t.host_keys.user_files = Some(vec![]);
+        let l = db.lookup(&t);
+        assert!(db.record(&l, &key(K2)).is_err());
     }
 }

@@ -8,6 +8,7 @@ pub mod exec;
 mod handler;
 pub mod inventory;
 pub mod known_hosts;
+mod known_hosts_file;
 pub mod lease;
 pub mod output;
 mod pool;
@@ -23,7 +24,7 @@ pub use exec::ExecRequest;
 pub use known_hosts::HostKeyStatus;
 pub use output::ExecOutput;
 pub use pool::{ConnectOutcome, Pool};
-pub use target::{SshTarget, TransportConfig};
+pub use target::{HostKeyLookup, SshTarget, TransportConfig};
 pub use tunnel::TcpStream;
 
 use std::time::Duration;
@@ -45,10 +46,12 @@ pub enum TransportError {
         after: Duration,
     },
     #[error(
-        "{host}: host key is not known ({key_type} {fingerprint}) in {known_hosts}; verify it and re-run with --accept-new to record it"
+        "{host}: host key is not known for {lookup} ({key_type} {fingerprint}) in {known_hosts}; verify it and re-run with --accept-new to record it"
     )]
     UnknownHostKey {
         host: String,
+        /// The name it was looked up under: `[address]:port`, or HostKeyAlias.
+        lookup: String,
         key_type: String,
         fingerprint: String,
         known_hosts: String,

@@ -34,7 +34,7 @@ impl Pool {
     /// Reads known_hosts once; fails only on an unreadable file (lines that
     /// cannot be parsed are skipped, as OpenSSH does).
     pub fn new(config: TransportConfig) -> Result<Pool, String> {
-        let known_hosts = Arc::new(KnownHosts::load(&config.known_hosts)?);
+        let known_hosts = Arc::new(KnownHosts::load(&config)?);
         let handshakes = Arc::new(Semaphore::new(config.max_handshakes.max(1)));
         Ok(Pool {
             config: Arc::new(config),
@@ -240,8 +240,7 @@ impl Pool {
         // Ask only for key types known_hosts can vouch for, as ssh(1) does,
         // so a host whose RSA key is recorded is not reported as unknown
         // because it offered ed25519 first.
-        let names: Vec<&str> = [target.name.as_str(), target.address.as_str()].into();
-        let recorded = self.known_hosts.recorded_algorithms(&names, target.port);
+        let recorded = self.known_hosts.recorded_algorithms(target);
         if !recorded.is_empty() {
             let family = |a: &Algorithm| match a {
                 Algorithm::Rsa { .. } => Algorithm::Rsa { hash: None },

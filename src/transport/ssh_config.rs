@@ -1,4 +1,6 @@
-//! ~/.ssh/config: HostName, User, Port, IdentityFile, ProxyJump for a host.
+//! ~/.ssh/config: HostName, User, Port, IdentityFile, ProxyJump for a host,
+//! and how its host key is looked up (HostKeyAlias, UserKnownHostsFile,
+//! GlobalKnownHostsFile).
 //!
 //! The inventory always wins: a field the inventory set explicitly is never
 //! replaced. `Match` blocks are not supported (ssh2-config ignores them).
@@ -9,6 +11,7 @@ use std::path::{Path, PathBuf};
 use ssh2_config::{ParseRule, SshConfig};
 
 use super::SshTarget;
+use super::target::home_dir;
 
 /// Which fields of the target the inventory set, so the config file must not
 /// override them.
@@ -85,6 +88,27 @@ impl SshConfigFile {
         {
             target.jump = self.jump_chain(hops, target);
         }
+        // ssh2-config keeps these as unsupported fields, first value first,
+        // which is ssh(1)'s first-obtained-value rule.
+        let field = |name: &str| {
+            params
+                .unsupported_fields
+                .get(name)
+                .filter(|a| !a.is_empty())
+        };
+        if let Some(alias) = field("hostkeyalias") {
+            target.host_keys.alias = Some(alias[0].clone());
+        }
+        // ssh(1) expands `~` and `%` tokens in UserKnownHostsFile (%h being
+        // the host connected to) but takes GlobalKnownHostsFile as written.
+        let address = target.address.clone();
+        if let Some(files) = field("userknownhostsfile") {
+            target.host_keys.user_files =
+                Some(file_list(files, |f| expand_tokens(f, &address, target)));
+        }
+        if let Some(files) = field("globalknownhostsfile") {
+            target.host_keys.global_files = Some(file_list(files, str::to_string));
+        }
     }
 
     fn jump_chain(&self, hops: &[String], target: &SshTarget) -> Vec<SshTarget> {
@@ -102,6 +126,7 @@ impl SshConfigFile {
                     user: user.clone().unwrap_or_else(|| target.user.clone()),
                     identity_files: target.identity_files.clone(),
                     jump: Vec::new(),
+                    host_keys: Default::default(),
                 };
                 let explicit = ExplicitFields {
                     address: false,
@@ -143,6 +168,14 @@ pub fn apply_default(target: &mut SshTarget) {
     if let Err(e) = apply(target, explicit, None) {
         tracing::warn!("ignoring ssh config: {e}");
     }
+}
+
+/// A known_hosts file list as ssh(1) reads it: `none` alone is no file.
+fn file_list(args: &[String], expand: impl Fn(&str) -> String) -> Vec<PathBuf> {
+    if args[0].eq_ignore_ascii_case("none") {
+        return Vec::new();
+    }
+    args.iter().map(|f| PathBuf::from(expand(f))).collect()
 }
 
 /// `[user@]host[:port]`, with `[v6]:port` brackets allowed.
@@ -202,12 +235,6 @@ fn expand_tokens(value: &str, original_host: &str, target: &SshTarget) -> String
     out
 }
 
-fn home_dir() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/root"))
-}
-
 fn local_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
@@ -217,6 +244,7 @@ fn local_user() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::HostKeyLookup;
 
     fn target(name: &str) -> SshTarget {
         SshTarget {
@@ -226,6 +254,7 @@ mod tests {
             user: "root".into(),
             identity_files: vec![],
             jump: vec![],
+            host_keys: Default::default(),
         }
     }
 
@@ -326,6 +355,46 @@ Host *
         )
         .unwrap();
         assert_eq!(t, target("x"));
+    }
+
+    #[test]
+    fn host_key_lookup() {
+        let (_d, path) = config(
+            "Host web-*\n    HostName %h.internal\n    HostKeyAlias Web-Pool\n    \
+             UserKnownHostsFile ~/.ssh/kh_%h /etc/kh_%r\n\n\
+             Host db\n    UserKnownHostsFile none\n    GlobalKnownHostsFile NONE\n\n\
+             Host *\n    HostKeyAlias fallback\n    UserKnownHostsFile fallback\n    \
+             GlobalKnownHostsFile /etc/ssh/%h_known_hosts\n",
+        );
+        let mut t = target("web-1");
+        apply(&mut t, ExplicitFields::default(), Some(&path)).unwrap();
+        assert_eq!(t.host_keys.alias.as_deref(), Some("Web-Pool"));
+        assert_eq!(
+            t.host_keys.user_files,
+            Some(vec![
+                home_dir().join(".ssh/kh_web-1.internal"),
+                PathBuf::from("/etc/kh_root")
+            ])
+        );
+        assert_eq!(
+            t.host_keys.global_files,
+            Some(vec![PathBuf::from("/etc/ssh/%h_known_hosts")])
+        );
+        let mut t = target("db");
+        apply(&mut t, ExplicitFields::default(), Some(&path)).unwrap();
+        assert_eq!(t.host_keys.alias.as_deref(), Some("fallback"));
+        assert_eq!(t.host_keys.user_files, Some(vec![]));
+        assert_eq!(t.host_keys.global_files, Some(vec![]));
+        let mut t = target("x");
+        apply(&mut t, ExplicitFields::default(), Some(&path)).unwrap();
+        assert_eq!(
+            t.host_keys.user_files,
+            Some(vec![PathBuf::from("fallback")])
+        );
+        let (_d, path) = config("Host *\n    User u\n");
+        let mut t = target("x");
+        apply(&mut t, ExplicitFields::default(), Some(&path)).unwrap();
+        assert_eq!(t.host_keys, HostKeyLookup::default());
     }
 
     #[test]

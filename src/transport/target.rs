@@ -6,8 +6,8 @@ use std::time::Duration;
 /// One host as the transport sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshTarget {
-    /// The inventory name, used in every message and as the known_hosts lookup
-    /// name unless `address` differs (then both are tried).
+    /// The inventory name, used in every message (host keys are looked up
+    /// by `address`, see `known_hosts`).
     pub name: String,
     /// Address or DNS name to open the TCP connection to.
     pub address: String,
@@ -17,11 +17,29 @@ pub struct SshTarget {
     pub identity_files: Vec<PathBuf>,
     /// Jump host chain, outermost first (ProxyJump).
     pub jump: Vec<SshTarget>,
+    /// How its host key is looked up, from ssh_config.
+    pub host_keys: HostKeyLookup,
+}
+
+/// ssh_config's say in how a host's key is looked up; what it leaves unset
+/// takes the run's known_hosts, OpenSSH's default files and the address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostKeyLookup {
+    /// HostKeyAlias: the name the key is looked up and recorded under.
+    pub alias: Option<String>,
+    /// UserKnownHostsFile (empty for `none`), read when the run's known_hosts
+    /// is left at ~/.ssh/known_hosts.
+    pub user_files: Option<Vec<PathBuf>>,
+    /// GlobalKnownHostsFile (empty for `none`).
+    pub global_files: Option<Vec<PathBuf>>,
 }
 
 /// Settings shared by every connection of a run.
 #[derive(Debug, Clone)]
 pub struct TransportConfig {
+    /// The user known_hosts file: read first, and where --accept-new records
+    /// new keys. Left at ~/.ssh/known_hosts, ssh_config and OpenSSH's
+    /// defaults have their say (see `known_hosts`).
     pub known_hosts: PathBuf,
     /// Record unknown host keys instead of refusing them (never accepts a changed key).
     pub accept_new: bool,
@@ -53,8 +71,11 @@ impl Default for TransportConfig {
 
 /// `~/.ssh/known_hosts`, as OpenSSH uses it.
 pub fn default_known_hosts() -> PathBuf {
-    let home = std::env::var_os("HOME")
+    home_dir().join(".ssh").join("known_hosts")
+}
+
+pub(super) fn home_dir() -> PathBuf {
+    std::env::var_os("HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/root"));
-    home.join(".ssh").join("known_hosts")
+        .unwrap_or_else(|| PathBuf::from("/root"))
 }

@@ -225,6 +225,7 @@ impl SshdFleet {
             user: self.user.clone(),
             identity_files: vec![self.client_key.clone()],
             jump: Vec::new(),
+            host_keys: Default::default(),
         }
     }
 

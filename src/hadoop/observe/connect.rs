@@ -47,6 +47,7 @@ mod tests {
             user: "herd".into(),
             identity_files: Vec::new(),
             jump: Vec::new(),
+            host_keys: Default::default(),
         }
     }
 
