@@ -137,9 +137,11 @@ impl Engine<'_> {
             }
             Err(GateError::Timeout { after, readings }) => {
                 let want = crate::probe::describe_expectation(probe.expect, targets.len());
+                // The stage's timeout, not the time the last poll ended: a
+                // loaded controller must not make a 3 s timeout read "4s".
                 let reason = format!(
                     "probe did not pass within {}s (wanted {want})",
-                    after.as_secs()
+                    probe.timeout.as_secs()
                 );
                 let seen = readings
                     .iter()

@@ -9,6 +9,7 @@
 //! changed.
 
 pub mod context;
+pub mod default_ports;
 pub mod files;
 pub mod observe;
 pub mod ports;

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{Host, Inventory, ModelError};
 
+use super::default_ports::*;
 use super::render::{MesosKind, SiteConfigs, mesos_flags};
 use super::topology::{Locator, Topology};
 
@@ -158,7 +159,14 @@ fn collect(
     };
     let has = |r: &str| host.roles.iter().any(|x| x == r);
     if has("zookeeper") {
-        c.prop(site, "zookeeper", "client", "zoo.cfg", "clientPort", 2181);
+        c.prop(
+            site,
+            "zookeeper",
+            "client",
+            "zoo.cfg",
+            "clientPort",
+            ZOOKEEPER_CLIENT,
+        );
         if let Some(id) = topo.zookeeper_myid(&host.name) {
             let key = format!("server.{id}");
             let over = topo
@@ -202,7 +210,7 @@ fn collect(
                 "admin",
                 "zoo.cfg",
                 "admin.serverPort",
-                8080,
+                ZOOKEEPER_ADMIN,
             );
         }
     }
@@ -213,7 +221,7 @@ fn collect(
             "rpc",
             "hdfs-site",
             "dfs.journalnode.rpc-address",
-            8485,
+            JOURNALNODE_RPC,
         );
         c.prop(
             site,
@@ -221,7 +229,7 @@ fn collect(
             "http",
             "hdfs-site",
             "dfs.journalnode.http-address",
-            8480,
+            JOURNALNODE_HTTP,
         );
     }
     if has("namenode")
@@ -233,7 +241,7 @@ fn collect(
             "rpc",
             "hdfs-site",
             &format!("dfs.namenode.rpc-address.{ns}.{id}"),
-            8020,
+            NAMENODE_RPC,
         );
         c.prop(
             site,
@@ -241,25 +249,44 @@ fn collect(
             "http",
             "hdfs-site",
             &format!("dfs.namenode.http-address.{ns}.{id}"),
-            9870,
+            NAMENODE_HTTP,
         );
     }
     if has("zkfc") {
-        c.prop(site, "zkfc", "rpc", "hdfs-site", "dfs.ha.zkfc.port", 8019);
+        c.prop(
+            site,
+            "zkfc",
+            "rpc",
+            "hdfs-site",
+            "dfs.ha.zkfc.port",
+            ZKFC_RPC,
+        );
     }
     if has("resourcemanager")
         && let Some(id) = topo.resourcemanager_id(&host.name)
     {
         for (name, key, port) in [
-            ("rpc", "yarn.resourcemanager.address", 8032),
-            ("scheduler", "yarn.resourcemanager.scheduler.address", 8030),
+            ("rpc", "yarn.resourcemanager.address", RESOURCEMANAGER_RPC),
+            (
+                "scheduler",
+                "yarn.resourcemanager.scheduler.address",
+                RESOURCEMANAGER_SCHEDULER,
+            ),
             (
                 "tracker",
                 "yarn.resourcemanager.resource-tracker.address",
-                8031,
+                RESOURCEMANAGER_TRACKER,
             ),
-            ("admin", "yarn.resourcemanager.admin.address", 8033),
-            ("http", "yarn.resourcemanager.webapp.address", 8088),
+            (
+                "admin",
+                "yarn.resourcemanager.admin.address",
+                RESOURCEMANAGER_ADMIN,
+            ),
+            (
+                "http",
+                "yarn.resourcemanager.webapp.address",
+                RESOURCEMANAGER_HTTP,
+            ),
         ] {
             c.prop(
                 site,
@@ -278,7 +305,7 @@ fn collect(
             "rpc",
             "mapred-site",
             "mapreduce.jobhistory.address",
-            10020,
+            HISTORYSERVER_RPC,
         );
         c.prop(
             site,
@@ -286,7 +313,7 @@ fn collect(
             "http",
             "mapred-site",
             "mapreduce.jobhistory.webapp.address",
-            19888,
+            HISTORYSERVER_HTTP,
         );
         c.prop(
             site,
@@ -294,7 +321,7 @@ fn collect(
             "admin",
             "mapred-site",
             "mapreduce.jobhistory.admin.address",
-            10033,
+            HISTORYSERVER_ADMIN,
         );
     }
     if has("datanode") {
@@ -304,7 +331,7 @@ fn collect(
             "data",
             "hdfs-site",
             "dfs.datanode.address",
-            9866,
+            DATANODE_DATA,
         );
         c.prop(
             site,
@@ -312,7 +339,7 @@ fn collect(
             "http",
             "hdfs-site",
             "dfs.datanode.http.address",
-            9864,
+            DATANODE_HTTP,
         );
         c.prop(
             site,
@@ -320,7 +347,7 @@ fn collect(
             "ipc",
             "hdfs-site",
             "dfs.datanode.ipc.address",
-            9867,
+            DATANODE_IPC,
         );
     }
     if has("nodemanager") {
@@ -330,7 +357,7 @@ fn collect(
             "rpc",
             "yarn-site",
             "yarn.nodemanager.address",
-            8041,
+            NODEMANAGER_RPC,
         );
         c.prop(
             site,
@@ -338,7 +365,7 @@ fn collect(
             "localizer",
             "yarn-site",
             "yarn.nodemanager.localizer.address",
-            8040,
+            NODEMANAGER_LOCALIZER,
         );
         c.prop(
             site,
@@ -346,7 +373,7 @@ fn collect(
             "http",
             "yarn-site",
             "yarn.nodemanager.webapp.address",
-            8042,
+            NODEMANAGER_HTTP,
         );
         c.prop(
             site,
@@ -354,7 +381,7 @@ fn collect(
             "shuffle",
             "mapred-site",
             "mapreduce.shuffle.port",
-            13562,
+            NODEMANAGER_SHUFFLE,
         );
     }
     for kind in [MesosKind::Master, MesosKind::Agent] {
@@ -374,9 +401,9 @@ fn collect(
                 }
                 None => c.push(
                     if kind == MesosKind::Master {
-                        5050
+                        MESOS_MASTER
                     } else {
-                        5051
+                        MESOS_AGENT
                     },
                     kind.role(),
                     "http",
@@ -388,7 +415,7 @@ fn collect(
     }
     if has("spark-history") {
         c.push(
-            18080,
+            SPARK_HISTORY_HTTP,
             "spark-history",
             "http",
             "spark.history.ui.port".into(),

@@ -3,6 +3,7 @@
 //! and the types of the settings under `vars`. Every error names the field
 //! and line to fix. The ports come after, in [`super::validate`].
 
+use super::default_ports::ZOOKEEPER_CLIENT;
 use std::collections::BTreeMap;
 
 use crate::model::{Host, Inventory, ModelError};
@@ -393,10 +394,10 @@ pub fn layout(inv: &Inventory) -> (Topology, Vec<ModelError>) {
                     "vars.overrides.zoo.cfg.clientPort",
                     format!("'{p}' is not a port"),
                 ));
-                2181
+                ZOOKEEPER_CLIENT
             }
         },
-        _ => 2181,
+        _ => ZOOKEEPER_CLIENT,
     };
 
     let topo = Topology {

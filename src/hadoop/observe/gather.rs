@@ -1,6 +1,9 @@
 //! Reading the cluster: the per-host script on every host and every HA
 //! endpoint, all at once, into [`Readings`].
 
+use crate::hadoop::default_ports::{
+    MESOS_MASTER, NAMENODE_HTTP, RESOURCEMANAGER_HTTP, ZOOKEEPER_CLIENT,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -49,7 +52,7 @@ pub async fn gather(
     }));
     let namenodes = futures::future::join_all(layout.namenodes.iter().map(|(id, host)| {
         let c = conn(host);
-        let port = layout.web_port(host, "namenode").unwrap_or(9870);
+        let port = layout.web_port(host, "namenode").unwrap_or(NAMENODE_HTTP);
         async move {
             let (status, fs) = match &c {
                 Err(e) => (Err(e.clone()), Err(e.clone())),
@@ -95,7 +98,9 @@ pub async fn gather(
     }));
     let rms = futures::future::join_all(layout.resourcemanagers.iter().map(|(id, host)| {
         let c = conn(host);
-        let port = layout.web_port(host, "resourcemanager").unwrap_or(8088);
+        let port = layout
+            .web_port(host, "resourcemanager")
+            .unwrap_or(RESOURCEMANAGER_HTTP);
         async move {
             let (info, metrics) = match &c {
                 Err(e) => (Err(e.clone()), Err(e.clone())),
@@ -121,7 +126,9 @@ pub async fn gather(
     }));
     let zks = futures::future::join_all(layout.zookeepers.iter().map(|(myid, host)| {
         let c = conn(host);
-        let port = layout.web_port(host, "zookeeper").unwrap_or(2181);
+        let port = layout
+            .web_port(host, "zookeeper")
+            .unwrap_or(ZOOKEEPER_CLIENT);
         async move {
             let mode = match &c {
                 Err(e) => Err(e.clone()),
@@ -136,7 +143,9 @@ pub async fn gather(
     }));
     let mesos = futures::future::join_all(layout.mesos_masters.iter().map(|host| {
         let c = conn(host);
-        let port = layout.web_port(host, "mesos-master").unwrap_or(5050);
+        let port = layout
+            .web_port(host, "mesos-master")
+            .unwrap_or(MESOS_MASTER);
         async move {
             let (metrics, state) = match &c {
                 Err(e) => (Err(e.clone()), Err(e.clone())),

@@ -1,5 +1,6 @@
 //! The Mesos daemons' flags and the env files that carry them.
 
+use crate::hadoop::default_ports::{MESOS_AGENT, MESOS_MASTER};
 use std::collections::BTreeMap;
 
 use crate::model::Host;
@@ -37,7 +38,7 @@ pub fn mesos_flags(topo: &Topology, host: &Host, kind: MesosKind) -> BTreeMap<St
             put("quorum", topo.mesos_quorum.unwrap_or(1).to_string());
             put("work_dir", s.dirs.mesos_master.clone());
             put("cluster", s.mesos.cluster.clone());
-            put("port", "5050".into());
+            put("port", MESOS_MASTER.to_string());
         }
         MesosKind::Agent => {
             put("master", topo.mesos_zk_url());
@@ -45,7 +46,7 @@ pub fn mesos_flags(topo: &Topology, host: &Host, kind: MesosKind) -> BTreeMap<St
             if let Some(r) = &s.mesos.agent_resources {
                 put("resources", r.clone());
             }
-            put("port", "5051".into());
+            put("port", MESOS_AGENT.to_string());
             // Agents are not started by systemd here; the real agent would
             // otherwise insist on a systemd runtime directory.
             put("systemd_enable_support", "false".into());

@@ -24,6 +24,7 @@
 //!   killed for it. The Java 17 `--add-opens` for containers are the
 //!   release's own defaults from Hadoop 3.4.1 on (MAPREDUCE-7449/7456).
 
+use crate::hadoop::default_ports::*;
 use crate::model::Inventory;
 
 use super::props::{apply_overrides, note, set};
@@ -100,12 +101,12 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         set(
             &mut hdfs,
             format!("dfs.namenode.rpc-address.{ns}.{id}"),
-            format!("{host}:8020"),
+            format!("{host}:{NAMENODE_RPC}"),
         );
         set(
             &mut hdfs,
             format!("dfs.namenode.http-address.{ns}.{id}"),
-            format!("{host}:9870"),
+            format!("{host}:{NAMENODE_HTTP}"),
         );
     }
     // The URI must name the port the JournalNodes really listen on.
@@ -113,7 +114,7 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         .override_of("hdfs-site", "dfs.journalnode.rpc-address")
         .and_then(|v| v.as_deref())
         .and_then(port_in)
-        .unwrap_or(8485);
+        .unwrap_or(JOURNALNODE_RPC);
     set(
         &mut hdfs,
         "dfs.namenode.shared.edits.dir",
@@ -182,7 +183,7 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         set(
             &mut yarn,
             format!("yarn.resourcemanager.webapp.address.{id}"),
-            format!("{host}:8088"),
+            format!("{host}:{RESOURCEMANAGER_HTTP}"),
         );
     }
     set(&mut yarn, "hadoop.zk.address", topo.zk_quorum());
@@ -262,7 +263,7 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
     note(
         &mut yarn,
         "yarn.nodemanager.address",
-        "${yarn.nodemanager.hostname}:8041",
+        format!("${{yarn.nodemanager.hostname}}:{NODEMANAGER_RPC}"),
         NM_ADDRESS_NOTE,
     );
     set(&mut yarn, "yarn.nodemanager.recovery.enabled", true);
@@ -286,17 +287,17 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         set(
             &mut mapred,
             "mapreduce.jobhistory.address",
-            format!("{jhs}:10020"),
+            format!("{jhs}:{HISTORYSERVER_RPC}"),
         );
         set(
             &mut mapred,
             "mapreduce.jobhistory.webapp.address",
-            format!("{jhs}:19888"),
+            format!("{jhs}:{HISTORYSERVER_HTTP}"),
         );
         set(
             &mut mapred,
             "mapreduce.jobhistory.admin.address",
-            format!("{jhs}:10033"),
+            format!("{jhs}:{HISTORYSERVER_ADMIN}"),
         );
     }
     let mapred_home = format!("HADOOP_MAPRED_HOME={}", s.hadoop_home());

@@ -1,5 +1,6 @@
 //! ZooKeeper's files: zoo.cfg's properties and conf/java.env.
 
+use crate::hadoop::default_ports::{ZOOKEEPER_ELECTION, ZOOKEEPER_QUORUM};
 use crate::shell::quote;
 
 use super::props::{apply_overrides, set};
@@ -20,7 +21,7 @@ pub(super) fn zoo_cfg(topo: &Topology) -> Props {
         set(
             &mut zoo,
             format!("server.{id}"),
-            format!("{host}:2888:3888"),
+            format!("{host}:{ZOOKEEPER_QUORUM}:{ZOOKEEPER_ELECTION}"),
         );
     }
     // ruok/srvr/mntr are what herd's probes send; only srvr is allowed by default.
