@@ -139,10 +139,13 @@ impl Engine<'_> {
                 let want = crate::probe::describe_expectation(probe.expect, targets.len());
                 // The stage's timeout, not the time the last poll ended: a
                 // loaded controller must not make a 3 s timeout read "4s".
-                let reason = format!(
-                    "probe did not pass within {}s (wanted {want})",
-                    probe.timeout.as_secs()
-                );
+                let t = probe.timeout;
+                let within = if t.subsec_millis() == 0 {
+                    format!("{}s", t.as_secs())
+                } else {
+                    format!("{}ms", t.as_millis())
+                };
+                let reason = format!("probe did not pass within {within} (wanted {want})");
                 let seen = readings
                     .iter()
                     .map(|r| format!("  {}: {}", r.host, r.value))
