@@ -7,6 +7,7 @@ mod error;
 mod generated;
 mod inventory;
 mod playbook;
+mod playbook_read;
 mod range;
 pub(crate) mod reader;
 mod spans;
