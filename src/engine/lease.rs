@@ -81,6 +81,22 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// Per host, the command that gives `run`'s lease back there; the end
+    /// of a run sends it with the records' cleanup, one exec per host.
+    pub(super) fn lease_releases(
+        &self,
+        run: &str,
+        conns: &[Option<Arc<Connection>>],
+    ) -> Vec<Option<String>> {
+        (0..conns.len())
+            .map(|h| {
+                conns[h]
+                    .as_ref()
+                    .map(|_| lease::release_command(&self.lease_key(h), run))
+            })
+            .collect()
+    }
+
     /// Gives the lease back on every connected host that `run` holds it on.
     pub(super) async fn release_lease(&self, run: &str, conns: &[Option<Arc<Connection>>]) {
         let calls = (0..conns.len()).filter_map(|h| {

@@ -214,29 +214,40 @@ impl Engine<'_> {
     }
 
     /// Removes, on every host still connected, the records whose outcomes
-    /// this run saw. Best effort and bounded: a record left behind only
-    /// costs a few bytes on the host.
-    pub(super) async fn clean_records(&self, state: &RunState) {
+    /// this run saw, after running that host's `before` (the lease's
+    /// release) in the same command. Best effort and bounded: a record left
+    /// behind only costs a few bytes on the host.
+    pub(super) async fn clean_records(&self, state: &RunState, before: Vec<Option<String>>) {
         let seen =
             std::mem::take(&mut *state.seen_records.lock().unwrap_or_else(|p| p.into_inner()));
         let cancel = CancellationToken::new();
-        let jobs = seen.into_iter().enumerate().filter_map(|(h, records)| {
-            let conn = state.conns[h].clone()?;
-            if records.is_empty() || conn.is_closed() {
-                return None;
-            }
-            let req = ExecRequest {
-                command: record::cleanup_command(&records),
-                timeout: Some(Duration::from_secs(10)),
-                ..Default::default()
-            };
-            let cancel = cancel.clone();
-            Some(async move {
-                if let Err(e) = conn.exec(&req, &cancel).await {
-                    tracing::debug!("task records left on {}: {e}", conn.host());
+        let jobs = seen
+            .into_iter()
+            .zip(before)
+            .enumerate()
+            .filter_map(|(h, (records, before))| {
+                let conn = state.conns[h].clone()?;
+                if (records.is_empty() && before.is_none()) || conn.is_closed() {
+                    return None;
                 }
-            })
-        });
+                let mut command = before.map(|b| format!("{b}; ")).unwrap_or_default();
+                if records.is_empty() {
+                    command.push_str("exit 0");
+                } else {
+                    command.push_str(&record::cleanup_command(&records));
+                }
+                let req = ExecRequest {
+                    command,
+                    timeout: Some(Duration::from_secs(10)),
+                    ..Default::default()
+                };
+                let cancel = cancel.clone();
+                Some(async move {
+                    if let Err(e) = conn.exec(&req, &cancel).await {
+                        tracing::debug!("task records or lease left on {}: {e}", conn.host());
+                    }
+                })
+            });
         let all = futures::future::join_all(jobs);
         let _ = tokio::time::timeout(Duration::from_secs(15), all).await;
     }

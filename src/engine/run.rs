@@ -107,8 +107,8 @@ impl Engine<'_> {
         let report = match state {
             Ok(state) => {
                 let report = self.execute(opts, &state, started).await;
-                self.clean_records(&state).await;
-                self.release_lease(&opts.run_id, &state.conns).await;
+                let release = self.lease_releases(&opts.run_id, &state.conns);
+                self.clean_records(&state, release).await;
                 report
             }
             // Ctrl-C while connecting is an interruption (exit 130), not a failure.

@@ -146,10 +146,11 @@ echo lease=held; cat "$f" 2>/dev/null; exit 0"#,
     )
 }
 
-/// Gives lease `key` back, if `run` still holds it.
+/// Gives lease `key` back, if `run` still holds it. Ends without `exit`, so
+/// it can run ahead of the run's other last words to the host.
 pub fn release_command(key: &str, run: &str) -> String {
     format!(
-        "f={}; if grep -qx {} \"$f\" 2>/dev/null; then rm -f \"$f\"; fi; exit 0",
+        "f={}; if grep -qx {} \"$f\" 2>/dev/null; then rm -f \"$f\"; fi; true",
         lease_path(key),
         quote(&format!("run={run}"))
     )
