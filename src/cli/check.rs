@@ -1,5 +1,6 @@
 //! `herd check`: validate the inventory and reach every host in parallel.
 
+use crate::report::columns;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -160,22 +161,8 @@ fn print_table(checks: &[HostCheck]) {
         "HOST KEY",
         "USER  RTT",
     ];
-    let mut widths = header.map(|h| h.len());
-    for r in &rows {
-        for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.len());
-        }
-    }
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
+    let widths = columns::widths(&header, &rows);
+    let line = |cells: &[String]| columns::line(cells, &widths);
     println!("{}", line(&header.map(String::from)));
     for (r, c) in rows.iter().zip(checks) {
         println!("{}", line(r));

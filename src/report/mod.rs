@@ -3,6 +3,7 @@
 //! runs list, and the run a replay continues with what changed since.
 
 pub mod bus;
+pub mod columns;
 pub mod input_changes;
 pub mod journal;
 pub mod json;

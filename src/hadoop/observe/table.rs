@@ -2,6 +2,7 @@
 //! lines, and the problems.
 
 use super::verdict::{Status, join_ports};
+use crate::report::columns;
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or("?".to_string(), T::to_string)
@@ -78,22 +79,8 @@ pub fn format(status: &Status) -> String {
         }
     }
     let header = ["HOST", "SERVICE", "STATE", "PID", "PORTS", "HA / NOTES"].map(String::from);
-    let mut widths = header.clone().map(|h| h.len());
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
+    let widths = columns::widths(&header.each_ref().map(String::as_str), &rows);
+    let line = |cells: &[String]| columns::line(cells, &widths);
     let mut out = String::new();
     out.push_str(&line(&header));
     out.push('\n');
