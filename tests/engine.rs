@@ -820,3 +820,44 @@ fn one_run_at_a_time_on_a_cluster_whichever_state_dir_or_machine_it_comes_from()
     let (code, stderr) = elsewhere(&[]);
     assert_eq!(code, 0, "the broken lease is not left behind: {stderr}");
 }
+
+#[test]
+fn two_runs_on_disjoint_hosts_of_one_cluster_still_exclude_each_other() {
+    let Some(case) = Case::new(2, "herd-engine-") else {
+        return;
+    };
+    let inv = case.inventory_with(&case.fleet.known_hosts, "5s", "");
+    let slow = case.playbook(
+        "name: slow-odd\nstages:\n  - name: wait\n    hosts: odd\n    run: \"touch {{ vars.work }}/began-{{ host.name }}; sleep 4\"\n",
+    );
+    let even = case.path("even.yaml");
+    std::fs::write(
+        &even,
+        "name: even\nstages:\n  - name: mark\n    hosts: even\n    run: \"touch {{ vars.work }}/even-{{ host.name }}\"\n",
+    )
+    .unwrap();
+    let mut first = case.spawn_run(&slow, &inv);
+    let t0 = Instant::now();
+    while !case.path("began-node1").exists() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "{}",
+            case.bg_stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = case
+        .command(&["run", even.to_str().unwrap(), "-i", inv.to_str().unwrap()])
+        .env("HERD_STATE_DIR", case.path("other-state"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("node0: the cluster lease is held by run"),
+        "{stderr}"
+    );
+    assert!(!case.path("even-node0").exists());
+    assert!(first.wait().unwrap().success(), "{}", case.bg_stderr());
+}

@@ -11,6 +11,11 @@ use super::run::Engine;
 use crate::transport::lease::{self, Holder, LeaseAnswer};
 use crate::transport::{Connection, ExecRequest};
 
+/// The first hosts of the inventory carry every run's lease, whatever the
+/// run touches: two runs on disjoint hosts of one cluster (two operators
+/// restarting DataNodes on different workers) still exclude each other.
+const LEASE_ANCHORS: usize = 3;
+
 /// How long a lease command may take on a host.
 const LEASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -79,6 +84,13 @@ impl Engine<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The anchor hosts the run does not touch anyway (see [`LEASE_ANCHORS`]).
+    pub(super) fn lease_anchors(&self, used: &[usize]) -> Vec<usize> {
+        (0..self.inventory.hosts.len().min(LEASE_ANCHORS))
+            .filter(|h| !used.contains(h))
+            .collect()
     }
 
     /// Per host, the command that gives `run`'s lease back there; the end

@@ -164,7 +164,12 @@ impl Engine<'_> {
         }
         used.sort_unstable();
         used.dedup();
-        let targets: Vec<SshTarget> = used.iter().map(|&h| self.targets[h].clone()).collect();
+        let anchors = self.lease_anchors(&used);
+        let targets: Vec<SshTarget> = used
+            .iter()
+            .chain(&anchors)
+            .map(|&h| self.targets[h].clone())
+            .collect();
         let outcomes = tokio::select! {
             o = self.pool.connect_all(&targets) => o,
             _ = self.cancel.cancelled() => return Err("interrupted while connecting".into()),
@@ -172,7 +177,8 @@ impl Engine<'_> {
         let n = self.inventory.hosts.len();
         let mut conns = vec![None; n];
         let mut connect_errors = vec![None; n];
-        for (&h, outcome) in used.iter().zip(outcomes) {
+        let mut outcomes = outcomes.into_iter();
+        for (&h, outcome) in used.iter().zip(outcomes.by_ref()) {
             let host = self.inventory.hosts[h].name.clone();
             match outcome {
                 Ok(c) => {
@@ -190,6 +196,17 @@ impl Engine<'_> {
                     })?;
                     connect_errors[h] = Some(e.to_string());
                 }
+            }
+        }
+        // Anchors only carry the lease: no event, and one that cannot be
+        // reached simply does not hold it.
+        for (&h, outcome) in anchors.iter().zip(outcomes) {
+            match outcome {
+                Ok(c) => conns[h] = Some(c),
+                Err(e) => tracing::debug!(
+                    "lease anchor {} unreachable: {e}",
+                    self.inventory.hosts[h].name
+                ),
             }
         }
         self.take_lease(&opts.run_id, opts.break_lease, &conns)
