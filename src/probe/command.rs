@@ -9,6 +9,7 @@ pub async fn check(conn: &Connection, run: &str, exit: i32, stdout: Option<&Rege
     let req = ExecRequest {
         command: run.to_string(),
         stdin: None,
+        secrets: Vec::new(),
         timeout: Some(super::ATTEMPT_TIMEOUT),
         record: None,
     };

@@ -6,6 +6,7 @@ pub mod bus;
 pub mod input_changes;
 pub mod journal;
 pub mod json;
+pub mod masking;
 pub mod progress;
 pub mod replay_source;
 pub mod run_lock;

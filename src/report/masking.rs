@@ -1,0 +1,41 @@
+//! Masking secret values in events. An event holds text in many fields
+//! (task output, error messages, probe readings); walking its JSON form
+//! masks every one of them, including fields added later.
+
+use crate::events::Event;
+use crate::model::Secrets;
+
+/// `event` with every secret value in its text replaced by the mask.
+pub fn mask_event(secrets: &Secrets, event: Event) -> Event {
+    if secrets.is_empty() {
+        return event;
+    }
+    let Ok(mut tree) = serde_json::to_value(&event) else {
+        return event;
+    };
+    if !mask_strings(secrets, &mut tree) {
+        return event;
+    }
+    // The tree came from an event and only its strings changed; it reads
+    // back as the journal's lines do (replay depends on that round trip).
+    serde_json::from_value(tree).unwrap_or(event)
+}
+
+/// Masks the strings of `v` in place; whether any changed.
+fn mask_strings(secrets: &Secrets, v: &mut serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => {
+            let masked = secrets.mask(s);
+            let changed = masked != *s;
+            *s = masked;
+            changed
+        }
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |acc, x| mask_strings(secrets, x) || acc),
+        serde_json::Value::Object(m) => m
+            .values_mut()
+            .fold(false, |acc, x| mask_strings(secrets, x) || acc),
+        _ => false,
+    }
+}
