@@ -216,3 +216,50 @@ fn an_unknown_tag_in_vars_is_refused_with_its_line() {
     assert!(err.contains("p.yaml:4:"), "{err}");
     assert!(err.contains("one line"), "{err}");
 }
+
+#[test]
+fn a_replay_runs_the_playbook_whose_journal_copy_is_masked() {
+    let Some(case) = Case::new(1, "herd-secrets-") else {
+        return;
+    };
+    let inv = case.inventory_with(&case.fleet.known_hosts, "10s", "");
+    let pb = case.playbook(&format!(
+        r#"
+name: replayed
+vars:
+  api_key: !secret {PLAYBOOK_VALUE}
+stages:
+  - name: first
+    hosts: all
+    run: "true"
+  - name: second
+    hosts: all
+    run: "test -f {{{{ vars.work }}}}/go && printf %s {{{{ vars.api_key }}}} > {{{{ vars.work }}}}/got"
+"#
+    ));
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let saved = std::fs::read_to_string(case.run_dirs()[0].join("playbook.yaml")).unwrap();
+    assert!(saved.contains("!secret ***"), "{saved}");
+    std::fs::write(case.path("go"), "").unwrap();
+    let replay = case.herd(&["replay", "-i", inv.to_str().unwrap()]);
+    assert_eq!(replay.code, 0, "{}", replay.stderr);
+    assert_eq!(
+        std::fs::read_to_string(case.path("got")).unwrap(),
+        PLAYBOOK_VALUE
+    );
+
+    // Once the playbook is edited, the masked copy cannot stand in for it.
+    std::fs::remove_file(case.path("go")).unwrap();
+    assert_eq!(case.run(&pb, &inv).code, 1);
+    std::fs::write(&pb, std::fs::read_to_string(&pb).unwrap() + "\n").unwrap();
+    std::fs::write(case.path("go"), "").unwrap();
+    let refused = case.herd(&["replay", "-i", inv.to_str().unwrap(), "--allow-changed"]);
+    assert_ne!(refused.code, 0, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("secret values masked"),
+        "{}",
+        refused.stderr
+    );
+    assert_nowhere("herd replay stderr", &refused.stderr);
+}
