@@ -263,3 +263,52 @@ stages:
     );
     assert_nowhere("herd replay stderr", &refused.stderr);
 }
+
+#[test]
+fn a_secret_renders_as_a_reference_and_only_on_its_own() {
+    use herd::engine::template::{TemplateContext, render, render_raw};
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inventory.yaml");
+    std::fs::write(
+        &inv,
+        format!("cluster: t\nvars:\n  pw: !secret {VALUE}\n  list: [a, !secret {VALUE}]\nhosts:\n  - name: h1\n"),
+    )
+    .unwrap();
+    let inv = herd::model::Inventory::load(&inv).unwrap();
+    let pb = herd::model::Playbook::parse(
+        "name: p\nstages:\n  - name: s\n    hosts: all\n    run: \"true\"\n",
+        "p.yaml",
+    )
+    .unwrap();
+    let ctx = TemplateContext::new(&inv, &pb, 0);
+    let r = |t: &str| render(t, &ctx);
+    assert_eq!(r("echo {{ vars.pw }}").unwrap(), "echo \"$HERD_SECRET_I1\"");
+    assert_eq!(
+        r("echo {{ vars.pw | raw }}").unwrap(),
+        "echo \"$HERD_SECRET_I1\""
+    );
+    assert_eq!(
+        r("echo {{ host.vars.pw }}").unwrap(),
+        "echo \"$HERD_SECRET_I1\""
+    );
+    assert_eq!(
+        r("echo {{ vars.list }}").unwrap(),
+        "echo a \"$HERD_SECRET_I2\""
+    );
+    for misuse in [
+        "echo {{ 'x' ~ vars.pw }}",
+        "echo {{ ('x' ~ vars.pw) | raw }}",
+        "echo {{ vars.pw | upper }}",
+    ] {
+        let e = r(misuse).unwrap_err().message;
+        assert!(!e.contains(VALUE), "{e}");
+        assert!(e.contains("secret") || e.contains("NUL"), "{misuse}: {e}");
+    }
+    assert!(render_raw("{{ vars.pw }}", &ctx).is_err());
+    let secrets = &inv.secrets;
+    assert_eq!(
+        secrets.referenced("echo \"$HERD_SECRET_I1\""),
+        vec![("HERD_SECRET_I1".to_string(), VALUE.to_string())]
+    );
+    assert_eq!(secrets.mask(&format!("a {VALUE} b")), "a *** b");
+}

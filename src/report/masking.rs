@@ -30,12 +30,21 @@ fn mask_strings(secrets: &Secrets, v: &mut serde_json::Value) -> bool {
             *s = masked;
             changed
         }
-        serde_json::Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |acc, x| mask_strings(secrets, x) || acc),
-        serde_json::Value::Object(m) => m
-            .values_mut()
-            .fold(false, |acc, x| mask_strings(secrets, x) || acc),
+        // Every item is visited: stopping at the first change would leave the rest.
+        serde_json::Value::Array(items) => {
+            let mut changed = false;
+            for x in items {
+                changed |= mask_strings(secrets, x);
+            }
+            changed
+        }
+        serde_json::Value::Object(m) => {
+            let mut changed = false;
+            for x in m.values_mut() {
+                changed |= mask_strings(secrets, x);
+            }
+            changed
+        }
         _ => false,
     }
 }
