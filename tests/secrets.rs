@@ -312,3 +312,25 @@ fn a_secret_renders_as_a_reference_and_only_on_its_own() {
     );
     assert_eq!(secrets.mask(&format!("a {VALUE} b")), "a *** b");
 }
+
+#[test]
+fn a_secret_in_a_hadoop_setting_is_refused() {
+    let text = format!(
+        r#"
+cluster: s
+vars:
+  overrides:
+    core-site: {{ hadoop.http.authentication.signature.secret: !secret {VALUE} }}
+hosts:
+  - {{ name: m1, roles: [zookeeper, journalnode, namenode, zkfc, resourcemanager, mesos-master] }}
+  - {{ name: m2, roles: [zookeeper, journalnode, namenode, zkfc, resourcemanager, mesos-master] }}
+  - {{ name: m3, roles: [zookeeper, journalnode, historyserver, mesos-master] }}
+  - {{ name: w1, roles: [datanode, nodemanager, mesos-agent] }}
+"#
+    );
+    let inv = herd::model::Inventory::parse(&text, Path::new("inline.yaml")).unwrap();
+    let err = herd::hadoop::validate(&inv).unwrap_err().to_string();
+    assert!(err.contains("secret variable cannot be used here"), "{err}");
+    assert!(err.contains("inline.yaml:5:"), "{err}");
+    assert_nowhere("the error", &err);
+}

@@ -158,6 +158,15 @@ impl<'s> Reader<'s> {
 
     pub fn string(&mut self, v: &impl Tree, path: &str) -> Option<String> {
         match v.as_text() {
+            // Only a secret's marker holds one (the YAML reader refuses NUL):
+            // a setting read from `vars` would write it out where it goes.
+            Some(s) if super::holds_marker(s) => {
+                self.error(
+                    path,
+                    "a secret variable cannot be used here (secrets are for commands)",
+                );
+                None
+            }
             Some(s) => Some(s.to_string()),
             None => {
                 self.error(path, format!("expected a string, got {}", kind(v)));

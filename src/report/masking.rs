@@ -48,3 +48,54 @@ fn mask_strings(secrets: &Secrets, v: &mut serde_json::Value) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{ProbeReading, TaskOutcome};
+
+    #[test]
+    fn every_text_field_is_masked_and_the_rest_kept() {
+        let secrets = crate::model::Inventory::parse(
+            "vars: { pw: !secret hunter2 }\nhosts: [{ name: h1 }]\n",
+            std::path::Path::new("i.yaml"),
+        )
+        .unwrap()
+        .secrets;
+        let event = Event::TaskFinished {
+            stage: "s".into(),
+            host: "h1".into(),
+            outcome: TaskOutcome::Failed,
+            skip: None,
+            exit_status: Some(3),
+            duration_ms: 5,
+            error: Some("exit 3: bad hunter2".into()),
+            unseen: false,
+        };
+        let masked = mask_event(&secrets, event.clone());
+        let Event::TaskFinished { error, .. } = &masked else {
+            panic!("{masked:?}")
+        };
+        assert_eq!(error.as_deref(), Some("exit 3: bad ***"));
+        let gate = Event::GateFailed {
+            stage: "s".into(),
+            batch: 0,
+            elapsed_ms: 1,
+            reason: "hunter2".into(),
+            readings: vec![ProbeReading {
+                host: "h1".into(),
+                pass: false,
+                value: "saw hunter2".into(),
+            }],
+        };
+        let text = serde_json::to_string(&mask_event(&secrets, gate)).unwrap();
+        assert!(
+            !text.contains("hunter2") && text.contains("saw ***"),
+            "{text}"
+        );
+        assert_eq!(
+            mask_event(&crate::model::Secrets::default(), event.clone()),
+            event
+        );
+    }
+}
