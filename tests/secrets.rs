@@ -249,6 +249,24 @@ stages:
         PLAYBOOK_VALUE
     );
 
+    // A changed inventory is shown as a diff, its secrets masked.
+    std::fs::remove_file(case.path("go")).unwrap();
+    assert_eq!(case.run(&pb, &inv).code, 1);
+    let inv = case.inventory_with(
+        &case.fleet.known_hosts,
+        "10s",
+        &format!("db_password: !secret {VALUE}-new"),
+    );
+    std::fs::write(case.path("go"), "").unwrap();
+    let changed = case.herd(&["replay", "-i", inv.to_str().unwrap(), "--allow-changed"]);
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    assert!(
+        changed.stderr.contains("inventory changed"),
+        "{}",
+        changed.stderr
+    );
+    assert_nowhere("herd replay stderr (inventory diff)", &changed.stderr);
+
     // Once the playbook is edited, the masked copy cannot stand in for it.
     std::fs::remove_file(case.path("go")).unwrap();
     assert_eq!(case.run(&pb, &inv).code, 1);
