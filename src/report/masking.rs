@@ -1,6 +1,8 @@
 //! Masking secret values in events. An event holds text in many fields
 //! (task output, error messages, probe readings); walking its JSON form
-//! masks every one of them, including fields added later.
+//! masks every one of them, including fields added later, except the
+//! names that identify what an event is about: a replay matches stages and
+//! hosts by them, and a name is plain in the inventory anyway.
 
 use crate::events::Event;
 use crate::model::Secrets;
@@ -21,6 +23,29 @@ pub fn mask_event(secrets: &Secrets, event: Event) -> Event {
     serde_json::from_value(tree).unwrap_or(event)
 }
 
+/// Fields that name things (stages, hosts, runs, files) rather than say
+/// what happened.
+const NAMES: &[&str] = &[
+    "event",
+    "run_id",
+    "run",
+    "kind",
+    "playbook",
+    "playbook_digest",
+    "inventory",
+    "inventory_digest",
+    "stages",
+    "hosts",
+    "continues",
+    "host",
+    "user",
+    "stage",
+    "failed_stage",
+    "outcome",
+    "skip",
+    "recovery",
+];
+
 /// Masks the strings of `v` in place; whether any changed.
 fn mask_strings(secrets: &Secrets, v: &mut serde_json::Value) -> bool {
     match v {
@@ -40,8 +65,10 @@ fn mask_strings(secrets: &Secrets, v: &mut serde_json::Value) -> bool {
         }
         serde_json::Value::Object(m) => {
             let mut changed = false;
-            for x in m.values_mut() {
-                changed |= mask_strings(secrets, x);
+            for (k, x) in m.iter_mut() {
+                if !NAMES.contains(&k.as_str()) {
+                    changed |= mask_strings(secrets, x);
+                }
             }
             changed
         }
@@ -77,6 +104,12 @@ mod tests {
             panic!("{masked:?}")
         };
         assert_eq!(error.as_deref(), Some("exit 3: bad ***"));
+        // Names stay as they are, so a replay still finds its stages.
+        let named = Event::StageStarted {
+            stage: "hunter2".into(),
+            hosts: 1,
+        };
+        assert_eq!(mask_event(&secrets, named.clone()), named);
         let gate = Event::GateFailed {
             stage: "s".into(),
             batch: 0,
