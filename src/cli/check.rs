@@ -54,6 +54,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                     let req = ExecRequest {
                         command: "id -un".into(),
                         stdin: None,
+                        secrets: Vec::new(),
                         timeout: Some(Duration::from_secs(20)),
                         record: None,
                     };

@@ -78,6 +78,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         let req = ExecRequest {
             command: command.clone(),
             stdin: None,
+            secrets: Vec::new(),
             timeout,
             record: None,
         };

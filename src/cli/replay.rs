@@ -67,7 +67,12 @@ async fn replay(global: &GlobalArgs, args: Args) -> Result<i32, CliError> {
     }
 
     let text = replayed.saved_playbook()?;
-    let changes = input_changes::changes(&replayed, &text, &fleet.inventory.path);
+    let changes = input_changes::changes(
+        &replayed,
+        &text,
+        &fleet.inventory.path,
+        &fleet.inventory.secrets,
+    );
     if !changes.is_empty() {
         for c in &changes {
             eprintln!("{c}");

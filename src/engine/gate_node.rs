@@ -80,6 +80,10 @@ impl Engine<'_> {
                 },
                 _ => None,
             };
+            let secrets = command
+                .as_deref()
+                .map(|c| state.secrets.referenced(c))
+                .unwrap_or_default();
             targets.push(GateTarget {
                 check,
                 host: self.inventory.hosts[h].name.clone(),
@@ -87,6 +91,7 @@ impl Engine<'_> {
                 ssh: Some(self.targets[h].clone()),
                 address,
                 command,
+                secrets,
             });
         }
         let last_emit = Mutex::new(None::<Instant>);

@@ -189,6 +189,7 @@ async fn exec(conn: &Connection, command: String) -> Result<crate::transport::Ex
     let req = ExecRequest {
         command,
         stdin: None,
+        secrets: Vec::new(),
         timeout: Some(LEASE_TIMEOUT),
         record: None,
     };

@@ -98,6 +98,9 @@ pub(super) struct RunState {
     pub stopping: AtomicBool,
     pub forks: Semaphore,
     pub base_context: super::template::TemplateContext,
+    /// The inventory's and the playbook's secrets, handed to the commands
+    /// that refer to them.
+    pub secrets: crate::model::Secrets,
 }
 
 impl Engine<'_> {
@@ -225,6 +228,7 @@ impl Engine<'_> {
             stopping: AtomicBool::new(false),
             forks: Semaphore::new(opts.forks.max(1)),
             base_context: self.base_context(),
+            secrets: self.inventory.secrets.merge(&self.playbook.secrets),
         })
     }
 

@@ -165,6 +165,7 @@ impl Engine<'_> {
             let req = ExecRequest {
                 command: cmd.clone(),
                 stdin: None,
+                secrets: state.secrets.referenced(&cmd),
                 timeout: Some(GUARD_TIMEOUT),
                 record: None,
             };
@@ -264,6 +265,7 @@ impl Engine<'_> {
                     let req = ExecRequest {
                         command: command.clone(),
                         stdin: None,
+                        secrets: state.secrets.referenced(&command),
                         timeout: st.timeout,
                         record: Some(TaskRecord {
                             run: opts.run_id.clone(),

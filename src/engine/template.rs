@@ -10,6 +10,10 @@
 //! - `roles`: role name -> host names carrying it, in inventory order;
 //! - `inventory`: `{cluster}`; `playbook`: `{name}`.
 //!
+//! A secret variable (`!secret`, `!secret_env`) renders as a reference to a
+//! shell variable (`"$HERD_SECRET_I1"`), whatever the filter, `raw` included:
+//! its value reaches the host on the command's stdin, never in its text.
+//!
 //! Undefined names are errors rather than empty strings: a typo must not turn
 //! `rm -rf {{ data_dir }}/x` into `rm -rf /x`.
 
@@ -21,7 +25,7 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 use serde_json::{Value as Json, json};
 
-use crate::model::{Host, Inventory, Playbook};
+use crate::model::{Host, Inventory, Playbook, holds_marker, marker_var, reference};
 
 /// The variables a template is rendered with. Values are minijinja's
 /// reference-counted ones, so the cluster-wide part (every host, every role)
@@ -133,6 +137,7 @@ pub fn render_raw(template: &str, ctx: &TemplateContext) -> Result<String, Templ
     let env = ENV.get_or_init(|| {
         let mut env = base_environment();
         env.set_formatter(|out, state, value| match value.kind() {
+            ValueKind::String if value.as_str().is_some_and(holds_marker) => Err(secret_misused()),
             ValueKind::Bool => out
                 .write_str(if value.is_true() { "true" } else { "false" })
                 .map_err(Error::from),
@@ -141,6 +146,16 @@ pub fn render_raw(template: &str, ctx: &TemplateContext) -> Result<String, Templ
         env
     });
     render_with(env, template, ctx)
+}
+
+/// A secret turned into part of a longer string, or used where no shell
+/// reads it: its value could not be handed over without being written out.
+fn secret_misused() -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        "a secret variable can only be used on its own as a word of a command \
+         ({{ vars.name }}), not inside another string, through a filter, or outside a command",
+    )
 }
 
 fn base_environment() -> Environment<'static> {
@@ -168,7 +183,11 @@ impl minijinja::value::Object for Raw {
     }
 }
 
+/// A secret piped through `raw` stays its reference: `raw` only skips quoting.
 fn raw(value: Value) -> Value {
+    if value.as_str().is_some_and(|s| marker_var(s).is_some()) {
+        return value;
+    }
     match value.downcast_object_ref::<Raw>() {
         Some(_) => value,
         None => Value::from_object(Raw(match value.as_str() {
@@ -241,6 +260,9 @@ fn shell_formatter(out: &mut Output, _state: &State, value: &Value) -> Result<()
 /// lists as one word per item, mappings as one quoted JSON word.
 fn shell_words(out: &mut String, value: &Value) -> Result<(), Error> {
     if let Some(Raw(text)) = value.downcast_object_ref::<Raw>() {
+        if holds_marker(text) {
+            return Err(secret_misused());
+        }
         out.push_str(text);
         return Ok(());
     }
@@ -249,7 +271,13 @@ fn shell_words(out: &mut String, value: &Value) -> Result<(), Error> {
         // Jinja would print `True`; shells and Hadoop configs expect `true`.
         ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
         ValueKind::Number => out.push_str(&value.to_string()),
-        ValueKind::String => out.push_str(&quote(value.as_str().unwrap_or_default())?),
+        ValueKind::String => {
+            let text = value.as_str().unwrap_or_default();
+            match marker_var(text) {
+                Some(var) => out.push_str(&reference(var)),
+                None => out.push_str(&quote(text)?),
+            }
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             for (i, item) in value.try_iter()?.enumerate() {
                 if i > 0 {
@@ -276,6 +304,9 @@ fn shell_words(out: &mut String, value: &Value) -> Result<(), Error> {
 }
 
 fn quote(s: &str) -> Result<String, Error> {
+    if holds_marker(s) {
+        return Err(secret_misused());
+    }
     if s.contains('\0') {
         return Err(Error::new(
             ErrorKind::InvalidOperation,

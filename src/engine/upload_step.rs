@@ -229,6 +229,7 @@ async fn run(
     let req = ExecRequest {
         command,
         stdin: None,
+        secrets: Vec::new(),
         timeout: Some(Duration::from_secs(600)),
         record: None,
     };

@@ -101,6 +101,7 @@ async fn run(conn: &Connection, command: String) -> Result<crate::transport::Exe
     let req = ExecRequest {
         command,
         stdin: None,
+        secrets: Vec::new(),
         timeout: Some(TIMEOUT),
         record: None,
     };

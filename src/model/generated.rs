@@ -213,6 +213,7 @@ impl Playbook {
             vars: Default::default(),
             stages,
             spans: Spans::default(),
+            secrets: Default::default(),
         };
         if errors.is_empty()
             && let Err(e) = super::dependencies::stage_dependencies(&pb)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::ModelErrors;
 use super::reader::{Reader, parse_yaml};
-use super::{Spans, expand_range};
+use super::{Secrets, Spans, expand_range};
 
 /// A validated inventory.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct Inventory {
     /// Positions of every node of the file, so later checks of `vars`
     /// (e.g. the Hadoop settings) can point at the offending line.
     pub spans: Spans,
+    /// The `!secret` / `!secret_env` values of `vars` (cluster and host).
+    pub secrets: Secrets,
 }
 
 /// One host after defaults and ranges are applied.
@@ -76,10 +78,12 @@ impl Inventory {
         let spans = Spans::index(text, path);
         let root = parse_yaml(text, &spans)?;
         let mut r = Reader::new(&spans);
+        r.secrets = Secrets::new('i');
         let inv = read_inventory(&mut r, &root, text, path);
         match inv {
             Some(mut inv) => {
                 inv.spans = r.spans.clone();
+                inv.secrets = std::mem::take(&mut r.secrets);
                 r.finish(inv)
             }
             None => Err(ModelErrors(r.errors)),
@@ -236,6 +240,7 @@ fn read_inventory(
         ssh,
         hosts,
         spans: Spans::default(),
+        secrets: Secrets::default(),
     })
 }
 

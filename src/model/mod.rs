@@ -10,6 +10,7 @@ mod playbook;
 mod playbook_read;
 mod range;
 pub(crate) mod reader;
+mod secrets;
 mod spans;
 mod tree;
 
@@ -21,4 +22,5 @@ pub use playbook::{
     Expectation, HostSelector, JsonCheck, Playbook, Probe, ProbeCheck, SelectorItem, Stage, Upload,
 };
 pub use range::expand_range;
+pub use secrets::{MASK, Secret, Secrets, holds_marker, marker_var, reference};
 pub use spans::Spans;

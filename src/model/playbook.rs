@@ -19,6 +19,8 @@ pub struct Playbook {
     /// Where each field sits in the file, so the plan can point at the
     /// selector item or dependency it rejects. Empty for playbooks built in code.
     pub spans: Spans,
+    /// The `!secret` / `!secret_env` values of `vars`.
+    pub secrets: super::Secrets,
 }
 
 #[derive(Debug, Clone)]

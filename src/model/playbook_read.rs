@@ -30,7 +30,8 @@ impl Playbook {
         let spans = Spans::index(text, std::path::Path::new(source));
         let root = parse_yaml(text, &spans)?;
         let mut r = Reader::new(&spans);
-        let Some(pb) = read_playbook(&mut r, &root, text, source) else {
+        r.secrets = super::Secrets::new('p');
+        let Some(mut pb) = read_playbook(&mut r, &root, text, source) else {
             return Err(ModelErrors(r.errors));
         };
         if r.errors.is_empty()
@@ -38,6 +39,7 @@ impl Playbook {
         {
             r.errors.extend(e.0);
         }
+        pb.secrets = std::mem::take(&mut r.secrets);
         r.finish(pb)
     }
 }
@@ -116,6 +118,7 @@ fn read_playbook(r: &mut Reader, root: &Value, text: &str, source: &str) -> Opti
         vars,
         stages,
         spans: r.spans.clone(),
+        secrets: Default::default(),
     })
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde_yaml::Value;
 
+use super::secrets::Secrets;
 use super::spans::{child, item};
 pub(crate) use super::tree::Tree;
 use super::tree::scalar_text;
@@ -18,6 +19,8 @@ use super::{ModelError, ModelErrors, Spans, parse_duration};
 pub(crate) struct Reader<'s> {
     pub spans: &'s Spans,
     pub errors: Vec<ModelError>,
+    /// The `!secret` and `!secret_env` values met in `vars`.
+    pub secrets: Secrets,
 }
 
 /// The entries of a mapping whose keys were checked against the allowed set.
@@ -66,6 +69,7 @@ impl<'s> Reader<'s> {
         Reader {
             spans,
             errors: Vec::new(),
+            secrets: Secrets::default(),
         }
     }
 
@@ -154,6 +158,15 @@ impl<'s> Reader<'s> {
 
     pub fn string(&mut self, v: &impl Tree, path: &str) -> Option<String> {
         match v.as_text() {
+            // Only a secret's marker holds one (the YAML reader refuses NUL):
+            // a setting read from `vars` would write it out where it goes.
+            Some(s) if super::holds_marker(s) => {
+                self.error(
+                    path,
+                    "a secret variable cannot be used here (secrets are for commands)",
+                );
+                None
+            }
             Some(s) => Some(s.to_string()),
             None => {
                 self.error(path, format!("expected a string, got {}", kind(v)));
@@ -349,17 +362,96 @@ impl<'s> Reader<'s> {
                 );
                 continue;
             };
-            match serde_json::to_value(val) {
-                Ok(j) => {
-                    out.insert(key, j);
-                }
-                Err(e) => {
-                    let p = child(path, &key);
-                    self.error(&p, format!("cannot use this value as a variable: {e}"));
-                }
+            let p = child(path, &key);
+            if let Some(j) = self.var_value(val, &p) {
+                out.insert(key, j);
             }
         }
         out
+    }
+
+    /// One variable's value as JSON, its secrets replaced by their markers.
+    fn var_value(&mut self, v: &Value, path: &str) -> Option<serde_json::Value> {
+        match v {
+            Value::Tagged(t) => self.secret(&t.tag.to_string(), &t.value, path),
+            Value::Sequence(items) => {
+                let mut out = Vec::new();
+                for (i, x) in items.iter().enumerate() {
+                    out.push(self.var_value(x, &item(path, i))?);
+                }
+                Some(serde_json::Value::Array(out))
+            }
+            Value::Mapping(m) => {
+                let mut out = serde_json::Map::new();
+                for (k, x) in m {
+                    let Some(key) = scalar_text(k) else {
+                        self.error(path, format!("keys must be plain names, got {}", kind(k)));
+                        return None;
+                    };
+                    let value = self.var_value(x, &child(path, &key))?;
+                    out.insert(key, value);
+                }
+                Some(serde_json::Value::Object(out))
+            }
+            _ => match serde_json::to_value(v) {
+                Ok(j) => Some(j),
+                Err(e) => {
+                    self.error(path, format!("cannot use this value as a variable: {e}"));
+                    None
+                }
+            },
+        }
+    }
+
+    /// `!secret VALUE` or `!secret_env NAME`: recorded in `secrets`, its
+    /// marker returned. No message here quotes the value.
+    fn secret(&mut self, tag: &str, v: &Value, path: &str) -> Option<serde_json::Value> {
+        let Value::String(text) = v else {
+            self.error(
+                path,
+                format!(
+                    "{tag} takes a string, got {} (quote it: {tag} '...')",
+                    kind(v)
+                ),
+            );
+            return None;
+        };
+        let value = match tag {
+            "!secret" => text.clone(),
+            "!secret_env" => match std::env::var(text) {
+                Ok(value) => value,
+                Err(std::env::VarError::NotPresent) => {
+                    self.error(
+                        path,
+                        format!("!secret_env: the environment variable '{text}' is not set"),
+                    );
+                    return None;
+                }
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    self.error(
+                        path,
+                        format!("!secret_env: the environment variable '{text}' is not UTF-8"),
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                self.error(
+                    path,
+                    format!("unknown tag '{tag}' (herd knows !secret and !secret_env)"),
+                );
+                return None;
+            }
+        };
+        // The host's shell reads each value as one line.
+        if value.contains(['\n', '\r', '\0']) {
+            self.error(
+                path,
+                format!("{tag}: a secret value must be one line (no line breaks or NUL bytes)"),
+            );
+            return None;
+        }
+        Some(serde_json::Value::String(self.secrets.add(path, value)))
     }
 }
 

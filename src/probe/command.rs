@@ -5,10 +5,17 @@ use tokio_util::sync::CancellationToken;
 use super::{Reading, short, strip_host};
 use crate::transport::{Connection, ExecRequest};
 
-pub async fn check(conn: &Connection, run: &str, exit: i32, stdout: Option<&Regex>) -> Reading {
+pub async fn check(
+    conn: &Connection,
+    run: &str,
+    secrets: &[(String, String)],
+    exit: i32,
+    stdout: Option<&Regex>,
+) -> Reading {
     let req = ExecRequest {
         command: run.to_string(),
         stdin: None,
+        secrets: secrets.to_vec(),
         timeout: Some(super::ATTEMPT_TIMEOUT),
         record: None,
     };

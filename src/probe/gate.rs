@@ -24,6 +24,8 @@ pub struct GateTarget {
     pub ssh: Option<SshTarget>,
     pub address: String,
     pub command: Option<String>,
+    /// The secrets `command` refers to, handed to the host with it.
+    pub secrets: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,7 +120,7 @@ async fn poll(targets: &[GateTarget]) -> Vec<Reading> {
     let futs = targets.iter().map(|t| async move {
         match &t.conn {
             Some(conn) if !conn.is_closed() => {
-                check_once(conn, &t.check, &t.address, t.command.as_deref()).await
+                check_once(conn, &t.check, &t.address, t.command.as_deref(), &t.secrets).await
             }
             Some(_) => Reading::fail("connection lost"),
             None => Reading::fail("unreachable"),

@@ -43,12 +43,14 @@ impl Reading {
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Run `check` once on `conn`. `address` is where the daemon listens as seen
-/// from the host; `command` is the rendered command of a command probe.
+/// from the host; `command` is the rendered command of a command probe,
+/// and `secrets` the secret values it refers to.
 pub async fn check_once(
     conn: &Connection,
     check: &ProbeCheck,
     address: &str,
     command: Option<&str>,
+    secrets: &[(String, String)],
 ) -> Reading {
     let attempt = async {
         match check {
@@ -72,7 +74,8 @@ pub async fn check_once(
                 .await
             }
             ProbeCheck::Command { run, exit, stdout } => {
-                command::check(conn, command.unwrap_or(run), *exit, stdout.as_ref()).await
+                let run = command.unwrap_or(run);
+                command::check(conn, run, secrets, *exit, stdout.as_ref()).await
             }
             ProbeCheck::Zk {
                 port,

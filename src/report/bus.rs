@@ -1,11 +1,12 @@
 //! The event bus: every event of a run, in order, first to the journal
 //! (durable before `emit` returns: a replay trusts it), then to the display
-//! subscribers.
+//! subscribers. Secret values are masked here, once, for all of them.
 
 use std::sync::{Arc, Mutex};
 
 use super::journal::Journal;
 use crate::events::{Event, Stamped, Subscriber};
+use crate::model::Secrets;
 
 /// Fans events out, in order, from any task: first to the journal (durable
 /// before `emit` returns), then to the display subscribers.
@@ -13,6 +14,7 @@ use crate::events::{Event, Stamped, Subscriber};
 pub struct EventBus {
     journal: Option<Arc<Journal>>,
     subscribers: Mutex<Vec<Box<dyn Subscriber>>>,
+    secrets: Secrets,
 }
 
 impl EventBus {
@@ -20,7 +22,14 @@ impl EventBus {
         EventBus {
             journal,
             subscribers: Mutex::new(subscribers),
+            secrets: Secrets::default(),
         }
+    }
+
+    /// This bus, masking `secrets` in every event and output it passes on.
+    pub fn masking(mut self, secrets: Secrets) -> EventBus {
+        self.secrets = secrets;
+        self
     }
 
     pub fn journal(&self) -> Option<&Journal> {
@@ -30,7 +39,7 @@ impl EventBus {
     /// Journal the event (durably), then show it. An error means the journal
     /// could not be written and the run must stop.
     pub fn emit(&self, event: Event) -> Result<(), String> {
-        let stamped = Stamped::now(event);
+        let stamped = Stamped::now(super::masking::mask_event(&self.secrets, event));
         let seq = {
             // Appending under the subscriber lock keeps journal order equal
             // to display order.
@@ -57,6 +66,12 @@ impl EventBus {
         stderr: &[u8],
     ) -> Result<(), String> {
         match &self.journal {
+            Some(j) if !self.secrets.is_empty() => j.output(
+                stage,
+                host,
+                &self.secrets.mask_bytes(stdout),
+                &self.secrets.mask_bytes(stderr),
+            ),
             Some(j) => j.output(stage, host, stdout, stderr),
             None => Ok(()),
         }

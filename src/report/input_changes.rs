@@ -7,6 +7,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::replay_source::ReplayedRun;
+use crate::model::Secrets;
 
 /// Lines of inventory diff shown; the rest is counted.
 const DIFF_LINES: usize = 40;
@@ -16,8 +17,14 @@ fn sha256(data: &[u8]) -> String {
 }
 
 /// One message per input that changed since `run`; `saved_playbook` is the
-/// journal's copy, `inventory` the inventory the replay is given.
-pub fn changes(run: &ReplayedRun, saved_playbook: &str, inventory: &Path) -> Vec<String> {
+/// journal's copy, `inventory` the inventory the replay is given and
+/// `secrets` its secrets, masked in the diff as they are in the kept copy.
+pub fn changes(
+    run: &ReplayedRun,
+    saved_playbook: &str,
+    inventory: &Path,
+    secrets: &Secrets,
+) -> Vec<String> {
     let mut out = Vec::new();
     let id = &run.summary.id;
     let saved_path = run.saved_playbook_path();
@@ -48,7 +55,7 @@ pub fn changes(run: &ReplayedRun, saved_playbook: &str, inventory: &Path) -> Vec
         let before = std::fs::read(&kept)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        let after = String::from_utf8_lossy(&now);
+        let after = secrets.mask(&String::from_utf8_lossy(&now));
         let diff = similar::TextDiff::from_lines(before.as_str(), after.as_ref())
             .unified_diff()
             .context_radius(2)

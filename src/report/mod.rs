@@ -7,6 +7,7 @@ pub mod columns;
 pub mod input_changes;
 pub mod journal;
 pub mod json;
+pub mod masking;
 pub mod progress;
 pub mod replay_source;
 pub mod run_lock;

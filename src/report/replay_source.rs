@@ -33,6 +33,11 @@ pub enum ReplayError {
         "refusing to replay run {0}: its inputs changed (pass --allow-changed to replay anyway)"
     )]
     InputsChanged(String),
+    #[error(
+        "cannot replay run {run}: the journal keeps its playbook with the secret values masked, \
+         and {playbook} is no longer the text the run used (restore it, or run it anew)"
+    )]
+    SecretsNotKept { run: String, playbook: String },
     #[error("no stage '{stage}' in playbook {playbook}; its stages are: {}", stages.join(", "))]
     NoStage {
         stage: String,
@@ -175,10 +180,30 @@ impl ReplayedRun {
         self.summary.dir.join("playbook.yaml")
     }
 
-    /// The playbook text the run used, which the replay runs.
+    /// The playbook text the run used, which the replay runs. The journal's
+    /// copy has its secret values masked (its digest then differs from the
+    /// run's); the playbook itself, if it is still the text the run used,
+    /// stands in for it.
     pub fn saved_playbook(&self) -> Result<String, ReplayError> {
+        use sha2::{Digest, Sha256};
+        let digest = |text: &str| hex::encode(Sha256::digest(text.as_bytes()));
         let path = self.saved_playbook_path();
-        std::fs::read_to_string(&path).map_err(|error| ReplayError::SavedPlaybook { path, error })
+        let saved = std::fs::read_to_string(&path)
+            .map_err(|error| ReplayError::SavedPlaybook { path, error })?;
+        if digest(&saved) == self.playbook_digest {
+            return Ok(saved);
+        }
+        let current = match self.playbook.strip_prefix("bundled:") {
+            Some(name) => crate::playbooks::bundled(name).map(str::to_string),
+            None => std::fs::read_to_string(&self.playbook).ok(),
+        };
+        match current {
+            Some(text) if digest(&text) == self.playbook_digest => Ok(text),
+            _ => Err(ReplayError::SecretsNotKept {
+                run: self.summary.id.clone(),
+                playbook: self.playbook.clone(),
+            }),
+        }
     }
 }
 

@@ -81,13 +81,17 @@ pub async fn run(
     opts.in_flight = super::in_flight::left_in_flight(&runs::runs_dir(), &hosts, &opts.unseen);
     let journal =
         Journal::create(&runs::runs_dir(), &opts.run_id).map_err(SessionError::Journal)?;
+    let secrets = fleet.inventory.secrets.merge(&playbook.secrets);
+    // The copies are for reading and diffing: `!secret` values are masked
+    // in them (the digests in the journal are of the files as they are).
     let inventory_text = std::fs::read(&fleet.inventory.path).unwrap_or_default();
     journal
-        .save_file("playbook.yaml", playbook_text.as_bytes())
-        .and_then(|_| journal.save_file("inventory.yaml", &inventory_text))
+        .save_file("playbook.yaml", secrets.mask(playbook_text).as_bytes())
+        .and_then(|_| journal.save_file("inventory.yaml", &secrets.mask_bytes(&inventory_text)))
         .map_err(SessionError::Journal)?;
     let journal_dir = journal.dir().to_path_buf();
-    let bus = Arc::new(EventBus::new(Some(Arc::new(journal)), subscribers));
+    let bus =
+        Arc::new(EventBus::new(Some(Arc::new(journal)), subscribers).masking(secrets.clone()));
     let cancel = CancellationToken::new();
     let signals = Signals::watch(cancel.clone(), Some(INTERRUPT_NOTICE));
     let engine = Engine {
@@ -100,7 +104,8 @@ pub async fn run(
         cancel,
         template_vars,
     };
-    let report = engine.run(&opts).await;
+    let mut report = engine.run(&opts).await;
+    report.error = report.error.map(|e| secrets.mask(&e));
     pool.close_all().await;
     Ok(Finished {
         report,

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::TransportError;
 use super::output::ExecOutput;
 use super::record::{self, TaskRecord};
+use super::secret_input;
 use super::session::Session;
 
 /// A command to run on the host with /bin/sh (started from the user's login shell).
@@ -27,6 +28,9 @@ pub struct ExecRequest {
     /// Run detached and recorded on the host, so its outcome can be asked
     /// for after the controller is gone (see `record`).
     pub record: Option<TaskRecord>,
+    /// (shell variable, value) of the secrets the command refers to; the
+    /// values go to the host on stdin, ahead of `stdin` (see `secret_input`).
+    pub secrets: Vec<(String, String)>,
 }
 
 /// Prefix of the line the wrapper writes to stderr before the command runs.
@@ -192,6 +196,13 @@ pub(super) async fn run(
             host: host(),
             reason: "command contains a NUL byte".to_string(),
         })?;
+    if !req.secrets.iter().all(|(n, _)| secret_input::valid_name(n)) {
+        return Err(TransportError::Channel {
+            host: host(),
+            reason: "invalid secret variable name".to_string(),
+        });
+    }
+    let wrapped = secret_input::prelude(&req.secrets) + &wrapped;
     let _permit = tokio::select! {
         p = conn.channel_slots.clone().acquire_owned() => p.expect("session semaphore is never closed"),
         _ = cancel.cancelled() => return Err(TransportError::Cancelled { host: host() }),
@@ -211,7 +222,7 @@ pub(super) async fn run(
     let mut got = Collector::default();
 
     let ending = {
-        let stdin = req.stdin.clone();
+        let stdin = secret_input::stdin(&req.secrets, req.stdin.as_deref());
         let wr = &wr;
         let writer = async move {
             if let Some(data) = stdin

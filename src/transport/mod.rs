@@ -13,6 +13,7 @@ pub mod lease;
 pub mod output;
 mod pool;
 pub mod record;
+mod secret_input;
 mod session;
 pub mod ssh_config;
 mod target;

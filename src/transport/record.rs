@@ -105,6 +105,10 @@ fn record_path(run: &str, key: &str) -> String {
 /// the exit status, then replays the output to the channel; the controller
 /// sees what it would have seen without the record.
 ///
+/// The record holds the command's output, which may show secrets: it is
+/// made under umask 077 (directories 0700, files 0600), and the command
+/// itself runs with the umask the login gave it.
+///
 /// The command runs in a process group of its own, child of the session's
 /// shell: killing that group (timeout, Ctrl-C) leaves the shell alive to
 /// write the status down, and a dropped connection signals neither, since a
@@ -115,7 +119,7 @@ pub(super) fn durable_command(rec: &TaskRecord, command: &str) -> String {
     let cmd = quote(command);
     let timeout = rec.timeout.map(|t| t.as_secs().max(1)).unwrap_or(0);
     format!(
-        r#"f={path}; d="${{f%/*}}"
+        r#"f={path}; d="${{f%/*}}"; u=$(umask); umask 077
 {{ [ -d "$d" ] || mkdir -p "$d"; }} 2>/dev/null || {{ printf 'herd: cannot create the task record directory %s on this host\n' "$d" >&2; exit 125; }}
 b=; read -r b </proc/sys/kernel/random/boot_id 2>/dev/null
 set -C
@@ -123,8 +127,8 @@ if ! printf 'run=%s\ntask=%s\nshell=%s\nboot=%s\nstart=%s\n' {run} {task} "$$" "
   printf 'herd: this task already started on this host (record %s): not starting it twice\n' "$f.started" >&2; exit 125
 fi
 set +C
-if [ -n "${{BASH_VERSION-}}" ]; then set -m; (eval {cmd}) </dev/null >"$f.out" 2>"$f.err" & c=$!; set +m
-else setsid /bin/sh -c {cmd} </dev/null >"$f.out" 2>"$f.err" & c=$!; fi
+if [ -n "${{BASH_VERSION-}}" ]; then set -m; (umask "$u"; eval {cmd}) </dev/null >"$f.out" 2>"$f.err" & c=$!; set +m
+else setsid /bin/sh -c "umask $u; "{cmd} </dev/null >"$f.out" 2>"$f.err" & c=$!; fi
 printf 'pgid=%s\n' "$c" >>"$f.started"
 printf 'herd-pgid:%s\n' "$c" >&2
 w=
@@ -376,6 +380,34 @@ mod tests {
                 }),
                 "{shell}"
             );
+            // The record is the user's alone; the command keeps its umask.
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            let run_dir = home.path().join(RECORD_ROOT).join("r1");
+            assert_eq!(mode(&run_dir), 0o700, "{shell}");
+            assert_eq!(mode(&run_dir.join(host_dir("h"))), 0o700, "{shell}");
+            let started = run_dir.join(format!("{}.started", rec.key));
+            assert_eq!(mode(&started), 0o600, "{shell}");
+            let umask = TaskRecord {
+                key: key("h", "umask", 1),
+                ..rec.clone()
+            };
+            let out = sh(&format!(
+                "umask 022; {}",
+                durable_command(&umask, "umask; : >\"$HOME/made\"")
+            ));
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                "0022",
+                "{shell}"
+            );
+            assert_eq!(mode(&home.path().join("made")), 0o644, "{shell}");
+            assert_eq!(
+                mode(&run_dir.join(format!("{}.out", umask.key))),
+                0o600,
+                "{shell}"
+            );
             // The same key again is refused, not run twice.
             let again = sh(&durable_command(&rec, "echo ran-twice"));
             assert_eq!(again.exit_status, Some(125), "{shell}");
@@ -393,6 +425,7 @@ mod tests {
             sh(&cleanup_command(&[
                 ("r1".into(), rec.key.clone()),
                 ("r1".into(), slow.key.clone()),
+                ("r1".into(), umask.key.clone()),
             ]));
             assert!(
                 !home.path().join(RECORD_ROOT).join("r1").exists(),

@@ -38,6 +38,7 @@ pub async fn gather(
                     let req = ExecRequest {
                         command: script,
                         stdin: None,
+                        secrets: Vec::new(),
                         timeout: Some(PROBE_TIMEOUT * 2),
                         record: None,
                     };

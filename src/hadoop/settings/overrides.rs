@@ -62,6 +62,14 @@ pub(super) fn read(r: &mut Reader, v: &Value, path: &str, out: &mut Overrides) {
             }
             let value = match val {
                 Value::Null => None,
+                // A config file would hold the marker; secrets are for commands.
+                Value::String(s) if crate::model::holds_marker(s) => {
+                    r.error(
+                        &path,
+                        "a secret variable cannot be used here (secrets are for commands)",
+                    );
+                    continue;
+                }
                 Value::String(s) => Some(s.clone()),
                 Value::Bool(b) => Some(b.to_string()),
                 Value::Number(n) => Some(n.to_string()),
