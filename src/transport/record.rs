@@ -107,7 +107,9 @@ fn record_path(run: &str, key: &str) -> String {
 ///
 /// The record holds the command's output, which may show secrets: it is
 /// made under umask 077 (directories 0700, files 0600), and the command
-/// itself runs with the umask the login gave it.
+/// itself runs with the umask the login gave it, read from
+/// `/proc/$$/status` rather than `$(umask)`, which would cost every task a
+/// fork.
 ///
 /// The command runs in a process group of its own, child of the session's
 /// shell: killing that group (timeout, Ctrl-C) leaves the shell alive to
@@ -119,7 +121,8 @@ pub(super) fn durable_command(rec: &TaskRecord, command: &str) -> String {
     let cmd = quote(command);
     let timeout = rec.timeout.map(|t| t.as_secs().max(1)).unwrap_or(0);
     format!(
-        r#"f={path}; d="${{f%/*}}"; u=$(umask); umask 077
+        r#"f={path}; d="${{f%/*}}"; u=
+while read -r k v; do [ "$k" != Umask: ] || {{ u=$v; break; }}; done </proc/$$/status 2>/dev/null; [ -n "$u" ] || u=$(umask); umask 077
 {{ [ -d "$d" ] || mkdir -p "$d"; }} 2>/dev/null || {{ printf 'herd: cannot create the task record directory %s on this host\n' "$d" >&2; exit 125; }}
 b=; read -r b </proc/sys/kernel/random/boot_id 2>/dev/null
 set -C
