@@ -44,12 +44,18 @@ impl Engine<'_> {
                 }
             }
         }
-        for (h, holder) in held {
-            let name = &self.inventory.hosts[h].name;
+        // One verdict per holding run, however many hosts it holds, then
+        // every takeover at once.
+        let mut decided: Vec<&str> = Vec::new();
+        for (h, holder) in &held {
+            if decided.contains(&holder.run.as_str()) {
+                continue;
+            }
+            let name = &self.inventory.hosts[*h].name;
             let why = if holder.is_stale_here() {
                 format!("its process ({}) is gone from this machine", holder.pid)
             } else if break_lease {
-                match self.holder_gone(&holder, conns).await {
+                match self.holder_gone(holder, conns).await {
                     Ok(why) => why,
                     Err(e) => {
                         self.release_lease(run, conns).await;
@@ -65,23 +71,27 @@ impl Engine<'_> {
                 ));
             };
             tracing::warn!(
-                "{name}: taking over the cluster lease of {}: {why}",
-                holder.describe()
+                "taking over the cluster lease of {} ({} host(s)): {why}",
+                holder.describe(),
+                held.iter().filter(|(_, o)| o.run == holder.run).count()
             );
-            match self.acquire(h, conns, &me, Some(&holder.run)).await {
-                Ok(LeaseAnswer::Taken) => {}
-                Ok(LeaseAnswer::Held(other)) => {
-                    self.release_lease(run, conns).await;
-                    return Err(format!(
-                        "{name}: the cluster lease was taken by {} meanwhile",
-                        other.describe()
-                    ));
-                }
-                Err(e) => {
-                    self.release_lease(run, conns).await;
-                    return Err(e);
-                }
-            }
+            decided.push(&holder.run);
+        }
+        let takeovers = held
+            .iter()
+            .map(|(h, holder)| self.acquire(*h, conns, &me, Some(&holder.run)));
+        for ((h, _), answer) in held.iter().zip(join_all(takeovers).await) {
+            let name = &self.inventory.hosts[*h].name;
+            let failure = match answer {
+                Ok(LeaseAnswer::Taken) => continue,
+                Ok(LeaseAnswer::Held(other)) => format!(
+                    "{name}: the cluster lease was taken by {} meanwhile",
+                    other.describe()
+                ),
+                Err(e) => e,
+            };
+            self.release_lease(run, conns).await;
+            return Err(failure);
         }
         Ok(())
     }
