@@ -902,3 +902,33 @@ fn the_example_inventory_is_valid() {
         "spark-history reads HDFS"
     );
 }
+
+#[test]
+fn the_template_object_names_each_hosts_ports_as_the_configuration_binds_them() {
+    let inv = r#"
+cluster: moved
+vars:
+  nameservice: ns
+  overrides:
+    hdfs-site: { dfs.namenode.http-address.ns.nn1: "m1:50070", dfs.journalnode.rpc-address: "0.0.0.0:8495" }
+    zoo.cfg: { clientPort: 2191 }
+    mesos-master: { port: 5060 }
+hosts:
+  - { name: m1, roles: [zookeeper, journalnode, namenode, zkfc, resourcemanager, mesos-master] }
+  - { name: m2, roles: [zookeeper, journalnode, namenode, zkfc, resourcemanager, mesos-master] }
+  - { name: m3, roles: [zookeeper, journalnode, historyserver, mesos-master] }
+  - { name: w1, roles: [datanode, nodemanager, mesos-agent] }
+"#;
+    let (inv, topo) = from_text(inv).unwrap_or_else(|e| panic!("{e}"));
+    let obj = hadoop::context::template_object(&inv, &topo, &["root".into()], Path::new("/r"));
+    let port = |host: &str, role: &str, name: &str| obj["ports"][host][role][name].clone();
+    assert_eq!(port("m1", "namenode", "http"), 50070);
+    assert_eq!(port("m2", "namenode", "http"), 9870);
+    assert_eq!(port("m1", "namenode", "rpc"), 8020);
+    assert_eq!(port("m3", "journalnode", "rpc"), 8495);
+    assert_eq!(port("m2", "zookeeper", "client"), 2191);
+    assert_eq!(port("m3", "mesos-master", "http"), 5060);
+    assert_eq!(port("m1", "resourcemanager", "http"), 8088);
+    assert_eq!(port("w1", "datanode", "http"), 9864);
+    assert!(obj["ports"]["w1"]["namenode"].is_null());
+}

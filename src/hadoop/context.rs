@@ -1,13 +1,13 @@
 //! What the bundled bring-up playbook sees as `hadoop`: the paths and
 //! settings resolved from the inventory, so the playbook itself stays data.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
 
 use super::Topology;
-use super::ports::host_ports;
-use super::render::site_configs;
+use super::ports::ClusterPorts;
 use super::settings::Tarball;
 use crate::model::Inventory;
 
@@ -24,19 +24,18 @@ pub fn template_object(
     rendered: &Path,
 ) -> Value {
     let s = &topo.settings;
-    let site = site_configs(inv, topo);
+    let cluster_ports = ClusterPorts::new(inv, topo);
     let mut ports = serde_json::Map::new();
     for host in &inv.hosts {
-        let mut by_role = serde_json::Map::new();
-        for u in host_ports(topo, &site, host) {
-            let role = by_role
+        let mut by_role: BTreeMap<&str, BTreeMap<&str, u16>> = BTreeMap::new();
+        for u in cluster_ports.host(&host.name) {
+            by_role
                 .entry(u.service)
-                .or_insert_with(|| Value::Object(serde_json::Map::new()));
-            if let Value::Object(names) = role {
-                names.entry(u.name).or_insert(json!(u.port));
-            }
+                .or_default()
+                .entry(u.name)
+                .or_insert(u.port);
         }
-        ports.insert(host.name.clone(), Value::Object(by_role));
+        ports.insert(host.name.clone(), json!(by_role));
     }
     let mut daemons = serde_json::Map::new();
     for user in users {
