@@ -216,18 +216,7 @@ mod tests {
     use super::*;
 
     fn sh(home: &std::path::Path, script: &str) -> ExecOutput {
-        let out = std::process::Command::new("/bin/sh")
-            .arg("-c")
-            .arg(script)
-            .env("HOME", home)
-            .output()
-            .unwrap();
-        ExecOutput {
-            stdout: out.stdout,
-            stderr: out.stderr,
-            exit_status: out.status.code().map(|c| c as u32),
-            signal: None,
-        }
+        super::super::output::run_locally("/bin/sh", home, script)
     }
 
     fn holder(run: &str, pid: u32) -> Holder {

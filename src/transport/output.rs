@@ -31,3 +31,21 @@ pub fn tail_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
+
+/// `script` run by `shell` on this machine with `HOME` at `home`: the
+/// host-side scripts' unit tests run them as a host would.
+#[cfg(test)]
+pub(crate) fn run_locally(shell: &str, home: &std::path::Path, script: &str) -> ExecOutput {
+    let out = std::process::Command::new(shell)
+        .arg("-c")
+        .arg(script)
+        .env("HOME", home)
+        .output()
+        .unwrap();
+    ExecOutput {
+        stdout: out.stdout,
+        stderr: out.stderr,
+        exit_status: out.status.code().map(|c| c as u32),
+        signal: None,
+    }
+}

@@ -341,20 +341,7 @@ mod tests {
                 continue;
             }
             let home = tempfile::tempdir().unwrap();
-            let sh = |script: &str| {
-                let out = std::process::Command::new(shell)
-                    .arg("-c")
-                    .arg(script)
-                    .env("HOME", home.path())
-                    .output()
-                    .unwrap();
-                ExecOutput {
-                    stdout: out.stdout,
-                    stderr: out.stderr,
-                    exit_status: out.status.code().map(|c| c as u32),
-                    signal: None,
-                }
-            };
+            let sh = |script: &str| super::super::output::run_locally(shell, home.path(), script);
             let rec = TaskRecord {
                 run: "r1".into(),
                 key: key("h", "s", 1),
