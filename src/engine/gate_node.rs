@@ -47,8 +47,8 @@ impl Engine<'_> {
         let mut targets = Vec::with_capacity(hosts.len());
         for &h in &hosts {
             let ctx = self.template_context(state, h);
-            let address = match render_raw(&probe.address, &ctx) {
-                Ok(a) => a.trim().to_string(),
+            let address = match rendered_address(probe, &ctx) {
+                Ok(a) => a,
                 Err(e) => {
                     return self.gate_error(
                         state,
@@ -202,6 +202,14 @@ impl Engine<'_> {
             TaskOutcome::Ok
         }
     }
+}
+
+/// The address the probe connects to, as seen from one host.
+pub(super) fn rendered_address(
+    probe: &crate::model::Probe,
+    ctx: &super::template::TemplateContext,
+) -> Result<String, super::template::TemplateError> {
+    Ok(render_raw(&probe.address, ctx)?.trim().to_string())
 }
 
 /// The probe's check as it applies to one host: its port template and its

@@ -198,10 +198,8 @@ impl Engine<'_> {
 async fn exec(conn: &Connection, command: String) -> Result<crate::transport::ExecOutput, String> {
     let req = ExecRequest {
         command,
-        stdin: None,
-        secrets: Vec::new(),
         timeout: Some(LEASE_TIMEOUT),
-        record: None,
+        ..Default::default()
     };
     let out = conn
         .exec(&req, &CancellationToken::new())

@@ -2,7 +2,7 @@
 //! any connection: an undefined name or an unknown filter in stage 20 is the
 //! input's fault, and must not surface after stages 1 to 19 changed hosts.
 
-use super::gate_node::rendered_check;
+use super::gate_node::{rendered_address, rendered_check};
 use super::template::{TemplateContext, render, render_raw};
 use crate::model::{Inventory, Playbook, ProbeCheck};
 use crate::plan::Plan;
@@ -49,7 +49,7 @@ pub fn check(
         let Some(probe) = &st.probe else { continue };
         for &h in &planned.probe_hosts {
             let ctx = base.for_host(inventory, playbook, h);
-            if let Err(e) = render_raw(&probe.address, &ctx) {
+            if let Err(e) = rendered_address(probe, &ctx) {
                 say("probe.address", h, e.to_string());
             }
             if let Err(e) = rendered_check(probe, &ctx) {

@@ -1,7 +1,7 @@
 //! What a stage will run on a host, rendered exactly as the run renders it,
 //! for `herd plan`: an operator reviews the commands before they touch a host.
 
-use super::gate_node::rendered_check;
+use super::gate_node::{rendered_address, rendered_check};
 use super::template::{TemplateContext, render, render_raw};
 use crate::model::{Inventory, Playbook, ProbeCheck};
 
@@ -43,10 +43,11 @@ impl<'a> Preview<'a> {
     pub fn gate(&self, stage: usize, host: usize) -> Option<Result<(String, ProbeCheck), String>> {
         let probe = self.playbook.stages[stage].probe.as_ref()?;
         let ctx = self.base.for_host(self.inventory, self.playbook, host);
-        Some((|| {
-            let address = render_raw(&probe.address, &ctx).map_err(|e| e.to_string())?;
-            Ok((address.trim().to_string(), rendered_check(probe, &ctx)?))
-        })())
+        let address = match rendered_address(probe, &ctx) {
+            Ok(a) => a,
+            Err(e) => return Some(Err(e.to_string())),
+        };
+        Some(rendered_check(probe, &ctx).map(|check| (address, check)))
     }
 
     /// Each upload's source and destination as rendered for `host`; the
