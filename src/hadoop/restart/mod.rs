@@ -33,8 +33,6 @@ mod yarn;
 mod zkfc;
 mod zookeeper;
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::Topology;
 use super::observe::{Layout, Readings};
 use super::ports::ClusterPorts;
@@ -115,13 +113,4 @@ pub fn generate(
         text,
         targets,
     })
-}
-
-/// Hosts and the services restarted on them, for reports.
-pub fn by_host(targets: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>> {
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (role, host) in targets {
-        out.entry(host.clone()).or_default().insert(role.clone());
-    }
-    out
 }
