@@ -95,3 +95,13 @@ pub struct Readings {
     pub zookeepers: Vec<ZkReading>,
     pub mesos_masters: Vec<MesosReading>,
 }
+
+impl Readings {
+    /// Whether `role` runs on `host`; None when the host could not be read.
+    pub fn runs(&self, host: &str, role: &str) -> Option<bool> {
+        match self.hosts.get(host) {
+            Some(Ok(hr)) => Some(hr.procs.get(role).is_some_and(Proc::runs)),
+            _ => None,
+        }
+    }
+}

@@ -6,7 +6,7 @@ use super::predict::Predicted;
 use super::request::Refusal;
 use super::stages::Stages;
 use crate::hadoop::Topology;
-use crate::hadoop::observe::{Layout, Proc, Readings};
+use crate::hadoop::observe::{Layout, Readings};
 use crate::hadoop::ports::ClusterPorts;
 use crate::hadoop::services::{self, Service};
 use crate::model::Inventory;
@@ -38,7 +38,7 @@ impl Planner<'_> {
     }
 
     pub(super) fn running(&self, host: &str, role: &str) -> bool {
-        matches!(self.readings.hosts.get(host), Some(Ok(hr)) if hr.procs.get(role).is_some_and(Proc::runs))
+        self.readings.runs(host, role) == Some(true)
     }
 
     pub(super) fn hdfs(&self) -> String {

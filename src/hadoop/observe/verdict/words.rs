@@ -1,7 +1,7 @@
 //! How every family's verdict names a host or member, telling an unreachable
 //! host and a daemon that is down from one that does not answer.
 
-use crate::hadoop::observe::readings::{Answer, Proc, Readings};
+use crate::hadoop::observe::readings::{Answer, Readings};
 
 /// Why `host` could not be read, if it could not.
 pub(super) fn unreachable(r: &Readings, host: &str) -> Option<String> {
@@ -15,7 +15,7 @@ pub(super) fn unreachable(r: &Readings, host: &str) -> Option<String> {
 /// The HA lines name a daemon "down" when its pid file says so, rather
 /// than repeating the refused connection.
 pub(super) fn down(r: &Readings, host: &str, role: &str) -> bool {
-    matches!(r.hosts.get(host), Some(Ok(hr)) if !hr.procs.get(role).is_some_and(Proc::runs))
+    r.runs(host, role) == Some(false)
 }
 
 /// `nn1 (master1)`: a member of an HA pair by id and host.
