@@ -920,7 +920,7 @@ hosts:
   - { name: w1, roles: [datanode, nodemanager, mesos-agent] }
 "#;
     let (inv, topo) = from_text(inv).unwrap_or_else(|e| panic!("{e}"));
-    let obj = hadoop::context::template_object(&inv, &topo, &["root".into()], Path::new("/r"));
+    let obj = hadoop::context::template_object(&inv, &topo, Path::new("/r"));
     let port = |host: &str, role: &str, name: &str| obj["ports"][host][role][name].clone();
     assert_eq!(port("m1", "namenode", "http"), 50070);
     assert_eq!(port("m2", "namenode", "http"), 9870);

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use herd::hadoop::observe::{Proc, host_script, parse_host_output};
+use herd::hadoop::settings::Supervisor;
 use herd::hadoop::{self, Settings, services};
 use herd::model::Inventory;
 
@@ -66,7 +67,7 @@ fn a_pid_file_naming_a_dead_process_is_repaired_when_one_daemon_runs() {
     let dir = tempfile::tempdir().unwrap();
     let s = settings(dir.path());
     let svc = services::service("journalnode").unwrap();
-    let pid_file = svc.pid_file(&s, "tester");
+    let pid_file = svc.pid_file(&s);
     // The stand-in's marker must be journalnode's; one machine may run a real
     // one (the sandbox tests), so this test is skipped there.
     let (found, _) = sh(&format!(
@@ -80,7 +81,7 @@ fn a_pid_file_naming_a_dead_process_is_repaired_when_one_daemon_runs() {
     let fake = Fake::start("journalnode");
     std::fs::write(&pid_file, "999999\n").unwrap();
 
-    let (code, err) = sh(&svc.running_command(&s, "tester"));
+    let (code, err) = sh(&svc.running_command(&s, Supervisor::Daemon));
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         std::fs::read_to_string(&pid_file).unwrap().trim(),
@@ -91,14 +92,14 @@ fn a_pid_file_naming_a_dead_process_is_repaired_when_one_daemon_runs() {
         "{err}"
     );
     // Repaired once, then quiet.
-    let (code, err) = sh(&svc.running_command(&s, "tester"));
+    let (code, err) = sh(&svc.running_command(&s, Supervisor::Daemon));
     assert_eq!(code, 0);
     assert!(!err.contains("repaired"), "{err}");
 
     // Two of them: which one the pid file should name is not herd's guess.
     let second = Fake::start("journalnode");
     std::fs::write(&pid_file, "999999\n").unwrap();
-    let (code, _) = sh(&svc.running_command(&s, "tester"));
+    let (code, _) = sh(&svc.running_command(&s, Supervisor::Daemon));
     assert_ne!(code, 0);
     assert_eq!(std::fs::read_to_string(&pid_file).unwrap().trim(), "999999");
     drop(second);
@@ -106,7 +107,7 @@ fn a_pid_file_naming_a_dead_process_is_repaired_when_one_daemon_runs() {
 
     // None at all: not running, nothing written.
     std::thread::sleep(Duration::from_millis(200));
-    let (code, _) = sh(&svc.running_command(&s, "tester"));
+    let (code, _) = sh(&svc.running_command(&s, Supervisor::Daemon));
     assert_ne!(code, 0);
     assert_eq!(std::fs::read_to_string(&pid_file).unwrap().trim(), "999999");
 }

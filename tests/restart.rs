@@ -508,7 +508,7 @@ fn gates_probe_the_ports_the_configuration_gives() {
     );
     let inv = Inventory::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
     let topo = herd::hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
-    let layout = Layout::new(&inv, &topo, |_| "root".to_string());
+    let layout = Layout::new(&inv, &topo);
     let r = healthy(&layout);
     let port_of = |g: &Restart, stage: &str| -> u16 {
         let pb = g.playbook.as_ref().unwrap();

@@ -8,6 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use herd::hadoop::settings::Supervisor;
 use herd::hadoop;
 use herd::hadoop::observe::{
     self, HostReading, Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
@@ -542,40 +543,60 @@ fn service_table_commands() {
         );
     }
     let nn = services::service("namenode").unwrap();
-    assert_eq!(
-        nn.start_command(s),
-        "/opt/hadoop/bin/hdfs --daemon start namenode"
+    let daemon = Supervisor::Daemon;
+    // Without systemd: the launcher's --daemon mode, as the daemon's account.
+    assert!(
+        nn.start_verified(s, daemon)
+            .starts_with("runuser -u hdfs -- /opt/hadoop/bin/hdfs --daemon start namenode"),
+        "{}",
+        nn.start_verified(s, daemon)
     );
     assert_eq!(
-        nn.stop_command(s, "root"),
-        "/opt/hadoop/bin/hdfs --daemon stop namenode"
+        nn.stop_command(s, daemon),
+        "runuser -u hdfs -- /opt/hadoop/bin/hdfs --daemon stop namenode"
+    );
+    assert!(
+        nn.running_command(s, daemon)
+            .starts_with("runuser -u hdfs -- /opt/hadoop/bin/hdfs --daemon status namenode ||")
+    );
+    assert_eq!(nn.pid_file(s), "/var/run/hadoop/hadoop-hdfs-namenode.pid");
+    // Under systemd: the unit, named as Bigtop names it.
+    let systemd = Supervisor::Systemd;
+    assert_eq!(
+        nn.running_command(s, systemd),
+        "systemctl is-active --quiet hadoop-hdfs-namenode.service"
+    );
+    assert!(nn.stop_command(s, systemd).starts_with("systemctl stop hadoop-hdfs-namenode.service"));
+    assert!(
+        nn.start_verified(s, systemd)
+            .contains("systemctl start hadoop-hdfs-namenode.service || exit $?")
     );
     assert_eq!(
-        nn.status_command(s, "root"),
-        "/opt/hadoop/bin/hdfs --daemon status namenode"
-    );
-    assert_eq!(
-        nn.pid_file(s, "hdfs"),
-        "/var/run/hadoop/hadoop-hdfs-namenode.pid"
+        nn.foreground(s),
+        ("/opt/hadoop/bin/hdfs".to_string(), vec!["namenode".to_string()])
     );
     let rm = services::service("resourcemanager").unwrap();
-    assert_eq!(
-        rm.start_command(s),
-        "/opt/hadoop/bin/yarn --daemon start resourcemanager"
+    assert!(
+        rm.start_verified(s, daemon)
+            .starts_with("runuser -u yarn -- /opt/hadoop/bin/yarn --daemon start resourcemanager")
     );
     let zk = services::service("zookeeper").unwrap();
-    assert!(
-        zk.start_command(s)
-            .ends_with("/opt/zookeeper/bin/zkServer.sh start"),
-        "{}",
-        zk.start_command(s)
+    assert_eq!(
+        zk.start_verified(s, daemon),
+        "runuser -u zookeeper -- /opt/zookeeper/bin/zkServer.sh start"
+    );
+    assert_eq!(
+        zk.foreground(s).1,
+        vec!["start-foreground".to_string()],
+        "ZooKeeper's foreground mode execs the JVM"
     );
     assert_eq!(zk.probe_address("master1"), "127.0.0.1");
     let mm = services::service("mesos-master").unwrap();
     assert!(
-        mm.status_command(s, "root")
+        mm.running_command(s, daemon)
             .contains("/var/run/hadoop/mesos-master.pid")
     );
+    assert!(mm.start_verified(s, daemon).starts_with("runuser -u mesos -- /bin/sh -c "));
     let ports = hadoop::ports::ClusterPorts::new(&inv, &topo);
     match nn
         .probe(ports.host("master1"))

@@ -68,9 +68,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    let layout = Layout::new(inv, &topo, |h| {
-        inv.host(h).map(|x| x.user.clone()).unwrap_or_default()
-    });
+    let layout = Layout::new(inv, &topo);
     let opts = Options {
         service: service.clone(),
         hosts: args.hosts.clone(),

@@ -38,10 +38,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         }
     };
     let inv = &ctx.inventory;
-    // Pid files are named after the user the launcher ran as: the SSH user.
-    let layout = Layout::new(inv, &topo, |h| {
-        inv.host(h).map(|x| x.user.clone()).unwrap_or_default()
-    });
+    let layout = Layout::new(inv, &topo);
     let pool = match ctx.pool() {
         Ok(p) => p,
         Err(e) => return fail(e),

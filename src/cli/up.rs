@@ -85,13 +85,10 @@ pub fn prepare(
         })?;
     }
     let rendered = std::fs::canonicalize(&rendered).unwrap_or(rendered);
-    let mut users: Vec<String> = inv.hosts.iter().map(|h| h.user.clone()).collect();
-    users.sort();
-    users.dedup();
     let mut vars = serde_json::Map::new();
     vars.insert(
         "hadoop".into(),
-        hadoop::context::template_object(inv, &topo, &users, &rendered),
+        hadoop::context::template_object(inv, &topo, &rendered),
     );
     Ok(vars)
 }

@@ -12,17 +12,13 @@ use super::settings::Tarball;
 use crate::model::Inventory;
 
 /// The `hadoop` template object; `rendered` is the local directory holding
-/// each host's rendered files under `<host>/<absolute path>`. `users` are
-/// the login users of the hosts: Hadoop names pid files after the user, so
-/// `daemons.<user>.<role>` holds that user's `running` check and `start`.
-/// `ports.<host>.<role>.<name>` is each port a host's services bind, read
-/// from the rendered configuration, so probes follow an override.
-pub fn template_object(
-    inv: &Inventory,
-    topo: &Topology,
-    users: &[String],
-    rendered: &Path,
-) -> Value {
+/// each host's rendered files under `<host>/<absolute path>`.
+/// `daemons.<host>.<role>` holds the `running` check and the `start` of each
+/// daemon under that host's supervisor. `ports.<host>.<role>.<name>` is
+/// each port a host's services bind, read from the rendered configuration,
+/// so probes follow an override. `hosts.<host>` holds what the bring-up
+/// runs there beyond starting daemons (see [`super::host_setup`]).
+pub fn template_object(inv: &Inventory, topo: &Topology, rendered: &Path) -> Value {
     let s = &topo.settings;
     let cluster_ports = ClusterPorts::new(inv, topo);
     let mut ports = serde_json::Map::new();
@@ -38,18 +34,21 @@ pub fn template_object(
         ports.insert(host.name.clone(), json!(by_role));
     }
     let mut daemons = serde_json::Map::new();
-    for user in users {
+    let mut hosts = serde_json::Map::new();
+    for host in &inv.hosts {
+        let sup = topo.supervisor(&host.name);
         let mut roles = serde_json::Map::new();
         for svc in super::services::SERVICES {
             roles.insert(
                 svc.role.to_string(),
                 json!({
-                    "running": svc.running_command(s, user),
-                    "start": svc.start_verified(s, user),
+                    "running": svc.running_command(s, sup),
+                    "start": svc.start_verified(s, sup),
                 }),
             );
         }
-        daemons.insert(user.clone(), Value::Object(roles));
+        daemons.insert(host.name.clone(), Value::Object(roles));
+        hosts.insert(host.name.clone(), super::host_setup::template(topo, host));
     }
     let tarball = |t: &Option<Tarball>| match t {
         Some(t) => json!({
@@ -69,6 +68,15 @@ pub fn template_object(
         "conf_dir": s.hadoop_conf_dir(),
         "rendered": rendered.display().to_string(),
         "daemons": daemons,
+        "hosts": hosts,
+        "hdfs_dirs": super::host_setup::hdfs_dirs(topo),
+        // The hdfs tool as the HDFS superuser, for formats and admin commands.
+        "hdfs": super::daemon_control::as_user(
+            s.users.name(super::settings::Account::Hdfs),
+            &crate::shell::quote(&format!("{}/bin/hdfs", s.hadoop_home())),
+        ),
+        "users": super::settings::ACCOUNTS.iter().map(|(k, a)| (k.to_string(), json!(s.users.name(*a)))).collect::<serde_json::Map<_, _>>(),
+        "group": s.users.group,
         "ports": ports,
         "dist": {
             "hadoop": tarball(&s.dist.hadoop),
@@ -89,8 +97,7 @@ pub fn template_object(
             "mesos_master": s.dirs.mesos_master,
             "mesos_agent": s.dirs.mesos_agent,
             "mesos_log": s.dirs.mesos_log,
-            // Markers herd leaves on a host (formatZK done, stale services).
-            "state": format!("{}/.herd", s.install_dir),
+            "state": s.state_dir(),
         },
     })
 }

@@ -9,8 +9,10 @@
 //! changed.
 
 pub mod context;
+pub mod daemon_control;
 pub mod default_ports;
 pub mod files;
+pub mod host_setup;
 pub mod observe;
 pub mod ports;
 pub mod push;

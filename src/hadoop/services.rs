@@ -3,8 +3,8 @@
 //! `herd status` reads pid files and ports from it; a rolling restart needs
 //! the same commands and probes, so they live here once.
 
-use super::Settings;
 use super::ports::{PortUse, port_of};
+use super::settings::Account;
 use crate::model::{JsonCheck, ProbeCheck};
 use crate::shell::quote as q;
 
@@ -59,6 +59,11 @@ pub struct Service {
     /// Port sources only the active (or leading) instance binds, so a
     /// standby without them is healthy.
     pub active_only: &'static [&'static str],
+    /// The account it runs as.
+    pub account: Account,
+    /// Its systemd unit, named as Bigtop's packages name it, so operators
+    /// find the daemon where they would look for it.
+    pub unit: &'static str,
 }
 
 /// Every role's daemon, in bring-up order (as [`super::ROLES`]).
@@ -74,6 +79,8 @@ pub const SERVICES: &[Service] = &[
         web_source: Some("clientPort"),
         // The quorum port is bound by the leader only.
         active_only: &["(quorum port)"],
+        account: Account::ZooKeeper,
+        unit: "zookeeper-server",
     },
     Service {
         role: "journalnode",
@@ -86,6 +93,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: Some("dfs.journalnode.http-address"),
         active_only: &[],
+        account: Account::Hdfs,
+        unit: "hadoop-hdfs-journalnode",
     },
     Service {
         role: "namenode",
@@ -100,6 +109,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: Some("dfs.namenode.http-address"),
         active_only: &[],
+        account: Account::Hdfs,
+        unit: "hadoop-hdfs-namenode",
     },
     Service {
         role: "zkfc",
@@ -112,6 +123,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: None,
         active_only: &[],
+        account: Account::Hdfs,
+        unit: "hadoop-hdfs-zkfc",
     },
     Service {
         role: "resourcemanager",
@@ -131,6 +144,8 @@ pub const SERVICES: &[Service] = &[
             "yarn.resourcemanager.scheduler.address",
             "yarn.resourcemanager.resource-tracker.address",
         ],
+        account: Account::Yarn,
+        unit: "hadoop-yarn-resourcemanager",
     },
     Service {
         role: "historyserver",
@@ -145,6 +160,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: Some("mapreduce.jobhistory.webapp.address"),
         active_only: &[],
+        account: Account::Mapred,
+        unit: "hadoop-mapreduce-historyserver",
     },
     Service {
         role: "datanode",
@@ -159,6 +176,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: Some("dfs.datanode.http.address"),
         active_only: &[],
+        account: Account::Hdfs,
+        unit: "hadoop-hdfs-datanode",
     },
     Service {
         role: "nodemanager",
@@ -173,6 +192,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: Some("yarn.nodemanager.webapp.address"),
         active_only: &[],
+        account: Account::Yarn,
+        unit: "hadoop-yarn-nodemanager",
     },
     Service {
         role: "mesos-master",
@@ -186,6 +207,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: Some("--port"),
         active_only: &[],
+        account: Account::Mesos,
+        unit: "mesos-master",
     },
     Service {
         role: "mesos-agent",
@@ -199,6 +222,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: Some("--port"),
         active_only: &[],
+        account: Account::Mesos,
+        unit: "mesos-agent",
     },
     Service {
         role: "spark-history",
@@ -210,6 +235,8 @@ pub const SERVICES: &[Service] = &[
         },
         web_source: Some("spark.history.ui.port"),
         active_only: &[],
+        account: Account::Spark,
+        unit: "spark-history-server",
     },
 ];
 
@@ -219,143 +246,12 @@ pub fn service(role: &str) -> Option<&'static Service> {
 }
 
 impl Service {
-    /// The pid file the daemon's launcher writes when run as `user`.
-    pub fn pid_file(&self, s: &Settings, user: &str) -> String {
-        match self.launcher {
-            Launcher::Hadoop { subcmd, .. } => format!("{}/hadoop-{user}-{subcmd}.pid", s.dirs.pid),
-            Launcher::ZooKeeper => format!("{}/zookeeper_server.pid", s.dirs.zookeeper),
-            Launcher::Mesos { name } => format!("{}/{name}.pid", s.dirs.pid),
-            Launcher::SparkHistory => {
-                format!(
-                    "{}/spark-{user}-org.apache.spark.deploy.history.HistoryServer-1.pid",
-                    s.dirs.pid
-                )
-            }
-        }
-    }
-
-    /// A shell command that starts the daemon in the background.
-    pub fn start_command(&self, s: &Settings) -> String {
-        match self.launcher {
-            Launcher::Hadoop { bin, subcmd } => format!(
-                "{} --daemon start {subcmd}",
-                q(&format!("{}/bin/{bin}", s.hadoop_home()))
-            ),
-            Launcher::ZooKeeper => {
-                format!(
-                    "ZOO_LOG_DIR={} {}",
-                    q(&s.dirs.zookeeper_log),
-                    q(&format!("{}/bin/zkServer.sh", s.zookeeper_home()))
-                ) + " start"
-            }
-            Launcher::Mesos { name } => {
-                let home = s.mesos_home();
-                let out = format!("{}/{name}.out", s.dirs.mesos_log);
-                let pid = format!("{}/{name}.pid", s.dirs.pid);
-                format!(
-                    "set -a; . {env}; set +a; nohup setsid {bin} >> {out} 2>&1 < /dev/null & echo $! > {pid}; sleep 1; kill -0 $! 2>/dev/null || {{ echo \"{name} exited at start; last lines of {out}:\" >&2; tail -n 20 {out} >&2; exit 1; }}",
-                    env = q(&format!("{home}/etc/{name}.env")),
-                    bin = q(&format!("{home}/bin/{name}.sh")),
-                    out = q(&out),
-                    pid = q(&pid),
-                )
-            }
-            Launcher::SparkHistory => format!(
-                "SPARK_PID_DIR={} {}",
-                q(&s.dirs.pid),
-                q(&format!(
-                    "{}/spark/sbin/start-history-server.sh",
-                    s.install_dir
-                ))
-            ),
-        }
-    }
-
-    /// A shell command that stops the daemon; succeeds when it was not running.
-    pub fn stop_command(&self, s: &Settings, user: &str) -> String {
-        match self.launcher {
-            Launcher::Hadoop { bin, subcmd } => format!(
-                "{} --daemon stop {subcmd}",
-                q(&format!("{}/bin/{bin}", s.hadoop_home()))
-            ),
-            Launcher::ZooKeeper => format!(
-                "{} stop",
-                q(&format!("{}/bin/zkServer.sh", s.zookeeper_home()))
-            ),
-            Launcher::Mesos { .. } | Launcher::SparkHistory => {
-                // The same patience as Hadoop's launcher: TERM, 5 s, then KILL.
-                let pid = q(&self.pid_file(s, user));
-                format!(
-                    "[ -f {pid} ] || exit 0; p=$(cat {pid}); kill \"$p\" 2>/dev/null; i=0; while kill -0 \"$p\" 2>/dev/null && [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; kill -9 \"$p\" 2>/dev/null; rm -f {pid}; true"
-                )
-            }
-        }
-    }
-
     /// The `<name>` of the `-Dproc_<name>` word Hadoop's launcher puts on
     /// this daemon's JVM command line, when it has one.
     pub fn proc_name(&self) -> Option<&'static str> {
         match self.launcher {
             Launcher::Hadoop { subcmd, .. } => Some(subcmd),
             _ => None,
-        }
-    }
-
-    /// Exits 0 when the daemon runs. hadoop-functions.sh can leave the
-    /// launcher's own short-lived pid in the pid file while the daemon runs
-    /// (its background child writes `$$` after the parent wrote `$!`); then
-    /// `--daemon status` says not running and a second daemon would be
-    /// started beside the first, to die on its lock. So where the status
-    /// says no and exactly one process of this daemon runs, the pid file is
-    /// made to name it, and the daemon counts as running.
-    pub fn running_command(&self, s: &Settings, user: &str) -> String {
-        match self.repair_pid_file(s, user) {
-            Some(repair) => format!("{} || {{ {repair}; }}", self.status_command(s, user)),
-            None => self.status_command(s, user),
-        }
-    }
-
-    /// Starts the daemon, then, once its JVM runs (after which nothing in the
-    /// launcher writes the pid file again), makes sure the pid file names it.
-    pub fn start_verified(&self, s: &Settings, user: &str) -> String {
-        let start = self.start_command(s);
-        let (Some(name), Some(repair)) = (self.proc_name(), self.repair_pid_file(s, user)) else {
-            return start;
-        };
-        format!(
-            "{start} || exit $?\n\
-             i=0; while [ $i -lt 50 ] && [ -z \"$({live})\" ]; do sleep 0.2; i=$((i+1)); done\n\
-             {status} >/dev/null 2>&1 || {{ {repair}; }} || echo \"herd: no single running {role} process to put in its pid file\" >&2\n\
-             true",
-            live = live_pids(name),
-            status = self.status_command(s, user),
-            role = self.role,
-        )
-    }
-
-    /// Exits 0 after pointing the pid file at the one running process of
-    /// this daemon; 1 when none or several run (then nothing is touched).
-    fn repair_pid_file(&self, s: &Settings, user: &str) -> Option<String> {
-        let name = self.proc_name()?;
-        let pid_file = q(&self.pid_file(s, user));
-        Some(format!(
-            "set -- $({live}); [ $# -eq 1 ] && {{ o=$(cat {pid_file} 2>/dev/null); [ \"$o\" = \"$1\" ] || {{ echo \"$1\" > {pid_file} && echo \"herd: the {role} pid file named ${{o:-nothing}}, not the running {role} (pid $1): repaired\" >&2; }}; }}",
-            live = live_pids(name),
-            role = self.role,
-        ))
-    }
-
-    /// A shell command that exits 0 exactly when the daemon runs.
-    pub fn status_command(&self, s: &Settings, user: &str) -> String {
-        match self.launcher {
-            Launcher::Hadoop { bin, subcmd } => format!(
-                "{} --daemon status {subcmd}",
-                q(&format!("{}/bin/{bin}", s.hadoop_home()))
-            ),
-            _ => {
-                let pid = q(&self.pid_file(s, user));
-                format!("test -f {pid} && kill -0 \"$(cat {pid})\" 2>/dev/null")
-            }
         }
     }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::model::{Host, Inventory, ModelError};
 
 use super::ROLES;
-use super::settings::{self, Settings};
+use super::settings::{self, Settings, Supervisor};
 
 /// The validated cluster layout.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,8 @@ pub struct Topology {
     pub mesos_quorum: Option<usize>,
     /// Host -> rack, for the hosts that have `vars.rack`.
     pub racks: BTreeMap<String, String>,
+    /// Host -> what keeps its daemons running; every host is present.
+    pub supervisors: BTreeMap<String, Supervisor>,
     /// Acceptable but risky layouts, for the caller to print.
     pub warnings: Vec<String>,
 }
@@ -37,6 +39,10 @@ impl Topology {
     /// Hosts with `role`, in inventory order.
     pub fn hosts(&self, role: &str) -> &[String] {
         self.roles.get(role).map(Vec::as_slice).unwrap_or(&[])
+    }
+    /// What keeps `host`'s daemons running.
+    pub fn supervisor(&self, host: &str) -> Supervisor {
+        self.supervisors.get(host).copied().unwrap_or_default()
     }
     pub fn namenode_id(&self, host: &str) -> Option<&str> {
         find_id(&self.namenodes, host)
@@ -360,6 +366,14 @@ pub fn layout(inv: &Inventory) -> (Topology, Vec<ModelError>) {
         errors.push(loc.count("zookeeper", "ZooKeeper server ids go up to 255"));
     }
 
+    let supervisors = inv
+        .hosts
+        .iter()
+        .map(|h| {
+            let sup = settings::supervisor(inv, h, loc.entry(h), &mut errors);
+            (h.name.clone(), sup)
+        })
+        .collect();
     let mut racks = BTreeMap::new();
     for host in &inv.hosts {
         if let Some(r) = settings::rack(inv, host, loc.entry(host), &mut errors) {
@@ -409,6 +423,7 @@ pub fn layout(inv: &Inventory) -> (Topology, Vec<ModelError>) {
         zk_client_port,
         mesos_quorum,
         racks,
+        supervisors,
         warnings,
     };
     (topo, errors)

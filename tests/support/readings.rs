@@ -15,7 +15,7 @@ pub fn sandbox() -> (Inventory, Topology, Layout) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
     let inv = Inventory::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let topo = hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
-    let layout = Layout::new(&inv, &topo, |_| "root".to_string());
+    let layout = Layout::new(&inv, &topo);
     (inv, topo, layout)
 }
 

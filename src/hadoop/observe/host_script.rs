@@ -2,7 +2,7 @@
 //! printed.
 
 use super::layout::HostLayout;
-use super::readings::{HostReading, Proc};
+use super::readings::{HostReading, Proc, Supervision, UnitState};
 use crate::hadoop::services;
 use crate::shell::quote;
 
@@ -20,7 +20,16 @@ pub fn host_script(host: &HostLayout, stale_file: &str) -> String {
          else l=; [ -z \"${3-}\" ] || l=$(ps -eo pid=,args= 2>/dev/null | has \"$3\"); r=$1; f=$2; set -- $l\n\
          if [ $# -eq 1 ]; then echo \"herd-proc $r misnamed $1 $i\"; elif [ -f \"$f\" ]; then echo \"herd-proc $r dead $i\"; else echo \"herd-proc $r none\"; fi; fi; }\n",
     );
+    // u ROLE UNIT: the unit's state, one line, whatever order systemctl
+    // prints the properties in.
+    s.push_str(
+        "u() { systemctl show -p ActiveState,SubState,MainPID \"$2\" 2>/dev/null | \
+         awk -v r=\"$1\" -F= '{v[$1]=$2} END {if (\"ActiveState\" in v) print \"herd-unit\", r, v[\"ActiveState\"], v[\"SubState\"], v[\"MainPID\"]}'; }\n",
+    );
     for svc in &host.services {
+        if let Some(unit) = &svc.unit {
+            s.push_str(&format!("u {} {}\n", svc.role, quote(unit)));
+        }
         let marker = services::service(svc.role)
             .and_then(|s| s.proc_name())
             .map(|m| format!(" {}", quote(m)))
@@ -63,6 +72,21 @@ pub fn parse_host_output(text: &str) -> HostReading {
                 };
                 r.procs.insert(role.to_string(), proc);
             }
+            Some("herd-unit") => {
+                let mut w = words;
+                if let (Some(role), Some(active), Some(sub), Some(pid)) =
+                    (w.next(), w.next(), w.next(), w.next())
+                {
+                    r.units.insert(
+                        role.to_string(),
+                        UnitState {
+                            active: active.to_string(),
+                            sub: sub.to_string(),
+                            main_pid: pid.parse().unwrap_or(0),
+                        },
+                    );
+                }
+            }
             Some("herd-ports") => {
                 r.listening = Some(words.filter_map(|p| p.parse().ok()).collect());
             }
@@ -72,5 +96,29 @@ pub fn parse_host_output(text: &str) -> HostReading {
             _ => {}
         }
     }
+    supervise(&mut r);
     r
+}
+
+/// Under systemd the unit's main process is the daemon, whatever its pid
+/// file says; a daemon running beside an idle unit was started outside it.
+/// A host that printed no unit states has no systemd units to report.
+fn supervise(r: &mut HostReading) {
+    for (role, unit) in &r.units {
+        if unit.main_pid > 0 {
+            r.procs
+                .insert(role.clone(), Proc::Running { pid: unit.main_pid });
+        }
+    }
+    for (role, proc) in &r.procs {
+        if !proc.runs() {
+            continue;
+        }
+        let how = match r.units.get(role) {
+            Some(u) if u.main_pid > 0 => Supervision::Systemd,
+            Some(_) => Supervision::Outside,
+            None => Supervision::Daemon,
+        };
+        r.supervision.insert(role.clone(), how);
+    }
 }

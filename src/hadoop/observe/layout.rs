@@ -3,6 +3,7 @@
 
 use crate::hadoop::ports::{PortUse, host_ports};
 use crate::hadoop::services::{self, Service};
+use crate::hadoop::settings::Supervisor;
 use crate::hadoop::{ROLES, Topology, render};
 use crate::model::Inventory;
 
@@ -33,6 +34,8 @@ pub struct HostLayout {
 pub struct ExpectedService {
     pub role: &'static str,
     pub pid_file: String,
+    /// Its systemd unit, where the host's supervisor is systemd.
+    pub unit: Option<String>,
     /// Ports it must listen on.
     pub ports: Vec<u16>,
     /// Where its HA-role endpoint answers (web or client port).
@@ -40,22 +43,23 @@ pub struct ExpectedService {
 }
 
 impl Layout {
-    /// The layout of a validated inventory; pid files as `user` writes them.
-    pub fn new(inv: &Inventory, topo: &Topology, user_of: impl Fn(&str) -> String) -> Layout {
+    /// The layout of a validated inventory.
+    pub fn new(inv: &Inventory, topo: &Topology) -> Layout {
         let site = render::site_configs(inv, topo);
         let hosts = inv
             .hosts
             .iter()
             .map(|h| {
                 let uses: Vec<PortUse> = host_ports(topo, &site, h);
-                let user = user_of(&h.name);
+                let systemd = topo.supervisor(&h.name) == Supervisor::Systemd;
                 let services = ROLES
                     .iter()
                     .filter(|r| h.roles.iter().any(|x| x == *r))
                     .filter_map(|r| services::service(r))
                     .map(|s: &Service| ExpectedService {
                         role: s.role,
-                        pid_file: s.pid_file(&topo.settings, &user),
+                        pid_file: s.pid_file(&topo.settings),
+                        unit: systemd.then(|| s.unit_file()),
                         ports: s.listen_ports(&uses),
                         web_port: s.web_port(&uses),
                     })

@@ -33,11 +33,50 @@ impl Proc {
     }
 }
 
+/// What keeps a running daemon running, as its host says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Supervision {
+    /// Its systemd unit's main process.
+    Systemd,
+    /// Started with `--daemon start` (or nohup) on a host without systemd:
+    /// nothing restarts it.
+    Daemon,
+    /// Running, but not as its unit's main process on a systemd host:
+    /// started outside systemd, so nothing restarts it.
+    Outside,
+}
+
+impl Supervision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Supervision::Systemd => "systemd",
+            Supervision::Daemon => "daemon",
+            Supervision::Outside => "none",
+        }
+    }
+}
+
+/// A systemd unit's state (`systemctl show`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitState {
+    /// `active`, `activating`, `failed`, `inactive`, ...
+    pub active: String,
+    /// `running`, `auto-restart`, `dead`, ...
+    pub sub: String,
+    /// 0 when no process runs.
+    pub main_pid: u32,
+}
+
 /// What the one exec on a host found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HostReading {
-    /// Role -> pid file state.
+    /// Role -> pid file state (under systemd, the unit's main pid).
     pub procs: BTreeMap<String, Proc>,
+    /// Role -> its unit's state, on a host whose supervisor is systemd.
+    pub units: BTreeMap<String, UnitState>,
+    /// Role -> what keeps it running, for the running ones.
+    pub supervision: BTreeMap<String, Supervision>,
     /// Listening TCP ports; None when `ss` is missing on the host.
     pub listening: Option<BTreeSet<u16>>,
     /// Services whose configuration changed since they started.

@@ -10,7 +10,7 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 
 /// The human table, cluster lines and problems, as printed.
 pub fn format(status: &Status) -> String {
-    let mut rows: Vec<[String; 6]> = Vec::new();
+    let mut rows: Vec<[String; 7]> = Vec::new();
     for s in &status.services {
         let host_err = status
             .hosts
@@ -53,6 +53,7 @@ pub fn format(status: &Status) -> String {
             s.service.clone(),
             state,
             s.pid.map_or(String::new(), |p| p.to_string()),
+            s.supervisor.clone().unwrap_or_default(),
             ports,
             [s.ha.clone().unwrap_or_default(), detail]
                 .into_iter()
@@ -74,11 +75,21 @@ pub fn format(status: &Status) -> String {
                 },
                 String::new(),
                 String::new(),
+                String::new(),
                 h.error.clone().unwrap_or_default(),
             ]);
         }
     }
-    let header = ["HOST", "SERVICE", "STATE", "PID", "PORTS", "HA / NOTES"].map(String::from);
+    let header = [
+        "HOST",
+        "SERVICE",
+        "STATE",
+        "PID",
+        "SUPERVISOR",
+        "PORTS",
+        "HA / NOTES",
+    ]
+    .map(String::from);
     let widths = columns::widths(&header.each_ref().map(String::as_str), &rows);
     let line = |cells: &[String]| columns::line(cells, &widths);
     let mut out = String::new();

@@ -35,6 +35,22 @@ pub(super) fn hadoop_env(topo: &Topology) -> Vec<u8> {
     );
     // Command-line tools; each daemon's own -Xmx below wins over this.
     export("HADOOP_HEAPSIZE_MAX", s.heap("client"));
+    // The launchers refuse to run a daemon as anyone else (and, as root,
+    // switch to the account themselves): a guard against starting one by
+    // hand as the wrong user, whose files the right one could not read.
+    for (var, role) in [
+        ("HDFS_NAMENODE_USER", "namenode"),
+        ("HDFS_DATANODE_USER", "datanode"),
+        ("HDFS_JOURNALNODE_USER", "journalnode"),
+        ("HDFS_ZKFC_USER", "zkfc"),
+        ("YARN_RESOURCEMANAGER_USER", "resourcemanager"),
+        ("YARN_NODEMANAGER_USER", "nodemanager"),
+        ("MAPRED_HISTORYSERVER_USER", "historyserver"),
+    ] {
+        if let Some(svc) = crate::hadoop::services::service(role) {
+            export(var, svc.user(s));
+        }
+    }
     for (var, daemon) in [
         ("HDFS_NAMENODE_OPTS", "namenode"),
         ("HDFS_DATANODE_OPTS", "datanode"),

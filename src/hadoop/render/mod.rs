@@ -11,6 +11,7 @@ mod mesos;
 mod props;
 mod rack;
 mod site;
+mod systemd;
 mod zookeeper;
 
 use crate::model::{Inventory, ModelErrors};
@@ -18,6 +19,7 @@ use crate::model::{Inventory, ModelErrors};
 use super::files::{ClusterFiles, HostFiles, RenderedFile};
 use super::topology::Topology;
 use super::xml::site_xml;
+use super::settings::Supervisor;
 use super::{HADOOP_CLIENT_ROLES, HADOOP_ROLES};
 use env::hadoop_env;
 use mesos::mesos_env;
@@ -27,6 +29,7 @@ use zookeeper::{properties, zookeeper_java_env};
 pub use mesos::{MesosKind, mesos_flags};
 pub use rack::RACK_SCRIPT;
 pub use site::{SiteConfigs, port_in, site_configs};
+pub use systemd::{RESTART_SEC, word as unit_word};
 
 /// Render every host's files.
 pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErrors> {
@@ -36,6 +39,9 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
     let core_xml = site_xml(&site.core);
     let hdfs_xml = site_xml(&site.hdfs);
     let yarn_xml = site_xml(&site.yarn);
+    // Without a supervisor nothing restarts a stopped NodeManager, so it
+    // must not leave its containers behind for a successor (spec 7.6).
+    let yarn_xml_unsupervised = site_xml(&site::unsupervised(&site.yarn, s));
     let mapred_xml = site_xml(&site.mapred);
     let hadoop_env = hadoop_env(topo);
     let workers = lines(topo.hosts("datanode"));
@@ -72,9 +78,14 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                 0o644,
                 all.clone(),
             );
+            let supervised = topo.supervisor(&host.name) == Supervisor::Systemd;
             add(
                 format!("{conf_dir}/yarn-site.xml"),
-                yarn_xml.clone(),
+                if supervised {
+                    yarn_xml.clone()
+                } else {
+                    yarn_xml_unsupervised.clone()
+                },
                 0o644,
                 on_host(&["resourcemanager", "historyserver", "nodemanager"]),
             );
@@ -139,6 +150,24 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                     vec![kind.role()],
                 );
             }
+        }
+        let services = crate::hadoop::host_setup::host_services(host);
+        if topo.supervisor(&host.name) == Supervisor::Systemd && !services.is_empty() {
+            let roles: Vec<&str> = services.iter().map(|svc| svc.role).collect();
+            for svc in &services {
+                add(
+                    format!("/etc/systemd/system/{}", svc.unit_file()),
+                    systemd::unit(s, svc, &roles),
+                    0o644,
+                    vec![svc.role],
+                );
+            }
+            add(
+                "/etc/tmpfiles.d/herd.conf".to_string(),
+                systemd::tmpfiles(s),
+                0o644,
+                Vec::new(),
+            );
         }
         out.hosts.push(HostFiles {
             host: host.name.clone(),

@@ -18,7 +18,9 @@
 //! - `yarn.resourcemanager.(state-store.)max-completed-applications` are 1000
 //!   instead of 10000 (seed 004: failover reloads all of them from ZooKeeper).
 //! - `yarn.nodemanager.address` has a fixed port (8041) and NM recovery is
-//!   supervised, so a NodeManager restart keeps its containers (spec 7.6).
+//!   supervised where systemd restarts the NodeManager, so a NodeManager
+//!   restart keeps its containers (spec 7.6); where nothing restarts it,
+//!   a stopping NodeManager cleans its containers up instead.
 //! - `yarn.nodemanager.vmem-check-enabled` is false: a Java 17 JVM reserves
 //!   far more virtual memory than 2.1 times its container size and would be
 //!   killed for it. The Java 17 `--add-opens` for containers are the
@@ -267,6 +269,7 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         NM_ADDRESS_NOTE,
     );
     set(&mut yarn, "yarn.nodemanager.recovery.enabled", true);
+    // True here; hosts without a supervisor get `unsupervised` instead.
     set(&mut yarn, "yarn.nodemanager.recovery.supervised", true);
     set(
         &mut yarn,
@@ -319,4 +322,15 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         mapred,
         zoo,
     }
+}
+
+/// yarn-site for a NodeManager host that no supervisor restarts:
+/// `recovery.supervised` false, unless the inventory sets it.
+pub(super) fn unsupervised(yarn: &Props, s: &crate::hadoop::settings::Settings) -> Props {
+    let key = "yarn.nodemanager.recovery.supervised";
+    let mut out = yarn.clone();
+    if s.override_of("yarn-site", key).is_none() && out.get(key).is_some() {
+        set(&mut out, key, false);
+    }
+    out
 }

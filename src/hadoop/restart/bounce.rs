@@ -8,7 +8,6 @@ use super::planner::{Planner, no_port};
 use super::request::Refusal;
 use super::stages::{BY_NAME, TIMEOUT, local_probe, slug, step};
 use crate::model::{HostSelector, Probe};
-use crate::shell::quote;
 
 impl Planner<'_> {
     /// Stop (waiting for the old process to be gone, so the new one can
@@ -16,8 +15,7 @@ impl Planner<'_> {
     pub(super) fn bounce(&self, role: &str, host: &str) -> String {
         let svc = Self::service(role);
         let s = &self.topo.settings;
-        let user = self.user(host);
-        let pid_file = quote(&svc.pid_file(s, &user));
+        let sup = self.topo.supervisor(host);
         // Replaying a restart that was cut off must not bounce a daemon a
         // second time: one younger than the restart was bounced by it.
         let already = match self.since {
@@ -32,7 +30,7 @@ impl Planner<'_> {
         // otherwise the stop misses it and the start runs a second one.
         format!(
             "{running} >/dev/null || true\n\
-             old=$(tr -dc 0-9 < {pid_file} 2>/dev/null)\n\
+             old=$({pid})\n\
              {already}\
              {stop} || true\n\
              i=0\n\
@@ -41,9 +39,10 @@ impl Planner<'_> {
                sleep 0.5; i=$((i+1))\n\
              done\n\
              {start}\n",
-            running = svc.running_command(s, &user),
-            stop = svc.stop_command(s, &user),
-            start = svc.start_verified(s, &user),
+            running = svc.running_command(s, sup),
+            pid = svc.pid_command(s, sup),
+            stop = svc.stop_command(s, sup),
+            start = svc.start_verified(s, sup),
         )
     }
 

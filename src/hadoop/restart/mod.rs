@@ -55,7 +55,6 @@ pub fn generate(
     let targets = select::select(topo, readings, opts);
     let mut p = Planner {
         since: opts.since,
-        inv,
         topo,
         layout,
         readings,

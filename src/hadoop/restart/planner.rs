@@ -1,4 +1,4 @@
-//! What every planner of a restart reads (the inventory, the snapshot, the
+//! What every planner of a restart reads (the topology, the snapshot, the
 //! configured ports, the HA roles predicted so far) and the stages they add
 //! to. Each service family's planner is an `impl Planner` of its own file.
 
@@ -7,15 +7,15 @@ use super::request::Refusal;
 use super::stages::Stages;
 use crate::hadoop::Topology;
 use crate::hadoop::observe::{Layout, Readings};
+use crate::hadoop::daemon_control::as_user;
 use crate::hadoop::ports::ClusterPorts;
+use crate::hadoop::settings::Account;
 use crate::hadoop::services::{self, Service};
-use crate::model::Inventory;
 use crate::shell::quote;
 
 pub(super) struct Planner<'a> {
     /// When the restart began: see [`super::Options::since`].
     pub(super) since: Option<u64>,
-    pub(super) inv: &'a Inventory,
     pub(super) topo: &'a Topology,
     pub(super) layout: &'a Layout,
     pub(super) readings: &'a Readings,
@@ -29,20 +29,17 @@ impl Planner<'_> {
         services::service(role).expect("restart roles are in the service table")
     }
 
-    /// The login user of `host`, whom Hadoop names its pid files after.
-    pub(super) fn user(&self, host: &str) -> String {
-        self.inv
-            .host(host)
-            .map(|h| h.user.clone())
-            .unwrap_or_default()
-    }
-
     pub(super) fn running(&self, host: &str, role: &str) -> bool {
         self.readings.runs(host, role) == Some(true)
     }
 
+    /// The hdfs tool as the HDFS superuser, for the admin commands.
     pub(super) fn hdfs(&self) -> String {
-        quote(&format!("{}/bin/hdfs", self.topo.settings.hadoop_home()))
+        let s = &self.topo.settings;
+        as_user(
+            s.users.name(Account::Hdfs),
+            &quote(&format!("{}/bin/hdfs", s.hadoop_home())),
+        )
     }
 
     /// The web (or client) port of `role` on `host`, as configured.

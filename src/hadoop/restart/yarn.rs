@@ -101,7 +101,7 @@ impl Planner<'_> {
             let id = self.rm_id(&active);
             let here = || HostSelector::hosts(std::slice::from_ref(&active));
             let stop = Self::service("resourcemanager")
-                .stop_command(&self.topo.settings, &self.user(&active));
+                .stop_command(&self.topo.settings, self.topo.supervisor(&active));
             let stage = step(
                 &format!("resourcemanager-{}-stop", slug(&id)),
                 &format!(

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Dirs, Dist, MesosSettings, Settings};
+use super::{Dirs, Dist, MesosSettings, ServiceUsers, Settings};
 
 /// Hadoop's own default of one day is kept; the seed cluster keeps ten days
 /// (14400) through an override.
@@ -76,6 +76,7 @@ impl Settings {
             },
             namenode_ids: None,
             overrides: BTreeMap::new(),
+            users: ServiceUsers::default(),
         }
     }
 }

@@ -10,6 +10,8 @@ mod defaults;
 mod overrides;
 mod rack;
 mod read;
+mod supervisor;
+mod users;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ pub use defaults::{DEFAULT_BLOCK_SIZE, DEFAULT_MAX_COMPLETED_APPS, DEFAULT_TRASH
 pub use overrides::OVERRIDE_FILES;
 pub use rack::rack;
 pub use read::read;
+pub use supervisor::{Supervisor, supervisor};
+pub use users::{ACCOUNTS, Account, ServiceUsers, User};
 
 /// Directories on the hosts. Lists where Hadoop takes a comma list.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +123,8 @@ pub struct Settings {
     pub namenode_ids: Option<Vec<String>>,
     /// File -> property -> value; None removes a default.
     pub overrides: BTreeMap<String, BTreeMap<String, Option<String>>>,
+    /// The accounts the daemons run as.
+    pub users: ServiceUsers,
 }
 
 impl Settings {
@@ -137,6 +143,10 @@ impl Settings {
     /// Where `herd config push` records services whose configuration changed.
     pub fn stale_file(&self) -> String {
         format!("{}/.herd/stale", self.install_dir)
+    }
+    /// Markers herd leaves on a host (formatZK done, stale services).
+    pub fn state_dir(&self) -> String {
+        format!("{}/.herd", self.install_dir)
     }
     pub fn heap(&self, key: &str) -> &str {
         self.heap.get(key).map(String::as_str).unwrap_or("256m")

@@ -14,7 +14,7 @@ use crate::model::reader::{Reader, describe, kind};
 use crate::model::{Inventory, ModelError};
 
 use super::defaults::HEAPS;
-use super::{COMPONENTS, Dirs, MesosSettings, Settings, Tarball, overrides};
+use super::{COMPONENTS, Dirs, MesosSettings, Settings, Tarball, overrides, users};
 
 /// The settings being read, with the reader that records their problems.
 struct Read<'a> {
@@ -52,6 +52,7 @@ const VARS: &[(&str, Set)] = &[
     ("overrides", |x, v, p| {
         overrides::read(&mut x.r, v, p, &mut x.s.overrides)
     }),
+    ("users", |x, v, p| users::read(&mut x.r, v, p, &mut x.s.users)),
 ];
 
 /// Where a `vars.dirs` key goes: one directory, or a list where Hadoop
@@ -466,6 +467,7 @@ mod tests {
             ),
             "namenode_ids" => "[a, b]".into(),
             "overrides" => "{ core-site: { x: 1 } }".into(),
+            "users" => "{ hdfs: { name: hd, uid: 2001 }, yarn: ya, mapred: ma, zookeeper: zk, mesos: me, spark: sp, group: { name: hg, gid: 2000 } }".into(),
             other => panic!("no test value for vars.{other}"),
         }
     }
@@ -500,6 +502,7 @@ mod tests {
             mesos,
             namenode_ids,
             overrides,
+            users,
         } = got;
         assert_ne!(nameservice, d.nameservice);
         assert_ne!(install_dir, d.install_dir);
@@ -510,6 +513,12 @@ mod tests {
         assert_ne!(nm_vcores, d.nm_vcores);
         assert_ne!(namenode_ids, d.namenode_ids);
         assert_ne!(overrides, d.overrides);
+        for (key, a) in super::super::ACCOUNTS {
+            assert_ne!(users.get(*a), d.users.get(*a), "vars.users.{key}");
+        }
+        assert_eq!(users.hdfs.uid, Some(2001));
+        assert_ne!(users.group, d.users.group);
+        assert_eq!(users.gid, Some(2000));
         for (key, _) in HEAPS {
             assert_ne!(heap.get(*key), d.heap.get(*key), "vars.heap.{key}");
         }

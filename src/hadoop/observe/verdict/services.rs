@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::status::{HostRow, ServiceRow};
 use super::words::{join_ports, unreachable};
 use crate::hadoop::observe::layout::Layout;
-use crate::hadoop::observe::readings::{Proc, Readings};
+use crate::hadoop::observe::readings::{Proc, Readings, Supervision};
 
 /// The rows of every host of the layout, and the stale services per host.
 pub(super) struct Rows {
@@ -55,6 +55,8 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                         None => Vec::new(),
                     };
                     let misnamed = matches!(proc, Proc::Misnamed { .. });
+                    let supervision = hr.supervision.get(svc.role).copied();
+                    let unit = hr.units.get(svc.role);
                     let (state, pid, note) = match proc {
                         Proc::Running { pid } => {
                             let note = (!missing.is_empty())
@@ -84,6 +86,25 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                         ),
                         Proc::NoPidFile => ("down", None, Some("not running (no pid file)".into())),
                     };
+                    // Under systemd the unit says more than the pid file.
+                    let note = match (state, unit) {
+                        ("down", Some(u)) if u.sub == "auto-restart" => Some(format!(
+                            "exited; systemd starts it again within {} s",
+                            crate::hadoop::render::RESTART_SEC
+                        )),
+                        ("down", Some(u)) => Some(format!("its unit is {} ({})", u.active, u.sub)),
+                        _ => note,
+                    };
+                    let note = match (supervision, note) {
+                        (Some(Supervision::Outside), n) => Some(
+                            [n, Some("runs outside its systemd unit: nothing restarts it".into())]
+                                .into_iter()
+                                .flatten()
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        ),
+                        (_, n) => n,
+                    };
                     if let Some(n) = &note
                         && !misnamed
                     {
@@ -94,6 +115,7 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                         service: svc.role.to_string(),
                         state: state.into(),
                         pid,
+                        supervisor: supervision.map(|x| x.name().to_string()),
                         listening,
                         missing_ports: missing,
                         ha: ha_of(r, &h.name, svc.role),
@@ -117,6 +139,7 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                         service: svc.role.to_string(),
                         state: "unreachable".into(),
                         pid: None,
+                        supervisor: None,
                         listening: Vec::new(),
                         missing_ports: Vec::new(),
                         ha: None,

@@ -23,6 +23,9 @@ pub struct ServiceRow {
     /// `running`, `down`, `unreachable`.
     pub state: String,
     pub pid: Option<u32>,
+    /// What keeps it running: `systemd`, `daemon` (nothing: a host without
+    /// systemd), `none` (started outside its unit on a systemd host).
+    pub supervisor: Option<String>,
     pub listening: Vec<u16>,
     /// Expected ports nothing listens on.
     pub missing_ports: Vec<u16>,

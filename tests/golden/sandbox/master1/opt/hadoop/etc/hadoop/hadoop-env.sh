@@ -6,6 +6,13 @@ export HADOOP_LOG_DIR=/var/log/hadoop
 export HADOOP_PID_DIR=/var/run/hadoop
 export HADOOP_WORKERS=/opt/hadoop/etc/hadoop/workers
 export HADOOP_HEAPSIZE_MAX=128m
+export HDFS_NAMENODE_USER=hdfs
+export HDFS_DATANODE_USER=hdfs
+export HDFS_JOURNALNODE_USER=hdfs
+export HDFS_ZKFC_USER=hdfs
+export YARN_RESOURCEMANAGER_USER=yarn
+export YARN_NODEMANAGER_USER=yarn
+export MAPRED_HISTORYSERVER_USER=mapred
 export HDFS_NAMENODE_OPTS='-Xmx320m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData'
 export HDFS_DATANODE_OPTS='-Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData'
 export HDFS_JOURNALNODE_OPTS='-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData'
