@@ -8,12 +8,13 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use herd::hadoop::settings::Supervisor;
 use herd::hadoop;
 use herd::hadoop::observe::{
-    self, HostReading, Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
+    self, HostReading, Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading,
+    Supervision, ZkReading,
 };
 use herd::hadoop::services;
+use herd::hadoop::settings::Supervisor;
 use herd::model::Inventory;
 
 fn layout() -> Layout {
@@ -123,7 +124,9 @@ fn layout_of_the_sandbox() {
         ]
     );
     let nn = m1.services.iter().find(|s| s.role == "namenode").unwrap();
-    assert_eq!(nn.pid_file, "/var/run/hadoop/hadoop-root-namenode.pid");
+    // Named after the account the daemon runs as, not the login.
+    assert_eq!(nn.pid_file, "/var/run/hadoop/hadoop-hdfs-namenode.pid");
+    assert_eq!(nn.unit.as_deref(), Some("hadoop-hdfs-namenode.service"));
     assert_eq!(nn.ports, [8020, 9870]);
     assert_eq!(nn.web_port, Some(9870));
     let zk = m1.services.iter().find(|s| s.role == "zookeeper").unwrap();
@@ -495,7 +498,7 @@ fn host_script_output_is_parsed() {
     let l = layout();
     let script = observe::host_script(l.host("master1").unwrap(), &l.stale_file);
     assert!(
-        script.contains("/var/run/hadoop/hadoop-root-namenode.pid"),
+        script.contains("/var/run/hadoop/hadoop-hdfs-namenode.pid"),
         "{script}"
     );
     assert!(script.contains("ss -ltnH"), "{script}");
@@ -514,6 +517,78 @@ fn host_script_output_is_parsed() {
         observe::parse_host_output("herd-proc zkfc none\n").listening,
         None
     );
+}
+
+#[test]
+fn a_systemd_hosts_units_decide_what_runs_and_who_keeps_it_running() {
+    let l = layout();
+    let script = observe::host_script(l.host("master1").unwrap(), &l.stale_file);
+    assert!(
+        script.contains("u namenode hadoop-hdfs-namenode.service"),
+        "{script}"
+    );
+    // The unit's main pid wins over a pid file naming a dead process; a
+    // daemon running beside an idle unit is said to be outside it; a unit
+    // systemd is about to start again is said so.
+    let out = "herd-unit namenode active running 4100\nherd-proc namenode dead 506\n\
+               herd-unit zkfc inactive dead 0\nherd-proc zkfc up 777\n\
+               herd-unit journalnode activating auto-restart 0\nherd-proc journalnode dead 300\n";
+    let r = observe::parse_host_output(out);
+    assert_eq!(r.procs["namenode"], Proc::Running { pid: 4100 });
+    assert_eq!(r.supervision["namenode"], Supervision::Systemd);
+    assert_eq!(r.supervision["zkfc"], Supervision::Outside);
+    assert!(!r.supervision.contains_key("journalnode"));
+    // A host without units: what runs, runs by --daemon.
+    let r = observe::parse_host_output("herd-proc datanode up 12\n");
+    assert_eq!(r.supervision["datanode"], Supervision::Daemon);
+
+    let mut readings = healthy(&l);
+    {
+        let hr = host_mut(&mut readings, "master1");
+        hr.units.insert(
+            "journalnode".into(),
+            observe::UnitState {
+                active: "activating".into(),
+                sub: "auto-restart".into(),
+                main_pid: 0,
+            },
+        );
+        hr.procs
+            .insert("journalnode".into(), Proc::Dead { pid: Some(300) });
+        hr.supervision.remove("journalnode");
+        hr.supervision.insert("zkfc".into(), Supervision::Outside);
+    }
+    let st = observe::assess(&l, &readings);
+    let jn = st
+        .services
+        .iter()
+        .find(|s| s.host == "master1" && s.service == "journalnode")
+        .unwrap();
+    assert_eq!(jn.state, "down");
+    assert!(
+        jn.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("systemd starts it again"),
+        "{:?}",
+        jn.note
+    );
+    let zkfc = st
+        .services
+        .iter()
+        .find(|s| s.host == "master1" && s.service == "zkfc")
+        .unwrap();
+    assert_eq!(zkfc.supervisor.as_deref(), Some("none"));
+    assert!(
+        zkfc.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("outside its systemd unit"),
+        "{:?}",
+        zkfc.note
+    );
+    let text = observe::format(&st);
+    assert!(text.contains("SUPERVISOR"), "{text}");
 }
 
 #[test]
@@ -566,14 +641,20 @@ fn service_table_commands() {
         nn.running_command(s, systemd),
         "systemctl is-active --quiet hadoop-hdfs-namenode.service"
     );
-    assert!(nn.stop_command(s, systemd).starts_with("systemctl stop hadoop-hdfs-namenode.service"));
+    assert!(
+        nn.stop_command(s, systemd)
+            .starts_with("systemctl stop hadoop-hdfs-namenode.service")
+    );
     assert!(
         nn.start_verified(s, systemd)
             .contains("systemctl start hadoop-hdfs-namenode.service || exit $?")
     );
     assert_eq!(
         nn.foreground(s),
-        ("/opt/hadoop/bin/hdfs".to_string(), vec!["namenode".to_string()])
+        (
+            "/opt/hadoop/bin/hdfs".to_string(),
+            vec!["namenode".to_string()]
+        )
     );
     let rm = services::service("resourcemanager").unwrap();
     assert!(
@@ -596,7 +677,10 @@ fn service_table_commands() {
         mm.running_command(s, daemon)
             .contains("/var/run/hadoop/mesos-master.pid")
     );
-    assert!(mm.start_verified(s, daemon).starts_with("runuser -u mesos -- /bin/sh -c "));
+    assert!(
+        mm.start_verified(s, daemon)
+            .starts_with("runuser -u mesos -- /bin/sh -c ")
+    );
     let ports = hadoop::ports::ClusterPorts::new(&inv, &topo);
     match nn
         .probe(ports.host("master1"))

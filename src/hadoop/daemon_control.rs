@@ -222,7 +222,9 @@ impl Service {
 
     /// Starts the daemon and waits until its JVM runs. Without systemd,
     /// the pid file is then made to name it (after which nothing in the
-    /// launcher writes it again). Under systemd, a daemon that dies at once
+    /// launcher writes it again). Under systemd, a unit file changed since
+    /// systemd read it (`herd config push`) is read again first, or the
+    /// start would use the old one; and a daemon that dies at once
     /// (bad configuration) is told now, with its journal, rather than by a
     /// probe that times out while systemd restarts it again and again.
     pub fn start_verified(&self, s: &Settings, sup: Supervisor) -> String {
@@ -244,6 +246,7 @@ impl Service {
                        echo \"herd: {role} runs outside its systemd unit: stopping it to start it under {unit}\" >&2\n  \
                        {stop}\n\
                      fi\n\
+                     [ \"$(systemctl show -p NeedDaemonReload --value {unit})\" != yes ] || systemctl daemon-reload\n\
                      systemctl start {unit} || exit $?\n{wait}\
                      if ! systemctl is-active --quiet {unit}; then\n  \
                        echo \"{unit} did not stay up ($(systemctl show -p SubState --value {unit})); its journal:\" >&2\n  \
@@ -257,8 +260,7 @@ impl Service {
             }
             Supervisor::Daemon => {
                 let start = self.daemon_start(s);
-                let (Some(name), Some(repair)) = (self.proc_name(), self.repair_pid_file(s))
-                else {
+                let (Some(name), Some(repair)) = (self.proc_name(), self.repair_pid_file(s)) else {
                     return start;
                 };
                 format!(

@@ -257,7 +257,11 @@ pub fn hdfs_dirs(topo: &Topology) -> Value {
     ];
     if key("yarn-site", "yarn.log-aggregation-enable", "false") == "true" {
         dirs.push(HdfsDir {
-            path: key("yarn-site", "yarn.nodemanager.remote-app-log-dir", "/tmp/logs"),
+            path: key(
+                "yarn-site",
+                "yarn.nodemanager.remote-app-log-dir",
+                "/tmp/logs",
+            ),
             owner: Account::Yarn,
             mode: "1777",
         });

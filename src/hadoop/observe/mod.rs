@@ -24,7 +24,8 @@ pub use gather::gather;
 pub use host_script::{host_script, parse_host_output};
 pub use layout::{ExpectedService, HostLayout, Layout};
 pub use readings::{
-    Answer, HostReading, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
+    Answer, HostReading, MesosReading, NameNodeReading, Proc, Readings, RmReading, Supervision,
+    UnitState, ZkReading,
 };
 pub use table::format;
 pub use verdict::{ClusterSummary, HostRow, ServiceRow, Status, assess};

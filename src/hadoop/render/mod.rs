@@ -17,9 +17,9 @@ mod zookeeper;
 use crate::model::{Inventory, ModelErrors};
 
 use super::files::{ClusterFiles, HostFiles, RenderedFile};
+use super::settings::Supervisor;
 use super::topology::Topology;
 use super::xml::site_xml;
-use super::settings::Supervisor;
 use super::{HADOOP_CLIENT_ROLES, HADOOP_ROLES};
 use env::hadoop_env;
 use mesos::mesos_env;

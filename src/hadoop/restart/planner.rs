@@ -6,11 +6,11 @@ use super::predict::Predicted;
 use super::request::Refusal;
 use super::stages::Stages;
 use crate::hadoop::Topology;
-use crate::hadoop::observe::{Layout, Readings};
 use crate::hadoop::daemon_control::as_user;
+use crate::hadoop::observe::{Layout, Readings};
 use crate::hadoop::ports::ClusterPorts;
-use crate::hadoop::settings::Account;
 use crate::hadoop::services::{self, Service};
+use crate::hadoop::settings::Account;
 use crate::shell::quote;
 
 pub(super) struct Planner<'a> {

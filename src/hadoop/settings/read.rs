@@ -52,7 +52,9 @@ const VARS: &[(&str, Set)] = &[
     ("overrides", |x, v, p| {
         overrides::read(&mut x.r, v, p, &mut x.s.overrides)
     }),
-    ("users", |x, v, p| users::read(&mut x.r, v, p, &mut x.s.users)),
+    ("users", |x, v, p| {
+        users::read(&mut x.r, v, p, &mut x.s.users)
+    }),
 ];
 
 /// Where a `vars.dirs` key goes: one directory, or a list where Hadoop

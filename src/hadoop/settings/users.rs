@@ -167,13 +167,19 @@ fn account(r: &mut Reader, v: &Value, path: &str, id_key: &str) -> Option<(Strin
         other => {
             r.error(
                 path,
-                format!("expected an account name or {{ name, {id_key} }}, got {}", kind(other)),
+                format!(
+                    "expected an account name or {{ name, {id_key} }}, got {}",
+                    kind(other)
+                ),
             );
             return None;
         }
     };
     if name == "root" {
-        r.error(path, "daemons do not run as root: name an unprivileged account");
+        r.error(
+            path,
+            "daemons do not run as root: name an unprivileged account",
+        );
         return None;
     }
     if !is_account_name(&name) {

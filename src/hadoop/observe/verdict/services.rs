@@ -97,11 +97,14 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                     };
                     let note = match (supervision, note) {
                         (Some(Supervision::Outside), n) => Some(
-                            [n, Some("runs outside its systemd unit: nothing restarts it".into())]
-                                .into_iter()
-                                .flatten()
-                                .collect::<Vec<_>>()
-                                .join("; "),
+                            [
+                                n,
+                                Some("runs outside its systemd unit: nothing restarts it".into()),
+                            ]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join("; "),
                         ),
                         (_, n) => n,
                     };
