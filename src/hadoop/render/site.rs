@@ -329,7 +329,7 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
 pub(super) fn unsupervised(yarn: &Props, s: &crate::hadoop::settings::Settings) -> Props {
     let key = "yarn.nodemanager.recovery.supervised";
     let mut out = yarn.clone();
-    if s.override_of("yarn-site", key).is_none() && out.get(key).is_some() {
+    if s.override_of("yarn-site", key).is_none() && out.contains_key(key) {
         set(&mut out, key, false);
     }
     out
