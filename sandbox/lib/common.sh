@@ -33,8 +33,8 @@ LEGACY_NODES=(worker3)
 
 # The operator accounts of the systemd hosts: admin has sudo without a
 # password, ops needs the per-checkout password in OPS_PASSWORD_FILE.
-ADMIN_USER=admin
-OPS_USER=ops
+ADMIN_USER="admin"
+OPS_USER="ops"
 OPS_PASSWORD_FILE="${SB_CACHE}/ops-password"
 
 node_ip() {
