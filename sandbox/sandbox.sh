@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Entry point for the sandbox cluster herd's tests run on: six bare Debian
 # hosts (master1-3, worker1-3) with sshd and Java, plus the Hadoop, ZooKeeper
-# and Mesos tarballs herd distributes to them.
+# and Mesos tarballs herd distributes to them. master1-worker2 boot systemd
+# and take logins as admin (sudo); worker3 runs sshd under tini, root login.
 #
 #   sandbox/sandbox.sh build         images and tarballs (reused when unchanged)
-#   sandbox/sandbox.sh up            build if needed, start the hosts, wait for sshd
+#   sandbox/sandbox.sh up            build if needed, start the hosts, wait for boot
 #   sandbox/sandbox.sh down          remove containers and network
 #   sandbox/sandbox.sh reset         down + up: bare hosts again
-#   sandbox/sandbox.sh ssh NODE [CMD]
+#   sandbox/sandbox.sh ssh [--user U] NODE [CMD]   as admin, or root on worker3
+#   sandbox/sandbox.sh reboot NODE   docker restart, wait for sshd (and boot)
 #   sandbox/sandbox.sh env           shell exports for tests (eval "$(... env)")
 #   sandbox/sandbox.sh status        what runs
 #   sandbox/sandbox.sh engine-stop   stop dockerd, only if the sandbox started it
@@ -25,7 +27,7 @@ set -euo pipefail
 . "${SANDBOX_DIR}/lib/dist.sh"
 
 compose() {
-  HERD_SANDBOX_IMAGE="$(node_image_tag)" \
+  HERD_SANDBOX_IMAGE="$(node_image_tag)" HERD_SANDBOX_LEGACY_IMAGE="$(legacy_image_tag)" \
     docker-compose --ansi never -f "${COMPOSE_FILE}" -p "${COMPOSE_PROJECT}" "$@"
 }
 
@@ -57,8 +59,37 @@ ssh_ready() {
   node_ssh "${node}" true >/dev/null 2>&1
 }
 
+# Seconds a systemd host may take from start to the end of its boot.
+BOOT_LIMIT=90
+
+# wait_ssh NODE SECONDS: poll until sshd accepts the test key.
+wait_ssh() {
+  local node="$1" limit="$2" t0
+  t0="$(now)"
+  until ssh_ready "${node}"; do
+    if awk -v a="${t0}" -v b="$(now)" -v l="${limit}" 'BEGIN { exit !(b - a > l) }'; then
+      node_ssh "${node}" true || true
+      compose logs --tail=20 "${node}" >&2 || true
+      die "sshd on ${node} ($(node_ip "${node}")) did not accept the test key within ${limit} s"
+    fi
+    sleep 0.2
+  done
+}
+
+# wait_booted NODE: on a systemd host, until the boot job queue is empty;
+# anything but "running" (a failed unit makes it "degraded") is an error.
+wait_booted() {
+  local node="$1" state
+  node_is_systemd "${node}" || return 0
+  state="$(node_ssh "${node}" "timeout ${BOOT_LIMIT} systemctl is-system-running --wait" 2>/dev/null)" || true
+  if [[ "${state}" != running ]]; then
+    node_ssh "${node}" "systemctl --failed --no-pager; systemctl list-jobs --no-pager" >&2 || true
+    die "${node} booted to '${state:-no answer}', not 'running'"
+  fi
+}
+
 cmd_up() {
-  local t0 node ip i
+  local t0 node
   t0="$(now)"
   cmd_build
   # Running hosts of the current image are kept (use reset for bare hosts);
@@ -68,18 +99,31 @@ cmd_up() {
     die "docker-compose up failed (log: ${SB_CACHE}/compose-up.log)"
   }
   for node in "${NODES[@]}"; do
-    ip="$(node_ip "${node}")"
-    for ((i = 0; i < 60; i++)); do
-      ssh_ready "${node}" && break
-      sleep 1
-    done
-    if ! ssh_ready "${node}"; then
-      node_ssh "${node}" true || true
-      compose logs --tail=20 "${node}" >&2 || true
-      die "sshd on ${node} (${ip}) did not accept the test key within 60 s"
-    fi
+    wait_ssh "${node}" 60
+    wait_booted "${node}"
   done
-  log "sandbox up: ${NODES[*]} answer on ssh (${SECONDS}s since start, up took $(elapsed "${t0}")s)"
+  log "sandbox up: ${NODES[*]} answer on ssh, systemd hosts booted (${SECONDS}s since start, up took $(elapsed "${t0}")s)"
+}
+
+# A reboot as the tests need it: the container restarts (systemd hosts stop
+# their units first, within the grace period), /run comes back empty, and
+# the host counts as up once sshd answers and, with systemd, boot finished.
+cmd_reboot() {
+  [[ $# -eq 1 ]] || die "usage: sandbox.sh reboot NODE"
+  local node="$1" id t0 t_ssh
+  node_ip "${node}" >/dev/null || die "no such node: ${node} (nodes: ${NODES[*]})"
+  id="$(compose ps -q "${node}")"
+  [[ -n "${id}" ]] || die "${node} is not running; run sandbox/sandbox.sh up"
+  t0="$(now)"
+  docker restart -t 20 "${id}" >/dev/null
+  wait_ssh "${node}" 60
+  t_ssh="$(elapsed "${t0}")"
+  if node_is_systemd "${node}"; then
+    wait_booted "${node}"
+    log "reboot ${node}: sshd answered after ${t_ssh}s, system running after $(elapsed "${t0}")s"
+  else
+    log "reboot ${node}: sshd answered after ${t_ssh}s"
+  fi
 }
 
 cmd_down() {
@@ -93,17 +137,24 @@ cmd_down() {
 }
 
 cmd_ssh() {
-  [[ $# -ge 1 ]] || die "usage: sandbox.sh ssh NODE [CMD...]"
+  local user=""
+  if [[ "${1:-}" == --user ]]; then
+    [[ $# -ge 2 ]] || die "usage: sandbox.sh ssh [--user USER] NODE [CMD...]"
+    user="$2"
+    shift 2
+  fi
+  [[ $# -ge 1 ]] || die "usage: sandbox.sh ssh [--user USER] NODE [CMD...]"
   local node="$1"
   shift
   node_ip "${node}" >/dev/null || die "no such node: ${node} (nodes: ${NODES[*]})"
+  [[ -n "${user}" ]] || user="$(node_login_user "${node}")"
   if [[ $# -eq 0 ]]; then
     local ip opts
     ip="$(node_ip "${node}")"
     mapfile -t opts < <(ssh_opts)
-    exec ssh -t "${opts[@]}" -o "HostKeyAlias=${node}" "root@${ip}"
+    exec ssh -t "${opts[@]}" -o "HostKeyAlias=${node}" "${user}@${ip}"
   fi
-  node_ssh "${node}" "$@"
+  node_ssh_as "${user}" "${node}" "$@"
 }
 
 cmd_env() {
@@ -117,9 +168,15 @@ cmd_env() {
   printf 'export SANDBOX_HADOOP_VERSION=%q\n' "${HADOOP_VERSION}"
   printf 'export SANDBOX_ZK_VERSION=%q\n' "${ZK_VERSION}"
   printf 'export SANDBOX_NODES=%q\n' "${NODES[*]}"
+  printf 'export SANDBOX_SYSTEMD_NODES=%q\n' "${SYSTEMD_NODES[*]}"
+  printf 'export SANDBOX_LEGACY_NODES=%q\n' "${LEGACY_NODES[*]}"
+  printf 'export SANDBOX_ADMIN_USER=%q\n' "${ADMIN_USER}"
+  printf 'export SANDBOX_OPS_USER=%q\n' "${OPS_USER}"
+  printf 'export SANDBOX_OPS_PASSWORD_FILE=%q\n' "${OPS_PASSWORD_FILE}"
   local node
   for node in "${NODES[@]}"; do
     printf 'export SANDBOX_IP_%s=%q\n' "${node^^}" "$(node_ip "${node}")"
+    printf 'export SANDBOX_USER_%s=%q\n' "${node^^}" "$(node_login_user "${node}")"
   done
 }
 
@@ -136,11 +193,12 @@ main() {
     down) cmd_down ;;
     reset) cmd_down && cmd_up ;;
     ssh) cmd_ssh "$@" ;;
+    reboot) cmd_reboot "$@" ;;
     env) cmd_env ;;
     status) cmd_status ;;
     engine-stop) engine_stop ;;
     *)
-      sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac

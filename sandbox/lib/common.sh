@@ -26,6 +26,16 @@ COMPOSE_PROJECT="herd-sandbox"
 
 NODES=(master1 master2 master3 worker1 worker2 worker3)
 MASTERS=(master1 master2 master3)
+# systemd is PID 1 on these; worker3 keeps the old layout (tini, root login)
+# so that `supervisor: daemon` stays tested in the same cluster.
+SYSTEMD_NODES=(master1 master2 master3 worker1 worker2)
+LEGACY_NODES=(worker3)
+
+# The operator accounts of the systemd hosts: admin has sudo without a
+# password, ops needs the per-checkout password in OPS_PASSWORD_FILE.
+ADMIN_USER="admin"
+OPS_USER="ops"
+OPS_PASSWORD_FILE="${SB_CACHE}/ops-password"
 
 node_ip() {
   case "$1" in
@@ -74,20 +84,56 @@ ssh_opts() {
     -o LogLevel=ERROR
 }
 
-# Run a command on a node as root. The node is addressed by IP but checked
+node_is_systemd() {
+  local n
+  for n in "${SYSTEMD_NODES[@]}"; do
+    [[ "$n" == "$1" ]] && return 0
+  done
+  return 1
+}
+
+# The account the test key logs into by default: admin where root login is
+# disabled, root on the legacy host.
+node_login_user() {
+  if node_is_systemd "$1"; then echo "${ADMIN_USER}"; else echo root; fi
+}
+
+# node_ssh_as USER NODE CMD...: the node is addressed by IP but checked
 # against the known_hosts entry of its name, exactly as herd would.
-node_ssh() {
-  local node="$1"; shift
+node_ssh_as() {
+  local user="$1" node="$2"
+  shift 2
   local ip opts
   ip="$(node_ip "${node}")" || return 1
   mapfile -t opts < <(ssh_opts)
-  ssh "${opts[@]}" -o "HostKeyAlias=${node}" "root@${ip}" "$@"
+  ssh "${opts[@]}" -o "HostKeyAlias=${node}" "${user}@${ip}" "$@"
 }
 
+# Run a command on a node as its login user (admin or root).
+node_ssh() {
+  local node="$1"
+  shift
+  node_ssh_as "$(node_login_user "${node}")" "${node}" "$@"
+}
+
+# Run a command on a node as root: through admin's sudo where root cannot
+# log in. The words are joined as ssh joins them and run by bash -c, so
+# stdin reaches the command on both kinds of host.
+node_root() {
+  local node="$1"
+  shift
+  if node_is_systemd "${node}"; then
+    node_ssh "${node}" "sudo -n bash -c $(printf '%q' "$*")"
+  else
+    node_ssh "${node}" "$@"
+  fi
+}
+
+# Copies a file to a node as its login user.
 node_scp() {
   local node="$1" src="$2" dst="$3"
   local ip opts
   ip="$(node_ip "${node}")" || return 1
   mapfile -t opts < <(ssh_opts)
-  scp -q "${opts[@]}" -o "HostKeyAlias=${node}" "${src}" "root@${ip}:${dst}"
+  scp -q "${opts[@]}" -o "HostKeyAlias=${node}" "${src}" "$(node_login_user "${node}")@${ip}:${dst}"
 }

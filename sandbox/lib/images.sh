@@ -12,16 +12,21 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 # Bump ROOTFS_RECIPE when build_base_image changes what goes into the rootfs;
 # edits elsewhere in this file must not cost a debootstrap.
-ROOTFS_RECIPE=1
+ROOTFS_RECIPE=2
 
 base_image_tag() {
   echo "${IMAGE_PREFIX}-base:$(inputs_hash "${SANDBOX_DIR}/image/packages.txt" \
     "${DEBIAN_SUITE}" "recipe-${ROOTFS_RECIPE}")"
 }
 
+# The two node flavours (image/Dockerfile targets) share the base and every
+# file of image/; the flavour name keeps their tags apart.
 node_image_tag() {
-  echo "${IMAGE_PREFIX}-node:$(inputs_hash "$(base_image_tag)" \
-    "${SANDBOX_DIR}/image/Dockerfile" "${SANDBOX_DIR}/image/sshd_config")"
+  echo "${IMAGE_PREFIX}-node:$(inputs_hash "$(base_image_tag)" "${SANDBOX_DIR}/image" systemd)"
+}
+
+legacy_image_tag() {
+  echo "${IMAGE_PREFIX}-node-legacy:$(inputs_hash "$(base_image_tag)" "${SANDBOX_DIR}/image" legacy)"
 }
 
 # Prints "reused" or "built" on stdout.
@@ -54,7 +59,12 @@ build_base_image() {
     rm -f "${rootfs}"/etc/ssh/ssh_host_*
     rm -rf "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/var/cache/apt/*.bin \
       "${rootfs}"/var/cache/apt/archives/*.deb
+    # An empty machine-id makes systemd generate a transient one at each
+    # boot, so no two hosts share one (and it is not a "first boot"); D-Bus
+    # reads the same id.
     : >"${rootfs}/etc/machine-id"
+    rm -f "${rootfs}/var/lib/dbus/machine-id"
+    ln -s /etc/machine-id "${rootfs}/var/lib/dbus/machine-id"
     tar -C "${rootfs}" --numeric-owner --exclude='./dev/*' --exclude='./proc/*' \
       --exclude='./sys/*' -cf "${rootfs_tar}.tmp" .
     mv "${rootfs_tar}.tmp" "${rootfs_tar}"
@@ -75,21 +85,29 @@ umount_below() {
   done < <(awk -v r="$1" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r)
 }
 
-build_node_image() {
-  local tag base
-  tag="$(node_image_tag)"
+# build_flavour TARGET TAG: prints "reused" or "built".
+build_flavour() {
+  local target="$1" tag="$2" base
   base="$(base_image_tag)"
   if image_exists "${tag}"; then
-    docker tag "${tag}" "${IMAGE_PREFIX}-node:current"
     echo reused
     return 0
   fi
-  log "building ${tag} from ${base}"
-  DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=${base}" -t "${tag}" \
-    "${SANDBOX_DIR}/image" >"${SB_CACHE}/docker-build.log" 2>&1 || {
-    tail -n 20 "${SB_CACHE}/docker-build.log" >&2
-    die "docker build of ${tag} failed (log: ${SB_CACHE}/docker-build.log)"
+  log "building ${tag} (${target}) from ${base}"
+  DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=${base}" --target "${target}" -t "${tag}" \
+    "${SANDBOX_DIR}/image" >"${SB_CACHE}/docker-build-${target}.log" 2>&1 || {
+    tail -n 20 "${SB_CACHE}/docker-build-${target}.log" >&2
+    die "docker build of ${tag} failed (log: ${SB_CACHE}/docker-build-${target}.log)"
   }
-  docker tag "${tag}" "${IMAGE_PREFIX}-node:current"
   echo built
+}
+
+# Prints "reused" or "built" (built if either flavour was).
+build_node_image() {
+  local a b
+  a="$(build_flavour systemd "$(node_image_tag)")"
+  b="$(build_flavour legacy "$(legacy_image_tag)")"
+  docker tag "$(node_image_tag)" "${IMAGE_PREFIX}-node:current"
+  docker tag "$(legacy_image_tag)" "${IMAGE_PREFIX}-node-legacy:current"
+  if [[ "${a}" == built || "${b}" == built ]]; then echo built; else echo reused; fi
 }

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Fidelity of our bin/hdfs|yarn launchers to hadoop-functions.sh (spec
-# section 2 and section 9 item 1): --daemon status/start/stop exit codes and
-# silence, messages, pid/.out/.log names, the -Dproc_ check, and daemons that
-# die at once or later. Runs real daemons from the built tarball on this
-# machine (loopback ports only), in a temporary directory; no containers.
+# section 2, section 9 item 1, section 13.1 and 13.5): --daemon
+# status/start/stop exit codes and silence, messages, pid/.out/.log names,
+# the -Dproc_ check, daemons that die at once or later, the foreground run a
+# supervisor uses, and the <PROG>_<SUBCMD>_USER checks and re-exec. Runs
+# real daemons from the built tarball on this machine (loopback ports only),
+# in a temporary directory; the user cases, which create accounts, run in a
+# throwaway container of the sandbox's legacy node image.
 set -euo pipefail
 
 # shellcheck source=../lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=lib.sh
 . "${SANDBOX_DIR}/tests/lib.sh"
+# shellcheck source=../lib/images.sh
+. "${SANDBOX_DIR}/lib/images.sh"
 
 [[ -f "${HADOOP_TARBALL}" ]] || die "${HADOOP_TARBALL} missing; run sandbox/sandbox.sh build"
 
@@ -258,6 +263,49 @@ if [[ ${RC} -eq 0 && -f "${T}/nn/current/VERSION" && -f "${NN_PIDFILE}" ]]; then
   pass "namenode -format runs in the foreground through the daemon path (its pid file left behind, as upstream)"
 else
   fail "namenode -format: exit ${RC}; stderr tail: $(tail -n 2 <<<"${ERR}")"
+fi
+
+# --- foreground, as a supervisor runs it (section 13.5) -------------------------
+"${HDFS}" namenode >"${T}/fg.out" 2>"${T}/fg.err" </dev/null &
+FG=$!
+FAKE_PIDS+=("${FG}")
+fg_is_java() {
+  [[ "$(cat "${NN_PIDFILE}" 2>/dev/null)" == "${FG}" &&
+    "$(readlink "/proc/${FG}/exe" 2>/dev/null)" == */java ]]
+}
+nn_up() { curl -s -m 2 -o /dev/null http://127.0.0.1:39870/; }
+if wait_for 20 fg_is_java && [[ "$(ps -o args= -p "${FG}")" == *" -Dproc_namenode "* ]]; then
+  pass "hdfs namenode without --daemon: the pid file holds the launcher's own pid, which exec'd java (-Dproc_namenode)"
+else
+  fail "foreground namenode: pid file '$(cat "${NN_PIDFILE}" 2>/dev/null)', launcher ${FG}, exe '$(readlink "/proc/${FG}/exe" 2>/dev/null)'"
+fi
+wait_for 60 nn_up || true
+kill -TERM "${FG}" 2>/dev/null || true
+FG_RC=0
+wait "${FG}" || FG_RC=$?
+if [[ ${FG_RC} -eq 143 ]] && grep -q 'RECEIVED SIGNAL 15: SIGTERM' "${T}/fg.err" &&
+  grep -q 'SHUTDOWN_MSG: Shutting down NameNode at' "${T}/fg.err"; then
+  pass "SIGTERM to the foreground NameNode: 'RECEIVED SIGNAL 15: SIGTERM', SHUTDOWN_MSG, exit 143"
+else
+  fail "SIGTERM to the foreground NameNode: exit ${FG_RC} (want 143); stderr tail: $(tail -n 3 "${T}/fg.err")"
+fi
+
+# --- users (section 13.1), in a container ---------------------------------------
+USERS_IMAGE="$(legacy_image_tag)"
+if image_exists "${USERS_IMAGE}"; then
+  users_rc=0
+  # sudo wants its own host name resolvable.
+  docker run --rm --network none -h fidelity --add-host fidelity:127.0.0.1 -m 900m \
+    -v "${HADOOP_TARBALL}:/dist/hadoop.tar.gz:ro" -v "${SANDBOX_DIR}/tests:/fidelity:ro" \
+    "${USERS_IMAGE}" bash /fidelity/launcher-users.sh >"${T}/users.log" 2>&1 || users_rc=$?
+  grep -E '^(PASS|FAIL) ' "${T}/users.log" || true
+  PASSED=$((PASSED + $(grep -c '^PASS ' "${T}/users.log" || true)))
+  FAILED=$((FAILED + $(grep -c '^FAIL ' "${T}/users.log" || true)))
+  if [[ ${users_rc} -ne 0 ]] && ! grep -q '^FAIL ' "${T}/users.log"; then
+    fail "launcher-users.sh in ${USERS_IMAGE} exited ${users_rc}: $(tail -n 5 "${T}/users.log")"
+  fi
+else
+  fail "user cases: image ${USERS_IMAGE} missing; run sandbox/sandbox.sh build"
 fi
 
 # --- ResourceManager on Java 17 ------------------------------------------------

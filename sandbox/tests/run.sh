@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI entry point for the sandbox: build, bring the six hosts up once, run the
-# smoke test, the launcher fidelity tests and the Mesos stand-in tests, print
+# launcher fidelity tests, the Mesos stand-in tests, the hosts' own fidelity
+# test (systemd, logins, sudo, reboot) and the smoke test, print
 # the wall time of each part, and fail if anything failed. The sandbox is
 # taken down at the end unless --keep-up is given (images and .cache stay).
 set -euo pipefail
@@ -53,6 +54,7 @@ if [[ -d "${SANDBOX_DIR}/mesos/tests" ]]; then
   done
 fi
 if part up "${SANDBOX}" up; then
+  part "hosts fidelity" "${SANDBOX_DIR}/tests/hosts-fidelity.sh" || true
   part smoke "${SANDBOX_DIR}/tests/smoke.sh" || true
 fi
 if ! ${KEEP_UP}; then

@@ -18,10 +18,12 @@ MESOS_DIR="${REMOTE_OPT}/mesos-${MESOS_VERSION}"
 HAVE_MESOS=false
 [[ -f "${MESOS_TARBALL}" ]] && HAVE_MESOS=true
 
-# Runs a script on a node; on failure names the node and the script.
+# Runs a script on a node as root (through admin's sudo on the systemd
+# hosts); on failure names the node and the script. sudo does not read
+# /etc/environment, so the script does, for JAVA_HOME.
 on() {
   local node="$1" script="$2"
-  if ! node_ssh "${node}" "bash -s" <<<"set -euo pipefail; ${script}"; then
+  if ! node_root "${node}" "bash -s" <<<"set -euo pipefail; set -a; . /etc/environment; set +a; ${script}"; then
     echo "  command failed on ${node}: ${script}" >&2
     return 1
   fi
@@ -47,7 +49,7 @@ ssh_by_ip() {
   local ip opts
   ip="$(node_ip "$1")"
   mapfile -t opts < <(ssh_opts)
-  [[ "$(ssh "${opts[@]}" "root@${ip}" hostname)" == "$1" ]]
+  [[ "$(ssh "${opts[@]}" "$(node_login_user "$1")@${ip}" hostname)" == "$1" ]]
 }
 
 all_nodes_bare() {
@@ -64,9 +66,10 @@ distribute() {
   local -a tarballs=("${HADOOP_TARBALL}" "${ZK_TARBALL}")
   ${HAVE_MESOS} && tarballs+=("${MESOS_TARBALL}")
   on "${node}" "mkdir -p ${REMOTE_OPT} ${REMOTE_DATA}" || return 1
+  # Copied as the login user, unpacked as root.
   for t in "${tarballs[@]}"; do
-    node_scp "${node}" "${t}" "${REMOTE_OPT}/" || { echo "  scp $(basename "${t}") to ${node} failed" >&2; return 1; }
-    on "${node}" "tar -C ${REMOTE_OPT} -xzf ${REMOTE_OPT}/$(basename "${t}") && rm ${REMOTE_OPT}/$(basename "${t}")" || return 1
+    node_scp "${node}" "${t}" "/tmp/" || { echo "  scp $(basename "${t}") to ${node} failed" >&2; return 1; }
+    on "${node}" "tar -C ${REMOTE_OPT} -xzf /tmp/$(basename "${t}") && rm /tmp/$(basename "${t}")" || return 1
   done
 }
 
@@ -230,7 +233,7 @@ main() {
   # A previous interrupted run may have left software behind.
   cleanup_all
 
-  check "six hosts answer on ssh (by name alias and by IP) with the test key and strict known_hosts, resolve all names, have Java, run nothing" all_nodes_bare
+  check "six hosts answer on ssh (by name alias and by IP, as admin or root) with the test key and strict known_hosts, resolve all names, have Java, run nothing" all_nodes_bare
   check "tarballs copied and unpacked on master1-3" distribute_masters
 
   ok=0

@@ -138,7 +138,13 @@ hadoop_parse_args() {
         shift; ((HADOOP_PARSE_COUNTER += 2))
         ;;
       --reexec)
-        shift; ((HADOOP_PARSE_COUNTER += 1))
+        shift
+        if [[ "${HADOOP_REEXECED_CMD}" == true ]]; then
+          hadoop_error "ERROR: re-exec fork bomb prevention: --reexec already called"
+          exit 1
+        fi
+        HADOOP_REEXECED_CMD=true
+        ((HADOOP_PARSE_COUNTER += 1))
         ;;
       --*)
         hadoop_error "ERROR: Unknown option $1"
@@ -162,6 +168,9 @@ hadoop_init() {
   HADOOP_HDFS_HOME="${HADOOP_HDFS_HOME:-${HADOOP_HOME}}"
   HADOOP_YARN_HOME="${HADOOP_YARN_HOME:-${HADOOP_HOME}}"
   HADOOP_MAPRED_HOME="${HADOOP_MAPRED_HOME:-${HADOOP_HOME}}"
+  # Set here, not inherited: only --reexec on the command line marks a run
+  # as the re-executed one.
+  HADOOP_REEXECED_CMD=false
   export HADOOP_HOME HADOOP_CONF_DIR HADOOP_COMMON_HOME HADOOP_HDFS_HOME \
     HADOOP_YARN_HOME HADOOP_MAPRED_HOME
 }
@@ -240,23 +249,110 @@ hadoop_java_setup() {
   fi
 }
 
-# hadoop_verify_user_perm. Upstream re-executes itself through su when root
-# runs a command whose <PROG>_<SUBCMD>_USER names another user; this launcher
-# refuses instead, with the message upstream prints for non-root callers.
-hadoop_verify_user_perm() {
-  local uvar
-  [[ "${HADOOP_SUBCMD}" =~ \. ]] && return 0
-  uvar="$(hadoop_build_custom_subcmd_var "${HADOOP_SHELL_EXECNAME}" "${HADOOP_SUBCMD}" USER)"
-  if [[ -n "${!uvar}" ]] && [[ "${!uvar}" != "${USER}" ]]; then
-    hadoop_error "ERROR: ${HADOOP_SUBCMD} can only be executed by ${!uvar}."
-    exit 1
+# hadoop_abs: absolute path of a file, its directory's symlinks resolved.
+hadoop_abs() {
+  local obj=$1 dir fn=""
+  [[ -e "${obj}" ]] || return 1
+  if [[ -d "${obj}" ]]; then
+    dir=${obj}
+  else
+    dir=$(dirname -- "${obj}")
+    fn="/$(basename -- "${obj}")"
   fi
+  dir=$(cd -P -- "${dir}" >/dev/null 2>&1 && pwd -P) || return 1
+  echo "${dir}${fn}"
 }
 
 hadoop_build_custom_subcmd_var() {
   local program=$1 command=$2 custom=$3
   local uprogram=${program^^} ucommand=${command^^}
   echo "${uprogram}_${ucommand}_${custom}"
+}
+
+# The user handling of operations.md section 13.1, as hadoop-functions.sh
+# (Hadoop 3.4+, HDFS-15353) does it. Privilege means EUID 0; the user a
+# command runs as is $USER, the variable, not the euid.
+hadoop_privilege_check() {
+  [[ "${EUID}" == 0 ]]
+}
+
+# Takes the NAME of a variable holding a user name.
+hadoop_verify_user_resolves() {
+  local userstr=$1
+  if [[ -z ${userstr} || -z ${!userstr} ]]; then
+    return 1
+  fi
+  id -u "${!userstr}" >/dev/null 2>&1
+}
+
+# Root switches to the user with plain `sudo -u USER --`: no login shell is
+# run, so an account with /usr/sbin/nologin works, and sudo's env_reset
+# drops the caller's environment (HADOOP_CONF_DIR, JAVA_HOME, the _USER
+# variable itself ...): the re-executed launcher sees only what sudo keeps
+# and what hadoop-env.sh sets.
+hadoop_sudo() {
+  local user=$1
+  shift
+  if hadoop_privilege_check; then
+    if hadoop_verify_user_resolves user; then
+      sudo -u "${user}" -- "$@"
+    else
+      hadoop_error "ERROR: Refusing to run as root: ${user} account is not found. Aborting."
+      return 1
+    fi
+  else
+    "$@"
+  fi
+}
+
+hadoop_uservar_su() {
+  local program=$1 command=$2
+  shift 2
+  local uvar svar
+  if hadoop_privilege_check; then
+    uvar=$(hadoop_build_custom_subcmd_var "${program}" "${command}" USER)
+    svar=$(hadoop_build_custom_subcmd_var "${program}" "${command}" SECURE_USER)
+    if [[ -n "${!uvar}" ]]; then
+      hadoop_sudo "${!uvar}" "$@"
+    elif [[ -n "${!svar}" ]]; then
+      # SECURE_USER without USER: already privileged, run as is.
+      "$@"
+    else
+      hadoop_error "ERROR: Attempting to operate on ${program} ${command} as root"
+      hadoop_error "ERROR: but there is no ${uvar} defined. Aborting operation."
+      return 1
+    fi
+  else
+    "$@"
+  fi
+}
+
+# 0: root runs a command whose <PROG>_<SUBCMD>_USER names someone else than
+# $USER, and this is not already the re-executed run.
+hadoop_need_reexec() {
+  local program=$1 command=$2 uvar
+  [[ "${HADOOP_REEXECED_CMD}" == true ]] && return 1
+  [[ ${command} =~ \. ]] && return 1
+  if hadoop_privilege_check; then
+    uvar=$(hadoop_build_custom_subcmd_var "${program}" "${command}" USER)
+    if [[ -n ${!uvar} ]] && [[ ${!uvar} != "${USER}" ]]; then
+      return 0
+    fi
+  fi
+  return 1
+}
+
+# Anyone else (or root with $USER already the named user) is refused when
+# the variable names another user: a guard against accidents, not security.
+hadoop_verify_user_perm() {
+  local program=$1 command=$2 uvar
+  [[ ${command} =~ \. ]] && return 1
+  uvar=$(hadoop_build_custom_subcmd_var "${program}" "${command}" USER)
+  if [[ -n ${!uvar} ]] && [[ ${!uvar} != "${USER}" ]]; then
+    hadoop_error "ERROR: ${command} can only be executed by ${!uvar}."
+    exit 1
+  fi
+  return 0
 }
 
 # hadoop_subcommand_opts: HDFS_NAMENODE_OPTS, YARN_RESOURCEMANAGER_OPTS, ...
@@ -539,13 +635,22 @@ hadoop_default_root_logger() {
   fi
 }
 
-# hadoop_generic_java_subcmd_handler plus the shared prologue of bin/hdfs.
+# hadoop-config.sh, the prologue of bin/hdfs (yarn, mapred, hadoop) and
+# hadoop_generic_java_subcmd_handler, in upstream's order: options, env
+# files, Java, basic init, the re-exec as <PROG>_<SUBCMD>_USER, the user
+# check, then the sub-command.
 launcher_main() {
   hadoop_init
+  MYNAME=$(hadoop_abs "$0")
+  HADOOP_USER_PARAMS=("$@")
   HADOOP_LOGLEVEL_GIVEN=""
   hadoop_parse_args "$@"
   shift "${HADOOP_PARSE_COUNTER}"
   [[ -n "${HADOOP_LOGLEVEL}" ]] && HADOOP_LOGLEVEL_GIVEN=yes
+
+  hadoop_exec_envfiles
+  hadoop_java_setup
+  hadoop_basic_init
 
   if [[ $# -eq 0 ]]; then
     hadoop_exit_with_usage 1
@@ -554,8 +659,12 @@ launcher_main() {
   shift
   HADOOP_SUBCMD_ARGS=("$@")
 
-  hadoop_exec_envfiles
-  hadoop_basic_init
+  if hadoop_need_reexec "${HADOOP_SHELL_EXECNAME}" "${HADOOP_SUBCMD}"; then
+    hadoop_uservar_su "${HADOOP_SHELL_EXECNAME}" "${HADOOP_SUBCMD}" \
+      "${MYNAME}" --reexec "${HADOOP_USER_PARAMS[@]}"
+    exit $?
+  fi
+  hadoop_verify_user_perm "${HADOOP_SHELL_EXECNAME}" "${HADOOP_SUBCMD}"
 
   HADOOP_CLASSNAME=""
   HADOOP_SUBCMD_SUPPORTDAEMONIZATION=false
@@ -569,8 +678,6 @@ launcher_main() {
     fi
   fi
 
-  hadoop_verify_user_perm
-  hadoop_java_setup
   hadoop_subcommand_opts
   hadoop_add_client_opts
 
