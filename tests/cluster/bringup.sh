@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# herd up on six bare hosts ends with a working HA cluster; a second herd up
-# changes nothing; killing the active NameNode or ResourceManager fails over
-# within 30 s, and herd up repairs the cluster afterwards.
+# herd up on six bare hosts, logged in as admin with sudo (root on worker3,
+# the host without systemd), ends with a working HA cluster: every daemon
+# runs as its own account, none as root, each data directory belongs to its
+# daemon's account with the mode Hadoop expects; a second herd up changes
+# nothing; killing the active NameNode or ResourceManager fails over within
+# 30 s, and herd up repairs the cluster afterwards.
 set -uo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,6 +21,45 @@ check "herd up on bare hosts exits 0" test "${rc}" -eq 0
 bringup_run="$(newest_run)"
 printf 'bring-up wall time: %.1f s\n' "$(echo "${t1} - ${t0}" | awk '{print $1 - $3}')"
 python3 "${CLUSTER_DIR}/timing.py" "${bringup_run}" || true
+
+# Who runs what: every daemon as its account, none as root.
+as_root=""
+wrong=""
+count=0
+for n in master1 master2 master3 worker1 worker2 worker3; do
+  while read -r role pid user; do
+    [[ -n "${role}" ]] || continue
+    count=$((count + 1))
+    [[ "${user}" != root ]] || as_root+=" ${n}:${role}(${pid})"
+    [[ "${user}" == "$(account_of "${role}")" ]] || wrong+=" ${n}:${role}=${user}"
+  done < <(pids "$n")
+done
+echo "daemons seen: ${count}"
+check "25 daemons run on the six hosts (saw ${count})" test "${count}" -eq 25
+check "no daemon runs as root:${as_root:- none}" test -z "${as_root}"
+check "each daemon runs as its own account:${wrong:- all}" test -z "${wrong}"
+# owner_mode NODE PATH: "owner mode" of a directory.
+owner_mode() { root_on "$1" "stat -c '%U %a' $2"; }
+check "NameNode name dir: hdfs 700" test "$(owner_mode master1 /data/hadoop/hdfs/name)" = "hdfs 700"
+check "JournalNode edits dir: hdfs 700" test "$(owner_mode master2 /data/hadoop/hdfs/journalnode)" = "hdfs 700"
+check "DataNode data dir: hdfs 700" test "$(owner_mode worker1 /data/hadoop/hdfs/data)" = "hdfs 700"
+check "DataNode data dir on the host without systemd: hdfs 700" test "$(owner_mode worker3 /data/hadoop/hdfs/data)" = "hdfs 700"
+check "NodeManager local dir: yarn 755" test "$(owner_mode worker2 /data/hadoop/yarn/local)" = "yarn 755"
+check "NodeManager log dir: yarn 755" test "$(owner_mode worker2 /data/hadoop/yarn/logs)" = "yarn 755"
+check "ZooKeeper dataDir: zookeeper 750" test "$(owner_mode master3 /data/zookeeper)" = "zookeeper 750"
+check "Mesos agent work dir: mesos 750" test "$(owner_mode worker1 /data/mesos/agent)" = "mesos 750"
+check "pid dir: root 775 (every account writes its own pid file)" test "$(owner_mode master1 /var/run/hadoop)" = "root 775"
+check "NameNode metadata written by hdfs" test "$(root_on master1 "stat -c %U /data/hadoop/hdfs/name/current/VERSION")" = hdfs
+hdfs_ls="$(hdfs_on master1 dfs -ls -d /tmp /user /tmp/hadoop-yarn/staging 2>/dev/null)"
+echo "${hdfs_ls}"
+check "HDFS /tmp: drwxrwxrwt hdfs" grep -qE '^drwxrwxrwt +- hdfs +hadoop .* /tmp$' <<<"${hdfs_ls}"
+check "HDFS /user: drwxr-xr-x hdfs" grep -qE '^drwxr-xr-x +- hdfs +hadoop .* /user$' <<<"${hdfs_ls}"
+check "HDFS staging root: drwxrwxrwt mapred" grep -qE '^drwxrwxrwt +- mapred +hadoop .* /tmp/hadoop-yarn/staging$' <<<"${hdfs_ls}"
+sup="$(herd status -i "${INV}" --json 2>/dev/null | py "' '.join(sorted(set(s['host'] + ':' + (s['supervisor'] or '-') for s in d['services'])))")"
+echo "supervisors: ${sup}"
+check "status: systemd supervises every daemon of master1" grep -q 'master1:systemd' <<<"${sup}"
+check "status: worker3's daemons run by --daemon" test "$(tr ' ' '\n' <<<"${sup}" | grep '^worker3:' | sort -u)" = "worker3:daemon"
+check "status: no daemon outside its unit" eval '! grep -q ":none" <<<"${sup}"'
 
 state="$(hdfs_on master1 haadmin -getAllServiceState 2>/dev/null)"
 echo "${state}"
@@ -51,12 +93,12 @@ check "JobHistory answers on 19888" jobhistory_ok
 
 # A real client round trip through HA: bytes in, the same bytes out.
 payload="herd-$(date +%s%N)-$RANDOM"
-on worker1 "printf '%s' '${payload}' > /tmp/herd-payload && /opt/hadoop/bin/hdfs dfs -put -f /tmp/herd-payload /herd-roundtrip" 2>/dev/null
-back="$(on worker2 '/opt/hadoop/bin/hdfs dfs -cat /herd-roundtrip' 2>/dev/null)"
+on worker1 "printf '%s' '${payload}' > /tmp/herd-payload && /opt/hadoop/bin/hdfs dfs -put -f /tmp/herd-payload /tmp/herd-roundtrip" 2>/dev/null
+back="$(on worker2 '/opt/hadoop/bin/hdfs dfs -cat /tmp/herd-roundtrip' 2>/dev/null)"
 check "hdfs dfs -put then -cat returns the bytes written" test "${back}" = "${payload}"
 
 # Again: nothing restarted, nothing reformatted, quick.
-version_before="$(on master1 'grep -E "^(clusterID|namespaceID)=" /data/hadoop/hdfs/name/current/VERSION | sort')"
+version_before="$(root_on master1 'grep -E "^(clusterID|namespaceID)=" /data/hadoop/hdfs/name/current/VERSION | sort')"
 pids_before="$(all_pids)"
 t0=$(date +%s.%N)
 herd up -i "${INV}" -q
@@ -70,13 +112,13 @@ rerun="$(newest_run)"
 changed="$(grep '"event":"task_finished"' "${rerun}/events.jsonl" | grep -v '"outcome":"skipped"' | grep -v '"stage":"preflight"' || true)"
 check "second herd up: every task skipped or verified" test -z "${changed}"
 [[ -z "${changed}" ]] || echo "${changed}"
-check "second herd up restarted no daemon (pid files unchanged)" test "$(all_pids)" = "${pids_before}"
-check "clusterID and namespaceID unchanged" test "$(on master1 'grep -E "^(clusterID|namespaceID)=" /data/hadoop/hdfs/name/current/VERSION | sort')" = "${version_before}"
+check "second herd up restarted no daemon (pids unchanged)" test "$(all_pids)" = "${pids_before}"
+check "clusterID and namespaceID unchanged" test "$(root_on master1 'grep -E "^(clusterID|namespaceID)=" /data/hadoop/hdfs/name/current/VERSION | sort')" = "${version_before}"
 
 # Failover: the standby NameNode takes over within 30 s of the active dying.
 nn="$(active_namenode)"
 if [[ -n "${nn}" ]]; then
-  on "${nn}" 'kill -9 "$(cat /var/run/hadoop/hadoop-root-namenode.pid)"'
+  root_on "${nn}" "kill -9 $(daemon_pid "${nn}" namenode)"
   t0=$(date +%s)
   new=""
   while (($(date +%s) - t0 < 45)); do
@@ -92,7 +134,7 @@ else
 fi
 rm_active="$(active_resourcemanager)"
 if [[ -n "${rm_active}" ]]; then
-  on "${rm_active}" 'kill -9 "$(cat /var/run/hadoop/hadoop-root-resourcemanager.pid)"'
+  root_on "${rm_active}" "kill -9 $(daemon_pid "${rm_active}" resourcemanager)"
   t0=$(date +%s)
   new=""
   while (($(date +%s) - t0 < 45)); do

@@ -27,9 +27,44 @@ summary() {
 }
 
 herd() { "${HERD}" "$@"; }
+# on NODE CMD: as the node's login (admin, or root on the host without
+# systemd); root_on NODE CMD: as root (admin's sudo there).
 on() { node_ssh "$@"; }
-hdfs_on() { local n="$1"; shift; on "$n" "/opt/hadoop/bin/hdfs $*"; }
-yarn_on() { local n="$1"; shift; on "$n" "/opt/hadoop/bin/yarn $*"; }
+root_on() { node_root "$@"; }
+# The admin tools as the HDFS and YARN superusers (the accounts the
+# daemons run as), as an operator runs them.
+hdfs_on() { local n="$1"; shift; root_on "$n" "runuser -u hdfs -- /opt/hadoop/bin/hdfs $*"; }
+yarn_on() { local n="$1"; shift; root_on "$n" "runuser -u yarn -- /opt/hadoop/bin/yarn $*"; }
+
+# unit_of ROLE: the systemd unit herd renders for the role.
+unit_of() {
+  case "$1" in
+    zookeeper) echo zookeeper-server.service ;;
+    namenode | datanode | journalnode | zkfc) echo "hadoop-hdfs-$1.service" ;;
+    resourcemanager | nodemanager) echo "hadoop-yarn-$1.service" ;;
+    historyserver) echo hadoop-mapreduce-historyserver.service ;;
+    *) echo "$1.service" ;;
+  esac
+}
+# daemon_pid NODE ROLE: the running daemon's pid: its unit's main pid on a
+# systemd host, its pid file's on the other.
+daemon_pid() {
+  local pidfile="/var/run/hadoop/hadoop-$(account_of "$2")-$2.pid"
+  case "$2" in
+    zookeeper) pidfile=/data/zookeeper/zookeeper_server.pid ;;
+    mesos-*) pidfile="/var/run/hadoop/$2.pid" ;;
+  esac
+  root_on "$1" "systemctl show -p MainPID --value $(unit_of "$2") 2>/dev/null | grep -v '^0\$' || cat ${pidfile} 2>/dev/null"
+}
+account_of() {
+  case "$1" in
+    resourcemanager | nodemanager) echo yarn ;;
+    historyserver) echo mapred ;;
+    zookeeper) echo zookeeper ;;
+    mesos-*) echo mesos ;;
+    *) echo hdfs ;;
+  esac
+}
 
 # newest_run: the journal directory of the newest run.
 newest_run() { find "${HERD_STATE_DIR}/runs" -mindepth 1 -maxdepth 1 -type d | sort | tail -n 1; }
@@ -56,6 +91,10 @@ active_resourcemanager() {
     [[ "$(http_body "$n" 8088 /ws/v1/cluster/info | py "d['clusterInfo']['haState']" 2>/dev/null)" == ACTIVE ]] && echo "$n"
   done
 }
-# pids NODE: every daemon pid file on the node with its pid, sorted.
-pids() { on "$1" 'for f in /var/run/hadoop/*.pid /data/zookeeper/zookeeper_server.pid; do [ -f "$f" ] && echo "$f $(cat "$f")"; done 2>/dev/null | sort'; }
+# pids NODE: "ROLE PID USER" of every daemon running on the node, sorted,
+# from the JVMs' own command lines (-Dproc_<role>, ZooKeeper's main class,
+# the Mesos stand-in's -Dmesos.daemon).
+pids() {
+  on "$1" "ps -eo pid=,user=,args= | awk '{r=\"\"; for (i = 3; i <= NF; i++) { if (\$i ~ /^-Dproc_/) { r = substr(\$i, 8); break } if (\$i ~ /^-Dmesos[.]daemon=/) { r = substr(\$i, 16); break } if (\$i == \"org.apache.zookeeper.server.quorum.QuorumPeerMain\") { r = \"zookeeper\"; break } } if (r != \"\") print r, \$1, \$2 }' | sort"
+}
 all_pids() { local n; for n in master1 master2 master3 worker1 worker2 worker3; do pids "$n" | sed "s|^|$n |"; done; }

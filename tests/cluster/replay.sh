@@ -15,7 +15,7 @@ set -uo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-version() { on master1 'grep -E "^(clusterID|namespaceID)=" /data/hadoop/hdfs/name/current/VERSION | sort'; }
+version() { root_on master1 'grep -E "^(clusterID|namespaceID)=" /data/hadoop/hdfs/name/current/VERSION | sort'; }
 task_lines() { grep '"event":"task_finished"' "$1/events.jsonl"; }
 
 # 1. --from namenode-format on a healthy cluster.
@@ -29,7 +29,7 @@ check "clusterID and namespaceID unchanged" test "$(version)" = "${before}"
 check "the replay journal says which run it continues" grep -q "\"continues\":\"$(basename "${up_run}")\"" "${run}/events.jsonl"
 
 # 2. SIGKILL during a rolling DataNode restart, then replay.
-dn_pids() { local n; for n in worker1 worker2 worker3; do echo "$n $(on "$n" 'cat /var/run/hadoop/hadoop-root-datanode.pid')"; done; }
+dn_pids() { local n; for n in worker1 worker2 worker3; do echo "$n $(daemon_pid "$n" datanode)"; done; }
 pids0="$(dn_pids)"
 "${HERD}" restart datanode -i "${INV}" -q &
 herd_pid=$!
@@ -112,13 +112,13 @@ check "herd up with a frozen JournalNode host exits 1" test "${rc}" -eq 1
 # gate fails, listing worker3 on a line of its own): both name stage and host.
 names_stage_and_host() { grep -q "stage 'journalnode'" "${inv3}.out" && grep -q worker3 "${inv3}.out"; }
 check "the error names the journalnode stage and worker3" names_stage_and_host
-zk_before="$(for n in master1 master2 master3; do on "$n" 'cat /data/zookeeper/zookeeper_server.pid'; done)"
+zk_before="$(for n in master1 master2 master3; do daemon_pid "$n" zookeeper; done)"
 herd replay -i "${inv3}" -q
 check "herd replay completes the bring-up (exit 0)" test $? -eq 0
 replay_run="$(newest_run)"
 check "the replay continues the failed run" grep -q "\"continues\":\"$(basename "${failed_run}")\"" "${replay_run}/events.jsonl"
 check "the replay skipped the stages the failed run finished (preflight replayed)" grep -q '"stage":"preflight".*"skip":"replayed"' <(task_lines "${replay_run}")
-check "ZooKeeper was not restarted" test "$(for n in master1 master2 master3; do on "$n" 'cat /data/zookeeper/zookeeper_server.pid'; done)" = "${zk_before}"
+check "ZooKeeper was not restarted" test "$(for n in master1 master2 master3; do daemon_pid "$n" zookeeper; done)" = "${zk_before}"
 check "the replay formatted the NameNode once (nothing existed before)" test "$(grep -c '"stage":"namenode-format".*"outcome":"ok"' <(task_lines "${replay_run}"))" -eq 1
 herd status -i "${inv3}" >/dev/null
 check "the cluster ends healthy (herd status exit 0)" test $? -eq 0

@@ -26,10 +26,10 @@ same_shape() { [[ "$(shape)" == "$1" ]] || { diff <(echo "$1") <(shape) | sed 's
 restart() { timeout 420 "${HERD}" restart "$@" -q; }
 
 # --- 1. an HDFS client on worker1 through the HDFS restarts
-on worker1 'rm -f /tmp/herd-client.*; /opt/hadoop/bin/hdfs dfs -mkdir -p /herd-restart-test' >/dev/null 2>&1
+on worker1 'rm -f /tmp/herd-client.*; /opt/hadoop/bin/hdfs dfs -mkdir -p /tmp/herd-restart-test' >/dev/null 2>&1
 on worker1 'nohup bash -c '"'"'a=0; f=0; i=0
 while [ ! -f /tmp/herd-client.stop ]; do
-  i=$((i+1)); echo "$i" > /tmp/herd-client.payload; p=/herd-restart-test/f$((i%3))
+  i=$((i+1)); echo "$i" > /tmp/herd-client.payload; p=/tmp/herd-restart-test/f$((i%3))
   a=$((a+1)); /opt/hadoop/bin/hdfs dfs -put -f /tmp/herd-client.payload $p >/dev/null 2>>/tmp/herd-client.err || { f=$((f+1)); echo "put $i failed" >> /tmp/herd-client.err; }
   a=$((a+1)); [ "$(/opt/hadoop/bin/hdfs dfs -cat $p 2>>/tmp/herd-client.err)" = "$i" ] || { f=$((f+1)); echo "cat $i failed" >> /tmp/herd-client.err; }
   echo "$a $f" > /tmp/herd-client.count
@@ -149,7 +149,7 @@ pids_before=$(all_pids)
 restart --stale -i "${copy}"
 check "restart --stale exits 0" test $? -eq 0
 pids_after=$(all_pids)
-changed=$(diff <(echo "${pids_before}") <(echo "${pids_after}") | awk '/^>/ {print $2":"$3}' | sed 's|/[^ ]*/hadoop-root-\(.*\)\.pid|\1|; s|/[^ ]*/zookeeper_server.pid|zookeeper|' | sort | tr '\n' ' ')
+changed=$(diff <(echo "${pids_before}") <(echo "${pids_after}") | awk '/^>/ {print $2":"$3}' | sort -u | tr '\n' ' ')
 want=$(tr ' ' '\n' <<<"${stale}" | grep -v '^$' | sort | tr '\n' ' ')
 echo "  restarted (pid changed): ${changed}"
 check "restart --stale restarted exactly the stale services" test "${changed}" = "${want}"
@@ -167,7 +167,7 @@ check "status healthy after the stale restarts" healthy
 # --- 6. an unsafe restart is refused, nothing touched
 standby=""
 for n in master1 master2; do [[ "$(active_namenode)" != "${n}" ]] && standby=${n}; done
-hdfs_on "${standby}" --daemon stop namenode >/dev/null 2>&1
+root_on "${standby}" "systemctl stop $(unit_of namenode)" >/dev/null 2>&1
 pids_before=$(all_pids)
 out=$(timeout 120 "${HERD}" restart namenode -i "${INV}" 2>&1)
 rc=$?
@@ -175,7 +175,7 @@ echo "  ${out}" | tail -n 2
 check "restart namenode with the standby down exits 1" test "${rc}" -eq 1
 check "the refusal says why" grep -q "is not a healthy standby" <<<"${out}"
 check "no daemon touched by the refused restart" test "${pids_before}" = "$(all_pids)"
-hdfs_on "${standby}" --daemon start namenode >/dev/null 2>&1
+root_on "${standby}" "systemctl start $(unit_of namenode)" >/dev/null 2>&1
 ok=1; for _ in $(seq 1 60); do healthy && { ok=0; break; }; sleep 3; done
 check "cluster healthy again after the standby restarts" test "${ok}" -eq 0
 
