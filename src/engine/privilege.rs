@@ -1,0 +1,55 @@
+//! The user a stage's commands run as on a host: the stage's `become` /
+//! `become_user` where it says so, else the host's inventory settings,
+//! else the login user (no sudo at all).
+
+use super::template::{TemplateContext, render_raw};
+use crate::model::{DEFAULT_BECOME_USER, Host, Stage, bad_user_name};
+use crate::transport::{BecomePassword, Sudo};
+
+/// The become user of `stage` on `host` (None: the login user). A stage's
+/// `become_user` is a template, rendered in `ctx`, the host's context.
+pub fn become_user(
+    stage: &Stage,
+    host: &Host,
+    ctx: &TemplateContext,
+) -> Result<Option<String>, String> {
+    let wanted = stage.privilege.asks().or(host.privilege.enabled);
+    if wanted != Some(true) {
+        return Ok(None);
+    }
+    let user = match &stage.privilege.user {
+        Some(t) => {
+            let user = render_raw(t, ctx).map_err(|e| format!("cannot render become_user: {e}"))?;
+            let user = user.trim().to_string();
+            if user.is_empty() {
+                return Err("become_user renders empty".into());
+            }
+            if let Some(why) = bad_user_name(&user) {
+                return Err(format!("become_user: {why}"));
+            }
+            user
+        }
+        None => host
+            .privilege
+            .user
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BECOME_USER.to_string()),
+    };
+    Ok(Some(user))
+}
+
+/// How the transport runs `stage`'s commands on `host`: through sudo as
+/// its become user, with the run's password, or None.
+pub fn sudo_for(
+    stage: &Stage,
+    host: &Host,
+    ctx: &TemplateContext,
+    password: Option<&BecomePassword>,
+) -> Result<Option<Sudo>, String> {
+    match become_user(stage, host, ctx)? {
+        Some(user) => Sudo::new(&user, password.cloned())
+            .map(Some)
+            .map_err(|e| format!("become_user: {e}")),
+        None => Ok(None),
+    }
+}
