@@ -3,7 +3,7 @@
 //! else the login user (no sudo at all).
 
 use super::template::{TemplateContext, render_raw};
-use crate::model::{DEFAULT_BECOME_USER, Host, Stage, bad_user_name};
+use crate::model::{Become, DEFAULT_BECOME_USER, Host, Stage, bad_user_name};
 use crate::transport::{BecomePassword, Sudo};
 
 /// The become user of `stage` on `host` (None: the login user). A stage's
@@ -13,8 +13,7 @@ pub fn become_user(
     host: &Host,
     ctx: &TemplateContext,
 ) -> Result<Option<String>, String> {
-    let wanted = stage.privilege.asks().or(host.privilege.enabled);
-    if wanted != Some(true) {
+    if !wants(&stage.privilege, host) {
         return Ok(None);
     }
     let user = match &stage.privilege.user {
@@ -36,6 +35,24 @@ pub fn become_user(
             .unwrap_or_else(|| DEFAULT_BECOME_USER.to_string()),
     };
     Ok(Some(user))
+}
+
+/// The become user on `host` of a command that says `wanted` with plain
+/// names, not templates (`herd exec --become-user`); None: the login user.
+pub fn plain_become_user(wanted: &Become, host: &Host) -> Option<String> {
+    wants(wanted, host).then(|| {
+        wanted
+            .user
+            .clone()
+            .or_else(|| host.privilege.user.clone())
+            .unwrap_or_else(|| DEFAULT_BECOME_USER.to_string())
+    })
+}
+
+/// Whether a command that says `wanted` becomes a user on `host`: its own
+/// word first, then the host's.
+fn wants(wanted: &Become, host: &Host) -> bool {
+    wanted.asks().or(host.privilege.enabled) == Some(true)
 }
 
 /// How the transport runs `stage`'s commands on `host`: through sudo as
