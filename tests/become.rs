@@ -134,8 +134,16 @@ stages:
     ));
     let plan = case.herd(&["plan", pb.to_str().unwrap(), "-i", inv.to_str().unwrap()]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
-    for shown in ["as root (sudo)", "as nobody (sudo)", "run on node0 as nobody: id -un"] {
-        assert!(plan.stdout.contains(shown), "plan lacks {shown:?}:\n{}", plan.stdout);
+    for shown in [
+        "as root (sudo)",
+        "as nobody (sudo)",
+        "run on node0 as nobody: id -un",
+    ] {
+        assert!(
+            plan.stdout.contains(shown),
+            "plan lacks {shown:?}:\n{}",
+            plan.stdout
+        );
     }
     let login_stage = plan.stdout.split("as-root").next().unwrap();
     assert!(!login_stage.contains("(sudo)"), "{}", plan.stdout);
@@ -145,14 +153,28 @@ stages:
     assert_eq!(read(&case, "login"), "root none");
     assert_eq!(read(&case, "root"), "root root");
     assert_eq!(read(&case, "svc"), "nobody\n");
-    assert!(!case.path("out/unless-ran").exists(), "unless did not run as nobody");
-    assert!(!case.path("out/creates-ran").exists(), "creates did not run as nobody");
+    assert!(
+        !case.path("out/unless-ran").exists(),
+        "unless did not run as nobody"
+    );
+    assert!(
+        !case.path("out/creates-ran").exists(),
+        "creates did not run as nobody"
+    );
     let dest = case.path("out/up/deep/payload.txt");
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), "payload\n");
     for p in [dest.as_path(), dest.parent().unwrap(), &case.path("out/up")] {
-        assert_eq!(std::fs::metadata(p).unwrap().uid(), nobody_uid(), "{}", p.display());
+        assert_eq!(
+            std::fs::metadata(p).unwrap().uid(),
+            nobody_uid(),
+            "{}",
+            p.display()
+        );
     }
-    assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(
+        std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
     // The exit status of a command under sudo is the command's.
     let failed = case.last_journal().into_iter().find_map(|e| match e {
         Event::TaskFinished {
@@ -161,7 +183,11 @@ stages:
         _ => None,
     });
     assert_eq!(failed, Some(Some(3)), "{}", out.stderr);
-    assert!(out.stderr.contains("exited with status 3"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("exited with status 3"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -327,7 +353,12 @@ stages:
         .map(|f| String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned())
         .filter(|t| t.contains("input was above") && !t.contains("name: password"))
         .collect();
-    assert_eq!(output, vec!["input was above\n".to_string()], "{}", run.stderr);
+    assert_eq!(
+        output,
+        vec!["input was above\n".to_string()],
+        "{}",
+        run.stderr
+    );
     let argv = read(&case, "argv");
     assert!(argv.contains("sudo -S -p"), "{argv}");
     let exec = herd_with_stdin(
@@ -346,7 +377,10 @@ stages:
     );
     assert_eq!(exec.code, 0, "{}", exec.stderr);
     let v: serde_json::Value = serde_json::from_str(&exec.stdout).unwrap();
-    assert_eq!(v[0]["stdout"], "done\n", "the command's stdin was not empty");
+    assert_eq!(
+        v[0]["stdout"], "done\n",
+        "the command's stdin was not empty"
+    );
     let mut seen = vec![
         ("run stdout", run.stdout),
         ("run stderr", run.stderr),
@@ -359,7 +393,10 @@ stages:
         seen.push(("journal file", format!("{}:\n{text}", f.display())));
     }
     for (what, text) in seen {
-        assert!(!text.contains(password), "{what} holds the password:\n{text}");
+        assert!(
+            !text.contains(password),
+            "{what} holds the password:\n{text}"
+        );
     }
 }
 
@@ -373,12 +410,14 @@ fn bad_become_keys_are_located_errors_before_anything_runs() {
     let out = case.run(&pb, &inv);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("playbook.yaml:5:13: stages[0].become: expected true or false"),
+        out.stderr
+            .contains("playbook.yaml:5:13: stages[0].become: expected true or false"),
         "{}",
         out.stderr
     );
     assert!(
-        out.stderr.contains("playbook.yaml:6:18: stages[0].become_user: 'Root' is not a user name"),
+        out.stderr
+            .contains("playbook.yaml:6:18: stages[0].become_user: 'Root' is not a user name"),
         "{}",
         out.stderr
     );
@@ -389,12 +428,16 @@ fn bad_become_keys_are_located_errors_before_anything_runs() {
     let out = case.run(&pb, &inv);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("stages[0].become_user: host node0: become_user renders empty"),
+        out.stderr
+            .contains("stages[0].become_user: host node0: become_user renders empty"),
         "{}",
         out.stderr
     );
     assert!(!case.path("out/ran").exists());
-    assert!(!case.fleet.log(0).contains("Accepted publickey"), "herd connected");
+    assert!(
+        !case.fleet.log(0).contains("Accepted publickey"),
+        "herd connected"
+    );
 }
 
 #[track_caller]
@@ -438,8 +481,18 @@ fn the_model_reads_become_keys_and_locates_their_errors() {
         Path::new("inv.yaml"),
     )
     .unwrap_err();
-    assert_model_error(bad.clone(), "2:11", "defaults.become", "expected true or false");
-    assert_model_error(bad, "5:18", "hosts[0].become_user", "'x y' is not a user name");
+    assert_model_error(
+        bad.clone(),
+        "2:11",
+        "defaults.become",
+        "expected true or false",
+    );
+    assert_model_error(
+        bad,
+        "5:18",
+        "hosts[0].become_user",
+        "'x y' is not a user name",
+    );
     let long = format!("hosts:\n  - name: a\n    become_user: {}\n", "u".repeat(33));
     let bad = Inventory::parse(&long, Path::new("inv.yaml")).unwrap_err();
     assert_model_error(bad, "3:18", "hosts[0].become_user", "at most 32");
@@ -457,7 +510,12 @@ fn the_model_reads_become_keys_and_locates_their_errors() {
         "pb.yaml",
     )
     .unwrap_err();
-    assert_model_error(bad.clone(), "5:18", "stages[0].become_user", "would never be used");
+    assert_model_error(
+        bad.clone(),
+        "5:18",
+        "stages[0].become_user",
+        "would never be used",
+    );
     assert_model_error(bad, "9:18", "stages[1].become_user", "invalid template");
 }
 

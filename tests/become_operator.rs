@@ -202,8 +202,14 @@ stages:
     );
     assert!(!case.path("out/first").exists(), "a stage ran");
     let lease = PathBuf::from(format!("/home/{}/.herd/lease", op.name));
-    let leases: Vec<_> = std::fs::read_dir(&lease).map(|d| d.flatten().count()).into_iter().collect();
-    assert!(leases.iter().all(|&n| n == 0), "the lease was left taken: {leases:?}");
+    let leases: Vec<_> = std::fs::read_dir(&lease)
+        .map(|d| d.flatten().count())
+        .into_iter()
+        .collect();
+    assert!(
+        leases.iter().all(|&n| n == 0),
+        "the lease was left taken: {leases:?}"
+    );
 
     // A wrong password is told apart.
     let wrong = herd(
@@ -212,7 +218,11 @@ stages:
         Some("not-it\n"),
     );
     assert_eq!(wrong.code, 1, "{}", wrong.stderr);
-    assert!(wrong.stderr.contains(": wrong password ("), "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains(": wrong password ("),
+        "{}",
+        wrong.stderr
+    );
     assert!(!case.path("out/first").exists(), "a stage ran");
 
     // With it: the stages run as root and nobody, and the timeout leaves
@@ -230,7 +240,11 @@ stages:
     let read = |f: &str| std::fs::read_to_string(case.path("out").join(f)).unwrap();
     assert_eq!(read("first"), format!("root {}", op.name));
     assert_eq!(read("svc"), "nobody\n");
-    assert_eq!(found, Vec::<String>::new(), "left running after the timeout");
+    assert_eq!(
+        found,
+        Vec::<String>::new(),
+        "left running after the timeout"
+    );
 
     // herd exec: the same kill without a task record.
     let exec_marker = format!("{marker}-exec");
@@ -254,9 +268,17 @@ stages:
     kill_left(&found);
     assert_eq!(exec.code, 1, "{}\n{}", exec.stdout, exec.stderr);
     assert!(exec.stdout.contains("timed out"), "{}", exec.stdout);
-    assert_eq!(found, Vec::<String>::new(), "left running after exec's timeout");
+    assert_eq!(
+        found,
+        Vec::<String>::new(),
+        "left running after exec's timeout"
+    );
 
-    let check = herd(&case, &["check", "-i", inv, "--ask-become-pass"], Some(&format!("{PASSWORD}\n")));
+    let check = herd(
+        &case,
+        &["check", "-i", inv, "--ask-become-pass"],
+        Some(&format!("{PASSWORD}\n")),
+    );
     assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
     assert!(check.stdout.contains("ok (as root)"), "{}", check.stdout);
 
@@ -264,12 +286,23 @@ stages:
     op.allow("(root)");
     let refused = herd(
         &case,
-        &["exec", "-i", inv, "--ask-become-pass", "--become-user", "nobody", "--", "id"],
+        &[
+            "exec",
+            "-i",
+            inv,
+            "--ask-become-pass",
+            "--become-user",
+            "nobody",
+            "--",
+            "id",
+        ],
         Some(&format!("{PASSWORD}\n")),
     );
     assert_eq!(refused.code, 1, "{}", refused.stdout);
     assert!(
-        refused.stdout.contains("sudo as nobody: not allowed (Sorry, user"),
+        refused
+            .stdout
+            .contains("sudo as nobody: not allowed (Sorry, user"),
         "{}",
         refused.stdout
     );

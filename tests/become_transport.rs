@@ -156,7 +156,12 @@ async fn secrets_reach_the_command_and_no_argv() {
             };
             let out = run_as(&conn, &sudo, req).await;
             let argv = out.stderr_str();
-            assert_eq!(out.stdout_str(), value, "{} recorded={recorded}", sudo.user());
+            assert_eq!(
+                out.stdout_str(),
+                value,
+                "{} recorded={recorded}",
+                sudo.user()
+            );
             assert!(argv.contains("sudo "), "the argv dump missed sudo:\n{argv}");
             for hidden in [value.as_str(), PASSWORD] {
                 assert!(
@@ -230,13 +235,22 @@ async fn a_timeout_kills_the_whole_tree_run_under_sudo() {
                 matches!(err, TransportError::CommandTimeout { .. }),
                 "{err}"
             );
-            assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{:?}",
+                started.elapsed()
+            );
             // The kill is synchronous with the error; allow the reaping a moment.
             let deadline = Instant::now() + Duration::from_secs(5);
             while !left_running(&marker).is_empty() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(100));
             }
-            assert_eq!(left_running(&marker), Vec::<String>::new(), "{}", sudo.user());
+            assert_eq!(
+                left_running(&marker),
+                Vec::<String>::new(),
+                "{}",
+                sudo.user()
+            );
             if recorded {
                 conn.exec(
                     &command(&record::cleanup_command(&[(run, key)])),
@@ -269,8 +283,17 @@ async fn an_upload_under_sudo_belongs_to_the_user() {
     .await
     .unwrap();
     let nobody = nobody_uid();
-    for p in [dest.as_path(), dest.parent().unwrap(), &dir.path().join("made")] {
-        assert_eq!(std::fs::metadata(p).unwrap().uid(), nobody, "{}", p.display());
+    for p in [
+        dest.as_path(),
+        dest.parent().unwrap(),
+        &dir.path().join("made"),
+    ] {
+        assert_eq!(
+            std::fs::metadata(p).unwrap().uid(),
+            nobody,
+            "{}",
+            p.display()
+        );
     }
     let meta = std::fs::metadata(&dest).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o640);

@@ -18,7 +18,9 @@ pub fn read() -> Result<BecomePassword, String> {
     }
     let mut line = String::new();
     match stdin.read_line(&mut line) {
-        Ok(0) => Err("--ask-become-pass: stdin is not a terminal and holds no password line".into()),
+        Ok(0) => {
+            Err("--ask-become-pass: stdin is not a terminal and holds no password line".into())
+        }
         Ok(_) => {
             let password = line.strip_suffix('\n').unwrap_or(&line);
             let password = password.strip_suffix('\r').unwrap_or(password);

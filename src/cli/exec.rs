@@ -98,41 +98,43 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     let signals = Signals::watch(cancel.clone(), None);
     let forks = Arc::new(Semaphore::new(global.forks as usize));
     let conns = pool.connect_all(&targets).await;
-    let results = futures::future::join_all(targets.iter().zip(conns).zip(&sudos).map(|((t, conn), sudo)| {
-        let forks = forks.clone();
-        let cancel = cancel.clone();
-        let masking = &masking;
-        let req = ExecRequest {
-            command: command.clone(),
-            stdin: None,
-            secrets: Vec::new(),
-            timeout,
-            record: None,
-        };
-        async move {
-            let _permit = forks.acquire().await;
-            let r = match conn {
-                Ok(c) => run_on(&c, &req, sudo.as_ref(), &cancel).await,
-                Err(e) => Err(e.to_string()),
+    let results = futures::future::join_all(targets.iter().zip(conns).zip(&sudos).map(
+        |((t, conn), sudo)| {
+            let forks = forks.clone();
+            let cancel = cancel.clone();
+            let masking = &masking;
+            let req = ExecRequest {
+                command: command.clone(),
+                stdin: None,
+                secrets: Vec::new(),
+                timeout,
+                record: None,
             };
-            match r {
-                Ok(o) => HostResult {
-                    host: t.name.clone(),
-                    exit_status: o.exit_status,
-                    stdout: masking.mask(&o.stdout_str()),
-                    stderr: masking.mask(&o.stderr_str()),
-                    error: None,
-                },
-                Err(e) => HostResult {
-                    host: t.name.clone(),
-                    exit_status: None,
-                    stdout: String::new(),
-                    stderr: String::new(),
-                    error: Some(masking.mask(&e)),
-                },
+            async move {
+                let _permit = forks.acquire().await;
+                let r = match conn {
+                    Ok(c) => run_on(&c, &req, sudo.as_ref(), &cancel).await,
+                    Err(e) => Err(e.to_string()),
+                };
+                match r {
+                    Ok(o) => HostResult {
+                        host: t.name.clone(),
+                        exit_status: o.exit_status,
+                        stdout: masking.mask(&o.stdout_str()),
+                        stderr: masking.mask(&o.stderr_str()),
+                        error: None,
+                    },
+                    Err(e) => HostResult {
+                        host: t.name.clone(),
+                        exit_status: None,
+                        stdout: String::new(),
+                        stderr: String::new(),
+                        error: Some(masking.mask(&e)),
+                    },
+                }
             }
-        }
-    }))
+        },
+    ))
     .await;
     pool.close_all().await;
 

@@ -42,15 +42,16 @@ impl Engine<'_> {
                         .done_tasks
                         .contains(&(st.name.clone(), hosts[h].name.clone()))
             });
-            let probes = planned
-                .probe_hosts
-                .iter()
-                .filter(|_| matches!(st.probe.as_ref().map(|p| &p.check), Some(ProbeCheck::Command { .. })));
+            let probes = planned.probe_hosts.iter().filter(|_| {
+                matches!(
+                    st.probe.as_ref().map(|p| &p.check),
+                    Some(ProbeCheck::Command { .. })
+                )
+            });
             for &h in tasks.chain(probes) {
                 let ctx = base.for_host(self.inventory, self.playbook, h);
-                let user = become_user(st, &hosts[h], &ctx).map_err(|e| {
-                    format!("stage '{}' on host {}: {e}", st.name, hosts[h].name)
-                })?;
+                let user = become_user(st, &hosts[h], &ctx)
+                    .map_err(|e| format!("stage '{}' on host {}: {e}", st.name, hosts[h].name))?;
                 if let Some(user) = user
                     && !needs[h].iter().any(|n| n.user == user)
                 {

@@ -44,7 +44,8 @@ impl<'a> Preview<'a> {
     pub fn become_user(&self, stage: usize, host: usize) -> Option<String> {
         let st = &self.playbook.stages[stage];
         let ctx = self.base.for_host(self.inventory, self.playbook, host);
-        become_user(st, &self.inventory.hosts[host], &ctx).unwrap_or_else(|_| st.privilege.user.clone())
+        become_user(st, &self.inventory.hosts[host], &ctx)
+            .unwrap_or_else(|_| st.privilege.user.clone())
     }
 
     /// The stage's probe as it applies to probed host `host`: the address

@@ -109,7 +109,14 @@ mod tests {
 
     #[test]
     fn user_names_follow_useradd() {
-        for ok in ["root", "hdfs", "_svc", "a-b_c9", "machine$", &"a".repeat(32)] {
+        for ok in [
+            "root",
+            "hdfs",
+            "_svc",
+            "a-b_c9",
+            "machine$",
+            &"a".repeat(32),
+        ] {
             assert!(is_user_name(ok), "{ok}");
         }
         for bad in [

@@ -219,8 +219,8 @@ fn prepare(req: &ExecRequest, sudo: Option<&Sudo>) -> Result<(String, Vec<u8>), 
             s.piped(&names, &req.command)
         }
     };
-    let wrapped = wrap_command(&command, req.record.as_ref(), sudo)
-        .ok_or("command contains a NUL byte")?;
+    let wrapped =
+        wrap_command(&command, req.record.as_ref(), sudo).ok_or("command contains a NUL byte")?;
     let mut stdin = head;
     stdin.extend(secret_input::stdin(&outer, req.stdin.as_deref()).unwrap_or_default());
     Ok((secret_input::prelude(&outer) + &wrapped, stdin))

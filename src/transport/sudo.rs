@@ -257,7 +257,10 @@ mod tests {
         );
         let none = Sudo::new("hdfs", None).unwrap();
         assert_eq!(none.piped(&[], "id"), "sudo -n -H -u hdfs -- /bin/sh -c id");
-        assert_eq!(signal_group(None, "TERM", "\"$c\""), "kill -TERM -\"$c\" 2>/dev/null");
+        assert_eq!(
+            signal_group(None, "TERM", "\"$c\""),
+            "kill -TERM -\"$c\" 2>/dev/null"
+        );
         assert!(
             signal_group(Some(&none), "KILL", "\"$c\"")
                 .starts_with("{ sudo -n -H -u hdfs -- /bin/sh -c 'kill -KILL -\"$1\" 2>/dev/null; exit 0' herd \"$c\"")

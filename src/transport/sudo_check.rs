@@ -336,6 +336,10 @@ mod tests {
         assert_eq!(answers[1].message, "Sorry, try again.");
         assert!(parse_check(&users, "herd-sudo:0:0\nherd-sudo-end\n").is_err());
         let missing = parse_check(&users, "herd-sudo=missing\n").unwrap();
-        assert!(missing.iter().all(|a| a.verdict == SudoVerdict::NotInstalled));
+        assert!(
+            missing
+                .iter()
+                .all(|a| a.verdict == SudoVerdict::NotInstalled)
+        );
     }
 }
