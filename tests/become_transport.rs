@@ -138,7 +138,7 @@ async fn secrets_reach_the_command_and_no_argv() {
     let Some(fleet) = fleet() else { return };
     let (_pool, conn) = connect(&fleet).await;
     let value = format!("s3cr3t-{}", std::process::id());
-    let watch = "printf '%s' \"$HERD_SECRET_I1\"; sleep 2 & \
+    let watch = "printf '%s' \"$HERD_SECRET_I1\"; sleep 1 & \
                  cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' >&2; ps -eo args >&2; wait";
     for sudo in sudos() {
         for recorded in [false, true] {
@@ -207,8 +207,14 @@ fn stubborn(marker: &str) -> String {
 async fn a_timeout_kills_the_whole_tree_run_under_sudo() {
     let Some(fleet) = fleet() else { return };
     let (_pool, conn) = connect(&fleet).await;
-    for sudo in sudos() {
-        for recorded in [false, true] {
+    let cases: Vec<(Sudo, bool)> = sudos()
+        .into_iter()
+        .flat_map(|s| [(s.clone(), false), (s, true)])
+        .collect();
+    // The four cases at once: each waits out its timeout and its kill.
+    let runs = cases.iter().map(|(sudo, recorded)| {
+        let conn = conn.clone();
+        async move {
             let marker = format!(
                 "herd-become-timeout-{}-{}-{recorded}",
                 std::process::id(),
@@ -228,30 +234,11 @@ async fn a_timeout_kills_the_whole_tree_run_under_sudo() {
             };
             let started = Instant::now();
             let err = conn
-                .exec_as(&req, Some(&sudo), &CancellationToken::new())
+                .exec_as(&req, Some(sudo), &CancellationToken::new())
                 .await
                 .unwrap_err();
-            assert!(
-                matches!(err, TransportError::CommandTimeout { .. }),
-                "{err}"
-            );
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "{:?}",
-                started.elapsed()
-            );
-            // The kill is synchronous with the error; allow the reaping a moment.
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while !left_running(&marker).is_empty() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            assert_eq!(
-                left_running(&marker),
-                Vec::<String>::new(),
-                "{}",
-                sudo.user()
-            );
-            if recorded {
+            let took = started.elapsed();
+            if *recorded {
                 conn.exec(
                     &command(&record::cleanup_command(&[(run, key)])),
                     &CancellationToken::new(),
@@ -259,7 +246,24 @@ async fn a_timeout_kills_the_whole_tree_run_under_sudo() {
                 .await
                 .unwrap();
             }
+            (marker, err, took)
         }
+    });
+    for ((sudo, recorded), (marker, err, took)) in
+        cases.iter().zip(futures::future::join_all(runs).await)
+    {
+        let what = format!("{} recorded={recorded}", sudo.user());
+        assert!(
+            matches!(err, TransportError::CommandTimeout { .. }),
+            "{what}: {err}"
+        );
+        assert!(took < Duration::from_secs(15), "{what}: {took:?}");
+        // The kill ends before the error returns; allow the reaping a moment.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !left_running(&marker).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(left_running(&marker), Vec::<String>::new(), "{what}");
     }
     // The connection still runs commands: the slots were given back.
     let out = run_as(&conn, &sudos()[0], command("echo ok")).await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 
-use super::privilege::become_user;
+use super::privilege::{become_user, wants};
 use super::run::{Engine, RunOptions};
 use super::template::TemplateContext;
 use crate::model::ProbeCheck;
@@ -49,6 +49,9 @@ impl Engine<'_> {
                 )
             });
             for &h in tasks.chain(probes) {
+                if !wants(&st.privilege, &hosts[h]) {
+                    continue;
+                }
                 let ctx = base.for_host(self.inventory, self.playbook, h);
                 let user = become_user(st, &hosts[h], &ctx)
                     .map_err(|e| format!("stage '{}' on host {}: {e}", st.name, hosts[h].name))?;

@@ -51,7 +51,7 @@ pub fn plain_become_user(wanted: &Become, host: &Host) -> Option<String> {
 
 /// Whether a command that says `wanted` becomes a user on `host`: its own
 /// word first, then the host's.
-fn wants(wanted: &Become, host: &Host) -> bool {
+pub fn wants(wanted: &Become, host: &Host) -> bool {
     wanted.asks().or(host.privilege.enabled) == Some(true)
 }
 
@@ -68,5 +68,41 @@ pub fn sudo_for(
             .map(Some)
             .map_err(|e| format!("become_user: {e}")),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Inventory, Playbook};
+
+    #[test]
+    fn the_stage_wins_over_the_host_and_the_host_over_its_defaults() {
+        let inv = Inventory::parse(
+            "defaults: { become: true }\nvars: { svc: hdfs, none: '' }\nhosts:\n  - name: a\n  - name: b\n    become_user: yarn\n  - name: c\n    become: false\n",
+            std::path::Path::new("i.yaml"),
+        )
+        .unwrap();
+        let pb = Playbook::parse(
+            "stages:\n  - { name: plain, hosts: all, run: id }\n  - { name: svc, hosts: all, become_user: '{{ vars.svc }}', run: id }\n  - { name: off, hosts: all, become: false, run: id }\n  - { name: root, hosts: all, become: true, run: id }\n  - { name: empty, hosts: all, become_user: '{{ vars.none }}', run: id }\n  - { name: bad, hosts: all, become_user: '{{ vars.svc }} x', run: id }\n",
+            "p.yaml",
+        )
+        .unwrap();
+        let user = |stage: usize, host: usize| {
+            let ctx = TemplateContext::new(&inv, &pb, host);
+            become_user(&pb.stages[stage], &inv.hosts[host], &ctx)
+        };
+        let users = |stage: usize| (0..3).map(|h| user(stage, h).unwrap()).collect::<Vec<_>>();
+        let s = |u: &str| Some(u.to_string());
+        assert_eq!(users(0), vec![s("root"), s("yarn"), None]);
+        assert_eq!(users(1), vec![s("hdfs"), s("hdfs"), s("hdfs")]);
+        assert_eq!(users(2), vec![None, None, None]);
+        assert_eq!(users(3), vec![s("root"), s("yarn"), s("root")]);
+        assert_eq!(user(4, 0), Err("become_user renders empty".to_string()));
+        assert!(
+            user(5, 0)
+                .unwrap_err()
+                .contains("'hdfs x' is not a user name")
+        );
     }
 }
