@@ -10,7 +10,8 @@ use super::common::InventoryArg;
 use super::error::fail;
 use super::{GlobalArgs, Output};
 use crate::exit;
-use crate::transport::{ExecRequest, HostKeyStatus, TransportError};
+use crate::model::{Become, Secrets};
+use crate::transport::{ExecRequest, HostKeyStatus, TransportError, sudo_check};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,6 +29,13 @@ struct HostCheck {
     host_key: String,
     user: Option<String>,
     rtt_ms: Option<f64>,
+    /// For a host whose inventory entry becomes a user: sudo's verdict
+    /// (`ok`, `needs a password`, `not allowed`, `wrong password`, `not
+    /// installed`, `failed`) for that user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sudo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sudo_user: Option<String>,
     error: Option<String>,
 }
 
@@ -40,9 +48,16 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    let password = global.become_password.as_ref();
+    let mut masking = Secrets::default();
+    if let Some(pw) = password {
+        masking.also_mask(pw.expose());
+    }
+    let masking = &masking;
     let outcomes = pool.connect_all(&fleet.targets).await;
-    let checks = futures::future::join_all(fleet.targets.iter().zip(outcomes).map(
-        |(t, outcome)| async move {
+    let hosts = &fleet.inventory.hosts;
+    let checks = futures::future::join_all(fleet.targets.iter().zip(outcomes).zip(hosts).map(
+        |((t, outcome), host)| async move {
             let address = format!("{}:{}", t.address, t.port);
             match outcome {
                 Ok(conn) => {
@@ -70,6 +85,30 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                         ),
                         Err(e) => (None, Some(e.to_string())),
                     };
+                    // Only where the inventory says the host's commands become a user.
+                    let become_user =
+                        crate::engine::privilege::plain_become_user(&Become::default(), host);
+                    let mut sudo = None;
+                    let mut error = error;
+                    if let Some(user) = &become_user {
+                        let (label, problem) =
+                            match sudo_check::check(&conn, &[user.as_str()], password).await {
+                                Ok(answers) => match answers.first() {
+                                    Some(a) if a.verdict.is_ok() => ("ok".to_string(), None),
+                                    Some(a) => (a.verdict.label().to_string(), Some(a.explain())),
+                                    None => ("failed".to_string(), Some("no answer".to_string())),
+                                },
+                                Err(e) => ("failed".to_string(), Some(e)),
+                            };
+                        sudo = Some(label);
+                        if let Some(p) = problem {
+                            let p = format!("sudo as {user}: {p}");
+                            error = Some(match error {
+                                Some(e) => format!("{e}; {p}"),
+                                None => p,
+                            });
+                        }
+                    }
                     HostCheck {
                         host: t.name.clone(),
                         address,
@@ -81,7 +120,9 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                         },
                         user,
                         rtt_ms: rtt,
-                        error,
+                        sudo,
+                        sudo_user: become_user,
+                        error: error.map(|e| masking.mask(&e)),
                     }
                 }
                 Err(e) => {
@@ -100,6 +141,8 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                         host_key: host_key.into(),
                         user: None,
                         rtt_ms: None,
+                        sudo: None,
+                        sudo_user: None,
                         error: Some(e.to_string()),
                     }
                 }
@@ -133,10 +176,12 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
 }
 
 fn print_table(checks: &[HostCheck]) {
-    let rows: Vec<[String; 6]> = checks
+    // The SUDO column only for an inventory where some host becomes a user.
+    let with_sudo = checks.iter().any(|c| c.sudo_user.is_some());
+    let rows: Vec<Vec<String>> = checks
         .iter()
         .map(|c| {
-            [
+            let mut row = vec![
                 c.host.clone(),
                 c.address.clone(),
                 if c.reachable {
@@ -151,10 +196,17 @@ fn print_table(checks: &[HostCheck]) {
                     (Some(u), None) => u.clone(),
                     _ => "-".into(),
                 },
-            ]
+            ];
+            if with_sudo {
+                row.push(match (&c.sudo, &c.sudo_user) {
+                    (Some(v), Some(u)) => format!("{v} (as {u})"),
+                    _ => "-".into(),
+                });
+            }
+            row
         })
         .collect();
-    let header = [
+    let mut header = vec![
         "HOST",
         "ADDRESS",
         "REACHABLE",
@@ -162,9 +214,12 @@ fn print_table(checks: &[HostCheck]) {
         "HOST KEY",
         "USER  RTT",
     ];
+    if with_sudo {
+        header.push("SUDO");
+    }
     let widths = columns::widths(&header, &rows);
     let line = |cells: &[String]| columns::line(cells, &widths);
-    println!("{}", line(&header.map(String::from)));
+    println!("{}", columns::line(&header, &widths));
     for (r, c) in rows.iter().zip(checks) {
         println!("{}", line(r));
         if let Some(e) = &c.error {

@@ -10,9 +10,10 @@ use super::common::InventoryArg;
 use super::error::{CliError, fail};
 use super::{GlobalArgs, Output};
 use crate::exit;
+use crate::model::{Become, Secrets, bad_user_name};
 use crate::session::Fleet;
 use crate::session::signals::Signals;
-use crate::transport::ExecRequest;
+use crate::transport::{Connection, ExecRequest, Sudo, TransportError, sudo_check};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,6 +28,12 @@ pub struct Args {
     /// Give up on a host after this long (e.g. 30s, 5m); its remote command is terminated.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// Run the command through sudo, as the host's become_user from the inventory, else root (without this flag the inventory's `become` still applies).
+    #[arg(long = "become")]
+    pub escalate: bool,
+    /// Run the command through sudo as NAME (implies --become).
+    #[arg(long, value_name = "NAME")]
+    pub become_user: Option<String>,
     /// The command, after `--`: one shell command line, as ssh(1) takes it.
     /// Several words are joined with spaces and the remote shell parses the
     /// result, so `-- 'ls /tmp | wc -l'` pipes there; quote what must stay
@@ -62,6 +69,25 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(s) => s,
         Err(e) => return fail(CliError::BadInput(e)),
     };
+    if let Some(why) = args.become_user.as_deref().and_then(bad_user_name) {
+        return fail(CliError::BadInput(format!("--become-user: {why}")));
+    }
+    let wanted = Become {
+        enabled: args.escalate.then_some(true),
+        user: args.become_user.clone(),
+    };
+    let password = global.become_password.clone();
+    let mut masking = Secrets::default();
+    if let Some(pw) = &password {
+        masking.also_mask(pw.expose());
+    }
+    let sudos: Vec<Option<Sudo>> = selected
+        .iter()
+        .map(|&i| {
+            crate::engine::privilege::plain_become_user(&wanted, &fleet.inventory.hosts[i])
+                .and_then(|user| Sudo::new(&user, password.clone()).ok())
+        })
+        .collect();
     let pool = match fleet.pool() {
         Ok(p) => p,
         Err(e) => return fail(e),
@@ -72,40 +98,43 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     let signals = Signals::watch(cancel.clone(), None);
     let forks = Arc::new(Semaphore::new(global.forks as usize));
     let conns = pool.connect_all(&targets).await;
-    let results = futures::future::join_all(targets.iter().zip(conns).map(|(t, conn)| {
-        let forks = forks.clone();
-        let cancel = cancel.clone();
-        let req = ExecRequest {
-            command: command.clone(),
-            stdin: None,
-            secrets: Vec::new(),
-            timeout,
-            record: None,
-        };
-        async move {
-            let _permit = forks.acquire().await;
-            let r = match conn {
-                Ok(c) => c.exec(&req, &cancel).await,
-                Err(e) => Err(e),
+    let results = futures::future::join_all(targets.iter().zip(conns).zip(&sudos).map(
+        |((t, conn), sudo)| {
+            let forks = forks.clone();
+            let cancel = cancel.clone();
+            let masking = &masking;
+            let req = ExecRequest {
+                command: command.clone(),
+                stdin: None,
+                secrets: Vec::new(),
+                timeout,
+                record: None,
             };
-            match r {
-                Ok(o) => HostResult {
-                    host: t.name.clone(),
-                    exit_status: o.exit_status,
-                    stdout: o.stdout_str(),
-                    stderr: o.stderr_str(),
-                    error: None,
-                },
-                Err(e) => HostResult {
-                    host: t.name.clone(),
-                    exit_status: None,
-                    stdout: String::new(),
-                    stderr: String::new(),
-                    error: Some(e.to_string()),
-                },
+            async move {
+                let _permit = forks.acquire().await;
+                let r = match conn {
+                    Ok(c) => run_on(&c, &req, sudo.as_ref(), &cancel).await,
+                    Err(e) => Err(e.to_string()),
+                };
+                match r {
+                    Ok(o) => HostResult {
+                        host: t.name.clone(),
+                        exit_status: o.exit_status,
+                        stdout: masking.mask(&o.stdout_str()),
+                        stderr: masking.mask(&o.stderr_str()),
+                        error: None,
+                    },
+                    Err(e) => HostResult {
+                        host: t.name.clone(),
+                        exit_status: None,
+                        stdout: String::new(),
+                        stderr: String::new(),
+                        error: Some(masking.mask(&e)),
+                    },
+                }
             }
-        }
-    }))
+        },
+    ))
     .await;
     pool.close_all().await;
 
@@ -149,6 +178,25 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     } else {
         exit::OK
     }
+}
+
+/// The command on one host; through sudo, only once sudo said it will
+/// (its refusal is then the host's error, in words, not a bare exit 1).
+async fn run_on(
+    conn: &Connection,
+    req: &ExecRequest,
+    sudo: Option<&Sudo>,
+    cancel: &CancellationToken,
+) -> Result<crate::transport::ExecOutput, String> {
+    if let Some(s) = sudo {
+        let answers = sudo_check::check(conn, &[s.user()], s.password()).await?;
+        if let Some(a) = answers.iter().find(|a| !a.verdict.is_ok()) {
+            return Err(format!("sudo as {}: {}", a.user, a.explain()));
+        }
+    }
+    conn.exec_as(req, sudo, cancel)
+        .await
+        .map_err(|e: TransportError| e.to_string())
 }
 
 /// Host indices chosen by --role and --hosts (all when neither is given).

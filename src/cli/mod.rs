@@ -1,6 +1,7 @@
 //! The command line: one file per sub-command; this file holds the shared
 //! flags and the dispatch.
 
+mod become_pass;
 mod check;
 mod common;
 mod completions;
@@ -55,6 +56,12 @@ pub struct GlobalArgs {
     /// Take over the cluster lease of a run from another machine that is gone (refused while any task of it runs).
     #[arg(long, global = true)]
     pub break_lease: bool,
+    /// Ask for the sudo password of the stages that become a user (read once, before connecting; one line from stdin when it is not a terminal).
+    #[arg(long, global = true)]
+    pub ask_become_pass: bool,
+    /// The password read for `--ask-become-pass`.
+    #[arg(skip)]
+    pub become_password: Option<crate::transport::BecomePassword>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,7 +127,7 @@ pub enum Command {
 
 /// Parse, run, and return the exit status.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -133,6 +140,19 @@ pub fn main() -> i32 {
         }
     };
     diagnostics::install(&cli.global);
+    let talks_to_hosts = !matches!(
+        cli.command,
+        Command::Plan(_) | Command::Runs(_) | Command::Completions(_)
+    );
+    if cli.global.ask_become_pass && talks_to_hosts {
+        match become_pass::read() {
+            Ok(p) => cli.global.become_password = Some(p),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return crate::exit::BAD_INPUT;
+            }
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

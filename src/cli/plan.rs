@@ -103,10 +103,20 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
             for note in notes(stage, planned.batches.len(), gate.as_ref(), &uploads) {
                 println!("  {:<24} {note}", "");
             }
+            let users: Vec<Option<String>> = ws
+                .hosts
+                .iter()
+                .map(|&h| preview.become_user(planned.stage, h))
+                .collect();
+            if stage.has_work()
+                && let Some(note) = become_note(&users)
+            {
+                println!("  {:<24} {note}", "");
+            }
             let shown = if every_host { ws.hosts.len() } else { 1 };
-            for &h in ws.hosts.iter().take(shown) {
+            for (&h, user) in ws.hosts.iter().zip(&users).take(shown) {
                 if let Some(Ok(command)) = preview.command(planned.stage, h) {
-                    print_command(&ctx.inventory.hosts[h].name, &command);
+                    print_command(&ctx.inventory.hosts[h].name, user.as_deref(), &command);
                 }
             }
         }
@@ -114,13 +124,38 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
     exit::OK
 }
 
+/// `as hdfs (sudo)`: whom the stage's commands run as, over its hosts;
+/// None when all run as the login user.
+fn become_note(users: &[Option<String>]) -> Option<String> {
+    let mut names: Vec<&str> = Vec::new();
+    for u in users.iter().flatten() {
+        if !names.contains(&u.as_str()) {
+            names.push(u);
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    let some = users.iter().filter(|u| u.is_some()).count();
+    let part = if some < users.len() {
+        format!(" on {some} of {} host(s)", users.len())
+    } else {
+        String::new()
+    };
+    Some(format!("as {} (sudo){part}", names.join(", ")))
+}
+
 /// A rendered command under its stage; a script keeps its lines.
-fn print_command(host: &str, command: &str) {
+fn print_command(host: &str, user: Option<&str>, command: &str) {
     let lines: Vec<&str> = command
         .lines()
         .map(str::trim_end)
         .filter(|l| !l.trim().is_empty())
         .collect();
+    let host = match user {
+        Some(u) => format!("{host} as {u}"),
+        None => host.to_string(),
+    };
     match lines.as_slice() {
         [] => {}
         [one] => println!("  {:<24} run on {host}: {}", "", one.trim()),

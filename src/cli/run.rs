@@ -100,6 +100,7 @@ pub async fn execute_on(
         plan,
         options: opts,
         template_vars,
+        become_password: global.become_password.clone(),
     };
     match session::run(pool, spec, subscribers(global)).await {
         Ok(finished) => ended(&finished),

@@ -84,6 +84,25 @@ impl Engine<'_> {
                 .as_deref()
                 .map(|c| state.secrets.referenced(c))
                 .unwrap_or_default();
+            // A command probe runs as the stage's commands do on that host.
+            let sudo = match &command {
+                Some(_) => match super::privilege::sudo_for(
+                    st,
+                    &self.inventory.hosts[h],
+                    &ctx,
+                    self.become_password.as_ref(),
+                ) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        return self.gate_error(
+                            state,
+                            stage,
+                            format!("probe on {}: {e}", self.inventory.hosts[h].name),
+                        );
+                    }
+                },
+                None => None,
+            };
             targets.push(GateTarget {
                 check,
                 host: self.inventory.hosts[h].name.clone(),
@@ -92,6 +111,7 @@ impl Engine<'_> {
                 address,
                 command,
                 secrets,
+                sudo,
             });
         }
         let last_emit = Mutex::new(None::<Instant>);

@@ -1,10 +1,12 @@
 //! The engine: runs the plan's ready nodes with bounded concurrency, guards,
 //! timeouts, retries and probe gates; cancels cleanly. Knows nothing of Hadoop.
 
+mod become_check;
 mod gate_node;
 mod lease;
 pub mod prerender;
 pub mod preview;
+pub mod privilege;
 pub mod recover;
 pub mod resume;
 mod run;

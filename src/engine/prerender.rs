@@ -3,6 +3,7 @@
 //! input's fault, and must not surface after stages 1 to 19 changed hosts.
 
 use super::gate_node::{rendered_address, rendered_check};
+use super::privilege::become_user;
 use super::template::{TemplateContext, render, render_raw};
 use crate::model::{Inventory, Playbook, ProbeCheck};
 use crate::plan::Plan;
@@ -22,10 +23,14 @@ pub fn check(
     for planned in &plan.stages {
         let st = &playbook.stages[planned.stage];
         let mut say = |field: &str, host: usize, e: String| {
-            problems.push(format!(
+            let problem = format!(
                 "{}: stages[{}].{field}: host {}: {e}",
                 st.location, planned.stage, inventory.hosts[host].name
-            ));
+            );
+            // A host that both runs and probes a stage is told once.
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
         };
         for &h in &planned.hosts {
             let ctx = base.for_host(inventory, playbook, h);
@@ -45,6 +50,11 @@ pub fn check(
                     }
                 }
             }
+            if st.has_work()
+                && let Err(e) = become_user(st, &inventory.hosts[h], &ctx)
+            {
+                say("become_user", h, e);
+            }
         }
         let Some(probe) = &st.probe else { continue };
         for &h in &planned.probe_hosts {
@@ -55,10 +65,13 @@ pub fn check(
             if let Err(e) = rendered_check(probe, &ctx) {
                 say("probe", h, e);
             }
-            if let ProbeCheck::Command { run, .. } = &probe.check
-                && let Err(e) = render(run, &ctx)
-            {
-                say("probe.command.run", h, e.to_string());
+            if let ProbeCheck::Command { run, .. } = &probe.check {
+                if let Err(e) = render(run, &ctx) {
+                    say("probe.command.run", h, e.to_string());
+                }
+                if let Err(e) = become_user(st, &inventory.hosts[h], &ctx) {
+                    say("become_user", h, e);
+                }
             }
         }
     }

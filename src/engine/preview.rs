@@ -2,6 +2,7 @@
 //! for `herd plan`: an operator reviews the commands before they touch a host.
 
 use super::gate_node::{rendered_address, rendered_check};
+use super::privilege::become_user;
 use super::template::{TemplateContext, render, render_raw};
 use crate::model::{Inventory, Playbook, ProbeCheck};
 
@@ -36,6 +37,15 @@ impl<'a> Preview<'a> {
         let run = self.playbook.stages[stage].run.as_ref()?;
         let ctx = self.base.for_host(self.inventory, self.playbook, host);
         Some(render(run, &ctx).map_err(|e| e.to_string()))
+    }
+
+    /// The user playbook stage `stage` runs as on host `host` through sudo,
+    /// None for the login user; the template text where it does not render.
+    pub fn become_user(&self, stage: usize, host: usize) -> Option<String> {
+        let st = &self.playbook.stages[stage];
+        let ctx = self.base.for_host(self.inventory, self.playbook, host);
+        become_user(st, &self.inventory.hosts[host], &ctx)
+            .unwrap_or_else(|_| st.privilege.user.clone())
     }
 
     /// The stage's probe as it applies to probed host `host`: the address

@@ -71,6 +71,9 @@ pub struct Engine<'a> {
     /// Extra top-level template names (e.g. an object with paths the command
     /// prepared), visible to every template of the run.
     pub template_vars: serde_json::Map<String, serde_json::Value>,
+    /// The password sudo is given for the stages that become a user
+    /// (`--ask-become-pass`); None: sudo must not ask for one.
+    pub become_password: Option<crate::transport::BecomePassword>,
 }
 
 /// What a node's execution came to.
@@ -214,6 +217,13 @@ impl Engine<'_> {
         }
         self.take_lease(&opts.run_id, opts.break_lease, &conns)
             .await?;
+        let base_context = self.base_context();
+        // sudo is asked once per host before anything runs anywhere: a host
+        // that refuses would otherwise fail a stage halfway through the run.
+        if let Err(e) = self.check_sudo(opts, &conns, &base_context).await {
+            self.release_lease(&opts.run_id, &conns).await;
+            return Err(e);
+        }
         let stages = self.plan.stages.len();
         Ok(RunState {
             conns,
@@ -227,7 +237,7 @@ impl Engine<'_> {
             journal_error: Mutex::new(None),
             stopping: AtomicBool::new(false),
             forks: Semaphore::new(opts.forks.max(1)),
-            base_context: self.base_context(),
+            base_context,
             secrets: self.inventory.secrets.merge(&self.playbook.secrets),
         })
     }

@@ -88,6 +88,21 @@ impl Engine<'_> {
         let rendered = |field: &str, tpl: &str| {
             render(tpl, &ctx).map_err(|e| format!("cannot render {field}: {e}"))
         };
+        // Every command of the task (guards, uploads, run) as the become user.
+        let sudo = match super::privilege::sudo_for(
+            st,
+            &self.inventory.hosts[host],
+            &ctx,
+            self.become_password.as_ref(),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                let (msg, res) = fail(e);
+                self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                return res;
+            }
+        };
+        let sudo = sudo.as_ref();
 
         // Nothing runs on a host beside what an earlier run left running there.
         match self.settle(opts, state, &conn, host).await {
@@ -169,7 +184,7 @@ impl Engine<'_> {
                 timeout: Some(GUARD_TIMEOUT),
                 record: None,
             };
-            match conn.exec(&req, &self.cancel).await {
+            match conn.exec_as(&req, sudo, &self.cancel).await {
                 Ok(out) if out.success() => {
                     self.emit(
                         state,
@@ -192,7 +207,7 @@ impl Engine<'_> {
 
         if !st.upload.is_empty() && adopted.is_none() {
             let synced = match super::upload_step::plan_files(&st.upload, &ctx) {
-                Ok(files) => super::upload_step::sync(&conn, &files, &self.cancel).await,
+                Ok(files) => super::upload_step::sync(&conn, &files, sudo, &self.cancel).await,
                 Err(e) => Err(e),
             };
             match synced {
@@ -274,7 +289,7 @@ impl Engine<'_> {
                             timeout: st.timeout,
                         }),
                     };
-                    let result = conn.exec(&req, &self.cancel).await;
+                    let result = conn.exec_as(&req, sudo, &self.cancel).await;
                     // The record's outcome is seen unless the connection
                     // went away under it.
                     if !result.as_ref().is_err_and(TransportError::outcome_unknown) {

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::template::{TemplateContext, render_raw};
 use crate::model::Upload;
-use crate::transport::{Connection, ExecRequest};
+use crate::transport::{Connection, ExecRequest, Sudo};
 
 /// One file to place on the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,10 +138,12 @@ pub fn local_sha256(path: &Path) -> Result<String, String> {
 }
 
 /// Copy the files whose content differs on the host; returns the remote
-/// paths written.
+/// paths written. With `sudo`, the host's side (hashing, writing) runs as
+/// its user, who owns what is written.
 pub async fn sync(
     conn: &Connection,
     files: &[PlannedFile],
+    sudo: Option<&Sudo>,
     cancel: &CancellationToken,
 ) -> Result<Vec<String>, String> {
     let mut sizes = Vec::with_capacity(files.len());
@@ -169,7 +171,7 @@ pub async fn sync(
         let quoted: Vec<String> = chunk.iter().map(|f| quote(&f.remote)).collect();
         // Missing files simply produce no line; sha256sum's status is ignored.
         let cmd = format!("sha256sum -- {} 2>/dev/null; true", quoted.join(" "));
-        for line in run(conn, cmd, cancel).await?.lines() {
+        for line in run(conn, cmd, sudo, cancel).await?.lines() {
             if let Some((hash, path)) = line.split_once("  ") {
                 remote_hashes.insert(path.to_string(), hash.to_string());
             }
@@ -182,7 +184,7 @@ pub async fn sync(
         let cmd = format!(
             "[ \"$(stat -c %s -- {q} 2>/dev/null)\" = {size} ] && cat -- {sidecar} 2>/dev/null; true"
         );
-        let out = run(conn, cmd, cancel).await?;
+        let out = run(conn, cmd, sudo, cancel).await?;
         if let Some(hash) = out.split_whitespace().next() {
             remote_hashes.insert(f.remote.clone(), hash.to_string());
         }
@@ -193,14 +195,14 @@ pub async fn sync(
         if remote_hashes.get(&f.remote) == Some(&local) {
             continue;
         }
-        conn.upload_file(&f.local, &f.remote, f.mode)
+        conn.upload_file_as(&f.local, &f.remote, f.mode, sudo)
             .await
             .map_err(|e| e.to_string())?;
         if *size > SIDECAR_ABOVE {
             // Verified once after the transfer, then trusted by size.
             let q = quote(&f.remote);
             let cmd = format!("sha256sum -- {q}");
-            let out = run(conn, cmd, cancel).await?;
+            let out = run(conn, cmd, sudo, cancel).await?;
             let remote = out.split_whitespace().next().unwrap_or("");
             if remote != local {
                 return Err(format!(
@@ -208,10 +210,11 @@ pub async fn sync(
                     f.remote
                 ));
             }
-            conn.upload(
+            conn.upload_as(
                 format!("{local}\n").as_bytes(),
                 &format!("{}{SIDECAR_SUFFIX}", f.remote),
                 0o644,
+                sudo,
             )
             .await
             .map_err(|e| e.to_string())?;
@@ -224,6 +227,7 @@ pub async fn sync(
 async fn run(
     conn: &Connection,
     command: String,
+    sudo: Option<&Sudo>,
     cancel: &CancellationToken,
 ) -> Result<String, String> {
     let req = ExecRequest {
@@ -233,6 +237,9 @@ async fn run(
         timeout: Some(Duration::from_secs(600)),
         record: None,
     };
-    let out = conn.exec(&req, cancel).await.map_err(|e| e.to_string())?;
+    let out = conn
+        .exec_as(&req, sudo, cancel)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(out.stdout_str())
 }

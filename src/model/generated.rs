@@ -51,6 +51,7 @@ impl Stage {
             retries: 0,
             serial: None,
             upload: Vec::new(),
+            privilege: Default::default(),
             location: Location {
                 file: PathBuf::new(),
                 line: 0,
@@ -83,6 +84,13 @@ impl Stage {
 
     pub fn with_depends_on(mut self, stages: Vec<String>) -> Stage {
         self.depends_on = stages;
+        self
+    }
+
+    /// Run the stage's commands through sudo as `user` (a template, like
+    /// `become_user:`), or with None as the host's become user (else root).
+    pub fn with_become(mut self, user: Option<&str>) -> Stage {
+        self.privilege = super::Become::to(user);
         self
     }
 }
@@ -261,6 +269,19 @@ fn stage_problems(s: &Stage) -> Vec<(String, String)> {
     for (i, u) in s.upload.iter().enumerate() {
         templates.push((child(&item("upload", i), "src"), &u.src));
         templates.push((child(&item("upload", i), "dest"), &u.dest));
+    }
+    if let Some(user) = &s.privilege.user {
+        if s.privilege.enabled == Some(false) {
+            out.push((
+                "become_user".into(),
+                "become_user with 'become: false' would never be used".into(),
+            ));
+        }
+        if user.contains("{{") || user.contains("{%") {
+            templates.push(("become_user".into(), user));
+        } else if let Some(why) = super::bad_user_name(user) {
+            out.push(("become_user".into(), why));
+        }
     }
     if s.timeout.is_some_and(|d| d.is_zero()) {
         out.push((

@@ -44,6 +44,9 @@ pub struct Host {
     pub identity_files: Vec<PathBuf>,
     /// Name or address of a jump host (ProxyJump), if any.
     pub jump: Option<String>,
+    /// `become` / `become_user` of the host over the inventory's
+    /// `defaults:`; a stage's own keys win over these.
+    pub privilege: super::Become,
     /// Line of the host's entry in the inventory, for messages.
     pub line: usize,
 }
@@ -107,7 +110,7 @@ impl Inventory {
 }
 
 const TOP_KEYS: &[&str] = &["cluster", "defaults", "ssh", "vars", "hosts"];
-const DEFAULT_KEYS: &[&str] = &["user", "port"];
+const DEFAULT_KEYS: &[&str] = &["user", "port", "become", "become_user"];
 const SSH_KEYS: &[&str] = &[
     "identity_files",
     "known_hosts",
@@ -124,6 +127,8 @@ const HOST_KEYS: &[&str] = &[
     "user",
     "identity_files",
     "jump",
+    "become",
+    "become_user",
 ];
 
 fn read_inventory(
@@ -152,6 +157,7 @@ fn read_inventory(
 
     let mut default_user = None;
     let mut default_port = 22;
+    let mut default_become = super::Become::default();
     if let Some((v, p)) = top.get("defaults")
         && let Some(d) = r.fields(v, &p, DEFAULT_KEYS)
     {
@@ -159,6 +165,7 @@ fn read_inventory(
         if let Some((v, p)) = d.get("port") {
             default_port = r.port(v, &p).unwrap_or(22);
         }
+        default_become = super::privilege::read(r, &d, false);
     }
     // Without a configured user, ssh itself would log in as the local user.
     let default_user =
@@ -186,6 +193,7 @@ fn read_inventory(
                     let defaults = HostDefaults {
                         user: &default_user,
                         port: default_port,
+                        privilege: &default_become,
                         ssh: &ssh,
                         vars: &vars,
                         base: &base,
@@ -286,6 +294,7 @@ fn read_ssh(
 struct HostDefaults<'a> {
     user: &'a str,
     port: u16,
+    privilege: &'a super::Become,
     ssh: &'a SshSettings,
     vars: &'a BTreeMap<String, serde_json::Value>,
     base: &'a Path,
@@ -395,6 +404,7 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
         None => d.ssh.identity_files.clone(),
     };
     let jump = r.opt_string(&f, "jump").or_else(|| d.ssh.jump.clone());
+    let privilege = super::privilege::read(r, &f, false).over(d.privilege);
     let mut vars = d.vars.clone();
     if let Some((v, p)) = f.get("vars") {
         vars.extend(r.vars(v, &p));
@@ -421,6 +431,7 @@ fn read_host(r: &mut Reader, v: &serde_yaml::Value, path: &str, d: &HostDefaults
             vars: vars.clone(),
             identity_files: identity_files.clone(),
             jump: jump.clone(),
+            privilege: privilege.clone(),
             line,
         })
         .collect()

@@ -8,6 +8,7 @@ mod generated;
 mod inventory;
 mod playbook;
 mod playbook_read;
+mod privilege;
 mod range;
 pub(crate) mod reader;
 mod secrets;
@@ -21,6 +22,7 @@ pub use inventory::{Host, Inventory, SshSettings};
 pub use playbook::{
     Expectation, HostSelector, JsonCheck, Playbook, Probe, ProbeCheck, SelectorItem, Stage, Upload,
 };
+pub use privilege::{Become, DEFAULT_BECOME_USER, bad_user_name, is_user_name};
 pub use range::expand_range;
 pub use secrets::{MASK, Secret, Secrets, holds_marker, marker_var, reference};
 pub use spans::Spans;

@@ -47,6 +47,10 @@ pub struct Stage {
     /// Files to copy to the host before `run`; only files whose content
     /// differs are written.
     pub upload: Vec<Upload>,
+    /// `become` / `become_user`: the stage's commands (guards, `run`, the
+    /// remote side of uploads, a command probe) run through sudo as that
+    /// user. Unset keys fall back to the host's inventory settings.
+    pub privilege: super::Become,
     pub location: Location,
 }
 

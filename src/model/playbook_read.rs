@@ -59,6 +59,8 @@ const STAGE_KEYS: &[&str] = &[
     "serial",
     "probe",
     "upload",
+    "become",
+    "become_user",
 ];
 const PROBE_KEYS: &[&str] = &[
     "tcp", "http", "command", "zk", "hosts", "expect", "timeout", "address", "interval",
@@ -184,6 +186,7 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
         Some((v, p)) => read_uploads(r, v, &p),
         None => Vec::new(),
     };
+    let privilege = super::privilege::read(r, &f, true);
     if run.is_none() && !f.has("probe") && upload.is_empty() {
         r.error(
             path,
@@ -208,6 +211,7 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
         retries,
         serial,
         upload,
+        privilege,
         location,
     })
 }

@@ -18,6 +18,9 @@ pub struct Secrets {
     /// names of two files apart once merged.
     scope: char,
     entries: Vec<Secret>,
+    /// Values masked like the secrets but that no command refers to (the
+    /// become password, which reaches sudo only).
+    masked: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +40,7 @@ impl Secrets {
         Secrets {
             scope,
             entries: Vec::new(),
+            masked: Vec::new(),
         }
     }
 
@@ -60,14 +64,26 @@ impl Secrets {
     pub fn merge(&self, other: &Secrets) -> Secrets {
         let mut entries = self.entries.clone();
         entries.extend(other.entries.iter().cloned());
+        let mut masked = self.masked.clone();
+        masked.extend(other.masked.iter().cloned());
         Secrets {
             scope: self.scope,
             entries,
+            masked,
         }
     }
 
+    /// Masks `value` too, wherever [`Secrets::mask`] is applied, without
+    /// making it a variable any command can refer to.
+    pub fn also_mask(&mut self, value: &str) {
+        if !value.is_empty() {
+            self.masked.push(value.to_string());
+        }
+    }
+
+    /// Nothing to mask.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.masked.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Secret> {
@@ -81,6 +97,7 @@ impl Secrets {
             .entries
             .iter()
             .map(|s| s.value.as_str())
+            .chain(self.masked.iter().map(String::as_str))
             .filter(|v| !v.is_empty())
             .collect();
         if values.is_empty() {
@@ -155,6 +172,11 @@ mod tests {
             vec![("HERD_SECRET_I2".to_string(), "hunter2-long".to_string())]
         );
         assert!(holds_marker(&format!("a{m1}b")));
+        let mut only = Secrets::default();
+        assert!(only.is_empty());
+        only.also_mask("sudo-pw");
+        assert_eq!(only.mask("said sudo-pw"), "said ***");
+        assert!(only.referenced("\"$HERD_SECRET_BECOME\"").is_empty());
         assert_eq!(marker_var(&format!("a{m1}")), None);
     }
 }

@@ -3,11 +3,12 @@ use regex::Regex;
 use tokio_util::sync::CancellationToken;
 
 use super::{Reading, short, strip_host};
-use crate::transport::{Connection, ExecRequest};
+use crate::transport::{Connection, ExecRequest, Sudo};
 
 pub async fn check(
     conn: &Connection,
     run: &str,
+    sudo: Option<&Sudo>,
     secrets: &[(String, String)],
     exit: i32,
     stdout: Option<&Regex>,
@@ -19,7 +20,7 @@ pub async fn check(
         timeout: Some(super::ATTEMPT_TIMEOUT),
         record: None,
     };
-    let out = match conn.exec(&req, &CancellationToken::new()).await {
+    let out = match conn.exec_as(&req, sudo, &CancellationToken::new()).await {
         Ok(o) => o,
         Err(e) => return Reading::fail(short(&strip_host(&e.to_string(), conn.host()))),
     };

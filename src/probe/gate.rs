@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Reading, check_once, satisfied};
 use crate::events::ProbeReading;
 use crate::model::{Expectation, ProbeCheck};
-use crate::transport::{Connection, Pool, SshTarget};
+use crate::transport::{Connection, Pool, SshTarget, Sudo};
 
 /// One host to probe, with its rendered address and command.
 pub struct GateTarget {
@@ -26,6 +26,9 @@ pub struct GateTarget {
     pub command: Option<String>,
     /// The secrets `command` refers to, handed to the host with it.
     pub secrets: Vec<(String, String)>,
+    /// How `command` runs when the stage becomes a user on this host
+    /// (network probes need no privilege and ignore it).
+    pub sudo: Option<Sudo>,
 }
 
 #[derive(Debug, Clone)]
@@ -120,7 +123,8 @@ async fn poll(targets: &[GateTarget]) -> Vec<Reading> {
     let futs = targets.iter().map(|t| async move {
         match &t.conn {
             Some(conn) if !conn.is_closed() => {
-                check_once(conn, &t.check, &t.address, t.command.as_deref(), &t.secrets).await
+                let command = t.command.as_deref().map(|c| (c, t.sudo.as_ref()));
+                check_once(conn, &t.check, &t.address, command, &t.secrets).await
             }
             Some(_) => Reading::fail("connection lost"),
             None => Reading::fail("unreachable"),

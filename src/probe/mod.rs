@@ -21,7 +21,7 @@ pub(crate) use text::{short, strip_host};
 use std::time::Duration;
 
 use crate::model::ProbeCheck;
-use crate::transport::Connection;
+use crate::transport::{Connection, Sudo};
 
 /// One probe reading on one host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,13 +43,14 @@ impl Reading {
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Run `check` once on `conn`. `address` is where the daemon listens as seen
-/// from the host; `command` is the rendered command of a command probe,
-/// and `secrets` the secret values it refers to.
+/// from the host; `command` is the rendered command of a command probe
+/// with the sudo it runs through, and `secrets` the secret values it
+/// refers to.
 pub async fn check_once(
     conn: &Connection,
     check: &ProbeCheck,
     address: &str,
-    command: Option<&str>,
+    command: Option<(&str, Option<&Sudo>)>,
     secrets: &[(String, String)],
 ) -> Reading {
     let attempt = async {
@@ -74,8 +75,8 @@ pub async fn check_once(
                 .await
             }
             ProbeCheck::Command { run, exit, stdout } => {
-                let run = command.unwrap_or(run);
-                command::check(conn, run, secrets, *exit, stdout.as_ref()).await
+                let (run, sudo) = command.unwrap_or((run, None));
+                command::check(conn, run, sudo, secrets, *exit, stdout.as_ref()).await
             }
             ProbeCheck::Zk {
                 port,

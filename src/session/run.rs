@@ -18,7 +18,7 @@ use crate::report::bus::EventBus;
 use crate::report::journal::Journal;
 use crate::report::run_lock::RunLock;
 use crate::report::runs;
-use crate::transport::Pool;
+use crate::transport::{BecomePassword, Pool};
 
 /// Shown when a signal stops the run, before the hosts are cleaned up.
 const INTERRUPT_NOTICE: &str = "\ninterrupted: stopping running commands on the hosts...";
@@ -36,6 +36,10 @@ pub struct RunSpec<'a> {
     /// Extra top-level template names, such as an object of paths the
     /// sub-command prepared.
     pub template_vars: serde_json::Map<String, serde_json::Value>,
+    /// The password for sudo (`--ask-become-pass`): given to the hosts on
+    /// stdin, masked in everything the run writes, never journaled (a
+    /// replay asks for it again).
+    pub become_password: Option<BecomePassword>,
 }
 
 /// How a journaled run ended.
@@ -63,6 +67,7 @@ pub async fn run(
         plan,
         options: mut opts,
         template_vars,
+        become_password,
     } = spec;
     let problems =
         crate::engine::prerender::check(&fleet.inventory, playbook, plan, &template_vars);
@@ -81,7 +86,10 @@ pub async fn run(
     opts.in_flight = super::in_flight::left_in_flight(&runs::runs_dir(), &hosts, &opts.unseen);
     let journal =
         Journal::create(&runs::runs_dir(), &opts.run_id).map_err(SessionError::Journal)?;
-    let secrets = fleet.inventory.secrets.merge(&playbook.secrets);
+    let mut secrets = fleet.inventory.secrets.merge(&playbook.secrets);
+    if let Some(pw) = &become_password {
+        secrets.also_mask(pw.expose());
+    }
     // The copies are for reading and diffing: `!secret` values are masked
     // in them (the digests in the journal are of the files as they are).
     let inventory_text = std::fs::read(&fleet.inventory.path).unwrap_or_default();
@@ -103,6 +111,7 @@ pub async fn run(
         bus,
         cancel,
         template_vars,
+        become_password,
     };
     let mut report = engine.run(&opts).await;
     report.error = report.error.map(|e| secrets.mask(&e));

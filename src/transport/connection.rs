@@ -9,6 +9,7 @@ use super::exec::{self, ExecRequest};
 use super::known_hosts::HostKeyStatus;
 use super::output::ExecOutput;
 use super::session::Session;
+use super::sudo::Sudo;
 use super::tunnel::{self, TcpStream};
 use super::{TransportError, upload};
 
@@ -44,10 +45,22 @@ impl Connection {
         req: &ExecRequest,
         cancel: &CancellationToken,
     ) -> Result<ExecOutput, TransportError> {
+        self.exec_as(req, None, cancel).await
+    }
+    /// [`Connection::exec`], through sudo as `sudo`'s user when given: the
+    /// command, its secrets and its stdin reach that user's shell; a
+    /// timeout kills its processes as that user too.
+    pub async fn exec_as(
+        &self,
+        req: &ExecRequest,
+        sudo: Option<&Sudo>,
+        cancel: &CancellationToken,
+    ) -> Result<ExecOutput, TransportError> {
         let host = self.host();
         let started = Instant::now();
-        tracing::debug!(%host, timeout = ?req.timeout, recorded = req.record.is_some(), "exec start");
-        let result = exec::run(&self.session, req, cancel).await;
+        let user = sudo.map(Sudo::user);
+        tracing::debug!(%host, timeout = ?req.timeout, recorded = req.record.is_some(), become_user = ?user, "exec start");
+        let result = exec::run(&self.session, req, sudo, cancel).await;
         let took = started.elapsed();
         match &result {
             Ok(out) => tracing::debug!(
@@ -63,7 +76,18 @@ impl Connection {
     }
     /// Write `data` to `remote` atomically (temporary file, then rename) with `mode`.
     pub async fn upload(&self, data: &[u8], remote: &str, mode: u32) -> Result<(), TransportError> {
-        upload::upload_bytes(&self.session, data, remote, mode).await
+        upload::upload_bytes(&self.session, data, remote, mode, None).await
+    }
+    /// [`Connection::upload`] written by `sudo`'s user when given, who then
+    /// owns the file and the directories it makes.
+    pub async fn upload_as(
+        &self,
+        data: &[u8],
+        remote: &str,
+        mode: u32,
+        sudo: Option<&Sudo>,
+    ) -> Result<(), TransportError> {
+        upload::upload_bytes(&self.session, data, remote, mode, sudo).await
     }
     /// Upload a local file by streaming it (for tarballs); atomic as `upload`.
     pub async fn upload_file(
@@ -72,7 +96,17 @@ impl Connection {
         remote: &str,
         mode: u32,
     ) -> Result<u64, TransportError> {
-        upload::upload_file(&self.session, local, remote, mode).await
+        upload::upload_file(&self.session, local, remote, mode, None).await
+    }
+    /// [`Connection::upload_file`] written by `sudo`'s user when given.
+    pub async fn upload_file_as(
+        &self,
+        local: &std::path::Path,
+        remote: &str,
+        mode: u32,
+        sudo: Option<&Sudo>,
+    ) -> Result<u64, TransportError> {
+        upload::upload_file(&self.session, local, remote, mode, sudo).await
     }
     /// Open a TCP stream from the host to `addr:port` (direct-tcpip), e.g. to
     /// probe a daemon on the host's own 127.0.0.1 without opening a firewall.

@@ -15,6 +15,7 @@ use super::output::ExecOutput;
 use super::record::{self, TaskRecord};
 use super::secret_input;
 use super::session::Session;
+use super::sudo::{self, Sudo};
 
 /// A command to run on the host with /bin/sh (started from the user's login shell).
 #[derive(Debug, Clone, Default)]
@@ -45,13 +46,18 @@ const PGID_SCAN_LIMIT: usize = 64 * 1024;
 /// the login shell: bash (the usual one) switches to POSIX mode and runs it
 /// itself, any other shell hands it to /bin/sh. Sparing bash the extra
 /// execve makes a step on 200 hosts about 15% faster. A recorded command
-/// reports the process group it made for itself instead.
-pub(super) fn wrap_command(command: &str, record: Option<&TaskRecord>) -> Option<String> {
+/// reports the process group it made for itself instead; `sudo` is how its
+/// watchdog kills that group.
+pub(super) fn wrap_command(
+    command: &str,
+    record: Option<&TaskRecord>,
+    sudo: Option<&Sudo>,
+) -> Option<String> {
     if command.contains('\0') {
         return None;
     }
     let (report, command) = match record {
-        Some(r) => ("", record::durable_command(r, command)),
+        Some(r) => ("", record::durable_command(r, command, sudo)),
         None => ("printf 'herd-pgid:%s\\n' \"$$\" >&2; ", command.to_string()),
     };
     let quoted = crate::shell::quote(&command);
@@ -185,24 +191,52 @@ enum Ending {
     Cancelled,
 }
 
+/// The command as the session's shell runs it, and what goes to its stdin.
+/// With `sudo`, the command runs as its user: a command whose stdin is the
+/// channel reads the password and the secret values itself, as that user;
+/// a recorded one, detached from the channel, is fed them from the shell
+/// variables the prelude read (see `sudo`).
+fn prepare(req: &ExecRequest, sudo: Option<&Sudo>) -> Result<(String, Vec<u8>), &'static str> {
+    if !req.secrets.iter().all(|(n, _)| secret_input::valid_name(n)) {
+        return Err("invalid secret variable name");
+    }
+    let names: Vec<&str> = req.secrets.iter().map(|(n, _)| n.as_str()).collect();
+    let mut head = Vec::new();
+    let mut outer = req.secrets.clone();
+    let command = match (sudo, &req.record) {
+        (None, _) => req.command.clone(),
+        (Some(s), None) => {
+            let (text, password) = s.direct(&names, &req.command);
+            head = password;
+            head.extend(secret_input::stdin(&req.secrets, None).unwrap_or_default());
+            outer.clear();
+            text
+        }
+        (Some(s), Some(_)) => {
+            if let Some(pw) = s.password() {
+                outer.insert(0, (sudo::PASSWORD_VAR.to_string(), pw.expose().to_string()));
+            }
+            s.piped(&names, &req.command)
+        }
+    };
+    let wrapped =
+        wrap_command(&command, req.record.as_ref(), sudo).ok_or("command contains a NUL byte")?;
+    let mut stdin = head;
+    stdin.extend(secret_input::stdin(&outer, req.stdin.as_deref()).unwrap_or_default());
+    Ok((secret_input::prelude(&outer) + &wrapped, stdin))
+}
+
 pub(super) async fn run(
     conn: &Session,
     req: &ExecRequest,
+    sudo: Option<&Sudo>,
     cancel: &CancellationToken,
 ) -> Result<ExecOutput, TransportError> {
     let host = || conn.host.clone();
-    let wrapped =
-        wrap_command(&req.command, req.record.as_ref()).ok_or_else(|| TransportError::Channel {
-            host: host(),
-            reason: "command contains a NUL byte".to_string(),
-        })?;
-    if !req.secrets.iter().all(|(n, _)| secret_input::valid_name(n)) {
-        return Err(TransportError::Channel {
-            host: host(),
-            reason: "invalid secret variable name".to_string(),
-        });
-    }
-    let wrapped = secret_input::prelude(&req.secrets) + &wrapped;
+    let (wrapped, stdin) = prepare(req, sudo).map_err(|reason| TransportError::Channel {
+        host: host(),
+        reason: reason.to_string(),
+    })?;
     let _permit = tokio::select! {
         p = conn.channel_slots.clone().acquire_owned() => p.expect("session semaphore is never closed"),
         _ = cancel.cancelled() => return Err(TransportError::Cancelled { host: host() }),
@@ -222,13 +256,10 @@ pub(super) async fn run(
     let mut got = Collector::default();
 
     let ending = {
-        let stdin = secret_input::stdin(&req.secrets, req.stdin.as_deref());
         let wr = &wr;
         let writer = async move {
-            if let Some(data) = stdin
-                && !data.is_empty()
-            {
-                wr.data_bytes(Bytes::from(data)).await?;
+            if !stdin.is_empty() {
+                wr.data_bytes(Bytes::from(stdin)).await?;
             }
             wr.eof().await
         };
@@ -268,14 +299,14 @@ pub(super) async fn run(
         Ending::Drained if got.finished() => Ok(got.output()),
         Ending::Drained => Err(conn.disconnected().await),
         Ending::TimedOut(after) => {
-            terminate(conn, &mut got, &mut rd, &wr).await;
+            terminate(conn, &mut got, &mut rd, &wr, sudo).await;
             Err(TransportError::CommandTimeout {
                 host: host(),
                 after,
             })
         }
         Ending::Cancelled => {
-            terminate(conn, &mut got, &mut rd, &wr).await;
+            terminate(conn, &mut got, &mut rd, &wr, sudo).await;
             Err(TransportError::Cancelled { host: host() })
         }
     }
@@ -288,6 +319,7 @@ async fn terminate(
     got: &mut Collector,
     rd: &mut ChannelReadHalf,
     wr: &ChannelWriteHalf<Msg>,
+    sudo: Option<&Sudo>,
 ) {
     if conn.is_closed() {
         return;
@@ -308,7 +340,7 @@ async fn terminate(
     }
     match got.pgid {
         Some(pgid) => {
-            let both = async { tokio::join!(kill_group(conn, pgid), drain(rd, got)) };
+            let both = async { tokio::join!(kill_group(conn, pgid, sudo), drain(rd, got)) };
             let _ = tokio::time::timeout(Duration::from_secs(10), both).await;
         }
         None => {
@@ -327,18 +359,39 @@ async fn drain(rd: &mut ChannelReadHalf, got: &mut Collector) {
     }
 }
 
-/// TERM, then KILL whatever is left after about two seconds.
-async fn kill_group(conn: &Session, pgid: u32) {
-    let script = format!(
-        "kill -TERM -- -{pgid} 2>/dev/null || exit 0; i=0; \
-         while [ $i -lt 20 ] && kill -0 -- -{pgid} 2>/dev/null; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; \
-         kill -KILL -- -{pgid} 2>/dev/null; exit 0"
-    );
+/// TERM, then KILL whatever is left after about two seconds; `$1` is the
+/// process group. `kill -SIG -N` rather than `kill -SIG -- -N`: dash's
+/// builtin takes no `--`.
+const GROUP_KILL: &str = "g=$1; kill -TERM -\"$g\" 2>/dev/null || exit 0; i=0; \
+     while [ $i -lt 20 ] && kill -0 -\"$g\" 2>/dev/null; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done; \
+     kill -KILL -\"$g\" 2>/dev/null; exit 0";
+
+/// Kills process group `pgid`: under `sudo`, as its user first (the login
+/// user may not signal the become user's processes), then as the login
+/// user (the session's shell, and sudo itself).
+async fn kill_group(conn: &Session, pgid: u32, sudo: Option<&Sudo>) {
+    let login = format!("set -- {pgid}; {GROUP_KILL}");
+    let (script, stdin) = match sudo {
+        None => (login, None),
+        Some(s) => {
+            let read = match s.password() {
+                Some(_) => format!("IFS= read -r {} || :; ", sudo::PASSWORD_VAR),
+                None => String::new(),
+            };
+            let as_user = s.run_script(GROUP_KILL, &format!(" {pgid}"));
+            let stdin = s.password().map(|p| format!("{}\n", p.expose()));
+            (format!("{read}{as_user} >/dev/null 2>&1; {login}"), stdin)
+        }
+    };
     // Runs outside the session semaphore: the slot of the command being
     // killed is still held, and the headroom below MaxSessions covers this.
     match conn.open_session().await {
         Ok(mut ch) => {
             if ch.exec(true, script.as_str()).await.is_ok() {
+                if let Some(data) = stdin {
+                    let _ = ch.data(data.as_bytes()).await;
+                }
+                let _ = ch.eof().await;
                 while ch.wait().await.is_some() {}
             }
         }

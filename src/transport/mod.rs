@@ -16,6 +16,8 @@ pub mod record;
 mod secret_input;
 mod session;
 pub mod ssh_config;
+pub mod sudo;
+pub mod sudo_check;
 mod target;
 mod tunnel;
 mod upload;
@@ -25,6 +27,7 @@ pub use exec::ExecRequest;
 pub use known_hosts::HostKeyStatus;
 pub use output::ExecOutput;
 pub use pool::{ConnectOutcome, Pool};
+pub use sudo::{BecomePassword, Sudo};
 pub use target::{HostKeyLookup, SshTarget, TransportConfig};
 pub use tunnel::TcpStream;
 

@@ -18,6 +18,7 @@ use crate::shell::quote;
 use std::time::Duration;
 
 use super::output::ExecOutput;
+use super::sudo::{Sudo, signal_group};
 
 /// Where the records live, below the login user's home on each host.
 pub const RECORD_ROOT: &str = ".herd/tasks";
@@ -116,10 +117,24 @@ fn record_path(run: &str, key: &str) -> String {
 /// write the status down, and a dropped connection signals neither, since a
 /// session without a terminal gets no hangup. bash makes the group with job
 /// control for one fork; another shell needs `setsid`.
-pub(super) fn durable_command(rec: &TaskRecord, command: &str) -> String {
+///
+/// A command run through `sudo` has processes of the become user in that
+/// group, which the login user may not signal: the watchdog kills through
+/// sudo as that user too. The record itself stays the login user's.
+pub(super) fn durable_command(rec: &TaskRecord, command: &str, sudo: Option<&Sudo>) -> String {
     let path = record_path(&rec.run, &rec.key);
     let cmd = quote(command);
     let timeout = rec.timeout.map(|t| t.as_secs().max(1)).unwrap_or(0);
+    let watch_here = format!(
+        "sleep {timeout}; {}; sleep 5; {}",
+        signal_group(sudo, "TERM", "\"$c\""),
+        signal_group(sudo, "KILL", "\"$c\"")
+    );
+    let watch_apart = quote(&format!(
+        "sleep \"$1\"; {}; sleep 5; {}",
+        signal_group(sudo, "TERM", "\"$2\""),
+        signal_group(sudo, "KILL", "\"$2\"")
+    ));
     format!(
         r#"f={path}; d="${{f%/*}}"; u=
 while read -r k v; do [ "$k" != Umask: ] || {{ u=$v; break; }}; done </proc/$$/status 2>/dev/null; [ -n "$u" ] || u=$(umask); umask 077
@@ -136,8 +151,8 @@ printf 'pgid=%s\n' "$c" >>"$f.started"
 printf 'herd-pgid:%s\n' "$c" >&2
 w=
 if [ {timeout} -gt 0 ]; then
-  if [ -n "${{BASH_VERSION-}}" ]; then set -m; (sleep {timeout}; kill -TERM -"$c"; sleep 5; kill -KILL -"$c") >/dev/null 2>&1 </dev/null & w=$!; set +m
-  else setsid /bin/sh -c 'sleep "$1"; kill -TERM -"$2"; sleep 5; kill -KILL -"$2"' herd {timeout} "$c" >/dev/null 2>&1 </dev/null & w=$!; fi
+  if [ -n "${{BASH_VERSION-}}" ]; then set -m; ({watch_here}) >/dev/null 2>&1 </dev/null & w=$!; set +m
+  else setsid /bin/sh -c {watch_apart} herd {timeout} "$c" >/dev/null 2>&1 </dev/null & w=$!; fi
 fi
 wait "$c"; rc=$?
 [ -z "$w" ] || kill -KILL -"$w" 2>/dev/null
@@ -353,6 +368,7 @@ mod tests {
             let out = sh(&durable_command(
                 &rec,
                 r#"echo out; echo "it's" >&2; exit 3"#,
+                None,
             ));
             assert_eq!(out.exit_status, Some(3), "{shell}: {out:?}");
             assert_eq!(out.stdout, b"out\n", "{shell}");
@@ -385,7 +401,7 @@ mod tests {
             };
             let out = sh(&format!(
                 "umask 022; {}",
-                durable_command(&umask, "umask; : >\"$HOME/made\"")
+                durable_command(&umask, "umask; : >\"$HOME/made\"", None)
             ));
             assert_eq!(
                 String::from_utf8_lossy(&out.stdout).trim(),
@@ -399,7 +415,7 @@ mod tests {
                 "{shell}"
             );
             // The same key again is refused, not run twice.
-            let again = sh(&durable_command(&rec, "echo ran-twice"));
+            let again = sh(&durable_command(&rec, "echo ran-twice", None));
             assert_eq!(again.exit_status, Some(125), "{shell}");
             assert!(!String::from_utf8_lossy(&again.stdout).contains("ran-twice"));
             // The host-side timeout kills the command's group and records it.
@@ -409,7 +425,7 @@ mod tests {
                 ..rec.clone()
             };
             let started = std::time::Instant::now();
-            let out = sh(&durable_command(&slow, "sleep 30"));
+            let out = sh(&durable_command(&slow, "sleep 30", None));
             assert!(started.elapsed() < Duration::from_secs(10), "{shell}");
             assert_eq!(out.exit_status, Some(143), "{shell}: {out:?}");
             sh(&cleanup_command(&[

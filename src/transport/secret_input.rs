@@ -19,12 +19,24 @@ pub(super) fn prelude(secrets: &[(String, String)]) -> String {
         return String::new();
     }
     let names: Vec<&str> = secrets.iter().map(|(n, _)| n.as_str()).collect();
+    format!(
+        "{}[ -n \"${{BASH_VERSION-}}\" ] || export {}; ",
+        reads(&names),
+        names.join(" ")
+    )
+}
+
+/// Shell text that reads the values into their variables and exports
+/// nothing: for a script that runs the command in the same shell (under
+/// sudo, see `sudo`). Empty without secrets.
+pub(super) fn reads(names: &[&str]) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
     let reads: Vec<String> = names.iter().map(|n| format!("IFS= read -r {n}")).collect();
     format!(
-        "{{ {}; }} || {{ printf 'herd: the secret values did not arrive on stdin\\n' >&2; exit 125; }}; \
-         [ -n \"${{BASH_VERSION-}}\" ] || export {}; ",
-        reads.join(" && "),
-        names.join(" ")
+        "{{ {}; }} || {{ printf 'herd: the secret values did not arrive on stdin\\n' >&2; exit 125; }}; ",
+        reads.join(" && ")
     )
 }
 

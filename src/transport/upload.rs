@@ -10,6 +10,7 @@ use tokio::io::AsyncReadExt;
 use super::TransportError;
 use super::output::tail_lines;
 use super::session::Session;
+use super::sudo::Sudo;
 
 /// Large writes let `data_bytes` fill the server's window without copying.
 const CHUNK: usize = 256 * 1024;
@@ -24,10 +25,11 @@ pub(super) async fn upload_bytes(
     data: &[u8],
     remote: &str,
     mode: u32,
+    sudo: Option<&Sudo>,
 ) -> Result<(), TransportError> {
     let data = Bytes::copy_from_slice(data);
     let size = data.len() as u64;
-    match transfer(conn, Source::Memory(data), size, remote, mode).await {
+    match transfer(conn, Source::Memory(data), size, remote, mode, sudo).await {
         Ok(_) => Ok(()),
         Err(Failure::Transport(t)) => Err(t),
         Err(Failure::Local(io)) => Err(TransportError::Channel {
@@ -42,6 +44,7 @@ pub(super) async fn upload_file(
     local: &Path,
     remote: &str,
     mode: u32,
+    sudo: Option<&Sudo>,
 ) -> Result<u64, TransportError> {
     let local_err = |e: std::io::Error| TransportError::Channel {
         host: conn.host.clone(),
@@ -52,7 +55,7 @@ pub(super) async fn upload_file(
     };
     let mut file = tokio::fs::File::open(local).await.map_err(local_err)?;
     let size = file.metadata().await.map_err(local_err)?.len();
-    transfer(conn, Source::File(&mut file), size, remote, mode)
+    transfer(conn, Source::File(&mut file), size, remote, mode, sudo)
         .await
         .map_err(|e| match e {
             Failure::Local(io) => local_err(io),
@@ -75,6 +78,8 @@ enum WriteError {
 /// The remote side. The size check keeps a short stream (local read error,
 /// lost connection) from replacing the target; parent directories get the
 /// login's normal umask, only the temporary file is private until chmod.
+/// Under sudo all of it runs as the become user, who then owns what it
+/// writes.
 fn remote_command(remote: &str, size: u64, mode: u32) -> Option<String> {
     if remote.contains('\0') {
         return None;
@@ -95,6 +100,7 @@ async fn transfer(
     size: u64,
     remote: &str,
     mode: u32,
+    sudo: Option<&Sudo>,
 ) -> Result<u64, Failure> {
     let fail = |reason: String| {
         Failure::Transport(TransportError::Channel {
@@ -104,6 +110,11 @@ async fn transfer(
     };
     let command = remote_command(remote, size, mode)
         .ok_or_else(|| fail("path contains a NUL byte".into()))?;
+    // Under sudo the password (if any) goes ahead of the file's bytes.
+    let (command, head) = match sudo {
+        Some(s) => s.direct(&[], &command),
+        None => (command, Vec::new()),
+    };
     let _permit = conn
         .channel_slots
         .clone()
@@ -127,6 +138,11 @@ async fn transfer(
 
     let writer = async {
         let mut sent = 0u64;
+        if !head.is_empty() {
+            wr.data_bytes(Bytes::from(head))
+                .await
+                .map_err(WriteError::Channel)?;
+        }
         match source {
             Source::Memory(data) => {
                 let mut at = 0;

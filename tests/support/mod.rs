@@ -3,3 +3,4 @@
 pub mod case;
 pub mod readings;
 pub mod sshd;
+pub mod sudo;
