@@ -7,9 +7,12 @@ use std::path::PathBuf;
 use super::common::InventoryArg;
 use super::error::{CliError, fail};
 use super::{GlobalArgs, Output};
+use crate::engine::privilege;
 use crate::exit;
 use crate::hadoop::{self, ClusterFiles, FileState, Topology};
+use crate::model::Become;
 use crate::session::Fleet;
+use crate::transport::Sudo;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -94,7 +97,8 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                 Ok(p) => p,
                 Err(e) => return fail(e),
             };
-            let diffs = hadoop::fetch(&pool, &fleet.targets, &files).await;
+            let sudo = host_sudo(global, &fleet);
+            let diffs = hadoop::fetch(&pool, &fleet.targets, &sudo, &files).await;
             pool.close_all().await;
             let mut changed = 0;
             let mut failed = 0;
@@ -138,7 +142,8 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                 Ok(p) => p,
                 Err(e) => return fail(e),
             };
-            let report = hadoop::push(&pool, &fleet.targets, &topo, &files, !all).await;
+            let sudo = host_sudo(global, &fleet);
+            let report = hadoop::push(&pool, &fleet.targets, &sudo, &topo, &files, !all).await;
             pool.close_all().await;
             let report = match report {
                 Ok(r) => r,
@@ -233,4 +238,20 @@ fn prepare(
     }
     let files = hadoop::render(&fleet.inventory, &topo)?.only(&hosts.hosts);
     Ok((fleet, topo, files))
+}
+
+/// How each host's files are read and written: through sudo where the
+/// inventory says become (the configuration belongs to root), as the login
+/// elsewhere.
+fn host_sudo(global: &GlobalArgs, fleet: &Fleet) -> hadoop::push::HostSudo {
+    fleet
+        .inventory
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            let user = privilege::plain_become_user(&Become::default(), h)?;
+            let sudo = Sudo::new(&user, global.become_password.clone()).ok()?;
+            Some((h.name.clone(), sudo))
+        })
+        .collect()
 }

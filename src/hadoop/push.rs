@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::files::{ClusterFiles, HostFiles, RenderedFile};
 use super::topology::Topology;
-use crate::transport::{Connection, ExecRequest, Pool, SshTarget};
+use crate::transport::{Connection, ExecRequest, Pool, SshTarget, Sudo};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -97,7 +97,16 @@ pub fn changed_services(files: &HostFiles, paths: &[String]) -> Vec<&'static str
     out
 }
 
-async fn run(conn: &Connection, command: String) -> Result<crate::transport::ExecOutput, String> {
+/// Host -> how herd becomes root (or the inventory's become user) there;
+/// hosts absent run as their login. The configuration belongs to root, so
+/// a login without become cannot replace it.
+pub type HostSudo = std::collections::BTreeMap<String, Sudo>;
+
+async fn run(
+    conn: &Connection,
+    sudo: Option<&Sudo>,
+    command: String,
+) -> Result<crate::transport::ExecOutput, String> {
     let req = ExecRequest {
         command,
         stdin: None,
@@ -105,16 +114,21 @@ async fn run(conn: &Connection, command: String) -> Result<crate::transport::Exe
         timeout: Some(TIMEOUT),
         record: None,
     };
-    conn.exec(&req, &CancellationToken::new())
+    conn.exec_as(&req, sudo, &CancellationToken::new())
         .await
         .map_err(|e| e.to_string())
 }
 
 /// The host's copy of `path`: None when absent, else (mode, content).
-async fn read_remote(conn: &Connection, path: &str) -> Result<Option<(u32, Vec<u8>)>, String> {
+async fn read_remote(
+    conn: &Connection,
+    sudo: Option<&Sudo>,
+    path: &str,
+) -> Result<Option<(u32, Vec<u8>)>, String> {
     let p = q(path);
     let out = run(
         conn,
+        sudo,
         format!("if [ -e {p} ]; then stat -c %a -- {p} && cat -- {p}; else exit 3; fi"),
     )
     .await?;
@@ -140,8 +154,12 @@ async fn read_remote(conn: &Connection, path: &str) -> Result<Option<(u32, Vec<u
     }
 }
 
-async fn diff_one(conn: &Connection, f: &RenderedFile) -> Result<FileDiff, String> {
-    let remote = read_remote(conn, &f.path).await?;
+async fn diff_one(
+    conn: &Connection,
+    sudo: Option<&Sudo>,
+    f: &RenderedFile,
+) -> Result<FileDiff, String> {
+    let remote = read_remote(conn, sudo, &f.path).await?;
     let (state, current, current_mode) = match remote {
         None => (FileState::New, Vec::new(), None),
         Some((mode, content)) => {
@@ -165,8 +183,13 @@ async fn diff_one(conn: &Connection, f: &RenderedFile) -> Result<FileDiff, Strin
     })
 }
 
-async fn diff_host(conn: &Connection, files: &HostFiles) -> Result<Vec<FileDiff>, String> {
-    let results = futures::future::join_all(files.files.iter().map(|f| diff_one(conn, f))).await;
+async fn diff_host(
+    conn: &Connection,
+    sudo: Option<&Sudo>,
+    files: &HostFiles,
+) -> Result<Vec<FileDiff>, String> {
+    let results =
+        futures::future::join_all(files.files.iter().map(|f| diff_one(conn, sudo, f))).await;
     results.into_iter().collect()
 }
 
@@ -178,14 +201,19 @@ fn target_of<'a>(targets: &'a [SshTarget], host: &str) -> Result<&'a SshTarget, 
 }
 
 /// Read every rendered file's current state on its host, hosts in parallel.
-pub async fn fetch(pool: &Pool, targets: &[SshTarget], files: &ClusterFiles) -> Vec<HostDiff> {
+pub async fn fetch(
+    pool: &Pool,
+    targets: &[SshTarget],
+    sudo: &HostSudo,
+    files: &ClusterFiles,
+) -> Vec<HostDiff> {
     let tasks = files.hosts.iter().map(|hf| async move {
         let result = async {
             let conn = pool
                 .connect(target_of(targets, &hf.host)?)
                 .await
                 .map_err(|e| e.to_string())?;
-            diff_host(&conn, hf).await
+            diff_host(&conn, sudo.get(&hf.host), hf).await
         }
         .await;
         match result {
@@ -240,11 +268,12 @@ pub fn unified_diff(host: &str, f: &FileDiff) -> String {
 
 async fn push_host(
     conn: &Connection,
+    sudo: Option<&Sudo>,
     topo: &Topology,
     hf: &HostFiles,
     only_changed: bool,
 ) -> Result<HostPush, String> {
-    let diffs = diff_host(conn, hf).await?;
+    let diffs = diff_host(conn, sudo, hf).await?;
     let mut report = HostPush {
         host: hf.host.clone(),
         ..HostPush::default()
@@ -260,7 +289,7 @@ async fn push_host(
             // Keep the version being replaced, permissions and all, for a quick rollback.
             let p = q(&d.path);
             let prev = q(&format!("{}.herd-prev", d.path));
-            let out = run(conn, format!("cp -p -- {p} {prev}")).await?;
+            let out = run(conn, sudo, format!("cp -p -- {p} {prev}")).await?;
             if !out.success() {
                 return Err(format!(
                     "{}: cannot keep {}.herd-prev: {}",
@@ -270,7 +299,7 @@ async fn push_host(
                 ));
             }
         }
-        conn.upload(&d.rendered, &d.path, d.mode)
+        conn.upload_as(&d.rendered, &d.path, d.mode, sudo)
             .await
             .map_err(|e| e.to_string())?;
         report.written.push((d.path.clone(), d.state));
@@ -282,7 +311,7 @@ async fn push_host(
     report.services = changed_services(hf, &written_paths);
     report.stale = changed_services(hf, &changed_paths);
     if !report.stale.is_empty() {
-        mark_stale(conn, topo, &report.stale).await?;
+        mark_stale(conn, sudo, topo, &report.stale).await?;
     }
     Ok(report)
 }
@@ -293,6 +322,7 @@ async fn push_host(
 pub async fn push(
     pool: &Pool,
     targets: &[SshTarget],
+    sudo: &HostSudo,
     topo: &Topology,
     files: &ClusterFiles,
     only_changed: bool,
@@ -306,7 +336,7 @@ pub async fn push(
                 .connect(target_of(targets, &hf.host)?)
                 .await
                 .map_err(|e| e.to_string())?;
-            push_host(&conn, topo, hf, only_changed).await
+            push_host(&conn, sudo.get(&hf.host), topo, hf, only_changed).await
         }
         .await;
         result.unwrap_or_else(|e| HostPush {
@@ -323,6 +353,7 @@ pub async fn push(
 /// Add `services` to the host's stale file (sorted, unique).
 pub async fn mark_stale(
     conn: &Connection,
+    sudo: Option<&Sudo>,
     topo: &Topology,
     services: &[&str],
 ) -> Result<(), String> {
@@ -332,7 +363,7 @@ pub async fn mark_stale(
         "mkdir -p -- \"$(dirname -- {f})\" && {{ cat -- {f} 2>/dev/null; printf '%s\\n' {}; }} | sort -u > {f}.tmp && mv -f -- {f}.tmp {f}",
         names.join(" ")
     );
-    let out = run(conn, cmd).await?;
+    let out = run(conn, sudo, cmd).await?;
     if out.success() {
         Ok(())
     } else {
@@ -345,9 +376,13 @@ pub async fn mark_stale(
 }
 
 /// The services recorded as stale on the host.
-pub async fn read_stale(conn: &Connection, topo: &Topology) -> Result<Vec<String>, String> {
+pub async fn read_stale(
+    conn: &Connection,
+    sudo: Option<&Sudo>,
+    topo: &Topology,
+) -> Result<Vec<String>, String> {
     let f = q(&topo.settings.stale_file());
-    let out = run(conn, format!("cat -- {f} 2>/dev/null || true")).await?;
+    let out = run(conn, sudo, format!("cat -- {f} 2>/dev/null || true")).await?;
     Ok(out
         .stdout_str()
         .lines()
@@ -360,6 +395,7 @@ pub async fn read_stale(conn: &Connection, topo: &Topology) -> Result<Vec<String
 /// Remove `services` from the host's stale file, e.g. after restarting them.
 pub async fn clear_stale(
     conn: &Connection,
+    sudo: Option<&Sudo>,
     topo: &Topology,
     services: &[&str],
 ) -> Result<(), String> {
@@ -372,7 +408,7 @@ pub async fn clear_stale(
         ));
     }
     cmd.push_str(&format!(" && mv -f -- {f}.tmp {f}"));
-    let out = run(conn, cmd).await?;
+    let out = run(conn, sudo, cmd).await?;
     if out.success() {
         Ok(())
     } else {

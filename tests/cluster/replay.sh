@@ -78,12 +78,11 @@ base = sys.argv[1].rsplit("/", 1)[0]
 # Relative paths in the copy must still point where the original's do.
 text = text.replace("../../", base + "/../../")
 text = re.sub(r"(name: master3,.*roles: \[zookeeper, )journalnode, ", r"\1", text)
-text = text.replace('{ name: "worker[1:3]", address: "172.30.0.2[1:3]", roles: [datanode',
-                    '{ name: "worker[1:2]", address: "172.30.0.2[1:2]", roles: [datanode')
-text = text.rstrip("\n") + "\n  - { name: worker3, address: 172.30.0.23, roles: [journalnode, datanode, nodemanager, mesos-agent], vars: { rack: /rack3 } }\n"
+text = text.replace("{ name: worker3, address: 172.30.0.23, user: root, roles: [datanode",
+                    "{ name: worker3, address: 172.30.0.23, user: root, roles: [journalnode, datanode")
 open(sys.argv[2], "w").write(text)
 PY
-grep -q 'worker3, address: 172.30.0.23, roles: \[journalnode' "${inv3}" || fail "could not write the JournalNode-on-worker3 inventory"
+grep -q 'worker3, address: 172.30.0.23, user: root, roles: \[journalnode' "${inv3}" || fail "could not write the JournalNode-on-worker3 inventory"
 "${ROOT}/sandbox/sandbox.sh" reset >/dev/null 2>&1
 "${HERD}" up -i "${inv3}" -q >"${inv3}.out" 2>&1 &
 herd_pid=$!
