@@ -218,7 +218,7 @@ struct HdfsDir {
 /// (each user's `.staging` below it is made by the job client, the
 /// JobHistory done dirs below `history` by the JobHistory server), and
 /// YARN's aggregated-log root when log aggregation is on. `run` (as the
-/// HDFS superuser, three JVMs at most) and `marker`, a state file named
+/// HDFS superuser; the mkdir, then chmod and chown side by side) and `marker`, a state file named
 /// after what `run` does, so a changed list runs again.
 pub fn hdfs_dirs(topo: &Topology) -> Value {
     let s = &topo.settings;
@@ -281,10 +281,11 @@ pub fn hdfs_dirs(topo: &Topology) -> Value {
             parallel.push(format!("{hdfs} dfs -chmod {mode} {}", words(&these)));
         }
     }
+    // Every directory gets the group too: HDFS would give it its supergroup.
     let mut owners: Vec<Account> = dirs.iter().map(|d| d.owner).collect();
     owners.sort();
     owners.dedup();
-    for owner in owners.into_iter().filter(|a| *a != Account::Hdfs) {
+    for owner in owners {
         let these: Vec<&HdfsDir> = dirs.iter().filter(|d| d.owner == owner).collect();
         parallel.push(format!(
             "{hdfs} dfs -chown {} {}",

@@ -95,6 +95,6 @@ active_resourcemanager() {
 # from the JVMs' own command lines (-Dproc_<role>, ZooKeeper's main class,
 # the Mesos stand-in's -Dmesos.daemon).
 pids() {
-  on "$1" "ps -eo pid=,user=,args= | awk '{r=\"\"; for (i = 3; i <= NF; i++) { if (\$i ~ /^-Dproc_/) { r = substr(\$i, 8); break } if (\$i ~ /^-Dmesos[.]daemon=/) { r = substr(\$i, 16); break } if (\$i == \"org.apache.zookeeper.server.quorum.QuorumPeerMain\") { r = \"zookeeper\"; break } } if (r != \"\") print r, \$1, \$2 }' | sort"
+  on "$1" "ps -eo pid=,user:32=,args= | awk '{r=\"\"; for (i = 3; i <= NF; i++) { if (\$i ~ /^-Dproc_/) { r = substr(\$i, 8); break } if (\$i ~ /^-Dmesos[.]daemon=/) { r = substr(\$i, 16); break } if (\$i == \"org.apache.zookeeper.server.quorum.QuorumPeerMain\") { r = \"zookeeper\"; break } } if (r != \"\") print r, \$1, \$2 }' | sort"
 }
 all_pids() { local n; for n in master1 master2 master3 worker1 worker2 worker3; do pids "$n" | sed "s|^|$n |"; done; }

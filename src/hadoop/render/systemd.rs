@@ -14,7 +14,7 @@
 //! before a NameNode, ...); across hosts every daemon waits for what it
 //! needs by itself or is restarted until it is there.
 
-use crate::hadoop::services::Service;
+use crate::hadoop::services::{Launcher, Service};
 use crate::hadoop::settings::Settings;
 
 /// Seconds before systemd starts a failed daemon again.
@@ -124,6 +124,16 @@ pub fn unit(s: &Settings, svc: &Service, others: &[&str]) -> Vec<u8> {
         group = word(&s.users.group),
         java = word(&format!("JAVA_HOME={}", s.java_home)),
     );
+    // In the foreground the launchers log to the console (the journal);
+    // operators and log shippers look for the files `--daemon` writes.
+    if let Launcher::Hadoop { subcmd, .. } = svc.launcher {
+        out.push_str("Environment=HADOOP_ROOT_LOGGER=INFO,RFA\n");
+        // Account names are plain words (checked when read); %H is the host name.
+        out.push_str(&format!(
+            "Environment=HADOOP_LOGFILE=hadoop-{}-{subcmd}-%H.log\n",
+            svc.user(s)
+        ));
+    }
     if svc.role == "nodemanager" {
         out.push_str("KillMode=process\n");
     }
