@@ -138,6 +138,9 @@ fn one_line(text: &str) -> String {
 const BEGIN: &str = "herd-sudo:";
 const END: &str = "herd-sudo-end";
 const MISSING: &str = "herd-sudo=missing";
+/// Prefix of the line giving `sudo -n -l`'s exit status for a user whose
+/// check wanted a password.
+const LIST: &str = "herd-sudo-list:";
 
 /// One script asking sudo, for each of `users`, to run `/bin/sh -c 'exit 0'`
 /// as that user; the password (when `password`) is its first stdin line.
@@ -155,8 +158,21 @@ pub fn check_command(users: &[&str], password: Option<&super::BecomePassword>) -
         };
         // sudo's messages are matched in English.
         let run = sudo.run_script_with("LC_ALL=C ", "exit 0", "");
+        // With -n, sudo 1.9 says "a password is required" to a user whose
+        // rules do not cover the command too: it authenticates before it
+        // decides. `sudo -l CMD` tells the two apart without a password
+        // when some rule of the user needs none (sudoers' listpw=any):
+        // exit 1 and silence mean no rule lets /bin/sh run as that user.
+        let list = if password.is_none() {
+            format!(
+                "[ \"$r\" = 0 ] || {{ l=$(LC_ALL=C sudo -n -u {u} -l /bin/sh 2>&1 >/dev/null); printf '{LIST}%s:%s\\n' \"$?\" \"$l\"; }}; ",
+                u = crate::shell::quote(user)
+            )
+        } else {
+            String::new()
+        };
         script.push_str(&format!(
-            "e=$( {{ {run}; }} 2>&1 ); printf '{BEGIN}%s:%s\\n' {i} \"$?\"; printf '%s\\n' \"$e\"; echo {END}; "
+            "e=$( {{ {run}; }} 2>&1 ); r=$?; printf '{BEGIN}%s:%s\\n' {i} \"$r\"; {list}printf '%s\\n' \"$e\"; echo {END}; "
         ));
     }
     script.push_str("exit 0");
@@ -184,15 +200,33 @@ pub fn parse_check(users: &[&str], stdout: &str) -> Result<Vec<SudoAnswer>, Stri
         let (index, status) = rest.split_once(':').unwrap_or((rest, ""));
         let index: usize = index.parse().map_err(|_| format!("bad line {line:?}"))?;
         let status: Option<u32> = status.trim().parse().ok();
-        let message: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != END).collect();
+        let mut message: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != END).collect();
+        let list = match message.first().and_then(|l| l.strip_prefix(LIST)) {
+            Some(rest) => {
+                let (rc, text) = rest.split_once(':').unwrap_or((rest, ""));
+                let answer = (rc.trim().parse::<u32>().ok(), text.trim().to_string());
+                message.remove(0);
+                Some(answer)
+            }
+            None => None,
+        };
         let message = message.join("\n");
         let user = users
             .get(index)
             .ok_or_else(|| format!("bad line {line:?}"))?;
+        let mut verdict = classify(status, &message);
+        let mut message = one_line(&message);
+        if verdict == SudoVerdict::NeedsPassword
+            && let Some((Some(1), text)) = &list
+            && text.is_empty()
+        {
+            verdict = SudoVerdict::NotAllowed;
+            message = format!("sudo -l: no rule lets it run /bin/sh as {user}");
+        }
         answers.push(SudoAnswer {
             user: user.to_string(),
-            verdict: classify(status, &message),
-            message: one_line(&message),
+            verdict,
+            message,
         });
     }
     if answers.len() != users.len() {
@@ -341,5 +375,37 @@ mod tests {
                 .iter()
                 .all(|a| a.verdict == SudoVerdict::NotInstalled)
         );
+    }
+
+    /// sudo -n says "a password is required" both to a user whose rules
+    /// need one and to one whose rules do not cover /bin/sh; `sudo -l`
+    /// (sudo 1.9.13's answers, captured on the sandbox) tells them apart.
+    #[test]
+    fn a_rule_that_does_not_cover_the_command_is_not_allowed() {
+        let users = ["root"];
+        let restricted =
+            "herd-sudo:0:1\nherd-sudo-list:1:\nsudo: a password is required\nherd-sudo-end\n";
+        let a = &parse_check(&users, restricted).unwrap()[0];
+        assert_eq!(a.verdict, SudoVerdict::NotAllowed);
+        assert!(
+            a.message.contains("no rule lets it run /bin/sh as root"),
+            "{a:?}"
+        );
+        let with_password = "herd-sudo:0:1\nherd-sudo-list:1:sudo: a password is required\nsudo: a password is required\nherd-sudo-end\n";
+        let a = &parse_check(&users, with_password).unwrap()[0];
+        assert_eq!(a.verdict, SudoVerdict::NeedsPassword);
+        assert_eq!(a.message, "sudo: a password is required");
+        // The list says yes: the rule is there and wants a password.
+        let listed =
+            "herd-sudo:0:1\nherd-sudo-list:0:\nsudo: a password is required\nherd-sudo-end\n";
+        assert_eq!(
+            parse_check(&users, listed).unwrap()[0].verdict,
+            SudoVerdict::NeedsPassword
+        );
+        // Only asked where the check failed without a password.
+        let script = check_command(&users, None);
+        assert!(script.contains("-l /bin/sh"), "{script}");
+        let pw = crate::transport::BecomePassword::new("x");
+        assert!(!check_command(&users, Some(&pw)).contains("-l /bin/sh"));
     }
 }
