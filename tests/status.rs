@@ -130,7 +130,7 @@ fn layout_of_the_sandbox() {
     assert_eq!(nn.ports, [8020, 9870]);
     assert_eq!(nn.web_port, Some(9870));
     let zk = m1.services.iter().find(|s| s.role == "zookeeper").unwrap();
-    assert_eq!(zk.pid_file, "/data/zookeeper/zookeeper_server.pid");
+    assert_eq!(zk.pid_file, "/var/run/hadoop/zookeeper_server.pid");
     // The quorum port is bound by the leader only.
     assert!(!zk.ports.contains(&2888), "{:?}", zk.ports);
     assert!(zk.ports.contains(&2181));

@@ -31,7 +31,7 @@ impl Service {
         let user = self.user(s);
         match self.launcher {
             Launcher::Hadoop { subcmd, .. } => format!("{}/hadoop-{user}-{subcmd}.pid", s.dirs.pid),
-            Launcher::ZooKeeper => format!("{}/zookeeper_server.pid", s.dirs.zookeeper),
+            Launcher::ZooKeeper => format!("{}/zookeeper_server.pid", s.dirs.pid),
             Launcher::Mesos { name } => format!("{}/{name}.pid", s.dirs.pid),
             Launcher::SparkHistory => format!(
                 "{}/spark-{user}-org.apache.spark.deploy.history.HistoryServer-1.pid",

@@ -17,7 +17,9 @@ pub enum Launcher {
         bin: &'static str,
         subcmd: &'static str,
     },
-    /// `zkServer.sh start`; it writes `<dataDir>/zookeeper_server.pid`.
+    /// `zkServer.sh start`; it writes `$ZOOPIDFILE`, which java.env puts in
+    /// the shared pid directory (its default is inside the dataDir, which
+    /// only the zookeeper account may read).
     ZooKeeper,
     /// Mesos has no daemon mode: herd starts it with nohup and records `$!`
     /// in `<dirs.pid>/<name>.pid`.

@@ -51,7 +51,7 @@ unit_of() {
 daemon_pid() {
   local pidfile="/var/run/hadoop/hadoop-$(account_of "$2")-$2.pid"
   case "$2" in
-    zookeeper) pidfile=/data/zookeeper/zookeeper_server.pid ;;
+    zookeeper) pidfile=/var/run/hadoop/zookeeper_server.pid ;;
     mesos-*) pidfile="/var/run/hadoop/$2.pid" ;;
   esac
   root_on "$1" "systemctl show -p MainPID --value $(unit_of "$2") 2>/dev/null | grep -v '^0\$' || cat ${pidfile} 2>/dev/null"

@@ -53,6 +53,11 @@ pub(super) fn zookeeper_java_env(topo: &Topology) -> Vec<u8> {
         "export ZOO_LOG_DIR={}\n",
         quote(&s.dirs.zookeeper_log)
     ));
+    // Beside the other daemons' pid files, where the login reads it.
+    out.push_str(&format!(
+        "export ZOOPIDFILE={}\n",
+        quote(&format!("{}/zookeeper_server.pid", s.dirs.pid))
+    ));
     if !s.jvm_opts.trim().is_empty() {
         out.push_str(&format!(
             "export SERVER_JVMFLAGS={}\n",
