@@ -71,10 +71,7 @@ pub fn template_object(inv: &Inventory, topo: &Topology, rendered: &Path) -> Val
         "hosts": hosts,
         "hdfs_dirs": super::host_setup::hdfs_dirs(topo),
         // The hdfs tool as the HDFS superuser, for formats and admin commands.
-        "hdfs": super::daemon_control::as_user(
-            s.users.name(super::settings::Account::Hdfs),
-            &crate::shell::quote(&format!("{}/bin/hdfs", s.hadoop_home())),
-        ),
+        "hdfs": super::daemon_control::hdfs_admin(s),
         "users": super::settings::ACCOUNTS.iter().map(|(k, a)| (k.to_string(), json!(s.users.name(*a)))).collect::<serde_json::Map<_, _>>(),
         "group": s.users.group,
         "ports": ports,

@@ -10,13 +10,22 @@
 //! set) would need a login shell on every service account.
 
 use super::services::{Launcher, Service, live_pids};
-use super::settings::{Settings, Supervisor};
+use super::settings::{Account, Settings, Supervisor};
 use crate::shell::quote as q;
 
 /// `cmd` run as `user` by root, with `$USER`, `$HOME` and `$LOGNAME` set
 /// as the account's; the environment is otherwise kept.
 pub fn as_user(user: &str, cmd: &str) -> String {
     format!("runuser -u {} -- {cmd}", q(user))
+}
+
+/// The hdfs tool as the HDFS superuser (the account the NameNode runs
+/// as), for formats and admin commands.
+pub fn hdfs_admin(s: &Settings) -> String {
+    as_user(
+        s.users.name(Account::Hdfs),
+        &q(&format!("{}/bin/hdfs", s.hadoop_home())),
+    )
 }
 
 impl Service {
@@ -80,26 +89,31 @@ impl Service {
         }
     }
 
+    /// The launcher's own `start`/`stop`/`status` as the daemon's account:
+    /// `bin/<bin> --daemon <action> <subcmd>`, or `zkServer.sh <action>`
+    /// (java.env, rendered, gives it JAVA_HOME, its log dir and pid file).
+    /// None for the daemons herd starts itself.
+    fn launcher_action(&self, s: &Settings, action: &str) -> Option<String> {
+        let cmd = match self.launcher {
+            Launcher::Hadoop { bin, subcmd } => format!(
+                "{} --daemon {action} {subcmd}",
+                q(&format!("{}/bin/{bin}", s.hadoop_home()))
+            ),
+            Launcher::ZooKeeper => format!(
+                "{} {action}",
+                q(&format!("{}/bin/zkServer.sh", s.zookeeper_home()))
+            ),
+            Launcher::Mesos { .. } | Launcher::SparkHistory => return None,
+        };
+        Some(as_user(self.user(s), &cmd))
+    }
+
     /// Starts the daemon in the background, as its account.
     fn daemon_start(&self, s: &Settings) -> String {
         let user = self.user(s);
-        match self.launcher {
-            Launcher::Hadoop { bin, subcmd } => as_user(
-                user,
-                &format!(
-                    "{} --daemon start {subcmd}",
-                    q(&format!("{}/bin/{bin}", s.hadoop_home()))
-                ),
-            ),
-            // java.env (rendered) gives it JAVA_HOME and its log dir.
-            Launcher::ZooKeeper => as_user(
-                user,
-                &format!(
-                    "{} start",
-                    q(&format!("{}/bin/zkServer.sh", s.zookeeper_home()))
-                ),
-            ),
-            Launcher::Mesos { name } => {
+        match (self.launcher, self.launcher_action(s, "start")) {
+            (_, Some(start)) => start,
+            (Launcher::Mesos { name }, None) => {
                 let home = s.mesos_home();
                 let out = q(&format!("{}/{name}.out", s.dirs.mesos_log));
                 let pid = q(&self.pid_file(s));
@@ -113,7 +127,7 @@ impl Service {
                     start = as_user(user, &format!("/bin/sh -c {}", q(&inner))),
                 )
             }
-            Launcher::SparkHistory => as_user(
+            (_, None) => as_user(
                 user,
                 &format!(
                     "env SPARK_PID_DIR={} {}",
@@ -129,47 +143,26 @@ impl Service {
 
     /// Stops the daemon; succeeds when it was not running.
     fn daemon_stop(&self, s: &Settings) -> String {
-        let user = self.user(s);
-        match self.launcher {
-            Launcher::Hadoop { bin, subcmd } => as_user(
-                user,
-                &format!(
-                    "{} --daemon stop {subcmd}",
-                    q(&format!("{}/bin/{bin}", s.hadoop_home()))
-                ),
-            ),
-            Launcher::ZooKeeper => as_user(
-                user,
-                &format!(
-                    "{} stop",
-                    q(&format!("{}/bin/zkServer.sh", s.zookeeper_home()))
-                ),
-            ),
-            Launcher::Mesos { .. } | Launcher::SparkHistory => {
-                // The same patience as Hadoop's launcher: TERM, 5 s, then KILL.
-                let pid = q(&self.pid_file(s));
-                format!(
-                    "[ -f {pid} ] || exit 0; p=$(cat {pid}); kill \"$p\" 2>/dev/null; i=0; while kill -0 \"$p\" 2>/dev/null && [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; kill -9 \"$p\" 2>/dev/null; rm -f {pid}; true"
-                )
-            }
+        if let Some(stop) = self.launcher_action(s, "stop") {
+            return stop;
         }
+        // The same patience as Hadoop's launcher: TERM, 5 s, then KILL.
+        let pid = q(&self.pid_file(s));
+        format!(
+            "[ -f {pid} ] || exit 0; p=$(cat {pid}); kill \"$p\" 2>/dev/null; i=0; while kill -0 \"$p\" 2>/dev/null && [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; kill -9 \"$p\" 2>/dev/null; rm -f {pid}; true"
+        )
     }
 
     /// Exits 0 exactly when the daemon runs (started without systemd).
+    /// (zkServer.sh's `status` asks the server, not its pid file.)
     fn daemon_status(&self, s: &Settings) -> String {
-        match self.launcher {
-            Launcher::Hadoop { bin, subcmd } => as_user(
-                self.user(s),
-                &format!(
-                    "{} --daemon status {subcmd}",
-                    q(&format!("{}/bin/{bin}", s.hadoop_home()))
-                ),
-            ),
-            _ => {
-                let pid = q(&self.pid_file(s));
-                format!("test -f {pid} && kill -0 \"$(cat {pid})\" 2>/dev/null")
-            }
+        if let Launcher::Hadoop { .. } = self.launcher
+            && let Some(status) = self.launcher_action(s, "status")
+        {
+            return status;
         }
+        let pid = q(&self.pid_file(s));
+        format!("test -f {pid} && kill -0 \"$(cat {pid})\" 2>/dev/null")
     }
 
     /// A shell command that stops the daemon; succeeds when it was not running.

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::Topology;
-use super::services::{self, Service};
+use super::services;
 use super::settings::{ACCOUNTS, Account, Supervisor};
 use crate::model::Host;
 use crate::shell::quote as q;
@@ -24,7 +24,7 @@ struct Dir<'a> {
 /// script), `units.current` (exits 0 when every unit is installed,
 /// enabled and loaded as written) and `units.install`.
 pub fn template(topo: &Topology, host: &Host) -> Value {
-    let units = host_services(host)
+    let units = services::on_host(host)
         .iter()
         .map(|s| s.unit_file())
         .collect::<Vec<_>>();
@@ -45,15 +45,6 @@ pub fn template(topo: &Topology, host: &Host) -> Value {
         "prepare": prepare(topo, host),
         "units": { "current": current, "install": install },
     })
-}
-
-/// The services the inventory puts on `host`, in bring-up order.
-pub fn host_services(host: &Host) -> Vec<&'static Service> {
-    super::ROLES
-        .iter()
-        .filter(|r| host.roles.iter().any(|x| x == *r))
-        .filter_map(|r| services::service(r))
-        .collect()
 }
 
 /// The preflight: refuses a host where herd is not root or whose supervisor
@@ -266,10 +257,7 @@ pub fn hdfs_dirs(topo: &Topology) -> Value {
             mode: "1777",
         });
     }
-    let hdfs = super::daemon_control::as_user(
-        s.users.name(Account::Hdfs),
-        &q(&format!("{}/bin/hdfs", s.hadoop_home())),
-    );
+    let hdfs = super::daemon_control::hdfs_admin(s);
     let words = |d: &[&HdfsDir]| d.iter().map(|d| q(&d.path)).collect::<Vec<_>>().join(" ");
     let all: Vec<&HdfsDir> = dirs.iter().collect();
     let mut run = format!("set -e\n{hdfs} dfs -mkdir -p {}\n", words(&all));

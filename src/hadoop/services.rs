@@ -5,7 +5,7 @@
 
 use super::ports::{PortUse, port_of};
 use super::settings::Account;
-use crate::model::{JsonCheck, ProbeCheck};
+use crate::model::{Host, JsonCheck, ProbeCheck};
 use crate::shell::quote as q;
 
 /// How a role's daemon is launched, which decides its commands and pid file.
@@ -241,6 +241,15 @@ pub const SERVICES: &[Service] = &[
         unit: "spark-history-server",
     },
 ];
+
+/// The services the inventory puts on `host`, in bring-up order.
+pub fn on_host(host: &Host) -> Vec<&'static Service> {
+    super::ROLES
+        .iter()
+        .filter(|r| host.roles.iter().any(|x| x == *r))
+        .filter_map(|r| service(r))
+        .collect()
+}
 
 /// The service of `role`.
 pub fn service(role: &str) -> Option<&'static Service> {

@@ -4,7 +4,7 @@
 use crate::hadoop::ports::{PortUse, host_ports};
 use crate::hadoop::services::{self, Service};
 use crate::hadoop::settings::Supervisor;
-use crate::hadoop::{ROLES, Topology, render};
+use crate::hadoop::{Topology, render};
 use crate::model::Inventory;
 
 /// What the inventory says should be running, resolved to pid files and ports.
@@ -52,10 +52,8 @@ impl Layout {
             .map(|h| {
                 let uses: Vec<PortUse> = host_ports(topo, &site, h);
                 let systemd = topo.supervisor(&h.name) == Supervisor::Systemd;
-                let services = ROLES
-                    .iter()
-                    .filter(|r| h.roles.iter().any(|x| x == *r))
-                    .filter_map(|r| services::service(r))
+                let services = services::on_host(h)
+                    .into_iter()
                     .map(|s: &Service| ExpectedService {
                         role: s.role,
                         pid_file: s.pid_file(&topo.settings),

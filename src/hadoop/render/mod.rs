@@ -151,7 +151,7 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                 );
             }
         }
-        let services = crate::hadoop::host_setup::host_services(host);
+        let services = crate::hadoop::services::on_host(host);
         if topo.supervisor(&host.name) == Supervisor::Systemd && !services.is_empty() {
             let roles: Vec<&str> = services.iter().map(|svc| svc.role).collect();
             for svc in &services {

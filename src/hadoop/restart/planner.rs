@@ -6,12 +6,10 @@ use super::predict::Predicted;
 use super::request::Refusal;
 use super::stages::Stages;
 use crate::hadoop::Topology;
-use crate::hadoop::daemon_control::as_user;
+use crate::hadoop::daemon_control::hdfs_admin;
 use crate::hadoop::observe::{Layout, Readings};
 use crate::hadoop::ports::ClusterPorts;
 use crate::hadoop::services::{self, Service};
-use crate::hadoop::settings::Account;
-use crate::shell::quote;
 
 pub(super) struct Planner<'a> {
     /// When the restart began: see [`super::Options::since`].
@@ -35,11 +33,7 @@ impl Planner<'_> {
 
     /// The hdfs tool as the HDFS superuser, for the admin commands.
     pub(super) fn hdfs(&self) -> String {
-        let s = &self.topo.settings;
-        as_user(
-            s.users.name(Account::Hdfs),
-            &quote(&format!("{}/bin/hdfs", s.hadoop_home())),
-        )
+        hdfs_admin(&self.topo.settings)
     }
 
     /// The web (or client) port of `role` on `host`, as configured.
