@@ -14,7 +14,7 @@ use crate::model::Inventory;
 /// The `hadoop` template object; `rendered` is the local directory holding
 /// each host's rendered files under `<host>/<absolute path>`.
 /// `daemons.<host>.<role>` holds the `running` check and the `start` of each
-/// daemon under that host's supervisor. `ports.<host>.<role>.<name>` is
+/// of the host's daemons under its supervisor. `ports.<host>.<role>.<name>` is
 /// each port a host's services bind, read from the rendered configuration,
 /// so probes follow an override. `hosts.<host>` holds what the bring-up
 /// runs there beyond starting daemons (see [`super::host_setup`]).
@@ -38,7 +38,9 @@ pub fn template_object(inv: &Inventory, topo: &Topology, rendered: &Path) -> Val
     for host in &inv.hosts {
         let sup = topo.supervisor(&host.name);
         let mut roles = serde_json::Map::new();
-        for svc in super::services::SERVICES {
+        // Only the host's own daemons: on a fleet, every role on every host
+        // would make this object grow with hosts x roles for nothing.
+        for svc in super::services::on_host(host) {
             roles.insert(
                 svc.role.to_string(),
                 json!({
