@@ -202,6 +202,14 @@ fn the_preflight_makes_the_accounts_and_gives_each_directory_its_owner() {
     assert!(root < m1.find("groupadd").unwrap());
     assert!(m1.contains("set become: true"), "{m1}");
     assert!(m1.contains("/run/systemd/system"), "{m1}");
+    // Each refusal says what it saw and what to change.
+    for words in [
+        "but this host runs $(cat /proc/1/comm",
+        "(set supervisor: daemon for it)",
+        "the inventory says $2: not changing it (files on this host belong to the old uid)",
+    ] {
+        assert!(m1.contains(words), "no '{words}' in:\n{m1}");
+    }
     assert!(m1.contains("account hdfs 2001\n"), "{m1}");
     assert!(m1.contains("account yarn ''\n"), "{m1}");
     assert!(m1.contains("--shell /usr/sbin/nologin"), "{m1}");
@@ -293,4 +301,44 @@ fn hdfs_directories_have_the_owners_and_modes_mapreduce_expects() {
         obj["hdfs"].as_str().unwrap(),
         "runuser -u hdfs -- /opt/hadoop/bin/hdfs"
     );
+}
+
+/// On a host without systemd, a host set to systemd stops at the check,
+/// before any account is made: run here with `id` saying root, the script
+/// must exit 1 naming PID 1 and the fix. (Skipped where systemd runs.)
+#[test]
+fn the_preflight_refuses_systemd_where_pid_1_is_something_else() {
+    if Path::new("/run/systemd/system").is_dir() {
+        eprintln!("systemd runs here; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let id = dir.path().join("id");
+    std::fs::write(&id, "#!/bin/sh\necho 0\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // groupadd on PATH would be a mistake: make any call to it fail loudly.
+    let groupadd = dir.path().join("groupadd");
+    std::fs::write(&groupadd, "#!/bin/sh\necho groupadd-called >&2; exit 99\n").unwrap();
+    std::fs::set_permissions(&groupadd, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", &prepare("m1")])
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                dir.path().display(),
+                std::env::var("PATH").unwrap()
+            ),
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the inventory says supervisor: systemd, but this host runs"),
+        "{err}"
+    );
+    assert!(err.contains("(set supervisor: daemon for it)"), "{err}");
+    assert!(!err.contains("groupadd-called"), "{err}");
 }
