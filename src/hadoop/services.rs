@@ -66,6 +66,10 @@ pub struct Service {
     /// Its systemd unit, named as Bigtop's packages name it, so operators
     /// find the daemon where they would look for it.
     pub unit: &'static str,
+    /// The unit's description.
+    pub title: &'static str,
+    /// The roles whose units it starts after when they share its host.
+    pub after: &'static [&'static str],
 }
 
 /// Every role's daemon, in bring-up order (as [`super::ROLES`]).
@@ -83,6 +87,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &["(quorum port)"],
         account: Account::ZooKeeper,
         unit: "zookeeper-server",
+        title: "Apache ZooKeeper server",
+        after: &[],
     },
     Service {
         role: "journalnode",
@@ -97,6 +103,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Hdfs,
         unit: "hadoop-hdfs-journalnode",
+        title: "Hadoop HDFS JournalNode",
+        after: &["zookeeper"],
     },
     Service {
         role: "namenode",
@@ -113,6 +121,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Hdfs,
         unit: "hadoop-hdfs-namenode",
+        title: "Hadoop HDFS NameNode",
+        after: &["zookeeper", "journalnode"],
     },
     Service {
         role: "zkfc",
@@ -127,6 +137,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Hdfs,
         unit: "hadoop-hdfs-zkfc",
+        title: "Hadoop HDFS ZooKeeper Failover Controller",
+        after: &["zookeeper", "namenode"],
     },
     Service {
         role: "resourcemanager",
@@ -148,6 +160,8 @@ pub const SERVICES: &[Service] = &[
         ],
         account: Account::Yarn,
         unit: "hadoop-yarn-resourcemanager",
+        title: "Hadoop YARN ResourceManager",
+        after: &["zookeeper"],
     },
     Service {
         role: "historyserver",
@@ -164,6 +178,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Mapred,
         unit: "hadoop-mapreduce-historyserver",
+        title: "Hadoop MapReduce JobHistory server",
+        after: &["namenode", "resourcemanager"],
     },
     Service {
         role: "datanode",
@@ -180,6 +196,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Hdfs,
         unit: "hadoop-hdfs-datanode",
+        title: "Hadoop HDFS DataNode",
+        after: &["namenode"],
     },
     Service {
         role: "nodemanager",
@@ -196,6 +214,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Yarn,
         unit: "hadoop-yarn-nodemanager",
+        title: "Hadoop YARN NodeManager",
+        after: &["resourcemanager"],
     },
     Service {
         role: "mesos-master",
@@ -211,6 +231,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Mesos,
         unit: "mesos-master",
+        title: "Apache Mesos master",
+        after: &["zookeeper"],
     },
     Service {
         role: "mesos-agent",
@@ -226,6 +248,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Mesos,
         unit: "mesos-agent",
+        title: "Apache Mesos agent",
+        after: &["mesos-master"],
     },
     Service {
         role: "spark-history",
@@ -239,6 +263,8 @@ pub const SERVICES: &[Service] = &[
         active_only: &[],
         account: Account::Spark,
         unit: "spark-history-server",
+        title: "Apache Spark history server",
+        after: &["namenode", "historyserver"],
     },
 ];
 

@@ -20,40 +20,6 @@ use crate::hadoop::settings::Settings;
 /// Seconds before systemd starts a failed daemon again.
 pub const RESTART_SEC: u32 = 5;
 
-/// What each role's unit starts after, among the daemons of its host.
-fn after(role: &str) -> &'static [&'static str] {
-    match role {
-        "journalnode" => &["zookeeper"],
-        "namenode" => &["zookeeper", "journalnode"],
-        "zkfc" => &["zookeeper", "namenode"],
-        "resourcemanager" => &["zookeeper"],
-        "historyserver" => &["namenode", "resourcemanager"],
-        "datanode" => &["namenode"],
-        "nodemanager" => &["resourcemanager"],
-        "mesos-master" => &["zookeeper"],
-        "mesos-agent" => &["mesos-master"],
-        "spark-history" => &["namenode", "historyserver"],
-        _ => &[],
-    }
-}
-
-fn title(svc: &Service) -> &'static str {
-    match svc.role {
-        "zookeeper" => "Apache ZooKeeper server",
-        "journalnode" => "Hadoop HDFS JournalNode",
-        "namenode" => "Hadoop HDFS NameNode",
-        "zkfc" => "Hadoop HDFS ZooKeeper Failover Controller",
-        "resourcemanager" => "Hadoop YARN ResourceManager",
-        "historyserver" => "Hadoop MapReduce JobHistory server",
-        "datanode" => "Hadoop HDFS DataNode",
-        "nodemanager" => "Hadoop YARN NodeManager",
-        "mesos-master" => "Apache Mesos master",
-        "mesos-agent" => "Apache Mesos agent",
-        "spark-history" => "Apache Spark history server",
-        _ => "herd-managed daemon",
-    }
-}
-
 /// One word of a unit file's command line or assignment: bare when it
 /// holds nothing systemd reads specially, else double-quoted with `\` and
 /// `"` escaped, `$` doubled (no variable expansion) and `%` doubled (no
@@ -85,7 +51,7 @@ pub fn unit(s: &Settings, svc: &Service, others: &[&str]) -> Vec<u8> {
         "network-online.target".to_string(),
         "remote-fs.target".to_string(),
     ];
-    for dep in after(svc.role) {
+    for dep in svc.after {
         if others.contains(dep)
             && let Some(d) = crate::hadoop::services::service(dep)
         {
@@ -118,7 +84,7 @@ pub fn unit(s: &Settings, svc: &Service, others: &[&str]) -> Vec<u8> {
          LimitNOFILE=65536\n\
          LimitNPROC=65536\n",
         header = crate::hadoop::xml::HEADER,
-        title = title(svc),
+        title = svc.title,
         after = after_units.join(" "),
         user = word(svc.user(s)),
         group = word(&s.users.group),
