@@ -259,10 +259,12 @@ fn hdfs_ha_properties() {
     );
     assert_eq!(hdfs["dfs.blocksize"], "268435456");
     assert_eq!(hdfs["dfs.namenode.handler.count"], "20");
-    assert!(
-        !hdfs.contains_key("dfs.hosts"),
-        "an include list would refuse unlisted DataNodes"
+    // herd's own include list, in the format that carries maintenance.
+    assert_eq!(
+        hdfs["dfs.hosts"],
+        format!("{}/dfs.hosts.json", topo.settings.hadoop_conf_dir())
     );
+    assert!(hdfs["dfs.namenode.hosts.provider.classname"].ends_with(".CombinedHostFileManager"));
     assert_eq!(topo.namenode_id("master2"), Some("nn2"));
 }
 

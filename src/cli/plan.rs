@@ -26,13 +26,17 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    // The bundled bring-up sees the `hadoop` object `herd up` gives it.
-    let extra = match &args.playbook {
+    // The bundled bring-up sees the `hadoop` object `herd up` gives it,
+    // and runs on the hosts it runs on.
+    let (extra, ctx) = match &args.playbook {
         None => match super::up::prepare(&ctx, super::up::RenderedTree::Skip) {
-            Ok(c) => c,
+            Ok(p) => {
+                let fleet = p.fleet(&ctx);
+                (p.vars, fleet)
+            }
             Err(e) => return fail(e),
         },
-        Some(_) => serde_json::Map::new(),
+        Some(_) => (serde_json::Map::new(), ctx),
     };
     let playbook = match crate::session::playbook::load(args.playbook.as_deref()) {
         Ok((p, _)) => p,

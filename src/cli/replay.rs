@@ -82,6 +82,15 @@ async fn replay(global: &GlobalArgs, args: Args) -> Result<i32, CliError> {
         }
         eprintln!("warning: replaying run {run_id} despite the changes (--allow-changed)");
     }
+    let origin = replay_source::origin_kind(&all, &replayed.summary);
+    // A bring-up replays on the hosts a bring-up runs on now.
+    let (fleet, up_vars) = match origin {
+        Some(RunKind::Up) => {
+            let prepared = super::up::prepare(&fleet, super::up::RenderedTree::Write)?;
+            (prepared.fleet(&fleet), Some(prepared.vars))
+        }
+        _ => (fleet, None),
+    };
     let playbook = Playbook::parse(&text, &replayed.playbook)?;
     let plan = plan::build(&fleet.inventory, &playbook)?;
     let selection = session::replay::selection(
@@ -110,11 +119,8 @@ async fn replay(global: &GlobalArgs, args: Args) -> Result<i32, CliError> {
     let pool = fleet.pool()?;
     session::replay::ask_hosts(&fleet, &pool, &mut replay).await;
 
-    let (kind, template_vars) = match replay_source::origin_kind(&all, &replayed.summary) {
-        Some(RunKind::Up) => (
-            RunKind::Up,
-            super::up::prepare(&fleet, super::up::RenderedTree::Write)?,
-        ),
+    let (kind, template_vars) = match origin {
+        Some(RunKind::Up) => (RunKind::Up, up_vars.unwrap_or_default()),
         // The generated restart carries its paths resolved; it needs no context.
         Some(kind @ (RunKind::Run | RunKind::Restart)) => (kind, serde_json::Map::new()),
         other => {

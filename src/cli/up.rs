@@ -10,6 +10,7 @@ use super::error::{CliError, fail};
 use crate::engine::RunOptions;
 use crate::events::RunKind;
 use crate::hadoop;
+use crate::hadoop::lifecycle::WorkerState;
 use crate::model::ModelErrors;
 use crate::plan;
 use crate::report::runs;
@@ -33,6 +34,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    let fleet = prepared.fleet(&fleet);
     let (playbook, text) = match session::playbook::load(args.playbook.as_deref()) {
         Ok(p) => p,
         Err(e) => return fail(e),
@@ -45,7 +47,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         kind: RunKind::Up,
         ..RunOptions::default()
     };
-    super::run::execute(global, &fleet, &playbook, &text, &plan, opts, prepared).await
+    super::run::execute(global, &fleet, &playbook, &text, &plan, opts, prepared.vars).await
 }
 
 /// Whether [`prepare`] writes the rendered files where the playbook's
@@ -56,13 +58,36 @@ pub enum RenderedTree {
     Skip,
 }
 
-/// Topology checks and rendered configs, before any connection; the
-/// topology's warnings are printed. Returns the extra template names of the
-/// bring-up.
-pub fn prepare(
-    fleet: &Fleet,
-    tree: RenderedTree,
-) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
+/// What a bring-up needs besides the playbook.
+pub struct Prepared {
+    /// The extra template names of the bring-up (`hadoop`).
+    pub vars: serde_json::Map<String, serde_json::Value>,
+    /// Workers out of service, which the bring-up leaves alone: their
+    /// daemons stay as they are, and no gate counts them.
+    pub left_out: Vec<(String, WorkerState)>,
+}
+
+impl Prepared {
+    /// The hosts the bring-up runs on (said on stderr when some are left out).
+    pub fn fleet(&self, fleet: &Fleet) -> Fleet {
+        if self.left_out.is_empty() {
+            return fleet.without(&[]);
+        }
+        let words: Vec<String> = self
+            .left_out
+            .iter()
+            .map(|(h, s)| format!("{h} ({})", s.word()))
+            .collect();
+        eprintln!("leaving out the workers out of service: {}", words.join(", "));
+        let names: Vec<String> = self.left_out.iter().map(|(h, _)| h.clone()).collect();
+        fleet.without(&names)
+    }
+}
+
+/// Topology checks and rendered configs (of every host: the masters' lists
+/// name the workers out of service too), before any connection; the
+/// topology's warnings are printed.
+pub fn prepare(fleet: &Fleet, tree: RenderedTree) -> Result<Prepared, CliError> {
     let inv = &fleet.inventory;
     let topo = hadoop::validate(inv)?;
     for w in &topo.warnings {
@@ -90,5 +115,13 @@ pub fn prepare(
         "hadoop".into(),
         hadoop::context::template_object(inv, &topo, &rendered),
     );
-    Ok(vars)
+    let left_out = topo
+        .out_of_service()
+        .into_iter()
+        .map(|h| {
+            let s = topo.worker_state(&h);
+            (h, s)
+        })
+        .collect();
+    Ok(Prepared { vars, left_out })
 }

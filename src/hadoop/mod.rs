@@ -13,6 +13,7 @@ pub mod daemon_control;
 pub mod default_ports;
 pub mod files;
 pub mod host_setup;
+pub mod lifecycle;
 pub mod observe;
 pub mod ports;
 pub mod push;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use crate::model::{Host, Inventory, ModelError};
 
 use super::ROLES;
+use super::lifecycle::{Record, WorkerState};
 use super::settings::{self, Settings, Supervisor};
 
 /// The validated cluster layout.
@@ -33,12 +34,40 @@ pub struct Topology {
     pub supervisors: BTreeMap<String, Supervisor>,
     /// Acceptable but risky layouts, for the caller to print.
     pub warnings: Vec<String>,
+    /// Workers out of service (maintenance, decommissioned), as herd's
+    /// record beside the inventory says; see [`super::lifecycle::record`].
+    pub record: Record,
 }
 
 impl Topology {
     /// Hosts with `role`, in inventory order.
     pub fn hosts(&self, role: &str) -> &[String] {
         self.roles.get(role).map(Vec::as_slice).unwrap_or(&[])
+    }
+    /// Where worker `host` stands: in service unless the record says otherwise.
+    pub fn worker_state(&self, host: &str) -> WorkerState {
+        self.record.state(host)
+    }
+    /// Hosts with `role` that are in service (not in maintenance, not
+    /// decommissioned): what gates count and restarts touch.
+    pub fn in_service(&self, role: &str) -> Vec<String> {
+        self.hosts(role)
+            .iter()
+            .filter(|h| self.worker_state(h).in_service())
+            .cloned()
+            .collect()
+    }
+    /// Inventory hosts out of service, in inventory order.
+    pub fn out_of_service(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for role in super::lifecycle::WORKER_ROLES {
+            for h in self.hosts(role) {
+                if !self.worker_state(h).in_service() && !out.contains(h) {
+                    out.push(h.clone());
+                }
+            }
+        }
+        out
     }
     /// What keeps `host`'s daemons running.
     pub fn supervisor(&self, host: &str) -> Supervisor {
@@ -425,6 +454,10 @@ pub fn layout(inv: &Inventory) -> (Topology, Vec<ModelError>) {
         racks,
         supervisors,
         warnings,
+        record: Record {
+            cluster: inv.cluster.clone(),
+            ..Record::default()
+        },
     };
     (topo, errors)
 }

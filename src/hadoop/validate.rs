@@ -11,7 +11,11 @@ use super::{ports, render};
 /// Check the inventory as an HA cluster and work out its layout; the errors
 /// come in the order of the file.
 pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
-    let (topo, mut errors) = topology::layout(inv);
+    let (mut topo, mut errors) = topology::layout(inv);
+    match super::lifecycle::record::load(inv) {
+        Ok(record) => topo.record = record,
+        Err(e) => errors.extend(e),
+    }
 
     // Ports only mean something once the layout and settings are sound.
     if errors.is_empty() {

@@ -29,6 +29,26 @@ impl Fleet {
         })
     }
 
+    /// The fleet without the hosts named in `names`: a run that must leave
+    /// them alone (workers out of service) neither plans nor connects to them.
+    pub fn without(&self, names: &[String]) -> Fleet {
+        let mut inventory = self.inventory.clone();
+        let mut targets = Vec::with_capacity(self.targets.len());
+        let mut hosts = Vec::with_capacity(inventory.hosts.len());
+        for (h, t) in inventory.hosts.drain(..).zip(&self.targets) {
+            if !names.contains(&h.name) {
+                hosts.push(h);
+                targets.push(t.clone());
+            }
+        }
+        inventory.hosts = hosts;
+        Fleet {
+            inventory,
+            targets,
+            transport: self.transport.clone(),
+        }
+    }
+
     /// A connection pool for the fleet (reads known_hosts).
     pub fn pool(&self) -> Result<Pool, InputError> {
         Pool::new(self.transport.clone()).map_err(InputError::KnownHosts)

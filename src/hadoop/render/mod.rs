@@ -7,6 +7,7 @@
 //! `env` for the daemons' heaps.
 
 mod env;
+mod host_lists;
 mod mesos;
 mod props;
 mod rack;
@@ -27,6 +28,7 @@ use rack::rack_script;
 use zookeeper::{properties, zookeeper_java_env};
 
 pub use mesos::{MesosKind, mesos_flags};
+pub use host_lists::{DFS_HOSTS, YARN_EXCLUDE, YARN_INCLUDE, dfs_hosts, host_lists_yarn};
 pub use rack::RACK_SCRIPT;
 pub use site::{SiteConfigs, port_in, site_configs};
 pub use systemd::{RESTART_SEC, word as unit_word};
@@ -46,6 +48,9 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
     let hadoop_env = hadoop_env(topo);
     let workers = lines(topo.hosts("datanode"));
     let rack_script = (!topo.racks.is_empty()).then(|| rack_script(inv, topo));
+    let dfs_hosts = host_lists::dfs_hosts(topo);
+    let yarn_include = host_lists::yarn_include(topo);
+    let yarn_exclude = host_lists::yarn_exclude(topo);
     let zoo_cfg = properties(&site.zoo);
     let java_env = zookeeper_java_env(topo);
 
@@ -117,6 +122,30 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                     on_host(&["namenode", "resourcemanager"]),
                 );
             }
+        }
+        // Re-read on `-refreshNodes`, which the bring-up and the lifecycle
+        // commands run after writing them: no restart is owed.
+        if has("namenode") {
+            add(
+                format!("{conf_dir}/{DFS_HOSTS}"),
+                dfs_hosts.clone(),
+                0o644,
+                Vec::new(),
+            );
+        }
+        if has("resourcemanager") {
+            add(
+                format!("{conf_dir}/{YARN_INCLUDE}"),
+                yarn_include.clone(),
+                0o644,
+                Vec::new(),
+            );
+            add(
+                format!("{conf_dir}/{YARN_EXCLUDE}"),
+                yarn_exclude.clone(),
+                0o644,
+                Vec::new(),
+            );
         }
         if has("zookeeper") {
             let zk_conf = format!("{}/conf", s.zookeeper_home());

@@ -8,10 +8,12 @@
 //!   active (epoch numbers), so split-brain edits cannot happen; what fencing
 //!   would add is stopping stale reads from the old active. Set
 //!   `sshfence` through an override where keys exist.
-//! - `dfs.hosts` is not set. The seed pointed it at the `workers` file; any
-//!   DataNode missing from that include list is refused by the NameNode, so
-//!   adding a worker to the inventory without re-pushing every host would
-//!   leave it out. Use an override for a managed include list.
+//! - `dfs.hosts` is herd's own include list in the combined JSON format
+//!   (`CombinedHostFileManager`), the one that carries maintenance states;
+//!   the seed pointed it at the `workers` file. Every DataNode of the
+//!   inventory is in it, and the bring-up has the NameNodes re-read it
+//!   before new DataNodes start, since one missing from it is refused.
+//!   The ResourceManagers get an include and an exclude list the same way.
 //! - `dfs.datanode.failed.volumes.tolerated` is 1 with several data dirs
 //!   (seed 004: a failed disk must not stop the DataNode) and 0 with one,
 //!   since Hadoop refuses a value that tolerates losing every volume.
@@ -156,6 +158,16 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         false,
     );
     set(&mut hdfs, "dfs.webhdfs.enabled", true);
+    set(
+        &mut hdfs,
+        "dfs.namenode.hosts.provider.classname",
+        "org.apache.hadoop.hdfs.server.blockmanagement.CombinedHostFileManager",
+    );
+    set(
+        &mut hdfs,
+        "dfs.hosts",
+        format!("{}/{}", s.hadoop_conf_dir(), super::DFS_HOSTS),
+    );
     apply_overrides(&mut hdfs, topo, "hdfs-site");
 
     let mut yarn = Props::new();
@@ -267,6 +279,16 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         "yarn.nodemanager.address",
         format!("${{yarn.nodemanager.hostname}}:{NODEMANAGER_RPC}"),
         NM_ADDRESS_NOTE,
+    );
+    set(
+        &mut yarn,
+        "yarn.resourcemanager.nodes.include-path",
+        format!("{}/{}", s.hadoop_conf_dir(), super::YARN_INCLUDE),
+    );
+    set(
+        &mut yarn,
+        "yarn.resourcemanager.nodes.exclude-path",
+        format!("{}/{}", s.hadoop_conf_dir(), super::YARN_EXCLUDE),
     );
     set(&mut yarn, "yarn.nodemanager.recovery.enabled", true);
     // True here; hosts without a supervisor get `unsupervised` instead.

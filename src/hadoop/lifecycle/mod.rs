@@ -1,0 +1,12 @@
+//! Workers leaving and rejoining service: decommission, recommission and
+//! maintenance, each a generated playbook (host lists pushed, the masters
+//! told to re-read them, gates on the masters' view of every host), and the
+//! record of where each worker stands, which every later render follows.
+
+pub mod record;
+pub mod refresh;
+
+pub use record::{Record, WorkerState};
+
+/// The roles a worker host carries; only these hosts have a lifecycle.
+pub const WORKER_ROLES: &[&str] = &["datanode", "nodemanager", "mesos-agent"];
