@@ -24,6 +24,8 @@ fn healthy(layout: &Layout) -> Readings {
         state: Ok(state.into()),
         live_datanodes: Some(3),
         fs_state: Some("Operational".into()),
+        under_replicated: Some(0),
+        datanodes: None,
     };
     r.namenodes = vec![
         nn("nn1", "master1", "standby"),

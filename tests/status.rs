@@ -99,6 +99,8 @@ fn nn(
         state: state.map(String::from).map_err(String::from),
         live_datanodes: live,
         fs_state: fs.map(String::from),
+        under_replicated: Some(0),
+        datanodes: None,
     }
 }
 

@@ -55,8 +55,8 @@ pub async fn gather(
         let c = conn(host);
         let port = layout.web_port(host, "namenode").unwrap_or(NAMENODE_HTTP);
         async move {
-            let (status, fs) = match &c {
-                Err(e) => (Err(e.clone()), Err(e.clone())),
+            let (status, fs, info) = match &c {
+                Err(e) => (Err(e.clone()), Err(e.clone()), Err(e.clone())),
                 Ok(c) => {
                     tokio::join!(
                         get_json(
@@ -70,6 +70,12 @@ pub async fn gather(
                             host,
                             port,
                             "/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState"
+                        ),
+                        get_json(
+                            c,
+                            host,
+                            port,
+                            "/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo"
                         ),
                     )
                 }
@@ -94,6 +100,11 @@ pub async fn gather(
                     .and_then(|v| v.pointer("/beans/0/FSState"))
                     .and_then(|s| s.as_str())
                     .map(String::from),
+                under_replicated: fs
+                    .as_ref()
+                    .and_then(|v| v.pointer("/beans/0/UnderReplicatedBlocks"))
+                    .and_then(as_u64),
+                datanodes: info.ok().as_ref().and_then(super::datanodes::parse),
             }
         }
     }));

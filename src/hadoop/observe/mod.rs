@@ -10,6 +10,7 @@
 //! [`format`] prints it as a table.
 
 mod connect;
+mod datanodes;
 mod endpoints;
 mod gather;
 mod host_script;
@@ -19,6 +20,7 @@ mod table;
 mod verdict;
 
 pub use connect::connect_and_gather;
+pub use datanodes::DataNodeView;
 pub use endpoints::{PROBE_TIMEOUT, parse_srvr};
 pub use gather::gather;
 pub use host_script::{host_script, parse_host_output};

@@ -96,6 +96,10 @@ pub struct NameNodeReading {
     pub live_datanodes: Option<u64>,
     /// `Operational` or `safeMode`.
     pub fs_state: Option<String>,
+    /// UnderReplicatedBlocks of FSNamesystemState.
+    pub under_replicated: Option<u64>,
+    /// Every DataNode as this NameNode sees it (NameNodeInfo).
+    pub datanodes: Option<Vec<super::datanodes::DataNodeView>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
