@@ -3,6 +3,7 @@
 //! told to re-read them, gates on the masters' view of every host), and the
 //! record of where each worker stands, which every later render follows.
 
+pub mod admin_view;
 pub mod record;
 pub mod refresh;
 
