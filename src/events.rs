@@ -54,6 +54,9 @@ pub enum RunKind {
     Run,
     Restart,
     Replay,
+    Decommission,
+    Recommission,
+    Maintenance,
 }
 
 impl RunKind {
@@ -64,6 +67,9 @@ impl RunKind {
             RunKind::Run => "run",
             RunKind::Restart => "restart",
             RunKind::Replay => "replay",
+            RunKind::Decommission => "decommission",
+            RunKind::Recommission => "recommission",
+            RunKind::Maintenance => "maintenance",
         }
     }
 }

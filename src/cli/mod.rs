@@ -10,6 +10,7 @@ mod diagnostics;
 mod error;
 mod exec;
 mod fold;
+mod lifecycle;
 mod plan;
 mod replay;
 mod restart;
@@ -97,6 +98,19 @@ pub enum Command {
         after_help = "Examples:\n  herd restart namenode -i cluster.yaml\n  herd restart datanode -i cluster.yaml --batch 2 --hosts worker1,worker2,worker3,worker4\n  herd restart zookeeper -i cluster.yaml --dry-run\n  herd restart --stale -i cluster.yaml\n  herd restart all -i cluster.yaml\n\nEach step stops and starts one daemon (or one batch) and waits for its readiness probe and the cluster's invariant (one active NameNode, one ZooKeeper leader, ...) before the next. The restart is a playbook generated from the cluster's state and journaled (kind restart): a failed gate stops it there, and `herd replay` resumes it. Exit 0 done, 1 refused or a gate failed, 2 bad input."
     )]
     Restart(restart::Args),
+    /// Take workers out of service for good: DataNodes until every block has its replicas elsewhere, NodeManagers gracefully, Mesos agents through the maintenance schedule; then their daemons stop.
+    #[command(
+        after_help = "Examples:\n  herd decommission worker7 -i cluster.yaml\n  herd decommission worker7,worker8 -i cluster.yaml --dry-run\n\nRefused before anything runs when it could not finish (the DataNodes that stay would be fewer than dfs.replication, or lack the space). The new state is recorded in <inventory>.workers.json beside the inventory, which every later `herd up` and `herd config` follows: a bring-up never brings a decommissioned worker back. Progress (blocks still to copy, per host) shows on the gate. Exit 0 done, 1 refused or a gate failed (`herd replay` resumes), 2 bad input."
+    )]
+    Decommission(lifecycle::Args),
+    /// Bring decommissioned workers back into service: lists, refresh, daemons started, gated like new workers.
+    #[command(after_help = "Example:\n  herd recommission worker7 -i cluster.yaml")]
+    Recommission(lifecycle::Args),
+    /// Short repairs without re-replication: HDFS maintenance state, a Mesos maintenance window; restarts and gates skip the hosts.
+    #[command(
+        after_help = "Examples:\n  herd maintenance enter worker7 -i cluster.yaml --for 2h\n  herd maintenance exit worker7 -i cluster.yaml"
+    )]
+    Maintenance(lifecycle::MaintenanceArgs),
     /// Execute a playbook: stages in dependency order, each gated by its probe, journaled under .herd/runs.
     #[command(
         after_help = "Example:\n  herd run deploy.yaml -i cluster.yaml --forks 100\n\nA failed run exits 1 naming stage, host, command and the stderr tail; its journal is kept for `herd replay`."
@@ -172,6 +186,9 @@ pub fn main() -> i32 {
             Command::Up(a) => up::main(&global, a).await,
             Command::Status(a) => status::main(&global, a).await,
             Command::Restart(a) => restart::main(&global, a).await,
+            Command::Decommission(a) => lifecycle::decommission(&global, a).await,
+            Command::Recommission(a) => lifecycle::recommission(&global, a).await,
+            Command::Maintenance(a) => lifecycle::maintenance(&global, a).await,
             Command::Replay(a) => replay::main(&global, a).await,
             Command::Exec(a) => exec::main(&global, a).await,
             Command::Config(a) => config::main(&global, a).await,

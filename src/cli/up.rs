@@ -78,7 +78,10 @@ impl Prepared {
             .iter()
             .map(|(h, s)| format!("{h} ({})", s.word()))
             .collect();
-        eprintln!("leaving out the workers out of service: {}", words.join(", "));
+        eprintln!(
+            "leaving out the workers out of service: {}",
+            words.join(", ")
+        );
         let names: Vec<String> = self.left_out.iter().map(|(h, _)| h.clone()).collect();
         fleet.without(&names)
     }

@@ -129,7 +129,9 @@ mod tests {
         let (code, out) = run(&body, &["worker1", "worker2"], &["Decommissioned"], false);
         assert_eq!(code, 1, "{out}");
         assert!(
-            out.contains("worker1: Decommission In Progress (live), 7 blocks still to copy elsewhere"),
+            out.contains(
+                "worker1: Decommission In Progress (live), 7 blocks still to copy elsewhere"
+            ),
             "{out}"
         );
         assert!(out.contains("worker2: Decommissioned (live)"), "{out}");

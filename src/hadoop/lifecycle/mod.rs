@@ -4,6 +4,8 @@
 //! record of where each worker stands, which every later render follows.
 
 pub mod admin_view;
+pub mod generate;
+pub mod mesos_http;
 pub mod record;
 pub mod refresh;
 
@@ -11,3 +13,12 @@ pub use record::{Record, WorkerState};
 
 /// The roles a worker host carries; only these hosts have a lifecycle.
 pub const WORKER_ROLES: &[&str] = &["datanode", "nodemanager", "mesos-agent"];
+
+/// `dfs.replication` as the NameNodes get it (after overrides).
+pub fn replication(inv: &crate::model::Inventory, topo: &super::Topology) -> usize {
+    super::render::site_configs(inv, topo)
+        .hdfs
+        .get("dfs.replication")
+        .and_then(|p| p.value.trim().parse().ok())
+        .unwrap_or(3)
+}

@@ -148,7 +148,10 @@ pub fn load(inv: &Inventory) -> Result<Record, Vec<ModelError>> {
     }
     for host in record.workers.keys() {
         if let Some(h) = inv.host(host)
-            && !h.roles.iter().any(|r| super::WORKER_ROLES.contains(&r.as_str()))
+            && !h
+                .roles
+                .iter()
+                .any(|r| super::WORKER_ROLES.contains(&r.as_str()))
         {
             errors.push(ModelError {
                 location: at(&format!("\"{host}\"")),

@@ -50,22 +50,47 @@ pub fn template(inv: &Inventory, topo: &Topology) -> Value {
     let s = &topo.settings;
     let hdfs = render::dfs_hosts(topo);
     let yarn = render::host_lists_yarn(topo);
-    let entry = |what: &str, content: &[u8], refresh: String| {
-        let marker = q(&format!("{}/{what}-hosts.refreshed", s.state_dir()));
-        let digest = digest(content);
+    let entry = |what: List, content: &[u8], refresh: String| {
         json!({
-            "current": format!("test \"$(cat {marker} 2>/dev/null)\" = {digest}"),
-            "refresh": format!(
-                "{refresh}\nmkdir -p {} && echo {digest} > {marker}",
-                q(&s.state_dir())
+            "current": format!(
+                "test \"$(cat {} 2>/dev/null)\" = {}",
+                marker(s, what),
+                digest(content)
             ),
+            "refresh": recorded(s, what, content, &refresh),
         })
     };
     json!({
-        "hdfs": entry("hdfs", &hdfs, hdfs_refresh(s)),
-        "yarn": entry("yarn", &yarn, yarn_refresh(s, None)),
+        "hdfs": entry(List::Hdfs, &hdfs, hdfs_refresh(s)),
+        "yarn": entry(List::Yarn, &yarn, yarn_refresh(s, None)),
         "guard": guard(inv, topo),
     })
+}
+
+/// Which masters' lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    Hdfs,
+    Yarn,
+}
+
+/// `refresh`, then the digest of `content` (the lists as now written)
+/// left where the bring-up looks, so it does not refresh them again.
+pub fn recorded(s: &Settings, what: List, content: &[u8], refresh: &str) -> String {
+    format!(
+        "{refresh}\nmkdir -p {} && echo {} > {}",
+        q(&s.state_dir()),
+        digest(content),
+        marker(s, what)
+    )
+}
+
+fn marker(s: &Settings, what: List) -> String {
+    let name = match what {
+        List::Hdfs => "hdfs",
+        List::Yarn => "yarn",
+    };
+    q(&format!("{}/{name}-hosts.refreshed", s.state_dir()))
 }
 
 /// Refuses (exit 1) when this host's `dfs.hosts` has a DataNode out of

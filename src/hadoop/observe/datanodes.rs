@@ -55,7 +55,9 @@ pub fn parse(jmx: &Value) -> Option<Vec<DataNodeView>> {
             };
             let pending = leaving.get(&name).map(|d| {
                 d.get("underReplicatedBlocks").and_then(as_u64).unwrap_or(0)
-                    + d.get("underReplicateInOpenFiles").and_then(as_u64).unwrap_or(0)
+                    + d.get("underReplicateInOpenFiles")
+                        .and_then(as_u64)
+                        .unwrap_or(0)
             });
             out.push(DataNodeView {
                 host: host.to_string(),
@@ -88,7 +90,8 @@ mod tests {
             "worker1:9866": {"adminState": "Decommission In Progress", "usedSpace": 100, "remaining": 900, "numBlocks": 7},
             "worker2:9866": {"adminState": "In Service", "usedSpace": 50, "remaining": 950, "numBlocks": 3}
         });
-        let dead = serde_json::json!({"worker3:9866": {"decommissioned": true, "lastContact": 700}});
+        let dead =
+            serde_json::json!({"worker3:9866": {"decommissioned": true, "lastContact": 700}});
         let decom = serde_json::json!({"worker1:9866": {"underReplicatedBlocks": 4, "decommissionOnlyReplicas": 0, "underReplicateInOpenFiles": 1}});
         let jmx = serde_json::json!({"beans": [{
             "LiveNodes": live.to_string(), "DeadNodes": dead.to_string(),

@@ -41,12 +41,12 @@ pub fn dfs_hosts(topo: &Topology) -> Vec<u8> {
 
 /// The NodeManagers the ResourceManagers admit: all of them (an excluded
 /// host must still be included to be decommissioned gracefully).
-pub fn yarn_include(topo: &Topology) -> Vec<u8> {
+pub fn host_lists_yarn_include(topo: &Topology) -> Vec<u8> {
     lines(topo.hosts("nodemanager").iter())
 }
 
 /// The NodeManagers decommissioned.
-pub fn yarn_exclude(topo: &Topology) -> Vec<u8> {
+pub fn host_lists_yarn_exclude(topo: &Topology) -> Vec<u8> {
     lines(
         topo.hosts("nodemanager")
             .iter()
@@ -65,8 +65,8 @@ fn lines<'a>(hosts: impl Iterator<Item = &'a String>) -> Vec<u8> {
 
 /// Both YARN lists, for a digest that changes when either does.
 pub fn host_lists_yarn(topo: &Topology) -> Vec<u8> {
-    let mut out = yarn_include(topo);
+    let mut out = host_lists_yarn_include(topo);
     out.extend_from_slice(b"--\n");
-    out.extend(yarn_exclude(topo));
+    out.extend(host_lists_yarn_exclude(topo));
     out
 }

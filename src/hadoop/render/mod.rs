@@ -27,8 +27,11 @@ use mesos::mesos_env;
 use rack::rack_script;
 use zookeeper::{properties, zookeeper_java_env};
 
+pub use host_lists::{
+    DFS_HOSTS, YARN_EXCLUDE, YARN_INCLUDE, dfs_hosts, host_lists_yarn, host_lists_yarn_exclude,
+    host_lists_yarn_include,
+};
 pub use mesos::{MesosKind, mesos_flags};
-pub use host_lists::{DFS_HOSTS, YARN_EXCLUDE, YARN_INCLUDE, dfs_hosts, host_lists_yarn};
 pub use rack::RACK_SCRIPT;
 pub use site::{SiteConfigs, port_in, site_configs};
 pub use systemd::{RESTART_SEC, word as unit_word};
@@ -49,8 +52,8 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
     let workers = lines(topo.hosts("datanode"));
     let rack_script = (!topo.racks.is_empty()).then(|| rack_script(inv, topo));
     let dfs_hosts = host_lists::dfs_hosts(topo);
-    let yarn_include = host_lists::yarn_include(topo);
-    let yarn_exclude = host_lists::yarn_exclude(topo);
+    let yarn_include = host_lists::host_lists_yarn_include(topo);
+    let yarn_exclude = host_lists::host_lists_yarn_exclude(topo);
     let zoo_cfg = properties(&site.zoo);
     let java_env = zookeeper_java_env(topo);
 
