@@ -1,6 +1,9 @@
 //! What the inventory says should be running on each host, resolved to pid
 //! files, ports and the endpoints that tell an HA role.
 
+use std::collections::BTreeMap;
+
+use crate::hadoop::lifecycle::{WORKER_ROLES, WorkerState};
 use crate::hadoop::ports::{PortUse, host_ports};
 use crate::hadoop::services::{self, Service};
 use crate::hadoop::settings::Supervisor;
@@ -22,6 +25,9 @@ pub struct Layout {
     pub nodemanagers: usize,
     pub agents: usize,
     pub stale_file: String,
+    /// Workers out of service, as herd's record says: their daemons may be
+    /// down, and no count expects them.
+    pub out_of_service: BTreeMap<String, WorkerState>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,11 +80,28 @@ impl Layout {
             resourcemanagers: topo.resourcemanagers.clone(),
             zookeepers: topo.zookeepers.clone(),
             mesos_masters: topo.hosts("mesos-master").to_vec(),
-            datanodes: topo.hosts("datanode").len(),
-            nodemanagers: topo.hosts("nodemanager").len(),
-            agents: topo.hosts("mesos-agent").len(),
+            datanodes: topo.in_service("datanode").len(),
+            nodemanagers: topo.in_service("nodemanager").len(),
+            agents: topo.in_service("mesos-agent").len(),
             stale_file: topo.settings.stale_file(),
+            out_of_service: topo
+                .out_of_service()
+                .into_iter()
+                .map(|h| {
+                    let st = topo.worker_state(&h);
+                    (h, st)
+                })
+                .collect(),
         }
+    }
+
+    /// The lifecycle state of `host` when `role` is one of its worker
+    /// roles and it is out of service.
+    pub fn out_of_service(&self, host: &str, role: &str) -> Option<WorkerState> {
+        WORKER_ROLES
+            .contains(&role)
+            .then(|| self.out_of_service.get(host).copied())
+            .flatten()
     }
 
     pub fn host(&self, name: &str) -> Option<&HostLayout> {

@@ -145,6 +145,18 @@ pub fn format(status: &Status) -> String {
         ));
     }
     cl.push(format!(
+        "workers out of service:   {}",
+        if c.out_of_service.is_empty() {
+            "none".to_string()
+        } else {
+            c.out_of_service
+                .iter()
+                .map(|(h, s)| format!("{h} ({s})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    cl.push(format!(
         "safe mode:                {}",
         match c.safemode {
             Some(true) => "ON",

@@ -8,6 +8,7 @@ mod mesos;
 mod services;
 mod status;
 mod words;
+mod workers;
 mod zookeeper;
 
 pub use status::{ClusterSummary, HostRow, ServiceRow, Status};
@@ -24,6 +25,7 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
     let yarn = ha_pair::resourcemanagers(layout, r, &mut problems);
     let zookeeper_leader = zookeeper::leader(r, &mut problems);
     let mesos = mesos::leader(layout, r, &mut problems);
+    let workers = workers::states(layout, r, &mut problems);
     let cluster = ClusterSummary {
         active_namenode: hdfs.active,
         active_resourcemanager: yarn.active,
@@ -37,6 +39,7 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
         agents_expected: layout.agents,
         safemode: hdfs.safemode,
         stale: rows.stale,
+        out_of_service: workers,
         healthy: problems.is_empty(),
         problems,
     };

@@ -108,8 +108,16 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                         ),
                         (_, n) => n,
                     };
+                    // A worker out of service may be down: that is the point.
+                    let out = layout.out_of_service(&h.name, svc.role);
+                    let (state, note) = match (out, state) {
+                        (Some(st), "down") => (st.word(), None),
+                        (Some(st), s) => (s, Some(format!("{} (herd's record)", st.word()))),
+                        (None, s) => (s, note),
+                    };
                     if let Some(n) = &note
                         && !misnamed
+                        && out.is_none()
                     {
                         problems.push(format!("{} on {}: {n}", svc.role, h.name));
                     }
@@ -129,7 +137,11 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
             }
             _ => {
                 let e = unreachable(r, &h.name).unwrap_or_default();
-                problems.push(format!("{} unreachable: {e}", h.name));
+                let out = layout.out_of_service.get(&h.name).copied();
+                // A host in maintenance may well be off; not a problem.
+                if out.is_none() {
+                    problems.push(format!("{} unreachable: {e}", h.name));
+                }
                 hosts.push(HostRow {
                     host: h.name.clone(),
                     reachable: false,
@@ -140,7 +152,10 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                     services.push(ServiceRow {
                         host: h.name.clone(),
                         service: svc.role.to_string(),
-                        state: "unreachable".into(),
+                        state: match layout.out_of_service(&h.name, svc.role) {
+                            Some(st) => format!("{} (unreachable)", st.word()),
+                            None => "unreachable".into(),
+                        },
                         pid: None,
                         supervisor: None,
                         listening: Vec::new(),
@@ -191,6 +206,18 @@ fn ha_of(r: &Readings, host: &str, role: &str) -> Option<String> {
                 } else {
                     "standby".to_string()
                 }
+            }),
+        // Where the active NameNode has it, when not simply in service.
+        "datanode" => r
+            .namenodes
+            .iter()
+            .find(|n| n.state.as_deref() == Ok("active"))
+            .and_then(|n| n.datanodes.as_ref())
+            .and_then(|v| v.iter().find(|d| d.host == host))
+            .filter(|d| d.admin_state != "In Service")
+            .map(|d| match d.pending {
+                Some(p) => format!("{}, {p} blocks to copy", d.admin_state),
+                None => d.admin_state.clone(),
             }),
         _ => None,
     }

@@ -52,6 +52,9 @@ pub struct ClusterSummary {
     pub safemode: Option<bool>,
     /// Host -> services whose configuration changed since they started.
     pub stale: BTreeMap<String, Vec<String>>,
+    /// Worker -> `decommissioned`, `maintenance [until ...]`: the workers
+    /// herd's record has out of service (the others are in service).
+    pub out_of_service: BTreeMap<String, String>,
     pub healthy: bool,
     pub problems: Vec<String>,
 }
