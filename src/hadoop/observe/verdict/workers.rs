@@ -10,7 +10,11 @@ use crate::hadoop::observe::readings::Readings;
 
 /// Host -> `decommissioned`, `maintenance`, `maintenance until <UTC>`;
 /// disagreements with the active NameNode added to `problems`.
-pub(super) fn states(layout: &Layout, r: &Readings, problems: &mut Vec<String>) -> BTreeMap<String, String> {
+pub(super) fn states(
+    layout: &Layout,
+    r: &Readings,
+    problems: &mut Vec<String>,
+) -> BTreeMap<String, String> {
     let view = r
         .namenodes
         .iter()

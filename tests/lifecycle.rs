@@ -1,0 +1,522 @@
+//! Worker lifecycle without a cluster: the record beside the inventory, the
+//! masters' lists it renders, the bring-up leaving out-of-service workers
+//! alone, and the generated decommission / recommission / maintenance with
+//! their refusals.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use herd::hadoop::lifecycle::generate::{self, Action, Request};
+use herd::hadoop::lifecycle::{Record, WorkerState, record};
+use herd::hadoop::observe::{
+    DataNodeView, Layout, MesosReading, NameNodeReading, Readings, RmReading, assess,
+};
+use herd::hadoop::restart::Refusal;
+use herd::hadoop::{self, Topology};
+use herd::model::Inventory;
+
+/// The sandbox inventory copied into a fresh directory (with `extra` host
+/// lines), so a record can sit beside it; the record written when given.
+fn cluster(extra: &str, rec: Option<&str>) -> (tempfile::TempDir, Inventory) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
+    let mut text = std::fs::read_to_string(src).unwrap();
+    // Replication 2, as the sandbox has it: three DataNodes can lose one.
+    if !text.contains("dfs.replication") {
+        text = text.replace(
+            "hdfs-site: { dfs.namenode.handler.count: 20 }",
+            "hdfs-site: { dfs.namenode.handler.count: 20, dfs.replication: 2 }",
+        );
+    }
+    text.push_str(extra);
+    let path = dir.path().join("prod.yaml");
+    std::fs::write(&path, text).unwrap();
+    if let Some(r) = rec {
+        std::fs::write(dir.path().join("prod.workers.json"), r).unwrap();
+    }
+    let inv = Inventory::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    (dir, inv)
+}
+
+const WORKER4: &str = "  - { name: worker4, address: 172.30.0.24, roles: [datanode, nodemanager, mesos-agent], vars: { rack: /rack2 } }\n";
+
+fn rendered(inv: &Inventory, topo: &Topology, host: &str, file: &str) -> String {
+    let files = hadoop::render(inv, topo).unwrap();
+    let path = format!("{}/{file}", topo.settings.hadoop_conf_dir());
+    String::from_utf8(
+        files
+            .file(host, &path)
+            .unwrap_or_else(|| panic!("{host}:{path}"))
+            .content
+            .clone(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_record_renders_admin_states_into_the_masters_lists() {
+    let rec = r#"{"cluster":"sandbox","workers":{
+        "worker1":{"state":"decommissioned","since":"2026-12-01T10:00:00Z"},
+        "worker2":{"state":"maintenance","until_ms":1767225600000,"since":"2026-12-01T10:00:00Z"}}}"#;
+    let (_d, inv) = cluster("", Some(rec));
+    let topo = hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(topo.worker_state("worker1"), WorkerState::Decommissioned);
+    assert_eq!(topo.in_service("datanode"), ["worker3"]);
+    let dfs = rendered(&inv, &topo, "master1", "dfs.hosts.json");
+    let v: serde_json::Value = serde_json::from_str(&dfs).expect("valid JSON for the NameNode");
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        3,
+        "every DataNode is listed: {dfs}"
+    );
+    assert!(
+        dfs.contains(r#"{"adminState":"DECOMMISSIONED","hostName":"worker1"}"#)
+            || dfs.contains(r#""hostName":"worker1","adminState":"DECOMMISSIONED""#),
+        "{dfs}"
+    );
+    assert!(
+        dfs.contains(r#""maintenanceExpireTimeInMS":1767225600000"#),
+        "{dfs}"
+    );
+    assert!(dfs.contains(r#"{"hostName":"worker3"}"#), "{dfs}");
+    assert_eq!(
+        rendered(&inv, &topo, "master1", "yarn.exclude"),
+        "worker1\n"
+    );
+    assert_eq!(
+        rendered(&inv, &topo, "master2", "yarn.include"),
+        "worker1\nworker2\nworker3\n"
+    );
+    // Only the masters read them.
+    let files = hadoop::render(&inv, &topo).unwrap();
+    let conf = topo.settings.hadoop_conf_dir();
+    assert!(
+        files
+            .file("worker3", &format!("{conf}/dfs.hosts.json"))
+            .is_none()
+    );
+    assert!(
+        files
+            .file("master3", &format!("{conf}/yarn.include"))
+            .is_none()
+    );
+}
+
+#[test]
+fn a_bad_record_is_bad_input_naming_the_file_and_line() {
+    let (_d, inv) = cluster(
+        "",
+        Some("{\"cluster\":\"sandbox\",\n \"workers\": {\"worker1\": {\"state\": \"gone\"}}}"),
+    );
+    let e = hadoop::validate(&inv).unwrap_err().to_string();
+    assert!(e.contains("prod.workers.json:2:"), "{e}");
+    let (_d, inv) = cluster("", Some(r#"{"cluster":"other","workers":{}}"#));
+    let e = hadoop::validate(&inv).unwrap_err().to_string();
+    assert!(
+        e.contains("cluster 'other'") && e.contains("prod.workers.json:1:2"),
+        "{e}"
+    );
+    let (_d, inv) = cluster(
+        "",
+        Some(
+            r#"{"cluster":"sandbox","workers":{"master1":{"state":"decommissioned","since":"x"}}}"#,
+        ),
+    );
+    let e = hadoop::validate(&inv).unwrap_err().to_string();
+    assert!(e.contains("master1 has no worker role"), "{e}");
+    // A worker removed from the inventory after its decommission is ignored.
+    let (_d, inv) = cluster(
+        "",
+        Some(
+            r#"{"cluster":"sandbox","workers":{"worker9":{"state":"decommissioned","since":"x"}}}"#,
+        ),
+    );
+    let topo = hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
+    assert!(topo.out_of_service().is_empty());
+}
+
+#[test]
+fn status_expects_only_workers_in_service_and_lets_theirs_be_down() {
+    let rec =
+        r#"{"cluster":"sandbox","workers":{"worker1":{"state":"decommissioned","since":"x"}}}"#;
+    let (_d, inv) = cluster("", Some(rec));
+    let topo = hadoop::validate(&inv).unwrap();
+    let layout = Layout::new(&inv, &topo);
+    let mut r = healthy(&layout, 2);
+    for role in ["datanode", "nodemanager", "mesos-agent"] {
+        r.hosts
+            .get_mut("worker1")
+            .unwrap()
+            .as_mut()
+            .unwrap()
+            .procs
+            .remove(role);
+    }
+    for nn in &mut r.namenodes {
+        let d = &mut nn.datanodes.as_mut().unwrap()[0];
+        d.live = false;
+        d.admin_state = "Decommissioned".into();
+    }
+    let st = assess(&layout, &r);
+    assert!(st.cluster.healthy, "{:?}", st.cluster.problems);
+    assert_eq!(st.cluster.datanodes_expected, 2);
+    assert_eq!(st.cluster.out_of_service["worker1"], "decommissioned");
+    let row = st
+        .services
+        .iter()
+        .find(|s| s.host == "worker1" && s.service == "datanode")
+        .unwrap();
+    assert_eq!(row.state, "decommissioned");
+    // The same worker down without a record is a problem.
+    let (_d, inv) = cluster("", None);
+    let topo = hadoop::validate(&inv).unwrap();
+    let layout = Layout::new(&inv, &topo);
+    let mut r = healthy(&layout, 3);
+    r.hosts
+        .get_mut("worker1")
+        .unwrap()
+        .as_mut()
+        .unwrap()
+        .procs
+        .remove("datanode");
+    assert!(!assess(&layout, &r).cluster.healthy);
+}
+
+#[test]
+fn a_record_the_namenode_disagrees_with_is_a_problem() {
+    let (_d, inv) = cluster("", None);
+    let topo = hadoop::validate(&inv).unwrap();
+    let layout = Layout::new(&inv, &topo);
+    let mut r = healthy(&layout, 3);
+    r.namenodes[1].datanodes.as_mut().unwrap()[0].admin_state = "Decommissioned".into();
+    let st = assess(&layout, &r);
+    assert!(
+        st.cluster.problems.iter().any(|p| p.starts_with(
+            "worker1: herd's record has it active, the active NameNode has it Decommissioned"
+        )),
+        "{:?}",
+        st.cluster.problems
+    );
+}
+
+fn request(action: Action, hosts: &[&str]) -> Request {
+    Request {
+        action,
+        hosts: hosts.iter().map(|h| h.to_string()).collect(),
+        timeout: std::time::Duration::from_secs(3600),
+        yarn_grace: std::time::Duration::from_secs(60),
+        now_ms: 1_764_590_000_000,
+    }
+}
+
+#[test]
+fn a_decommission_that_could_never_finish_is_refused_before_anything_runs() {
+    // Three DataNodes with replication 2 (the sandbox's): one can go, two cannot.
+    let (_d, inv) = cluster("", None);
+    let topo = hadoop::validate(&inv).unwrap();
+    let layout = Layout::new(&inv, &topo);
+    let r = healthy(&layout, 3);
+    assert_eq!(herd::hadoop::lifecycle::replication(&inv, &topo), 2);
+    let Err(Refusal::Unsafe(m)) = generate::generate(
+        &inv,
+        &topo,
+        &r,
+        &request(Action::Decommission, &["worker1", "worker2"]),
+    ) else {
+        panic!("two of three must be refused");
+    };
+    assert!(
+        m.contains("1 DataNode(s) would stay in service (worker3), fewer than dfs.replication = 2"),
+        "{m}"
+    );
+    assert!(
+        generate::generate(
+            &inv,
+            &topo,
+            &r,
+            &request(Action::Decommission, &["worker1"])
+        )
+        .is_ok()
+    );
+    // Space: what leaves must fit on what stays.
+    let mut r = healthy(&layout, 3);
+    for d in r.namenodes[1].datanodes.as_mut().unwrap() {
+        if d.host == "worker1" {
+            d.used = 900 << 30;
+        } else {
+            d.remaining = 100 << 30;
+        }
+    }
+    let Err(Refusal::Unsafe(m)) = generate::generate(
+        &inv,
+        &topo,
+        &r,
+        &request(Action::Decommission, &["worker1"]),
+    ) else {
+        panic!("no room must be refused");
+    };
+    assert!(
+        m.contains("900.0 GiB of HDFS data") && m.contains("200.0 GiB free"),
+        "{m}"
+    );
+    // Not a worker, not a host.
+    for (hosts, want) in [
+        (["master1"], "not a worker"),
+        (["nohost"], "no host 'nohost'"),
+    ] {
+        let Err(Refusal::BadInput(m)) =
+            generate::generate(&inv, &topo, &r, &request(Action::Decommission, &hosts))
+        else {
+            panic!("{hosts:?}");
+        };
+        assert!(m.contains(want), "{m}");
+    }
+}
+
+#[test]
+fn a_decommission_lists_refreshes_waits_drains_and_stops_in_that_order() {
+    let (_d, inv) = cluster(WORKER4, None);
+    let topo = hadoop::validate(&inv).unwrap();
+    let layout = Layout::new(&inv, &topo);
+    let r = healthy(&layout, 4);
+    let op = generate::generate(
+        &inv,
+        &topo,
+        &r,
+        &request(Action::Decommission, &["worker1"]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = op.steps.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "hdfs-host-list",
+            "yarn-host-lists",
+            "hdfs-refresh",
+            "yarn-decommission",
+            "nodemanager-decommissioned-worker1",
+            "hdfs-decommissioned",
+            "mesos-maintenance",
+            "mesos-agents",
+            "stop-worker1"
+        ]
+    );
+    assert_eq!(op.record.state("worker1"), WorkerState::Decommissioned);
+    let stage = |n: &str| op.playbook.stage(n).unwrap();
+    let refresh = stage("hdfs-refresh").run.clone().unwrap();
+    assert!(
+        refresh.contains("dfsadmin -refreshNodes") && refresh.contains("hdfs-hosts.refreshed"),
+        "{refresh}"
+    );
+    assert!(
+        stage("yarn-decommission")
+            .run
+            .as_ref()
+            .unwrap()
+            .contains("-refreshNodes -g 60 -client")
+    );
+    let list = stage("hdfs-host-list").run.clone().unwrap();
+    assert!(
+        list.contains(r#""adminState":"DECOMMISSIONED""#)
+            && list.contains("dfs.hosts.json.herd-new"),
+        "{list}"
+    );
+    // The agents counted after are the three in service.
+    let text = &op.text;
+    assert!(text.contains("equals: 3"), "{text}");
+    let mesos = stage("mesos-maintenance").run.clone().unwrap();
+    assert!(
+        mesos.contains("/master/machine/down")
+            && mesos.contains(r#"{"hostname":"worker1","ip":"172.30.0.21"}"#),
+        "{mesos}"
+    );
+    assert!(
+        stage("stop-worker1")
+            .run
+            .as_ref()
+            .unwrap()
+            .contains("systemctl disable --quiet")
+    );
+    // The playbook text the journal keeps parses back to the same stages.
+    let back = herd::model::Playbook::parse(&op.text, "generated:decommission")
+        .unwrap_or_else(|e| panic!("{e}\n{}", op.text));
+    assert_eq!(back.stages.len(), op.playbook.stages.len());
+    // No command carries template syntax by accident.
+    for s in &op.playbook.stages {
+        for t in [&s.run, &s.creates, &s.unless].into_iter().flatten() {
+            assert!(
+                !t.contains("{{") && !t.contains("{%") && !t.contains("{#"),
+                "{}: {t}",
+                s.name
+            );
+        }
+    }
+}
+
+#[test]
+fn maintenance_and_recommission_keep_replicas_and_gate_like_new_workers() {
+    let (_d, inv) = cluster(WORKER4, None);
+    let topo = hadoop::validate(&inv).unwrap();
+    let layout = Layout::new(&inv, &topo);
+    let r = healthy(&layout, 4);
+    let op = generate::generate(
+        &inv,
+        &topo,
+        &r,
+        &request(
+            Action::Enter {
+                until_ms: Some(1_764_597_200_000),
+            },
+            &["worker2"],
+        ),
+    )
+    .unwrap();
+    let names: Vec<&str> = op.steps.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "hdfs-host-list",
+            "hdfs-refresh",
+            "hdfs-in-maintenance",
+            "mesos-maintenance"
+        ]
+    );
+    assert!(
+        op.playbook
+            .stage("hdfs-host-list")
+            .unwrap()
+            .run
+            .as_ref()
+            .unwrap()
+            .contains(r#""maintenanceExpireTimeInMS":1764597200000"#)
+    );
+    // Decommissioned, then back.
+    let rec =
+        r#"{"cluster":"sandbox","workers":{"worker1":{"state":"decommissioned","since":"x"}}}"#;
+    let (_d, inv) = cluster(WORKER4, Some(rec));
+    let topo = hadoop::validate(&inv).unwrap();
+    let layout = Layout::new(&inv, &topo);
+    let r = healthy(&layout, 3);
+    let Err(Refusal::BadInput(m)) = generate::generate(
+        &inv,
+        &topo,
+        &r,
+        &request(Action::Enter { until_ms: None }, &["worker1"]),
+    ) else {
+        panic!("maintenance of a decommissioned worker");
+    };
+    assert!(m.contains("recommission it"), "{m}");
+    let op = generate::generate(
+        &inv,
+        &topo,
+        &r,
+        &request(Action::Recommission, &["worker1"]),
+    )
+    .unwrap();
+    let names: Vec<&str> = op.steps.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "hdfs-host-list",
+            "yarn-host-lists",
+            "hdfs-refresh",
+            "yarn-refresh",
+            "mesos-maintenance",
+            "start-worker1",
+            "hdfs-in-service",
+            "nodemanagers",
+            "mesos-agents"
+        ]
+    );
+    assert_eq!(op.record.state("worker1"), WorkerState::Active);
+    assert!(op.record.workers.is_empty());
+    let mesos = op
+        .playbook
+        .stage("mesos-maintenance")
+        .unwrap()
+        .run
+        .clone()
+        .unwrap();
+    assert!(mesos.contains("/master/machine/up"), "{mesos}");
+    assert!(
+        op.text.contains("equals: 4"),
+        "all four counted: {}",
+        op.text
+    );
+}
+
+#[test]
+fn the_record_is_written_beside_the_inventory_and_read_back() {
+    let (dir, inv) = cluster("", None);
+    let mut rec: Record = hadoop::validate(&inv).unwrap().record;
+    rec.set(
+        &["worker3".into()],
+        WorkerState::Maintenance { until_ms: None },
+        Some("run-1"),
+    );
+    let path = record::save(&inv, &rec).unwrap();
+    assert_eq!(path, dir.path().join("prod.workers.json"));
+    let topo = hadoop::validate(&inv).unwrap();
+    assert_eq!(
+        topo.worker_state("worker3"),
+        WorkerState::Maintenance { until_ms: None }
+    );
+    assert_eq!(topo.out_of_service(), ["worker3"]);
+    let _ = PathBuf::new();
+}
+
+/// Every daemon running, nn2/rm2/master2 leading, each DataNode live and in
+/// service with room; `agents` activated.
+fn healthy(layout: &Layout, agents: u64) -> Readings {
+    let mut r = support::readings::all_running(layout);
+    let dns: Vec<DataNodeView> = layout
+        .hosts
+        .iter()
+        .filter(|h| h.services.iter().any(|s| s.role == "datanode"))
+        .map(|h| DataNodeView {
+            host: h.name.clone(),
+            live: true,
+            admin_state: "In Service".into(),
+            used: 1 << 30,
+            remaining: 100 << 30,
+            blocks: 10,
+            pending: None,
+        })
+        .collect();
+    let nn = |id: &str, host: &str, state: &str| NameNodeReading {
+        id: id.into(),
+        host: host.into(),
+        state: Ok(state.into()),
+        live_datanodes: Some(dns.len() as u64),
+        fs_state: Some("Operational".into()),
+        under_replicated: Some(0),
+        datanodes: Some(dns.clone()),
+    };
+    r.namenodes = vec![
+        nn("nn1", "master1", "standby"),
+        nn("nn2", "master2", "active"),
+    ];
+    let rm = |id: &str, host: &str, state: &str, n: Option<u64>| RmReading {
+        id: id.into(),
+        host: host.into(),
+        ha_state: Ok(state.into()),
+        active_nodes: n,
+    };
+    r.resourcemanagers = vec![
+        rm("rm1", "master1", "STANDBY", None),
+        rm("rm2", "master2", "ACTIVE", Some(layout.nodemanagers as u64)),
+    ];
+    r.zookeepers = vec![];
+    let mm = |host: &str, elected: bool| MesosReading {
+        host: host.into(),
+        elected: Ok(elected),
+        activated_agents: elected.then_some(agents),
+    };
+    r.mesos_masters = vec![
+        mm("master1", false),
+        mm("master2", true),
+        mm("master3", false),
+    ];
+    r
+}
