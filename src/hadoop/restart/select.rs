@@ -29,6 +29,12 @@ pub(super) fn select(
             if opts.stale && !is_stale(readings, host, role) {
                 continue;
             }
+            // A worker in maintenance or decommissioned is left as it is.
+            if crate::hadoop::lifecycle::WORKER_ROLES.contains(role)
+                && !topo.worker_state(host).in_service()
+            {
+                continue;
+            }
             out.push((role.to_string(), host.clone()));
         }
     }
