@@ -45,7 +45,7 @@ pub enum Recovery {
 }
 
 /// What started a run: the sub-command, journaled as `up`, `run`,
-/// `restart` or `replay`. A replay rebuilds what its chain's first run had.
+/// `restart`, `balance` or `replay`. A replay rebuilds what its chain's first run had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
@@ -54,6 +54,7 @@ pub enum RunKind {
     Run,
     Restart,
     Replay,
+    Balance,
 }
 
 impl RunKind {
@@ -64,6 +65,7 @@ impl RunKind {
             RunKind::Run => "run",
             RunKind::Restart => "restart",
             RunKind::Replay => "replay",
+            RunKind::Balance => "balance",
         }
     }
 }

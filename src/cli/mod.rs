@@ -1,6 +1,7 @@
 //! The command line: one file per sub-command; this file holds the shared
 //! flags and the dispatch.
 
+mod balance;
 mod become_pass;
 mod check;
 mod common;
@@ -97,6 +98,11 @@ pub enum Command {
         after_help = "Examples:\n  herd restart namenode -i cluster.yaml\n  herd restart datanode -i cluster.yaml --batch 2 --hosts worker1,worker2,worker3,worker4\n  herd restart zookeeper -i cluster.yaml --dry-run\n  herd restart --stale -i cluster.yaml\n  herd restart all -i cluster.yaml\n\nEach step stops and starts one daemon (or one batch) and waits for its readiness probe and the cluster's invariant (one active NameNode, one ZooKeeper leader, ...) before the next. The restart is a playbook generated from the cluster's state and journaled (kind restart): a failed gate stops it there, and `herd replay` resumes it. Exit 0 done, 1 refused or a gate failed, 2 bad input."
     )]
     Restart(restart::Args),
+    /// Run the HDFS balancer once on a NameNode host, journaled; its exit status is the verdict (balanced, nothing movable, upgrade not finalized, another balancer running, timed out).
+    #[command(
+        after_help = "Example:\n  herd balance -i cluster.yaml --threshold 10 --timeout 2h\n\nThe balancer's output is kept on the host (the path is printed); exit 0 balanced or nothing can be moved, 1 not balanced, refused or timed out, 2 bad input (nothing was run)."
+    )]
+    Balance(balance::Args),
     /// Execute a playbook: stages in dependency order, each gated by its probe, journaled under .herd/runs.
     #[command(
         after_help = "Example:\n  herd run deploy.yaml -i cluster.yaml --forks 100\n\nA failed run exits 1 naming stage, host, command and the stderr tail; its journal is kept for `herd replay`."
@@ -172,6 +178,7 @@ pub fn main() -> i32 {
             Command::Up(a) => up::main(&global, a).await,
             Command::Status(a) => status::main(&global, a).await,
             Command::Restart(a) => restart::main(&global, a).await,
+            Command::Balance(a) => balance::main(&global, a).await,
             Command::Replay(a) => replay::main(&global, a).await,
             Command::Exec(a) => exec::main(&global, a).await,
             Command::Config(a) => config::main(&global, a).await,

@@ -115,8 +115,10 @@ async fn replay(global: &GlobalArgs, args: Args) -> Result<i32, CliError> {
             RunKind::Up,
             super::up::prepare(&fleet, super::up::RenderedTree::Write)?,
         ),
-        // The generated restart carries its paths resolved; it needs no context.
-        Some(kind @ (RunKind::Run | RunKind::Restart)) => (kind, serde_json::Map::new()),
+        // The generated restart and balance carry their paths resolved; they need no context.
+        Some(kind @ (RunKind::Run | RunKind::Restart | RunKind::Balance)) => {
+            (kind, serde_json::Map::new())
+        }
         other => {
             return Err(ReplayError::KindNotReplayable {
                 run: run_id,
