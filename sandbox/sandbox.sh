@@ -5,9 +5,11 @@
 # and take logins as admin (sudo); worker3 runs sshd under tini, root login.
 #
 #   sandbox/sandbox.sh build         images and tarballs (reused when unchanged)
-#   sandbox/sandbox.sh up            build if needed, start the hosts, wait for boot
-#   sandbox/sandbox.sh down          remove containers and network
-#   sandbox/sandbox.sh reset         down + up: bare hosts again
+#   sandbox/sandbox.sh up            build if needed, start the six hosts, wait for boot
+#   sandbox/sandbox.sh down          remove containers (worker4 too) and network
+#   sandbox/sandbox.sh reset         down + up: the six bare hosts again
+#   sandbox/sandbox.sh start NODE    start one host (worker4, or a stopped one)
+#   sandbox/sandbox.sh stop NODE     stop one host, its disk kept (powered off)
 #   sandbox/sandbox.sh ssh [--user U] NODE [CMD]   as admin, or root on worker3
 #   sandbox/sandbox.sh reboot NODE   docker restart, wait for sshd (and boot)
 #   sandbox/sandbox.sh env           shell exports for tests (eval "$(... env)")
@@ -93,8 +95,9 @@ cmd_up() {
   t0="$(now)"
   cmd_build
   # Running hosts of the current image are kept (use reset for bare hosts);
-  # containers of an older image or config are recreated.
-  compose up -d --remove-orphans >"${SB_CACHE}/compose-up.log" 2>&1 || {
+  # containers of an older image or config are recreated. The services are
+  # named: the optional hosts (worker4) are in the file but not started.
+  compose up -d --remove-orphans "${NODES[@]}" >"${SB_CACHE}/compose-up.log" 2>&1 || {
     cat "${SB_CACHE}/compose-up.log" >&2
     die "docker-compose up failed (log: ${SB_CACHE}/compose-up.log)"
   }
@@ -124,6 +127,40 @@ cmd_reboot() {
   else
     log "reboot ${node}: sshd answered after ${t_ssh}s"
   fi
+}
+
+# start NODE: the optional hosts are created on first start (bare, like the
+# six after reset); a stopped host starts again with its disk as it was.
+cmd_start() {
+  [[ $# -eq 1 ]] || die "usage: sandbox.sh start NODE"
+  local node="$1" t0
+  node_ip "${node}" >/dev/null 2>&1 || die "no such node: ${node} (nodes: ${ALL_NODES[*]})"
+  ensure_engine
+  ensure_keys
+  t0="$(now)"
+  # --no-deps: one host, whatever else runs or not.
+  compose up -d --no-deps "${node}" >"${SB_CACHE}/compose-start.log" 2>&1 || {
+    cat "${SB_CACHE}/compose-start.log" >&2
+    die "docker-compose up ${node} failed (log: ${SB_CACHE}/compose-start.log)"
+  }
+  wait_ssh "${node}" 60
+  wait_booted "${node}"
+  log "start ${node}: answers on ssh$(node_is_systemd "${node}" && echo ', booted') after $(elapsed "${t0}")s"
+}
+
+# stop NODE: as a host that is powered off: systemd stops its units within
+# the grace period, the container and its filesystem stay for `start`.
+cmd_stop() {
+  [[ $# -eq 1 ]] || die "usage: sandbox.sh stop NODE"
+  local node="$1" id
+  node_ip "${node}" >/dev/null 2>&1 || die "no such node: ${node} (nodes: ${ALL_NODES[*]})"
+  id="$(compose ps -q "${node}" 2>/dev/null)"
+  if [[ -z "${id}" ]]; then
+    log "stop ${node}: not created, nothing to stop"
+    return 0
+  fi
+  docker stop -t 20 "${id}" >/dev/null
+  log "stop ${node}: stopped"
 }
 
 cmd_down() {
@@ -174,7 +211,8 @@ cmd_env() {
   printf 'export SANDBOX_OPS_USER=%q\n' "${OPS_USER}"
   printf 'export SANDBOX_OPS_PASSWORD_FILE=%q\n' "${OPS_PASSWORD_FILE}"
   local node
-  for node in "${NODES[@]}"; do
+  printf 'export SANDBOX_OPTIONAL_NODES=%q\n' "${OPTIONAL_NODES[*]}"
+  for node in "${ALL_NODES[@]}"; do
     printf 'export SANDBOX_IP_%s=%q\n' "${node^^}" "$(node_ip "${node}")"
     printf 'export SANDBOX_USER_%s=%q\n' "${node^^}" "$(node_login_user "${node}")"
   done
@@ -194,11 +232,13 @@ main() {
     reset) cmd_down && cmd_up ;;
     ssh) cmd_ssh "$@" ;;
     reboot) cmd_reboot "$@" ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
     env) cmd_env ;;
     status) cmd_status ;;
     engine-stop) engine_stop ;;
     *)
-      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac

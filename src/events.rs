@@ -45,7 +45,7 @@ pub enum Recovery {
 }
 
 /// What started a run: the sub-command, journaled as `up`, `run`,
-/// `restart` or `replay`. A replay rebuilds what its chain's first run had.
+/// `restart`, `balance` or `replay`. A replay rebuilds what its chain's first run had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
@@ -57,6 +57,7 @@ pub enum RunKind {
     Decommission,
     Recommission,
     Maintenance,
+    Balance,
 }
 
 impl RunKind {
@@ -70,6 +71,7 @@ impl RunKind {
             RunKind::Decommission => "decommission",
             RunKind::Recommission => "recommission",
             RunKind::Maintenance => "maintenance",
+            RunKind::Balance => "balance",
         }
     }
 }

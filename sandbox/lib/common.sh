@@ -24,12 +24,18 @@ SANDBOX_SSH_CONFIG="${SB_CACHE}/ssh_config"
 COMPOSE_FILE="${REPO_ROOT}/docker-compose.test.yml"
 COMPOSE_PROJECT="herd-sandbox"
 
+# The hosts `up` starts: every suite begins from these six.
 NODES=(master1 master2 master3 worker1 worker2 worker3)
 MASTERS=(master1 master2 master3)
 # systemd is PID 1 on these; worker3 keeps the old layout (tini, root login)
 # so that `supervisor: daemon` stays tested in the same cluster.
 SYSTEMD_NODES=(master1 master2 master3 worker1 worker2)
 LEGACY_NODES=(worker3)
+# Hosts with keys, an address and a compose service that only
+# `sandbox.sh start NODE` starts (scale-out scenarios); all boot systemd,
+# exactly like worker1-2. `down` and `reset` remove them with the rest.
+OPTIONAL_NODES=(worker4)
+ALL_NODES=("${NODES[@]}" "${OPTIONAL_NODES[@]}")
 
 # The operator accounts of the systemd hosts: admin has sudo without a
 # password, ops needs the per-checkout password in OPS_PASSWORD_FILE.
@@ -45,6 +51,7 @@ node_ip() {
     worker1) echo 172.30.0.21 ;;
     worker2) echo 172.30.0.22 ;;
     worker3) echo 172.30.0.23 ;;
+    worker4) echo 172.30.0.24 ;;
     *) echo "unknown sandbox node: $1" >&2; return 1 ;;
   esac
 }
@@ -69,6 +76,14 @@ inputs_hash() {
   done | sha256sum | cut -c1-12
 }
 
+node_is_optional() {
+  local n
+  for n in "${OPTIONAL_NODES[@]}"; do
+    [[ "$n" == "$1" ]] && return 0
+  done
+  return 1
+}
+
 # Seconds since the epoch with sub-second precision, for timing reports.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -86,7 +101,7 @@ ssh_opts() {
 
 node_is_systemd() {
   local n
-  for n in "${SYSTEMD_NODES[@]}"; do
+  for n in "${SYSTEMD_NODES[@]}" "${OPTIONAL_NODES[@]}"; do
     [[ "$n" == "$1" ]] && return 0
   done
   return 1

@@ -33,7 +33,9 @@ ensure_keys() {
   local node ip dir tmp
   tmp="$(mktemp "${SB_CACHE}/known_hosts.XXXXXX")"
   : >"${SANDBOX_SSH_CONFIG}.tmp"
-  for node in "${NODES[@]}"; do
+  # The optional hosts too, so that a client trusts worker4 the moment
+  # `sandbox.sh start worker4` brings it up.
+  for node in "${ALL_NODES[@]}"; do
     ip="$(node_ip "${node}")"
     dir="${SB_CACHE}/hostkeys/${node}"
     mkdir -p "${dir}"

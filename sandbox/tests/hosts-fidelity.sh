@@ -5,7 +5,10 @@
 # admin with sudo without a password, ops with sudo behind the checkout's
 # password; no service accounts in the image; a unit with User= restarts
 # after kill -9 and, enabled, comes back after a reboot, which leaves /run
-# empty. Needs `sandbox.sh up`; leaves the hosts as it found them.
+# empty. worker4 is not started by `up`; `sandbox.sh start worker4` makes it
+# a host like worker1 (same checks, same memory limit), every host resolves
+# it forward and reverse, and `stop` powers it off. Needs `sandbox.sh up`;
+# leaves the hosts as it found them (worker4 removed).
 set -euo pipefail
 
 # shellcheck source=../lib/common.sh
@@ -24,9 +27,34 @@ cleanup() {
     node_root "${node}" "systemctl disable --now ${PROBE}.service; rm -f /etc/systemd/system/${PROBE}.service /run/${PROBE}.marker; systemctl daemon-reload; systemctl reset-failed ${PROBE}.service" \
       >/dev/null 2>&1 || true
   done
+  [[ -n "$(container_of worker4)" ]] && docker rm -f "$(container_of worker4)" >/dev/null 2>&1
   rm -rf "${T}"
 }
 trap cleanup EXIT
+
+# container_of NODE: the id of the node's container, running or stopped.
+container_of() {
+  docker ps -aq --filter "label=com.docker.compose.project=${COMPOSE_PROJECT}" \
+    --filter "label=com.docker.compose.service=$1"
+}
+# resolves_all NODE NAMES...: each name to its address and back, through the
+# node's /etc/hosts, as Hadoop resolves (getent: forward and reverse).
+resolves_all() {
+  local node="$1" n script=""
+  shift
+  for n in "$@"; do
+    script+="[ \"\$(getent hosts ${n} | awk '{print \$1; exit}')\" = $(node_ip "${n}") ] || { echo '${n} does not resolve forward'; exit 1; }; "
+    script+="getent hosts $(node_ip "${n}") | awk '{for (i = 2; i <= NF; i++) print \$i}' | grep -qx ${n} || { echo '$(node_ip "${n}") does not resolve back to ${n}'; exit 1; }; "
+  done
+  node_ssh "${node}" "${script}"
+}
+
+# ssh_by_ip NODE: no HostKeyAlias, as herd addresses a host by IP.
+ssh_by_ip() {
+  local opts
+  mapfile -t opts < <(ssh_opts)
+  [[ "$(ssh "${opts[@]}" "$(node_login_user "$1")@$(node_ip "$1")" hostname)" == "$1" ]]
+}
 
 # run CMD...: sets RC, OUT (stdout) and ERR (stderr).
 run() {
@@ -40,6 +68,35 @@ t0="$(now)"
 for node in "${NODES[@]}"; do
   node_ssh "${node}" true 2>/dev/null || die "${node} does not answer on ssh; run sandbox/sandbox.sh up"
 done
+
+# --- worker4, the optional host --------------------------------------------------
+if [[ -z "$(docker ps -q --filter "label=com.docker.compose.project=${COMPOSE_PROJECT}" --filter label=com.docker.compose.service=worker4)" ]]; then
+  pass "worker4 is not running after sandbox.sh up (the default bring-up is six hosts)"
+else
+  fail "worker4 runs after sandbox.sh up"
+fi
+for node in "${NODES[@]}"; do
+  run resolves_all "${node}" worker4
+  if [[ ${RC} -eq 0 ]]; then
+    pass "${node}: /etc/hosts resolves worker4 to 172.30.0.24 and back"
+  else
+    fail "${node}: ${OUT}"
+  fi
+done
+run "${SANDBOX}" start worker4
+if [[ ${RC} -eq 0 ]]; then
+  pass "sandbox.sh start worker4: $(sed -n 's/.*start worker4: //p' <<<"${ERR}")"
+  # From here on worker4 takes every check of a systemd host.
+  SYSTEMD_NODES+=(worker4)
+else
+  fail "sandbox.sh start worker4: exit ${RC}: $(tail -n 3 <<<"${ERR}")"
+fi
+run resolves_all worker4 "${ALL_NODES[@]}"
+check "worker4: /etc/hosts resolves all seven names forward and reverse, its own included" test "${RC}" -eq 0
+run ssh_by_ip worker4
+check "worker4: ssh by IP verifies strictly against .cache/sandbox/known_hosts" test "${RC}" -eq 0
+mem() { docker inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}' "$(container_of "$1")"; }
+check "worker4: memory limit as worker1's ($(mem worker1))" test "$(mem worker4)" = "$(mem worker1)"
 
 # --- PID 1 and boot state -----------------------------------------------------
 for node in "${SYSTEMD_NODES[@]}"; do
@@ -212,6 +269,16 @@ for node in "${PROBE_HOSTS[@]}"; do
     fail "${node}: /run after the reboot: '${OUT//$'\n'/ }'"
   fi
 done
+
+# --- worker4 powered off ------------------------------------------------------
+run "${SANDBOX}" stop worker4
+if [[ ${RC} -eq 0 && "$(docker inspect -f '{{.State.Running}}' "$(container_of worker4)")" == false ]]; then
+  pass "sandbox.sh stop worker4: the container is stopped, kept for a later start"
+else
+  fail "sandbox.sh stop worker4: exit ${RC}, ${ERR}"
+fi
+run node_ssh worker4 true
+check "worker4 does not answer on ssh once stopped (exit ${RC})" test "${RC}" -eq 255
 
 echo "hosts: ${PASSED} passed, ${FAILED} failed ($(elapsed "${t0}")s)"
 [[ ${FAILED} -eq 0 ]]

@@ -36,7 +36,7 @@ node_is_bare() {
   on "${node}" "
     [[ \"\$(hostname)\" == ${node} ]] || { echo 'hostname is '\$(hostname); exit 1; }
     [[ \"\$(getent hosts ${node} | awk '{print \$1; exit}')\" == ${ip} ]] || { echo 'own name does not resolve to ${ip}'; exit 1; }
-    for n in ${NODES[*]}; do getent hosts \"\$n\" >/dev/null || { echo \"cannot resolve \$n\"; exit 1; }; done
+    for n in ${ALL_NODES[*]}; do getent hosts \"\$n\" >/dev/null || { echo \"cannot resolve \$n\"; exit 1; }; done
     [[ -n \"\${JAVA_HOME:-}\" ]] && \"\${JAVA_HOME}/bin/java\" -version 2>/dev/null
     ! pgrep -x java >/dev/null || { echo 'a java process is running'; exit 1; }
     [[ ! -e ${REMOTE_OPT} ]] || { echo '${REMOTE_OPT} exists'; exit 1; }

@@ -1,6 +1,7 @@
 //! The command line: one file per sub-command; this file holds the shared
 //! flags and the dispatch.
 
+mod balance;
 mod become_pass;
 mod check;
 mod common;
@@ -111,6 +112,11 @@ pub enum Command {
         after_help = "Examples:\n  herd maintenance enter worker7 -i cluster.yaml --for 2h\n  herd maintenance exit worker7 -i cluster.yaml"
     )]
     Maintenance(lifecycle::MaintenanceArgs),
+    /// Run the HDFS balancer once on a NameNode host, journaled; its exit status is the verdict (balanced, nothing movable, upgrade not finalized, another balancer running, timed out).
+    #[command(
+        after_help = "Example:\n  herd balance -i cluster.yaml --threshold 10 --timeout 2h\n\nThe balancer's output is kept on the host (the path is printed); exit 0 balanced or nothing can be moved, 1 not balanced, refused or timed out, 2 bad input (nothing was run)."
+    )]
+    Balance(balance::Args),
     /// Execute a playbook: stages in dependency order, each gated by its probe, journaled under .herd/runs.
     #[command(
         after_help = "Example:\n  herd run deploy.yaml -i cluster.yaml --forks 100\n\nA failed run exits 1 naming stage, host, command and the stderr tail; its journal is kept for `herd replay`."
@@ -189,6 +195,7 @@ pub fn main() -> i32 {
             Command::Decommission(a) => lifecycle::decommission(&global, a).await,
             Command::Recommission(a) => lifecycle::recommission(&global, a).await,
             Command::Maintenance(a) => lifecycle::maintenance(&global, a).await,
+            Command::Balance(a) => balance::main(&global, a).await,
             Command::Replay(a) => replay::main(&global, a).await,
             Command::Exec(a) => exec::main(&global, a).await,
             Command::Config(a) => config::main(&global, a).await,

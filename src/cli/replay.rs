@@ -121,11 +121,11 @@ async fn replay(global: &GlobalArgs, args: Args) -> Result<i32, CliError> {
 
     let (kind, template_vars) = match origin {
         Some(RunKind::Up) => (RunKind::Up, up_vars.unwrap_or_default()),
-        // The generated restart carries its paths resolved; it needs no context.
         // Generated playbooks carry their paths resolved; they need no context.
         Some(
             kind @ (RunKind::Run
             | RunKind::Restart
+            | RunKind::Balance
             | RunKind::Decommission
             | RunKind::Recommission
             | RunKind::Maintenance),

@@ -8,6 +8,7 @@
 //! [`push::fetch`]/[`push::push`] compare them with the hosts and write what
 //! changed.
 
+pub mod balance;
 pub mod context;
 pub mod daemon_control;
 pub mod default_ports;

@@ -98,3 +98,24 @@ pids() {
   on "$1" "ps -eo pid=,user:32=,args= | awk '{r=\"\"; for (i = 3; i <= NF; i++) { if (\$i ~ /^-Dproc_/) { r = substr(\$i, 8); break } if (\$i ~ /^-Dmesos[.]daemon=/) { r = substr(\$i, 16); break } if (\$i == \"org.apache.zookeeper.server.quorum.QuorumPeerMain\") { r = \"zookeeper\"; break } } if (r != \"\") print r, \$1, \$2 }' | sort"
 }
 all_pids() { local n; for n in master1 master2 master3 worker1 worker2 worker3; do pids "$n" | sed "s|^|$n |"; done; }
+
+# The usual place for it: INV4 (git-ignored).
+INV4="${ROOT}/tests/sandbox/inventory-4workers.local.yaml"
+# inventory_with_worker4 [OUT]: writes the sandbox inventory plus worker4
+# (datanode, nodemanager, mesos-agent; /rack2, as worker3) to OUT, which
+# must be a name in tests/sandbox/ (its relative paths are relative to its
+# own directory) and git-ignored: tests/sandbox/*.local.yaml. Needs
+# `sandbox.sh start worker4` before herd reaches the host.
+inventory_with_worker4() {
+  local out="${1:-${INV4}}"
+  # worker4's line is appended: hosts must stay the file's last section.
+  [[ "$(awk '/^[a-z]/ { k = $1 } END { print k }' "${INV}")" == hosts: ]] || {
+    echo "inventory_with_worker4: hosts: is not the last section of ${INV}" >&2
+    return 2
+  }
+  [[ "$(cd "$(dirname "${out}")" 2>/dev/null && pwd)" == "$(dirname "${INV}")" ]] || {
+    echo "inventory_with_worker4: ${out} is not in $(dirname "${INV}")" >&2
+    return 2
+  }
+  { cat "${INV}"; echo '  - { name: worker4, address: 172.30.0.24, roles: [datanode, nodemanager, mesos-agent], vars: { rack: /rack2 } }'; } >"${out}"
+}

@@ -35,7 +35,7 @@ fail() { FAIL=$((FAIL + 1)); echo "FAIL [$(elapsed)] $*"; }
 check() { local what="$1"; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 command -v curl >/dev/null || { echo "curl is required" >&2; exit 2; }
-for port in 22181 22182 22183 22888 22889 22890 23888 23889 23890 15050 15051 15052 15060 15061 15062 15063 15064 15150 15151; do
+for port in 22181 22182 22183 22888 22889 22890 23888 23889 23890 15050 15051 15052 15060 15061 15062 15063 15064 15065 15066 15150 15151; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port on 127.0.0.1 is already in use; stop whatever holds it first" >&2; exit 2
   fi
@@ -341,6 +341,139 @@ check "seed agent command line accepted (mesos-slave.sh, --resources='cpus:40;me
   wait_for 20 seed_agent
 check "--logging_level=ERROR keeps INFO lines out of the seed agent's output" \
   eval '! grep -q "^I" "$WORK/seed/agent.out"'
+
+# ---------------------------------------------------------------- 8. maintenance
+# Two agents on machines of their own (hostnames maint-a, maint-b, ip
+# 127.0.0.1): every other agent here shares the machine 127.0.0.1 (127.0.0.1).
+if [[ -n "$LP" ]]; then
+  # Three masters again (the failover above killed one), so that the leader
+  # can be killed once more and a quorum remains.
+  for p in "${MPORTS[@]}"; do
+    alive "${MPID[$p]}" && continue
+    for i in 0 1 2; do [[ ${MPORTS[$i]} == "$p" ]] && start_master "m$i" "$p" /mesos && MPID[$p]=$LAST_PID; done
+  done
+  start_machine_agent() {
+    local name="$1" port="$2"
+    mkdir -p "$WORK/$name"
+    "$BIN/mesos-agent.sh" --master="$ZK/mesos" --ip=127.0.0.1 --hostname="$name" --port="$port" \
+      --work_dir="$WORK/$name/work" --resources='cpus:2;mem:1024' >>"$WORK/$name/out.log" 2>&1 &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+  }
+  post() { curl -s -m 5 -o "$WORK/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$LP$1"; }
+  # expect WHAT PATH BODY CODE [TEXT]: the reply's status, and its body exactly when TEXT is given.
+  expect() {
+    local what="$1" path="$2" body="$3" want="$4" code
+    code=$(post "$path" "$body")
+    if [[ "$code" == "$want" && ( $# -lt 5 || "$(cat "$WORK/resp")" == "$5" ) ]]; then pass "$what ($code)"
+    else fail "$what: got $code '$(cat "$WORK/resp")', want $want${5:+ '$5'}"; fi
+  }
+  pyj() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+  state() { http_body "http://127.0.0.1:$LP/master/state"; }
+  api() { curl -s -m 5 -X POST -H 'Content-Type: application/json' -d "$1" "http://127.0.0.1:$LP/api/v1"; }
+  agent_of() { state | pyj "[a['id'] for a in d['slaves'] if a['hostname'] == '$1'][0]" 2>/dev/null; }
+  NOW=$(( $(date +%s) * 1000000000 ))
+  window() { echo "{\"machine_ids\":[$1],\"unavailability\":{\"start\":{\"nanoseconds\":$NOW},\"duration\":{\"nanoseconds\":${2:-3600000000000}}}}"; }
+  MA='{"hostname":"maint-a","ip":"127.0.0.1"}'
+  MB='{"hostname":"maint-b","ip":"127.0.0.1"}'
+
+  start_machine_agent maint-a 15065; MAP=$LAST_PID
+  start_machine_agent maint-b 15066; MBP=$LAST_PID
+  registered() { [[ -n "$(agent_of "$1")" ]]; }
+  check "agents on machines maint-a and maint-b registered" eval 'wait_for 30 registered maint-a && wait_for 10 registered maint-b'
+  AA=$(agent_of maint-a); AB=$(agent_of maint-b)
+  # The agent stopped in section 6 must count as disconnected before the
+  # counts below are compared (5 s without a heartbeat).
+  a0_inactive() { [[ "$(state | pyj "[a['active'] for a in d['slaves'] if a['port'] == 15061]")" != "[True]" ]]; }
+  wait_for 15 a0_inactive
+  base=$(state | json_num activated_slaves)
+
+  check "GET /master/maintenance/schedule without a schedule: {}" test "$(http_body "http://127.0.0.1:$LP/master/maintenance/schedule")" = "{}"
+  expect "schedule refused: empty window" /master/maintenance/schedule "{\"windows\":[$(window "")]}" 400 \
+    "List of machines in the maintenance window is empty"
+  expect "schedule refused: a machine twice" /master/maintenance/schedule "{\"windows\":[$(window "$MA"),$(window "$MA")]}" 400 \
+    "Machine '{\"hostname\":\"maint-a\",\"ip\":\"127.0.0.1\"}' appears more than once in the schedule"
+  expect "schedule refused: hostname and ip both empty" /master/maintenance/schedule "{\"windows\":[$(window '{"hostname":""}')]}" 400 \
+    "Both 'hostname' and 'ip' for a machine are empty"
+  expect "schedule refused: negative duration" /master/maintenance/schedule "{\"windows\":[$(window "$MA" -1)]}" 400 \
+    "Unavailability 'duration' is negative"
+  NL=$(( LP == 15050 ? 15051 : 15050 ))
+  check "schedule POST on a non-leader: 307 to the leader" \
+    test "$(curl -s -o /dev/null -m 3 -w '%{http_code} %{redirect_url}' -X POST -d '{}' "http://127.0.0.1:$NL/master/maintenance/schedule")" = "307 http://127.0.0.1:$LP/master/maintenance/schedule"
+  expect "schedule maint-a: 200" /master/maintenance/schedule "{\"windows\":[$(window "$MA")]}" 200
+  check "the schedule reads back with maint-a" test "$(http_body "http://127.0.0.1:$LP/master/maintenance/schedule" | pyj "d['windows'][0]['machine_ids']")" = "[{'hostname': 'maint-a', 'ip': '127.0.0.1'}]"
+  check "maint-a is DRAINING at once (maintenance/status draining_machines)" \
+    test "$(http_body "http://127.0.0.1:$LP/master/maintenance/status" | pyj "[m['id']['hostname'] for m in d.get('draining_machines', [])]")" = "['maint-a']"
+  expect "machine/down refused for a machine not in the schedule" /master/machine/down "[$MB]" 400 \
+    "Machine '{\"hostname\":\"maint-b\",\"ip\":\"127.0.0.1\"}' is not part of a maintenance schedule"
+  expect "machine/up refused for a DRAINING machine" /master/machine/up "[$MA]" 400 \
+    "Machine '{\"hostname\":\"maint-a\",\"ip\":\"127.0.0.1\"}' is not in DOWN mode and cannot be brought up"
+  expect "DRAIN_AGENT refused for an agent of a scheduled machine" /api/v1 "{\"type\":\"DRAIN_AGENT\",\"drain_agent\":{\"agent_id\":{\"value\":\"$AA\"}}}" 400 \
+    "Agent $AA is part of a maintenance schedule under Machine maint-a (127.0.0.1)"
+  expect "machine/down maint-a: 200" /master/machine/down "[$MA]" 200
+  check "the agent on maint-a exits 0, asked to shut down: Operator initiated 'Machine DOWN'" eval \
+    'wait_for 10 eval "! alive $MAP"; wait $MAP; [[ $? -eq 0 ]] && grep -q "Agent asked to shut down by master@127.0.0.1:$LP because .Operator initiated .Machine DOWN.." "$WORK/maint-a/out.log"'
+  check "maint-a's agent left /master/state: activated_slaves $base -> $((base - 1))" \
+    eval '[[ "$(state | json_num activated_slaves)" == $((base - 1)) && -z "$(agent_of maint-a)" ]]'
+  check "maintenance/status: maint-a in down_machines" \
+    test "$(http_body "http://127.0.0.1:$LP/master/maintenance/status" | pyj "[m['hostname'] for m in d.get('down_machines', [])]")" = "['maint-a']"
+  expect "a schedule without the DOWN machine is refused" /master/maintenance/schedule "{\"windows\":[$(window "$MB")]}" 400 \
+    "Machine '{\"hostname\":\"maint-a\",\"ip\":\"127.0.0.1\"}' is deactivated and cannot be removed from the schedule"
+  start_machine_agent maint-a 15065; MAP=$LAST_PID
+  check "an agent restarted on the DOWN machine is refused: exits 0, 'Machine is \`DOWN\`'" eval \
+    'wait_for 15 eval "! alive $MAP"; wait $MAP; [[ $? -eq 0 ]] && grep -q "because .Machine is \`DOWN\`." "$WORK/maint-a/out.log"'
+
+  # A new leader keeps the schedule and the modes (the registry has them).
+  OLD=$LP; kill -9 "${MPID[$OLD]}"; wait "${MPID[$OLD]}" 2>/dev/null
+  new_leader() { local lp; lp=$(leader_port) && [[ "$lp" != "$OLD" ]] && [[ "$(http_code "http://127.0.0.1:$lp/master/maintenance/status")" == 200 ]]; }
+  if wait_for 40 new_leader; then
+    LP=$(leader_port)
+    check "after failover the new leader ($LP) has the schedule and maint-a DOWN" eval \
+      '[[ "$(http_body "http://127.0.0.1:$LP/master/maintenance/status" | pyj "[m[\"hostname\"] for m in d.get(\"down_machines\", [])]")" == "['"'"'maint-a'"'"']" && "$(http_body "http://127.0.0.1:$LP/master/maintenance/schedule")" == *maint-a* ]]'
+  else
+    fail "maintenance: no new leader within 40s after killing $OLD"
+  fi
+  for i in 0 1 2; do [[ ${MPORTS[$i]} == "$OLD" ]] && start_master "m$i" "$OLD" /mesos && MPID[$OLD]=$LAST_PID; done
+
+  expect "machine/up maint-a: 200" /master/machine/up "[$MA]" 200
+  check "machine/up removed maint-a from the schedule" test "$(http_body "http://127.0.0.1:$LP/master/maintenance/schedule")" = "{}"
+  start_machine_agent maint-a 15065; MAP=$LAST_PID
+  check "after machine/up the agent on maint-a re-registers with its id $AA" eval 'wait_for 30 eval "[[ \"\$(agent_of maint-a)\" == $AA ]]"'
+
+  # v1 equivalents.
+  expect "v1 UPDATE_MAINTENANCE_SCHEDULE without its field" /api/v1 '{"type":"UPDATE_MAINTENANCE_SCHEDULE"}' 400 \
+    "Failed to validate master::Call: Expecting 'update_maintenance_schedule' to be present"
+  expect "v1 UPDATE_MAINTENANCE_SCHEDULE maint-b" /api/v1 "{\"type\":\"UPDATE_MAINTENANCE_SCHEDULE\",\"update_maintenance_schedule\":{\"schedule\":{\"windows\":[$(window "$MB")]}}}" 200
+  check "v1 GET_MAINTENANCE_SCHEDULE has maint-b" test "$(api '{"type":"GET_MAINTENANCE_SCHEDULE"}' | pyj "d['get_maintenance_schedule']['schedule']['windows'][0]['machine_ids'][0]['hostname']")" = maint-b
+  check "v1 GET_MAINTENANCE_STATUS: maint-b draining" test "$(api '{"type":"GET_MAINTENANCE_STATUS"}' | pyj "d['get_maintenance_status']['status']['draining_machines'][0]['id']['hostname']")" = maint-b
+  expect "v1 STOP_MAINTENANCE refused while DRAINING" /api/v1 "{\"type\":\"STOP_MAINTENANCE\",\"stop_maintenance\":{\"machines\":[$MB]}}" 400 \
+    "Machine '{\"hostname\":\"maint-b\",\"ip\":\"127.0.0.1\"}' is not in DOWN mode and cannot be brought up"
+  expect "v1 START_MAINTENANCE maint-b" /api/v1 "{\"type\":\"START_MAINTENANCE\",\"start_maintenance\":{\"machines\":[$MB]}}" 200
+  check "the agent on maint-b exits 0 after START_MAINTENANCE" eval 'wait_for 10 eval "! alive $MBP"; wait $MBP; [[ $? -eq 0 ]]'
+  expect "v1 STOP_MAINTENANCE maint-b" /api/v1 "{\"type\":\"STOP_MAINTENANCE\",\"stop_maintenance\":{\"machines\":[$MB]}}" 200
+  check "v1 GET_MAINTENANCE_SCHEDULE empty again" test "$(api '{"type":"GET_MAINTENANCE_SCHEDULE"}' | pyj "d['get_maintenance_schedule']['schedule']")" = "{}"
+
+  # Draining and deactivation (the agent on maint-a, no schedule any more).
+  agents_json() { api '{"type":"GET_AGENTS"}'; }
+  expect "v1 DRAIN_AGENT of an unknown agent" /api/v1 '{"type":"DRAIN_AGENT","drain_agent":{"agent_id":{"value":"no-such-agent"}}}' 400 "Unknown agent"
+  expect "v1 REACTIVATE_AGENT of an active agent" /api/v1 "{\"type\":\"REACTIVATE_AGENT\",\"reactivate_agent\":{\"agent_id\":{\"value\":\"$AA\"}}}" 400 "Agent is not deactivated"
+  base=$(state | json_num activated_slaves)
+  expect "v1 DRAIN_AGENT maint-a's agent (max_grace_period 600 s)" /api/v1 "{\"type\":\"DRAIN_AGENT\",\"drain_agent\":{\"agent_id\":{\"value\":\"$AA\"},\"max_grace_period\":{\"seconds\":600}}}" 200
+  check "GET_AGENTS: deactivated, drain_info DRAINED at once (no tasks), max_grace_period kept" test \
+    "$(agents_json | pyj "[(a['active'], a['deactivated'], a['drain_info']['state'], a['drain_info']['config']['max_grace_period']['nanoseconds']) for a in d['get_agents']['agents'] if a['agent_info']['id']['value'] == '$AA']")" \
+    = "[(False, True, 'DRAINED', 600000000000)]"
+  check "/master/state: the drained agent counts in deactivated_slaves, not activated_slaves" eval \
+    '[[ "$(state | pyj "(d[\"activated_slaves\"], d[\"deactivated_slaves\"], [(a[\"active\"], a[\"deactivated\"], a[\"drain_info\"][\"state\"]) for a in d[\"slaves\"] if a[\"id\"] == \"$AA\"])")" == "($((base - 1)), 1, [(False, True, '"'"'DRAINED'"'"')])" ]]'
+  expect "v1 REACTIVATE_AGENT" /api/v1 "{\"type\":\"REACTIVATE_AGENT\",\"reactivate_agent\":{\"agent_id\":{\"value\":\"$AA\"}}}" 200
+  check "after REACTIVATE_AGENT: active, no drain_info, activated_slaves $base" eval \
+    '[[ "$(state | pyj "(d[\"activated_slaves\"], [(a[\"active\"], a[\"deactivated\"], \"drain_info\" in a) for a in d[\"slaves\"] if a[\"id\"] == \"$AA\"])")" == "($base, [(True, False, False)])" ]]'
+  expect "v1 DEACTIVATE_AGENT" /api/v1 "{\"type\":\"DEACTIVATE_AGENT\",\"deactivate_agent\":{\"agent_id\":{\"value\":\"$AA\"}}}" 200
+  check "after DEACTIVATE_AGENT: deactivated_slaves 1, no drain_info" test \
+    "$(state | pyj "(d['deactivated_slaves'], [('drain_info' in a, a['deactivated']) for a in d['slaves'] if a['id'] == '$AA'])")" = "(1, [(False, True)])"
+  expect "v1 REACTIVATE_AGENT after DEACTIVATE_AGENT" /api/v1 "{\"type\":\"REACTIVATE_AGENT\",\"reactivate_agent\":{\"agent_id\":{\"value\":\"$AA\"}}}" 200
+  check "v1 on a non-leader: 307 to the leader" \
+    test "$(curl -s -o /dev/null -m 3 -w '%{http_code} %{redirect_url}' -X POST -d '{"type":"GET_AGENTS"}' "http://127.0.0.1:$(( LP == 15050 ? 15051 : 15050 ))/api/v1")" = "307 http://127.0.0.1:$LP/api/v1"
+fi
 
 echo "mesos: $PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]

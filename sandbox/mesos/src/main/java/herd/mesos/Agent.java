@@ -284,6 +284,7 @@ public final class Agent implements ZkGroup.Listener {
                 Log.info(SRC, "Master " + mi.get("pid") + " does not know this agent; re-registering");
                 registeredWith = null;
             }
+            if (r != null && r.status == 200) obeyShutdown(mi, r.json());
             return;
         }
         boolean re = !agentId.isEmpty();
@@ -293,6 +294,7 @@ public final class Agent implements ZkGroup.Listener {
                 Json.write(req), 5000);
         if (r == null || r.status != 200) return; // Not (yet) the leader, or still recovering: retry.
         Map<String, Object> resp = r.json();
+        obeyShutdown(mi, resp);
         String id = Json.str(resp, "slave_id", "");
         if (mi != master) return; // The leader changed while we were talking.
         if (re) {
@@ -303,6 +305,20 @@ public final class Agent implements ZkGroup.Listener {
             Log.info(SRC, "Registered with master " + mi.get("pid") + "; given agent ID " + id);
         }
         registeredWith = mi;
+    }
+
+    /**
+     * Slave::shutdown on a ShutdownMessage from the master (machine DOWN,
+     * marked gone): no executors to wait for, so the agent terminates and
+     * exits 0, as mesos-agent's main returns EXIT_SUCCESS.
+     */
+    private void obeyShutdown(Map<String, Object> mi, Map<String, Object> resp) {
+        Object why = resp.get("shutdown");
+        if (why == null) return;
+        Log.info(SRC, "Agent asked to shut down by " + mi.get("pid") + " because '" + why + "'");
+        Log.info(SRC, "Agent terminating");
+        Log.flush();
+        System.exit(0);
     }
 
     boolean registered() { return registeredWith != null && registeredWith == master; }

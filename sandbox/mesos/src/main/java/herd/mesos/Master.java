@@ -45,13 +45,76 @@ public final class Master implements ZkGroup.Listener {
     final Map<String, Map<String, Object>> recoveredAgents = new LinkedHashMap<>();
     final Map<String, Double> unreachable = new LinkedHashMap<>();
     private double recoveredAt;
+    /** The maintenance schedule and machine modes; persisted in the registry. */
+    final Maintenance maintenance = new Maintenance();
+    /** Agents deactivated by an operator (DEACTIVATE_AGENT, DRAIN_AGENT); persisted. */
+    final java.util.Set<String> deactivated = new java.util.LinkedHashSet<>();
+    /** Agent id -> DrainInfo; persisted. */
+    final Map<String, Map<String, Object>> draining = new LinkedHashMap<>();
+    /** Agents marked gone after a drain with mark_gone: never admitted again; persisted. */
+    final java.util.Set<String> gone = new java.util.LinkedHashSet<>();
+    /** Agent id -> the ShutdownMessage its next heartbeat receives (removed agents). */
+    final Map<String, String> shutdowns = new LinkedHashMap<>();
 
     static final class AgentRecord {
         Map<String, Object> info;
         double registeredTime;
         Double reregisteredTime;
         volatile long lastPingMs;
+        /** Connected: heartbeats arrive (operator deactivation is Master.deactivated). */
         boolean active = true;
+        Double drainStart;
+
+        Map<String, Object> machine() {
+            return Maintenance.machineOf(String.valueOf(info.get("hostname")), String.valueOf(info.get("pid")));
+        }
+    }
+
+    /** Slave::active: connected and not deactivated by an operator. */
+    synchronized boolean active(String agentId, AgentRecord r) { return r.active && !deactivated.contains(agentId); }
+
+    /** Writes the maintenance state and the agents' operator states to the registry. */
+    @SuppressWarnings("unchecked")
+    void persist() {
+        Map<String, Object> mt;
+        List<Object> dea, gn;
+        Map<String, Object> dr;
+        synchronized (this) {
+            mt = maintenance.toRegistry();
+            dea = new ArrayList<>(deactivated);
+            gn = new ArrayList<>(gone);
+            dr = Json.parseObject(Json.write(draining));
+        }
+        registrar.apply(r -> {
+            r.put("maintenance", mt);
+            r.put("agent_states", Json.obj("deactivated", dea, "draining", dr, "gone", gn));
+        });
+    }
+
+    private synchronized void loadOperatorState(Map<String, Object> mt, Map<String, Object> states) {
+        maintenance.fromRegistry(mt);
+        Object d = states.get("deactivated");
+        if (d instanceof List) for (Object x : (List<?>) d) deactivated.add(String.valueOf(x));
+        Object g = states.get("gone");
+        if (g instanceof List) for (Object x : (List<?>) g) gone.add(String.valueOf(x));
+        Map<String, Object> dr = castMap(states.get("draining"));
+        for (Map.Entry<String, Object> e : dr.entrySet()) draining.put(e.getKey(), castMap(e.getValue()));
+    }
+
+    /** A (re-)registration from a DOWN machine or of a gone agent: the ShutdownMessage text, else null. */
+    private String refusal(String agentId, Map<String, Object> req, boolean re) {
+        String pidStr = Json.str(req, "pid", "");
+        Map<String, Object> machine = Maintenance.machineOf(Json.str(req, "hostname", ""), pidStr);
+        if (Maintenance.DOWN.equals(maintenance.mode(machine))) {
+            Log.warn(SRC, "Refusing " + (re ? "re-registration" : "registration") + " of agent at " + pidStr
+                    + " because the machine '" + Maintenance.display(machine) + "' that it is running on is `DOWN`");
+            return "Machine is `DOWN`";
+        }
+        if (re && gone.contains(agentId)) {
+            Log.warn(SRC, "Refusing re-registration of agent at " + pidStr + " because it is already marked gone");
+            return "Agent has been marked gone";
+        }
+        return null;
     }
 
     private Master(Flags flags) {
@@ -269,6 +332,7 @@ public final class Master implements ZkGroup.Listener {
                 for (Map<String, Object> u : registrar.unreachable()) {
                     unreachable.put((String) u.get("id"), ((Number) u.getOrDefault("timestamp", 0.0)).doubleValue());
                 }
+                loadOperatorState(castMap(registrar.get("maintenance")), castMap(registrar.get("agent_states")));
                 recovered = true;
             }
             Log.info(SRC, "Recovered " + recoveredAgents.size() + " agents from the registry; allowing "
@@ -285,6 +349,8 @@ public final class Master implements ZkGroup.Listener {
 
     /** Registration of an agent without an id: admit it under a fresh id. */
     synchronized Map<String, Object> register(Map<String, Object> req) {
+        String refused = refusal("", req, false);
+        if (refused != null) return Json.obj("shutdown", refused);
         String agentPid = Json.str(req, "pid", "");
         for (AgentRecord r : agents.values()) {
             if (agentPid.equals(r.info.get("pid")) && r.active) {
@@ -309,6 +375,8 @@ public final class Master implements ZkGroup.Listener {
     /** Re-registration keeps the agent's id, also for agents this master never saw. */
     synchronized Map<String, Object> reregister(Map<String, Object> req) {
         String agentId = Json.str(req, "slave_id", "");
+        String refused = refusal(agentId, req, true);
+        if (refused != null) return Json.obj("shutdown", refused);
         Map<String, Object> agentInfo = agentInfo(agentId, req);
         boolean known = agents.containsKey(agentId) || recoveredAgents.containsKey(agentId);
         if (!known || unreachable.containsKey(agentId) || !agentInfo.equals(registeredInfo(agentId))) {
@@ -337,12 +405,30 @@ public final class Master implements ZkGroup.Listener {
         return recoveredAgents.get(agentId);
     }
 
-    /** Heartbeat; false tells the agent to re-register (unknown, or marked disconnected/unreachable). */
-    synchronized boolean ping(String agentId) {
+    /**
+     * Heartbeat: {"connected":true}, {"shutdown":text} for an agent the
+     * master removed and told to shut down, or null to make the agent
+     * re-register (unknown, or marked disconnected/unreachable).
+     */
+    synchronized Map<String, Object> ping(String agentId) {
+        String shutdown = shutdowns.remove(agentId);
+        if (shutdown != null) return Json.obj("shutdown", shutdown);
         AgentRecord r = agents.get(agentId);
-        if (r == null || !r.active) return false;
+        if (r == null || !r.active) return null;
         r.lastPingMs = System.currentTimeMillis();
-        return true;
+        return Json.obj("connected", true);
+    }
+
+    /** Master::removeSlave after a ShutdownMessage: out of the registry, told on its next heartbeat. */
+    void removeAgent(String agentId, String message) {
+        AgentRecord r;
+        synchronized (this) {
+            r = agents.remove(agentId);
+            if (r == null) return;
+            shutdowns.put(agentId, message);
+        }
+        Log.info(SRC, "Removing agent " + agentId + " at " + r.info.get("pid") + " (" + r.info.get("hostname") + "): " + message);
+        registrar.remove(agentId);
     }
 
     private static Map<String, Object> agentInfo(String agentId, Map<String, Object> req) {

@@ -11,8 +11,14 @@ import java.util.Map;
  */
 public final class MasterHttp implements Http.Handler {
     private final Master m;
+    private final Operator op;
+    private final ApiV1 api;
 
-    MasterHttp(Master m) { this.m = m; }
+    MasterHttp(Master m) {
+        this.m = m;
+        this.op = new Operator(m);
+        this.api = new ApiV1(m, op, this);
+    }
 
     @Override
     public Http.Reply handle(String method, String path, String body) throws Exception {
@@ -40,6 +46,16 @@ public final class MasterHttp implements Http.Handler {
             case "/mesos.internal.ReregisterSlaveMessage":
             case "/mesos.internal.PongSlaveMessage":
                 return internal(ep, method, body);
+            case "/maintenance/schedule":
+            case "/maintenance/status":
+            case "/machine/down":
+            case "/machine/up":
+                return maintenance(path, ep, method, body);
+            case "/api/v1":
+                if (!m.elected()) return redirect(path, false);
+                if (!m.recovered()) return Http.Reply.text(503, "Master has not finished recovery");
+                if (!"POST".equals(method)) return Http.Reply.text(405, "Expecting 'POST', received '" + method + "'");
+                return api.call(body);
             default:
         }
         if (path.startsWith("/log-replica(1)/")) return replica(path.substring(16), method, body);
@@ -57,6 +73,38 @@ public final class MasterHttp implements Http.Handler {
         return Http.Reply.redirect(base ? loc : loc + path);
     }
 
+    /** The v0 maintenance endpoints: leader only, bodies parsed as http.cpp does. */
+    private Http.Reply maintenance(String path, String ep, String method, String body) {
+        if (!m.elected()) return redirect(path, false);
+        if (!m.recovered()) return Http.Reply.text(503, "Master has not finished recovery");
+        boolean get = "GET".equals(method), post = "POST".equals(method);
+        switch (ep) {
+            case "/maintenance/status":
+                if (!get) return Http.Reply.text(405, "Expecting 'GET', received '" + method + "'");
+                return Http.Reply.json(op.status());
+            case "/maintenance/schedule":
+                if (get) return Http.Reply.json(op.schedule());
+                if (!post) return Http.Reply.text(405, "Expecting one of { 'GET', 'POST' }, received '" + method + "'");
+                Map<String, Object> schedule;
+                try {
+                    schedule = Json.parseObject(body);
+                } catch (IllegalArgumentException e) {
+                    return Http.Reply.text(400, e.getMessage());
+                }
+                return op.updateSchedule(schedule);
+            default:
+        }
+        if (!post) return Http.Reply.text(405, "Expecting 'POST', received '" + method + "'");
+        Object ids;
+        try {
+            ids = Json.parse(body);
+        } catch (IllegalArgumentException e) {
+            return Http.Reply.text(400, e.getMessage());
+        }
+        if (!(ids instanceof List)) return Http.Reply.text(400, "Expecting a JSON array");
+        return ep.equals("/machine/down") ? op.down(Maintenance.maps(ids)) : op.up(Maintenance.maps(ids));
+    }
+
     private Http.Reply internal(String ep, String method, String body) {
         if (!"POST".equals(method)) return Http.Reply.text(405, "Expecting 'POST'");
         if (!m.elected()) return redirect("/master" + ep, false);
@@ -68,8 +116,8 @@ public final class MasterHttp implements Http.Handler {
             case "/mesos.internal.ReregisterSlaveMessage":
                 return Http.Reply.json(m.reregister(req));
             default:
-                return m.ping(Json.str(req, "slave_id", "")) ? Http.Reply.json(Json.obj("connected", true))
-                        : Http.Reply.text(404, "Agent is not registered with this master");
+                Map<String, Object> pong = m.ping(Json.str(req, "slave_id", ""));
+                return pong != null ? Http.Reply.json(pong) : Http.Reply.text(404, "Agent is not registered with this master");
         }
     }
 
@@ -103,8 +151,8 @@ public final class MasterHttp implements Http.Handler {
         s.put("capabilities", caps);
         int active = 0, inactive = 0, unreachable;
         synchronized (m) {
-            for (Master.AgentRecord r : m.agents.values()) {
-                if (r.active) active++; else inactive++;
+            for (Map.Entry<String, Master.AgentRecord> e : m.agents.entrySet()) {
+                if (m.active(e.getKey(), e.getValue())) active++; else inactive++;
             }
             unreachable = m.unreachable.size();
         }
@@ -139,7 +187,8 @@ public final class MasterHttp implements Http.Handler {
     private List<Object> slaves() {
         List<Object> out = new ArrayList<>();
         synchronized (m) {
-            for (Master.AgentRecord r : m.agents.values()) {
+            for (Map.Entry<String, Master.AgentRecord> e : m.agents.entrySet()) {
+                Master.AgentRecord r = e.getValue();
                 Map<String, Object> res = Master.castMap(r.info.get("resources"));
                 Map<String, Object> zero = Json.obj("disk", 0.0, "mem", 0.0, "gpus", 0.0, "cpus", 0.0);
                 Map<String, Object> a = Json.obj(
@@ -155,15 +204,26 @@ public final class MasterHttp implements Http.Handler {
                 a.put("offered_resources", zero);
                 a.put("reserved_resources", Json.obj());
                 a.put("unreserved_resources", res);
-                a.put("active", r.active);
-                a.put("deactivated", !r.active);
+                // readonly_handler.cpp: active is connected and not deactivated;
+                // deactivated is the operator's (DEACTIVATE_AGENT, DRAIN_AGENT).
+                a.put("active", m.active(e.getKey(), r));
+                a.put("deactivated", m.deactivated.contains(e.getKey()));
                 a.put("version", r.info.get("version"));
-                a.put("capabilities", List.of("MULTI_ROLE", "HIERARCHICAL_ROLE", "RESERVATION_REFINEMENT",
-                        "RESOURCE_PROVIDER", "RESIZE_VOLUME", "AGENT_OPERATION_FEEDBACK", "AGENT_DRAINING", "TASK_RESOURCE_LIMITS"));
+                a.put("capabilities", agentCapabilities());
+                Map<String, Object> drain = m.draining.get(e.getKey());
+                if (drain != null) {
+                    a.put("drain_info", drain);
+                    if (r.drainStart != null) a.put("estimated_drain_start_time_seconds", r.drainStart);
+                }
                 out.add(a);
             }
         }
         return out;
+    }
+
+    List<String> agentCapabilities() {
+        return List.of("MULTI_ROLE", "HIERARCHICAL_ROLE", "RESERVATION_REFINEMENT",
+                "RESOURCE_PROVIDER", "RESIZE_VOLUME", "AGENT_OPERATION_FEEDBACK", "AGENT_DRAINING", "TASK_RESOURCE_LIMITS");
     }
 
     private List<Object> recoveredSlaves() {
@@ -175,10 +235,11 @@ public final class MasterHttp implements Http.Handler {
     }
 
     private Map<String, Object> metrics() {
-        int active = 0, inactive = 0, unreachable;
+        int active = 0, inactive = 0, connected = 0, unreachable;
         synchronized (m) {
-            for (Master.AgentRecord r : m.agents.values()) {
-                if (r.active) active++; else inactive++;
+            for (Map.Entry<String, Master.AgentRecord> e : m.agents.entrySet()) {
+                if (m.active(e.getKey(), e.getValue())) active++; else inactive++;
+                if (e.getValue().active) connected++;
             }
             unreachable = m.unreachable.size();
         }
@@ -187,8 +248,8 @@ public final class MasterHttp implements Http.Handler {
         s.put("master/uptime_secs", Common.now() - m.startTime);
         s.put("master/slaves_active", (double) active);
         s.put("master/slaves_inactive", (double) inactive);
-        s.put("master/slaves_connected", (double) active);
-        s.put("master/slaves_disconnected", (double) inactive);
+        s.put("master/slaves_connected", (double) connected);
+        s.put("master/slaves_disconnected", (double) (active + inactive - connected));
         s.put("master/slaves_unreachable", (double) unreachable);
         s.put("master/frameworks_active", 0.0);
         s.put("master/frameworks_connected", 0.0);

@@ -59,6 +59,12 @@ public final class Registrar {
         return new ArrayList<>((List<Map<String, Object>>) registry.getOrDefault("unreachable", new ArrayList<>()));
     }
 
+    /** A top-level registry entry (a copy), or null. */
+    public synchronized Object get(String key) {
+        Object v = registry.get(key);
+        return v == null ? null : Json.parse(Json.write(v));
+    }
+
     /** Applies an operation and stores it with a quorum, or aborts as the real registrar does. */
     public synchronized void apply(Consumer<Map<String, Object>> op) {
         Map<String, Object> next = Json.parseObject(Json.write(registry));
@@ -87,6 +93,11 @@ public final class Registrar {
             slaves.add(new LinkedHashMap<>(agentInfo));
             ((List<Object>) r.get("unreachable")).removeIf(s -> id.equals(((Map<String, Object>) s).get("id")));
         });
+    }
+
+    @SuppressWarnings("unchecked")
+    public void remove(String id) {
+        apply(r -> ((List<Object>) r.get("slaves")).removeIf(s -> id.equals(((Map<String, Object>) s).get("id"))));
     }
 
     @SuppressWarnings("unchecked")

@@ -8,7 +8,7 @@ for node in "$@"; do
     master3|172.30.0.13) echo /rack3 ;;
     worker1|172.30.0.21) echo /rack1 ;;
     worker2|172.30.0.22) echo /rack1 ;;
-    worker3|172.30.0.23) echo /rack1 ;;
+    worker3|172.30.0.23) echo /rack2 ;;
     *) echo /default-rack ;;
   esac
 done
