@@ -520,3 +520,72 @@ fn healthy(layout: &Layout, agents: u64) -> Readings {
     ];
     r
 }
+
+/// The bring-up's stale marks for `host`, run against files as `written`
+/// left them; the services recorded.
+fn stale_after(written: &Inventory, rendered: &Inventory, host: &str, root: &Path) -> String {
+    let old_topo = hadoop::validate(written).unwrap();
+    for f in &hadoop::render(written, &old_topo)
+        .unwrap()
+        .host(host)
+        .unwrap()
+        .files
+    {
+        if f.path.starts_with(root.to_str().unwrap()) {
+            std::fs::create_dir_all(Path::new(&f.path).parent().unwrap()).unwrap();
+            std::fs::write(&f.path, &f.content).unwrap();
+        }
+    }
+    let topo = hadoop::validate(rendered).unwrap();
+    let files = hadoop::render(rendered, &topo).unwrap();
+    let marks = hadoop::stale_marks::template(&topo, &files);
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(marks[host].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(format!("{}/.herd/stale", topo.settings.install_dir))
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_scale_out_marks_nothing_stale_and_a_changed_setting_marks_its_readers() {
+    let (dir, _) = cluster("", None);
+    let root = dir.path().join("opt");
+    let with_root = |extra: &str, over: &str| {
+        let (d, inv) = cluster(extra, None);
+        let text = std::fs::read_to_string(&inv.path)
+            .unwrap()
+            .replace(
+                "install_dir: /opt",
+                &format!("install_dir: {}", root.display()),
+            )
+            .replace("dfs.namenode.handler.count: 20", over);
+        std::fs::write(&inv.path, text).unwrap();
+        (d, Inventory::load(&inv.path).unwrap())
+    };
+    let (_a, three) = with_root("", "dfs.namenode.handler.count: 20");
+    let (_b, four) = with_root(WORKER4, "dfs.namenode.handler.count: 20");
+    // The rack script, the include lists and `workers` change; none needs a restart.
+    assert_eq!(stale_after(&three, &four, "master1", &root), "");
+    let (_c, changed) = with_root(WORKER4, "dfs.namenode.handler.count: 40");
+    assert_eq!(
+        stale_after(&four, &changed, "master1", &root),
+        "journalnode\nnamenode\nresourcemanager\nzkfc\n"
+    );
+    // A host moved to another rack is a real change to the rack script.
+    let (_d, moved) = with_root(
+        &WORKER4.replace("/rack2", "/rack1"),
+        "dfs.namenode.handler.count: 20",
+    );
+    std::fs::remove_file(root.join(".herd/stale")).ok();
+    assert_eq!(
+        stale_after(&four, &moved, "master1", &root),
+        "namenode\nresourcemanager\n"
+    );
+}

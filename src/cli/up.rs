@@ -114,10 +114,9 @@ pub fn prepare(fleet: &Fleet, tree: RenderedTree) -> Result<Prepared, CliError> 
     }
     let rendered = std::fs::canonicalize(&rendered).unwrap_or(rendered);
     let mut vars = serde_json::Map::new();
-    vars.insert(
-        "hadoop".into(),
-        hadoop::context::template_object(inv, &topo, &rendered),
-    );
+    let mut object = hadoop::context::template_object(inv, &topo, &rendered);
+    object["stale_marks"] = hadoop::stale_marks::template(&topo, &files);
+    vars.insert("hadoop".into(), object);
     let left_out = topo
         .out_of_service()
         .into_iter()

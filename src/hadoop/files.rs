@@ -27,6 +27,10 @@ pub struct RenderedFile {
     pub mode: u32,
     /// Services on this host that read the file and need a restart when it changes.
     pub services: Vec<&'static str>,
+    /// One entry per line, read afresh for entries the daemons have not
+    /// seen (the rack script: a new host's rack is asked when it first
+    /// shows up): a change that only adds lines needs no restart.
+    pub additive: bool,
 }
 
 /// The files of one host.

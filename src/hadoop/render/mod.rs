@@ -65,11 +65,13 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
         };
         let mut files = Vec::new();
         let mut add = |path: String, content: Vec<u8>, mode: u32, services: Vec<&'static str>| {
+            let additive = path.ends_with(RACK_SCRIPT);
             files.push(RenderedFile {
                 path,
                 content,
                 mode,
                 services,
+                additive,
             });
         };
         if HADOOP_CLIENT_ROLES.iter().any(|r| has(r)) {
