@@ -36,8 +36,11 @@ ensure_engine() {
   command -v dockerd >/dev/null || die "dockerd not found although docker.io is installed"
   mkdir -p "${SB_CACHE}"
   log "no Docker engine answers; starting dockerd (log: ${DOCKERD_LOG})"
-  # setsid: the daemon must outlive this script and its process group.
-  setsid dockerd >"${DOCKERD_LOG}" 2>&1 </dev/null &
+  # setsid: the daemon must outlive this script and its process group. It
+  # keeps no descriptor of ours open: a lock this script runs under (e.g.
+  # `flock LOCK tests/cluster/run.sh`) would otherwise be held for as long
+  # as the daemon lives.
+  setsid dockerd >"${DOCKERD_LOG}" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   local pid=$!
   local i
   for ((i = 0; i < 60; i++)); do
