@@ -15,19 +15,32 @@ use crate::shell::quote as q;
 /// 0 when each is live (when `live`) and its admin state is one of `wanted`
 /// (JMX wording: `Decommissioned`, `In Maintenance`, `In Service`, ...).
 pub fn command(namenode: &str, port: u16, hosts: &[String], wanted: &[&str], live: bool) -> String {
-    let hosts: Vec<String> = hosts.iter().map(|h| q(h)).collect();
+    format!(
+        "{} {} {} {}",
+        script(wanted, live),
+        q(namenode),
+        port,
+        q(&hosts.join(" "))
+    )
+}
+
+/// The same as a command taking the NameNode, its web port and the hosts
+/// (one word, space-separated) as its three arguments, for templates that
+/// know them only at gate time.
+pub fn script(wanted: &[&str], live: bool) -> String {
     let wanted: Vec<String> = wanted.iter().map(|w| q(w)).collect();
     let wanted = wanted.join("|");
     let script = format!(
-        r#"exec 3<>/dev/tcp/{nn}/{port} || {{ echo "no answer from {nn}:{port}"; exit 1; }}
-printf 'GET /jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo HTTP/1.0\r\nHost: {nn}\r\n\r\n' >&3
+        r#"nn=$1; port=$2
+exec 3<>/dev/tcp/$nn/$port || {{ echo "no answer from $nn:$port"; exit 1; }}
+printf 'GET /jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo HTTP/1.0\r\nHost: %s\r\n\r\n' "$nn" >&3
 body=$(tr -d '\\' <&3)
 exec 3<&-
 live=$(printf '%s\n' "$body" | grep '"LiveNodes"')
 dead=$(printf '%s\n' "$body" | grep '"DeadNodes"')
 leaving=$(printf '%s\n' "$body" | grep -E '"(DecomNodes|EnteringMaintenanceNodes)"')
 ok=0
-for h in {hosts}; do
+for h in $3; do
   node=$(printf '%s\n' "$live" | grep -o "\"$h:[0-9]*\":{{[^}}]*}}" | head -1)
   where=live
   if [ -z "$node" ]; then
@@ -54,15 +67,13 @@ for h in {hosts}; do
   {live_check}
 done
 exit $ok"#,
-        nn = namenode,
-        hosts = hosts.join(" "),
         live_check = if live {
             r#"[ "$where" = live ] || ok=1"#
         } else {
             ""
         },
     );
-    format!("bash -c {}", q(&script))
+    format!("bash -c {} herd", q(&script))
 }
 
 #[cfg(test)]

@@ -18,7 +18,9 @@
 
 use std::time::Duration;
 
-use crate::hadoop::lifecycle::{Record, WORKER_ROLES, WorkerState, admin_view, mesos_http};
+use crate::hadoop::lifecycle::{
+    Record, WORKER_ROLES, WorkerState, admin_view, mesos_http, registration,
+};
 use crate::hadoop::observe::{DataNodeView, Readings};
 use crate::hadoop::ports::ClusterPorts;
 use crate::hadoop::render::{self, DFS_HOSTS, YARN_EXCLUDE, YARN_INCLUDE};
@@ -221,8 +223,6 @@ impl Generator<'_> {
             "every NameNode re-reads the list (dfsadmin -refreshNodes)",
         );
 
-        let in_service_nms = self.after.in_service("nodemanager").len();
-        let in_service_agents = self.after.in_service("mesos-agent").len();
         match action {
             Action::Decommission => {
                 if !nms.is_empty() {
@@ -260,9 +260,9 @@ impl Generator<'_> {
                         "the active NameNode reports each Decommissioned: every block it held has its replicas on the DataNodes that stay",
                     );
                 }
+                // The master's answer to machine/down is the gate: it shut them down.
                 if !agents.is_empty() {
                     self.mesos(&[], &agents)?;
-                    self.agents_gate(in_service_agents)?;
                 }
                 for h in &self.req.hosts.clone() {
                     self.daemons(h, false);
@@ -285,15 +285,7 @@ impl Generator<'_> {
                 if !agents.is_empty() {
                     self.mesos(&agents, &[])?;
                 }
-                self.start_and_gate(
-                    &dns,
-                    &nms,
-                    &agents,
-                    &nn,
-                    nn_port,
-                    in_service_nms,
-                    in_service_agents,
-                )?;
+                self.start_and_gate(&dns, &nms, &agents, &nn, nn_port)?;
             }
             Action::Enter { .. } => {
                 if !dns.is_empty() {
@@ -317,15 +309,7 @@ impl Generator<'_> {
                 if !agents.is_empty() {
                     self.mesos(&[], &[])?;
                 }
-                self.start_and_gate(
-                    &dns,
-                    &nms,
-                    &agents,
-                    &nn,
-                    nn_port,
-                    in_service_nms,
-                    in_service_agents,
-                )?;
+                self.start_and_gate(&dns, &nms, &agents, &nn, nn_port)?;
             }
         }
         self.finish()
@@ -547,23 +531,39 @@ impl Generator<'_> {
         Ok(())
     }
 
-    /// The leading master's count of activated agents.
-    fn agents_gate(&mut self, in_service: usize) -> Result<(), Refusal> {
-        let (_, port) = self.mesos_leader()?;
-        let probe = Probe::new(ProbeCheck::http_json(
-            port,
-            "/master/state",
-            Some(JsonCheck::equals("/activated_slaves", in_service as u64)),
-        ))
-        .on(HostSelector::role("mesos-master"), Expectation::ExactlyOne)
-        .at("{{ host.name }}")
+    /// The workers `hosts` named by a master of `role` (the active or
+    /// leading one: a standby redirects), through `script`.
+    fn registered_gate(
+        &mut self,
+        name: &str,
+        role: &str,
+        script: &str,
+        hosts: &[String],
+        what: &str,
+    ) {
+        // The role's web port as the first master has it: the service
+        // table gives every master of a role the same one.
+        let port = self
+            .before
+            .hosts(role)
+            .first()
+            .and_then(|h| self.port(h, role).ok())
+            .unwrap_or_default();
+        let probe = Probe::new(ProbeCheck::Command {
+            run: format!(
+                "{script} {{{{ host.name }}}} {port} {}",
+                q(&hosts.join(" "))
+            ),
+            exit: 0,
+            stdout: None,
+        })
+        .on(HostSelector::role(role), Expectation::ExactlyOne)
         .with_timeout(REGISTER_TIMEOUT)
         .with_interval(INTERVAL);
         self.push(
-            Stage::new("mesos-agents", HostSelector::role("mesos-master")).with_probe(probe),
-            &format!("the leading Mesos master counts {in_service} activated agents"),
+            Stage::new(name, HostSelector::role(role)).with_probe(probe),
+            what,
         );
-        Ok(())
     }
 
     /// Stop (and keep stopped at boot) or start (and start at boot) the
@@ -621,8 +621,6 @@ impl Generator<'_> {
         agents: &[String],
         nn: &(String, Vec<DataNodeView>),
         nn_port: u16,
-        in_service_nms: usize,
-        in_service_agents: usize,
     ) -> Result<(), Refusal> {
         for h in &self.req.hosts.clone() {
             self.daemons(h, true);
@@ -639,39 +637,27 @@ impl Generator<'_> {
                 "the active NameNode reports each live and In Service",
             );
         }
+        let gates = registration::template();
         if !nms.is_empty() {
-            let rm = self
-                .readings
-                .resourcemanagers
-                .iter()
-                .find(|r| r.ha_state.as_deref() == Ok("ACTIVE"))
-                .map(|r| r.host.clone())
-                .ok_or_else(|| {
-                    Refusal::Unsafe("no ResourceManager is active to count the NodeManagers".into())
-                })?;
-            let port = self.port(&rm, "resourcemanager")?;
-            let probe = Probe::new(ProbeCheck::http_json(
-                port,
-                "/ws/v1/cluster/metrics",
-                Some(JsonCheck::equals(
-                    "/clusterMetrics/activeNodes",
-                    in_service_nms as u64,
-                )),
-            ))
-            .on(
-                HostSelector::role("resourcemanager"),
-                Expectation::ExactlyOne,
-            )
-            .at("{{ host.name }}")
-            .with_timeout(REGISTER_TIMEOUT)
-            .with_interval(INTERVAL);
-            self.push(
-                Stage::new("nodemanagers", HostSelector::role("resourcemanager")).with_probe(probe),
-                &format!("the active ResourceManager counts {in_service_nms} NodeManagers"),
+            self.registered_gate(
+                "nodemanagers",
+                "resourcemanager",
+                gates["nodemanagers"].as_str().unwrap_or_default(),
+                nms,
+                &format!("the active ResourceManager has {} RUNNING", nms.join(", ")),
             );
         }
         if !agents.is_empty() {
-            self.agents_gate(in_service_agents)?;
+            self.registered_gate(
+                "mesos-agents",
+                "mesos-master",
+                gates["agents"].as_str().unwrap_or_default(),
+                agents,
+                &format!(
+                    "the leading Mesos master has {} registered",
+                    agents.join(", ")
+                ),
+            );
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod mesos_http;
 pub mod record;
 pub mod refresh;
+pub mod registration;
 
 pub use record::{Record, WorkerState};
 
