@@ -16,6 +16,9 @@ pub enum SkipReason {
     Replayed,
     /// Every file to upload was already there, identical.
     Unchanged,
+    /// Its host was counted out earlier in the run (`--max-failures`): not
+    /// done, so a replay runs it.
+    CountedOut,
 }
 
 /// How a task ended.
@@ -109,6 +112,16 @@ pub struct ProbeReading {
     pub value: String,
 }
 
+/// A host a run counted out and went on without (`--max-failures`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountedOut {
+    pub host: String,
+    /// The stage it failed; None when it could not be reached at connect time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    pub error: String,
+}
+
 /// Everything that happens during a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -138,6 +151,9 @@ pub enum Event {
         host: String,
         error: String,
     },
+    /// The run goes on without this host (within `--max-failures`): it
+    /// runs nothing more, its dependents and later gates leave it out.
+    HostCountedOut(CountedOut),
     StageStarted {
         stage: String,
         hosts: usize,
@@ -215,6 +231,9 @@ pub enum Event {
         failed_stage: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+        /// The hosts the run went on without, in the order counted out.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        counted_out: Vec<CountedOut>,
     },
 }
 

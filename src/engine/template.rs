@@ -112,6 +112,28 @@ impl TemplateContext {
         TemplateContext { root }
     }
 
+    /// This context with `out` (inventory indices) gone from `roles`: what
+    /// a gate sees once the run went on without those hosts. `hosts` keeps
+    /// every host, so per-host lookups still find theirs.
+    pub fn without_hosts(
+        &self,
+        inventory: &Inventory,
+        out: &std::collections::HashSet<usize>,
+    ) -> TemplateContext {
+        let mut roles: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (i, h) in inventory.hosts.iter().enumerate() {
+            for r in &h.roles {
+                let names = roles.entry(r).or_default();
+                if !out.contains(&i) {
+                    names.push(&h.name);
+                }
+            }
+        }
+        let mut root = self.root.clone();
+        root.insert("roles".into(), Value::from_serialize(&roles));
+        TemplateContext { root }
+    }
+
     /// Add or replace a top-level name (e.g. `stage`, `batch`).
     pub fn set(&mut self, name: &str, value: Json) {
         self.root

@@ -16,6 +16,9 @@ pub struct Playbook {
     pub name: String,
     pub vars: BTreeMap<String, serde_json::Value>,
     pub stages: Vec<Stage>,
+    /// `expendable_roles`: the roles whose hosts a run with `--max-failures`
+    /// may count out and go on without. None (the key absent): any host may.
+    pub expendable_roles: Option<Vec<String>>,
     /// Where each field sits in the file, so the plan can point at the
     /// selector item or dependency it rejects. Empty for playbooks built in code.
     pub spans: Spans,
@@ -149,6 +152,26 @@ pub enum Expectation {
 impl Playbook {
     pub fn stage(&self, name: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.name == name)
+    }
+
+    /// Whether a run may count `host` out and go on without it: every one
+    /// of its roles is expendable. A host that also carries any other role
+    /// (a master) never is: masters keep their quorum rules, which the
+    /// playbook's own gates enforce; neither is a host with no role at all
+    /// when the playbook names its expendable roles.
+    pub fn expendable(&self, host: &super::Host) -> bool {
+        match &self.expendable_roles {
+            None => true,
+            Some(listed) => {
+                !host.roles.is_empty() && host.roles.iter().all(|r| listed.contains(r))
+            }
+        }
+    }
+
+    /// The playbook with its `expendable_roles` set (playbooks built in code).
+    pub fn with_expendable_roles(mut self, roles: &[&str]) -> Playbook {
+        self.expendable_roles = Some(roles.iter().map(|r| r.to_string()).collect());
+        self
     }
 }
 
