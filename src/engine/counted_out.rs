@@ -47,7 +47,11 @@ impl CountedOutHosts {
     /// all expendable, or more distinct hosts than the budget would be out.
     /// Decided under one lock, so two failures at once cannot both fit a
     /// budget with room for one.
-    pub fn admit(&self, failed: Vec<(usize, CountedOut)>, expendable: impl Fn(usize) -> bool) -> bool {
+    pub fn admit(
+        &self,
+        failed: Vec<(usize, CountedOut)>,
+        expendable: impl Fn(usize) -> bool,
+    ) -> bool {
         let mut out = self.lock();
         if failed.is_empty() || !failed.iter().all(|(h, _)| expendable(*h)) {
             return false;
@@ -156,7 +160,10 @@ mod tests {
 
         let out = CountedOutHosts::new(1);
         assert!(!out.admit(vec![(1, c("b")), (2, c("c"))], |_| true));
-        assert!(out.hosts().is_empty(), "nothing counted out of a refused pair");
+        assert!(
+            out.hosts().is_empty(),
+            "nothing counted out of a refused pair"
+        );
         assert!(!out.admit(vec![(0, c("a"))], |h| h != 0), "not expendable");
         assert!(!CountedOutHosts::new(0).admit(vec![(0, c("a"))], |_| true));
     }
@@ -167,8 +174,14 @@ mod tests {
         at_connect.stage = None;
         at_connect.error = "unreachable: connection refused\nmore".into();
         let text = describe(&[at_connect, c("w2")], 2);
-        assert!(text.contains("without 2 hosts (--max-failures allowed 2)"), "{text}");
-        assert!(text.contains("\n  w3 at connect: unreachable: connection refused"), "{text}");
+        assert!(
+            text.contains("without 2 hosts (--max-failures allowed 2)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  w3 at connect: unreachable: connection refused"),
+            "{text}"
+        );
         assert!(!text.contains("more"), "{text}");
         assert!(text.contains("\n  w2 at stage 's': boom"), "{text}");
     }

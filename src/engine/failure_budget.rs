@@ -86,7 +86,10 @@ mod tests {
     fn bad_values_say_what_is_expected() {
         for bad in ["", "-1", "two", "1.5", "3 hosts", "%"] {
             let e = bad.parse::<MaxFailures>().unwrap_err();
-            assert!(e.contains("a number of hosts") || e.contains("percentage"), "{bad}: {e}");
+            assert!(
+                e.contains("a number of hosts") || e.contains("percentage"),
+                "{bad}: {e}"
+            );
         }
         for bad in ["101%", "-5%", "x%"] {
             let e = bad.parse::<MaxFailures>().unwrap_err();

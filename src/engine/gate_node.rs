@@ -49,7 +49,15 @@ impl Engine<'_> {
         let out = state.counted_out.hosts();
         let hosts: Vec<usize> = hosts.into_iter().filter(|h| !out.contains(h)).collect();
         if hosts.is_empty() {
-            return self.gate_passed(state, stage, batch, is_final, Duration::ZERO, Vec::new(), Duration::ZERO);
+            return self.gate_passed(
+                state,
+                stage,
+                batch,
+                is_final,
+                Duration::ZERO,
+                Vec::new(),
+                Duration::ZERO,
+            );
         }
         let base = if out.is_empty() {
             state.base_context.clone()
@@ -188,7 +196,13 @@ impl Engine<'_> {
                                     .iter()
                                     .copied()
                                     .find(|&h| self.inventory.hosts[h].name == r.host)?;
-                                Some((h, format!("stage '{}' gate: {reason}; last value seen: {}", st.name, r.value)))
+                                Some((
+                                    h,
+                                    format!(
+                                        "stage '{}' gate: {reason}; last value seen: {}",
+                                        st.name, r.value
+                                    ),
+                                ))
                             })
                             .collect()
                     } else {

@@ -224,7 +224,10 @@ pub fn done_in_journal(events: &[Event]) -> HashSet<(String, String)> {
             last.insert((stage.clone(), host.clone()), done);
         }
     }
-    last.into_iter().filter(|(_, d)| *d).map(|(k, _)| k).collect()
+    last.into_iter()
+        .filter(|(_, d)| *d)
+        .map(|(k, _)| k)
+        .collect()
 }
 
 /// Stages the journal shows finished well (after their final gate), with
@@ -529,7 +532,12 @@ mod tests {
             }),
             stage_done("two"),
             finished("three", "a", TaskOutcome::Ok, None),
-            finished("three", "b", TaskOutcome::Skipped, Some(SkipReason::CountedOut)),
+            finished(
+                "three",
+                "b",
+                TaskOutcome::Skipped,
+                Some(SkipReason::CountedOut),
+            ),
             stage_done("three"),
             finished("side", "a", TaskOutcome::Ok, None),
             finished("side", "b", TaskOutcome::Ok, None),
@@ -537,7 +545,11 @@ mod tests {
         ];
         let r = compute(&events, &plan, &pb, &hosts, Selection::Resume);
         assert_eq!(r.stages[1].run, vec!["b".to_string()]);
-        assert_eq!(r.stages[2].run, vec!["b".to_string()], "a counted-out skip is not done");
+        assert_eq!(
+            r.stages[2].run,
+            vec!["b".to_string()],
+            "a counted-out skip is not done"
+        );
         assert_eq!(r.stages[2].skip, vec!["a".to_string()]);
         // `one` passed with every host; `side` ran nothing of b's but passed
         // while b was out: checked in full, not re-checked.

@@ -61,7 +61,12 @@ impl Engine<'_> {
         if state.counted_out.contains(host) {
             self.emit(
                 state,
-                finish(TaskOutcome::Skipped, Some(SkipReason::CountedOut), None, None),
+                finish(
+                    TaskOutcome::Skipped,
+                    Some(SkipReason::CountedOut),
+                    None,
+                    None,
+                ),
             );
             return NodeResult::Ok;
         }

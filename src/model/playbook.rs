@@ -162,9 +162,7 @@ impl Playbook {
     pub fn expendable(&self, host: &super::Host) -> bool {
         match &self.expendable_roles {
             None => true,
-            Some(listed) => {
-                !host.roles.is_empty() && host.roles.iter().all(|r| listed.contains(r))
-            }
+            Some(listed) => !host.roles.is_empty() && host.roles.iter().all(|r| listed.contains(r)),
         }
     }
 
@@ -194,4 +192,55 @@ pub(crate) fn is_stage_name(s: &str) -> bool {
     let mut bytes = s.bytes();
     matches!(bytes.next(), Some(b'a'..=b'z' | b'0'..=b'9'))
         && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Inventory, Playbook};
+
+    const INV: &str = "cluster: t\nhosts:\n  - { name: m1, address: 10.0.0.1, roles: [namenode, zookeeper] }\n  - { name: w1, address: 10.0.0.2, roles: [datanode, nodemanager] }\n  - { name: w2, address: 10.0.0.3, roles: [datanode, spark-history] }\n  - { name: bare, address: 10.0.0.4 }\n";
+
+    fn expendable(pb: &str) -> Vec<bool> {
+        let inv = Inventory::parse(INV, std::path::Path::new("inv.yaml")).unwrap();
+        let pb = Playbook::parse(pb, "pb.yaml").unwrap();
+        inv.hosts.iter().map(|h| pb.expendable(h)).collect()
+    }
+
+    const STAGES: &str = "stages:\n  - { name: a, hosts: all, run: 'true' }\n";
+
+    #[test]
+    fn a_host_is_expendable_only_when_every_one_of_its_roles_is_listed() {
+        let listed = format!("expendable_roles: [datanode, nodemanager, mesos-agent]\n{STAGES}");
+        // A master, a worker, a worker that also carries a role not listed,
+        // and a host with no role at all.
+        assert_eq!(expendable(&listed), vec![false, true, false, false]);
+        let one = format!("expendable_roles: datanode\n{STAGES}");
+        assert_eq!(expendable(&one), vec![false, false, false, false]);
+        // No key: any host may be counted out, as in Ansible.
+        assert_eq!(expendable(STAGES), vec![true, true, true, true]);
+    }
+
+    #[test]
+    fn expendable_roles_must_be_bare_role_names() {
+        let e = Playbook::parse(
+            &format!("expendable_roles: [datanode, 'role:nodemanager']\n{STAGES}"),
+            "pb.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("expendable_roles[1]") && e.contains("not a role name"),
+            "{e}"
+        );
+        let e = Playbook::parse(
+            &format!("expendable_roles: {{ a: 1 }}\n{STAGES}"),
+            "pb.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("expendable_roles") && e.contains("expected a list of strings"),
+            "{e}"
+        );
+    }
 }

@@ -134,7 +134,10 @@ fn read_roles(r: &mut Reader, v: &Value, path: &str) -> Option<Vec<String>> {
     for (role, p) in r.strings(v, path, true)? {
         let role = role.trim().to_string();
         if role.is_empty() || role.starts_with("role:") || role.starts_with("host:") {
-            r.error(&p, format!("'{role}' is not a role name (write the bare role, e.g. datanode)"));
+            r.error(
+                &p,
+                format!("'{role}' is not a role name (write the bare role, e.g. datanode)"),
+            );
             continue;
         }
         out.push(role);
