@@ -277,6 +277,10 @@ mod tests {
             r#"{"ts":2.0,"event":"run_started","run_id":"r2","command":"herd replay","kind":"replay","playbook":"p.yaml","playbook_digest":"d","inventory":"i.yaml","inventory_digest":"e","stages":[],"hosts":[],"continues":"r1"}"#,
             r#"{"ts":3.0,"event":"run_finished","outcome":"interrupted","duration_ms":7}"#,
             r#"{"ts":4.0,"event":"run_finished","outcome":"failed","duration_ms":7,"failed_stage":"a","error":"boom"}"#,
+            r#"{"ts":5.0,"event":"host_counted_out","host":"w3","error":"unreachable: no route"}"#,
+            r#"{"ts":6.0,"event":"host_counted_out","host":"w2","stage":"datanode","error":"boom"}"#,
+            r#"{"ts":7.0,"event":"task_finished","stage":"datanode","host":"w3","outcome":"skipped","skip":"counted_out","duration_ms":0}"#,
+            r#"{"ts":8.0,"event":"run_finished","outcome":"failed","duration_ms":7,"error":"went on","counted_out":[{"host":"w3","error":"unreachable: no route"}]}"#,
         ];
         for line in lines {
             let event: Stamped = serde_json::from_str(line).unwrap();
