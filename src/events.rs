@@ -16,6 +16,9 @@ pub enum SkipReason {
     Replayed,
     /// Every file to upload was already there, identical.
     Unchanged,
+    /// Its host was counted out earlier in the run (`--max-failures`): not
+    /// done, so a replay runs it.
+    CountedOut,
 }
 
 /// How a task ended.
@@ -117,6 +120,16 @@ pub struct ProbeReading {
     pub value: String,
 }
 
+/// A host a run counted out and went on without (`--max-failures`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountedOut {
+    pub host: String,
+    /// The stage it failed; None when it could not be reached at connect time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    pub error: String,
+}
+
 /// Everything that happens during a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -146,6 +159,9 @@ pub enum Event {
         host: String,
         error: String,
     },
+    /// The run goes on without this host (within `--max-failures`): it
+    /// runs nothing more, its dependents and later gates leave it out.
+    HostCountedOut(CountedOut),
     StageStarted {
         stage: String,
         hosts: usize,
@@ -223,6 +239,9 @@ pub enum Event {
         failed_stage: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+        /// The hosts the run went on without, in the order counted out.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        counted_out: Vec<CountedOut>,
     },
 }
 
@@ -266,6 +285,10 @@ mod tests {
             r#"{"ts":2.0,"event":"run_started","run_id":"r2","command":"herd replay","kind":"replay","playbook":"p.yaml","playbook_digest":"d","inventory":"i.yaml","inventory_digest":"e","stages":[],"hosts":[],"continues":"r1"}"#,
             r#"{"ts":3.0,"event":"run_finished","outcome":"interrupted","duration_ms":7}"#,
             r#"{"ts":4.0,"event":"run_finished","outcome":"failed","duration_ms":7,"failed_stage":"a","error":"boom"}"#,
+            r#"{"ts":5.0,"event":"host_counted_out","host":"w3","error":"unreachable: no route"}"#,
+            r#"{"ts":6.0,"event":"host_counted_out","host":"w2","stage":"datanode","error":"boom"}"#,
+            r#"{"ts":7.0,"event":"task_finished","stage":"datanode","host":"w3","outcome":"skipped","skip":"counted_out","duration_ms":0}"#,
+            r#"{"ts":8.0,"event":"run_finished","outcome":"failed","duration_ms":7,"error":"went on","counted_out":[{"host":"w3","error":"unreachable: no route"}]}"#,
         ];
         for line in lines {
             let event: Stamped = serde_json::from_str(line).unwrap();

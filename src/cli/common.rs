@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::{GlobalArgs, Output};
+use crate::engine::MaxFailures;
 use crate::events::Subscriber;
 use crate::report::progress::{Progress, Verbosity};
 use crate::session::{Fleet, InputError};
@@ -22,6 +23,20 @@ impl InventoryArg {
     pub fn load(&self, global: &GlobalArgs) -> Result<Fleet, InputError> {
         Fleet::load(&self.inventory, global.accept_new)
     }
+}
+
+/// `--max-failures`, shared by the sub-commands that run a plan.
+#[derive(Debug, clap::Args, Clone)]
+pub struct MaxFailuresArg {
+    /// Hosts the run may lose and go on without: a number, or a percentage
+    /// of the hosts it touches (rounded down). A host is lost when it cannot
+    /// be reached, a task on it fails, or it fails its own stage's probe;
+    /// only hosts whose every role the playbook lists in `expendable_roles`
+    /// count (any host when the playbook lists none). The run still exits 1
+    /// naming them, and `herd replay` finishes their part once they are
+    /// back. 0: the first failure stops the run.
+    #[arg(long, value_name = "N|P%", default_value = "0")]
+    pub max_failures: MaxFailures,
 }
 
 /// How much the display says, by `-v/-q`.

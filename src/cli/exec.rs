@@ -1,6 +1,7 @@
 //! `herd exec`: an ad-hoc command on many hosts, outputs folded.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -9,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::common::InventoryArg;
 use super::error::{CliError, fail};
 use super::{GlobalArgs, Output};
+use crate::engine::MaxFailures;
 use crate::exit;
 use crate::model::{Become, Secrets, bad_user_name};
 use crate::session::Fleet;
@@ -31,6 +33,12 @@ pub struct Args {
     /// Run the command through sudo, as the host's become_user from the inventory, else root (without this flag the inventory's `become` still applies).
     #[arg(long = "become")]
     pub escalate: bool,
+    /// Once more hosts than this failed (a number, or a percentage of the
+    /// hosts chosen, rounded down), start the command on no further host;
+    /// the ones running finish. Without it the command runs on every host
+    /// whatever fails. Either way a failure on any host exits 1, naming it.
+    #[arg(long, value_name = "N|P%")]
+    pub max_failures: Option<MaxFailures>,
     /// Run the command through sudo as NAME (implies --become).
     #[arg(long, value_name = "NAME")]
     pub become_user: Option<String>,
@@ -97,12 +105,15 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     let cancel = CancellationToken::new();
     let signals = Signals::watch(cancel.clone(), None);
     let forks = Arc::new(Semaphore::new(global.forks as usize));
+    let allowed = args.max_failures.map(|m| m.hosts(targets.len()));
+    let failures = AtomicUsize::new(0);
     let conns = pool.connect_all(&targets).await;
     let results = futures::future::join_all(targets.iter().zip(conns).zip(&sudos).map(
         |((t, conn), sudo)| {
             let forks = forks.clone();
             let cancel = cancel.clone();
             let masking = &masking;
+            let failures = &failures;
             let req = ExecRequest {
                 command: command.clone(),
                 stdin: None,
@@ -111,11 +122,23 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                 record: None,
             };
             async move {
-                let _permit = forks.acquire().await;
                 let r = match conn {
-                    Ok(c) => run_on(&c, &req, sudo.as_ref(), &cancel).await,
                     Err(e) => Err(e.to_string()),
+                    Ok(c) => {
+                        let _permit = forks.acquire().await;
+                        if allowed.is_some_and(|n| failures.load(Ordering::SeqCst) > n) {
+                            Err(format!(
+                                "not run: more than {} host(s) failed (--max-failures)",
+                                allowed.unwrap_or(0)
+                            ))
+                        } else {
+                            run_on(&c, &req, sudo.as_ref(), &cancel).await
+                        }
+                    }
                 };
+                if !matches!(&r, Ok(o) if o.exit_status == Some(0)) {
+                    failures.fetch_add(1, Ordering::SeqCst);
+                }
                 match r {
                     Ok(o) => HostResult {
                         host: t.name.clone(),
@@ -167,7 +190,16 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             );
             print!("{}", super::fold::render(&groups));
             if failed > 0 && !global.quiet {
-                eprintln!("{failed} of {} host(s) failed", results.len());
+                let names: Vec<&str> = results
+                    .iter()
+                    .filter(|r| r.exit_status != Some(0))
+                    .map(|r| r.host.as_str())
+                    .collect();
+                eprintln!(
+                    "{failed} of {} host(s) failed: {}",
+                    results.len(),
+                    names.join(", ")
+                );
             }
         }
     }

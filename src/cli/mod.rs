@@ -86,7 +86,7 @@ pub enum Command {
     Plan(plan::Args),
     /// Bring up the HA cluster: ZooKeeper, JournalNodes, NameNodes + ZKFC, ResourceManagers, JobHistory, DataNodes, NodeManagers, Mesos. Safe to re-run.
     #[command(
-        after_help = "Example:\n  herd up -i cluster.yaml\n\nRe-running on a healthy cluster changes nothing: daemons start only where they are not running, and nothing that holds data is ever formatted (there is no flag to force it). A failed run keeps its journal: fix the cause and run `herd replay`."
+        after_help = "Examples:\n  herd up -i cluster.yaml\n  herd up -i cluster.yaml --max-failures 10%   (go on without up to 10% of the hosts, workers only)\n\nRe-running on a healthy cluster changes nothing: daemons start only where they are not running, and nothing that holds data is ever formatted (there is no flag to force it). A failed run keeps its journal: fix the cause and run `herd replay`."
     )]
     Up(up::Args),
     /// The cluster in one table: every service on every host, which NameNode/ResourceManager is active, ZooKeeper and Mesos leaders, live workers, safe mode, stale configs.

@@ -3,7 +3,7 @@
 //! own (kind `replay`, continuing the run it replays), with the playbook
 //! text the journal kept, so a bundled playbook replays as it ran.
 
-use super::common::InventoryArg;
+use super::common::{InventoryArg, MaxFailuresArg};
 use super::error::{CliError, fail};
 use super::{GlobalArgs, Output};
 use crate::engine::RunOptions;
@@ -23,6 +23,8 @@ pub struct Args {
     pub run: Option<String>,
     #[command(flatten)]
     pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub failures: MaxFailuresArg,
     /// Re-run this stage and everything downstream of it; upstream stages count as done (gates re-checked).
     #[arg(long, value_name = "STAGE", conflicts_with = "only")]
     pub from: Option<String>,
@@ -167,6 +169,7 @@ async fn replay(global: &GlobalArgs, args: Args) -> Result<i32, CliError> {
         excluded_stages: replay.excluded_stages,
         rechecked_stages: replay.rechecked_stages,
         unseen: replay.unseen,
+        max_failures: args.failures.max_failures,
         ..RunOptions::default()
     };
     Ok(super::run::execute_on(

@@ -3,7 +3,7 @@
 //! restart playbook (see [`crate::hadoop::restart`]) and run it journaled
 //! as kind `restart`, so `herd replay` resumes it where a gate failed.
 
-use super::common::InventoryArg;
+use super::common::{InventoryArg, MaxFailuresArg};
 use super::error::fail;
 use super::{GlobalArgs, Output};
 use crate::engine::RunOptions;
@@ -31,23 +31,14 @@ pub struct Args {
     /// (as `herd config push` recorded); their stale marks are cleared after.
     #[arg(long)]
     pub stale: bool,
-    /// Batches whose gate may fail before the restart stops; only 0 (stop at
-    /// the first failed gate) is supported.
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub max_failures: u32,
+    #[command(flatten)]
+    pub failures: MaxFailuresArg,
     /// Print the generated steps and exit.
     #[arg(long)]
     pub dry_run: bool,
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
-    if args.max_failures != 0 {
-        eprintln!(
-            "error: --max-failures {}: only 0 is supported (a failed gate stops the restart; fix the cause, then `herd replay`)",
-            args.max_failures
-        );
-        return exit::BAD_INPUT;
-    }
     let service = match (&args.service, args.stale) {
         (Some(s), _) => s.clone(),
         (None, true) => "all".to_string(),
@@ -134,6 +125,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     }
     let opts = RunOptions {
         kind: RunKind::Restart,
+        max_failures: args.failures.max_failures,
         ..RunOptions::default()
     };
     super::run::execute(

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::GlobalArgs;
-use super::common::{InventoryArg, command_line, subscribers};
+use super::common::{InventoryArg, MaxFailuresArg, command_line, subscribers};
 use super::error::{CliError, fail};
 use crate::engine::RunOptions;
 use crate::events::{RunKind, RunOutcome};
@@ -20,6 +20,8 @@ pub struct Args {
     pub playbook: PathBuf,
     #[command(flatten)]
     pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub failures: MaxFailuresArg,
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
@@ -37,6 +39,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     };
     let opts = RunOptions {
         kind: RunKind::Run,
+        max_failures: args.failures.max_failures,
         ..RunOptions::default()
     };
     execute(

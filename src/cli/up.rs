@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::GlobalArgs;
-use super::common::InventoryArg;
+use super::common::{InventoryArg, MaxFailuresArg};
 use super::error::{CliError, fail};
 use crate::engine::RunOptions;
 use crate::events::RunKind;
@@ -20,6 +20,8 @@ use crate::session::{self, Fleet};
 pub struct Args {
     #[command(flatten)]
     pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub failures: MaxFailuresArg,
     /// A playbook to use instead of the bundled HA bring-up (it sees the same `hadoop` object).
     #[arg(long, value_name = "FILE")]
     pub playbook: Option<PathBuf>,
@@ -45,6 +47,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     };
     let opts = RunOptions {
         kind: RunKind::Up,
+        max_failures: args.failures.max_failures,
         ..RunOptions::default()
     };
     super::run::execute(global, &fleet, &playbook, &text, &plan, opts, prepared.vars).await

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::run::{Engine, NodeResult, RunOptions, RunState};
 use super::template::{render, render_raw};
 use crate::events::{Event, TaskOutcome};
-use crate::model::ProbeCheck;
+use crate::model::{Expectation, ProbeCheck};
 use crate::probe::{GateError, GateTarget, wait_for_gate};
 
 /// Probe readings reach the journal at most this often per gate.
@@ -44,9 +44,29 @@ impl Engine<'_> {
         } else {
             planned.probe_hosts.clone()
         };
+        // Hosts counted out leave the gate, and `roles` as its templates see
+        // it: "every DataNode live" means every one still in the run.
+        let out = state.counted_out.hosts();
+        let hosts: Vec<usize> = hosts.into_iter().filter(|h| !out.contains(h)).collect();
+        if hosts.is_empty() {
+            return self.gate_passed(
+                state,
+                stage,
+                batch,
+                is_final,
+                Duration::ZERO,
+                Vec::new(),
+                Duration::ZERO,
+            );
+        }
+        let base = if out.is_empty() {
+            state.base_context.clone()
+        } else {
+            state.base_context.without_hosts(self.inventory, &out)
+        };
         let mut targets = Vec::with_capacity(hosts.len());
         for &h in &hosts {
-            let ctx = self.template_context(state, h);
+            let ctx = base.for_host(self.inventory, self.playbook, h);
             let address = match rendered_address(probe, &ctx) {
                 Ok(a) => a,
                 Err(e) => {
@@ -141,20 +161,7 @@ impl Engine<'_> {
         .await;
         match result {
             Ok((elapsed, readings, lag)) => {
-                self.emit(
-                    state,
-                    Event::GatePassed {
-                        stage: st.name.clone(),
-                        batch,
-                        elapsed_ms: elapsed.as_millis() as u64,
-                        lag_ms: lag.as_millis() as u64,
-                        readings,
-                    },
-                );
-                if is_final {
-                    self.finish_stage(state, stage, self.stage_outcome(state, stage));
-                }
-                NodeResult::Ok
+                self.gate_passed(state, stage, batch, is_final, elapsed, readings, lag)
             }
             Err(GateError::Cancelled { .. }) => {
                 self.finish_stage(state, stage, TaskOutcome::Cancelled);
@@ -176,6 +183,31 @@ impl Engine<'_> {
                     .map(|r| format!("  {}: {}", r.host, r.value))
                     .collect::<Vec<_>>()
                     .join("\n");
+                // A probe of each host's own work that wants every host:
+                // a failing reading is that host's failure, and counting
+                // it out leaves a gate the others passed.
+                let failing: Vec<(usize, String)> =
+                    if probe.hosts.is_none() && probe.expect == Expectation::All {
+                        readings
+                            .iter()
+                            .filter(|r| !r.pass)
+                            .filter_map(|r| {
+                                let h = hosts
+                                    .iter()
+                                    .copied()
+                                    .find(|&h| self.inventory.hosts[h].name == r.host)?;
+                                Some((
+                                    h,
+                                    format!(
+                                        "stage '{}' gate: {reason}; last value seen: {}",
+                                        st.name, r.value
+                                    ),
+                                ))
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
                 self.emit(
                     state,
                     Event::GateFailed {
@@ -186,6 +218,12 @@ impl Engine<'_> {
                         readings,
                     },
                 );
+                if !failing.is_empty() && self.count_out(state, Some(stage), &failing) {
+                    if is_final {
+                        self.finish_stage(state, stage, self.stage_outcome(state, stage));
+                    }
+                    return NodeResult::Ok;
+                }
                 let changed = match (&opts.continues, opts.rechecked_stages.contains(&stage)) {
                     (Some(run), true) => format!(
                         "the replay found the cluster changed: the stage completed in run {run} but its gate no longer holds; "
@@ -198,6 +236,7 @@ impl Engine<'_> {
                         "stage '{}' gate failed: {changed}{reason}; last value seen per host:\n{seen}",
                         st.name
                     ),
+                    hosts: failing.into_iter().map(|(h, _)| h).collect(),
                 }
             }
         }
@@ -209,7 +248,35 @@ impl Engine<'_> {
         NodeResult::Failed {
             stage,
             error: format!("stage '{name}' gate: {error}"),
+            hosts: Vec::new(),
         }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn gate_passed(
+        &self,
+        state: &RunState,
+        stage: usize,
+        batch: usize,
+        is_final: bool,
+        elapsed: Duration,
+        readings: Vec<crate::events::ProbeReading>,
+        lag: Duration,
+    ) -> NodeResult {
+        self.emit(
+            state,
+            Event::GatePassed {
+                stage: self.plan.stages[stage].name.clone(),
+                batch,
+                elapsed_ms: elapsed.as_millis() as u64,
+                lag_ms: lag.as_millis() as u64,
+                readings,
+            },
+        );
+        if is_final {
+            self.finish_stage(state, stage, self.stage_outcome(state, stage));
+        }
+        NodeResult::Ok
     }
 
     fn stage_outcome(&self, state: &RunState, stage: usize) -> TaskOutcome {

@@ -2,6 +2,8 @@
 //! timeouts, retries and probe gates; cancels cleanly. Knows nothing of Hadoop.
 
 mod become_check;
+mod counted_out;
+pub mod failure_budget;
 mod gate_node;
 mod lease;
 pub mod prerender;
@@ -15,4 +17,5 @@ mod task_node;
 pub mod template;
 pub mod upload_step;
 
+pub use failure_budget::MaxFailures;
 pub use run::{Engine, RunOptions, RunReport};

@@ -5,6 +5,9 @@
 //! (a guard, an unchanged upload, or an earlier replay): a replay of a replay
 //! therefore carries the whole chain forward. Done tasks are not run again,
 //! but the gates of their stages are: the cluster may have changed since.
+//! A task skipped because its host was counted out (`--max-failures`) is
+//! not done, and a gate passed while hosts were out passed for fewer hosts
+//! than the plan has: the replay checks it in full, not as a re-check.
 //!
 //! A task that started without its end being seen (herd was killed, or the
 //! connection dropped mid-command) is `unseen`: before anything else, the
@@ -13,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::events::{Event, Recovery, TaskOutcome};
+use crate::events::{Event, Recovery, SkipReason, TaskOutcome};
 use crate::model::Playbook;
 use crate::plan::Plan;
 
@@ -203,34 +206,48 @@ fn hosts(n: usize) -> String {
 
 /// Tasks (stage, host) whose last journaled finish shows them done.
 pub fn done_in_journal(events: &[Event]) -> HashSet<(String, String)> {
-    let mut last: HashMap<(String, String), TaskOutcome> = HashMap::new();
+    let mut last: HashMap<(String, String), bool> = HashMap::new();
     for e in events {
         if let Event::TaskFinished {
             stage,
             host,
             outcome,
+            skip,
             ..
         } = e
         {
-            last.insert((stage.clone(), host.clone()), *outcome);
+            let done = match outcome {
+                TaskOutcome::Ok => true,
+                TaskOutcome::Skipped => *skip != Some(SkipReason::CountedOut),
+                TaskOutcome::Failed | TaskOutcome::Cancelled => false,
+            };
+            last.insert((stage.clone(), host.clone()), done);
         }
     }
     last.into_iter()
-        .filter(|(_, o)| matches!(o, TaskOutcome::Ok | TaskOutcome::Skipped))
+        .filter(|(_, d)| *d)
         .map(|(k, _)| k)
         .collect()
 }
 
-/// Stages the journal shows finished well (after their final gate).
+/// Stages the journal shows finished well (after their final gate), with
+/// every host of the run still in it.
 fn finished_in_journal(events: &[Event]) -> HashSet<String> {
-    let mut last: HashMap<&str, TaskOutcome> = HashMap::new();
+    let mut last: HashMap<&str, bool> = HashMap::new();
+    let mut hosts_out = false;
     for e in events {
-        if let Event::StageFinished { stage, outcome, .. } = e {
-            last.insert(stage, *outcome);
+        match e {
+            Event::RunStarted { .. } => hosts_out = false,
+            Event::HostCountedOut(_) => hosts_out = true,
+            Event::StageFinished { stage, outcome, .. } => {
+                let well = matches!(outcome, TaskOutcome::Ok | TaskOutcome::Skipped);
+                last.insert(stage, well && !hosts_out);
+            }
+            _ => {}
         }
     }
     last.into_iter()
-        .filter(|(_, o)| matches!(o, TaskOutcome::Ok | TaskOutcome::Skipped))
+        .filter(|(_, well)| *well)
         .map(|(s, _)| s.to_string())
         .collect()
 }
@@ -342,7 +359,6 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::SkipReason;
     use crate::model::{Inventory, Playbook};
 
     const INV: &str = "cluster: t\nhosts:\n  - { name: a, address: 127.0.0.1 }\n  - { name: b, address: 127.0.0.2 }\n";
@@ -497,6 +513,53 @@ mod tests {
             "{}",
             r.describe()
         );
+    }
+
+    #[test]
+    fn counted_out_tasks_run_again_and_gates_passed_without_hosts_are_checked_in_full() {
+        let (plan, pb, hosts) = setup();
+        let events = vec![
+            run_started("r1"),
+            finished("one", "a", TaskOutcome::Ok, None),
+            finished("one", "b", TaskOutcome::Ok, None),
+            stage_done("one"),
+            finished("two", "a", TaskOutcome::Ok, None),
+            finished("two", "b", TaskOutcome::Failed, None),
+            Event::HostCountedOut(crate::events::CountedOut {
+                host: "b".into(),
+                stage: Some("two".into()),
+                error: "boom".into(),
+            }),
+            stage_done("two"),
+            finished("three", "a", TaskOutcome::Ok, None),
+            finished(
+                "three",
+                "b",
+                TaskOutcome::Skipped,
+                Some(SkipReason::CountedOut),
+            ),
+            stage_done("three"),
+            finished("side", "a", TaskOutcome::Ok, None),
+            finished("side", "b", TaskOutcome::Ok, None),
+            stage_done("side"),
+        ];
+        let r = compute(&events, &plan, &pb, &hosts, Selection::Resume);
+        assert_eq!(r.stages[1].run, vec!["b".to_string()]);
+        assert_eq!(
+            r.stages[2].run,
+            vec!["b".to_string()],
+            "a counted-out skip is not done"
+        );
+        assert_eq!(r.stages[2].skip, vec!["a".to_string()]);
+        // `one` passed with every host; `side` ran nothing of b's but passed
+        // while b was out: checked in full, not re-checked.
+        assert_eq!(r.rechecked_stages, [0].into_iter().collect());
+        // A later run that passes it with every host makes it passed again.
+        let mut more = events.clone();
+        more.push(run_started("r2"));
+        more.push(stage_done("side"));
+        let r = compute(&more, &plan, &pb, &hosts, Selection::Resume);
+        assert_eq!(r.rechecked_stages, [0, 3].into_iter().collect());
     }
 
     #[test]

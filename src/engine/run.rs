@@ -1,5 +1,6 @@
 //! One run of a plan: connect, execute ready nodes, stop at the first failure
-//! (running tasks finish, nothing new starts), report through events.
+//! (running tasks finish, nothing new starts) unless `--max-failures` lets
+//! the run go on without the failed host, report through events.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +14,9 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::events::{Event, RunKind, RunOutcome, TaskOutcome};
+use super::counted_out::CountedOutHosts;
+use super::failure_budget::MaxFailures;
+use crate::events::{CountedOut, Event, RunKind, RunOutcome, TaskOutcome};
 use crate::model::{Inventory, Playbook};
 use crate::plan::{Node, Plan};
 use crate::report::bus::EventBus;
@@ -46,6 +49,9 @@ pub struct RunOptions {
     /// Take over a cluster lease held by a run on another machine, once no
     /// task of that run runs on any host (`--break-lease`).
     pub break_lease: bool,
+    /// Hosts the run may count out and go on without (`--max-failures`);
+    /// the playbook's `expendable_roles` says which.
+    pub max_failures: MaxFailures,
 }
 
 /// How the run ended.
@@ -56,6 +62,8 @@ pub struct RunReport {
     /// The first failure, ready to print: stage, host, command, cause.
     pub error: Option<String>,
     pub duration: Duration,
+    /// The hosts the run went on without.
+    pub counted_out: Vec<CountedOut>,
 }
 
 /// Everything a run needs, borrowed for its duration.
@@ -79,7 +87,14 @@ pub struct Engine<'a> {
 /// What a node's execution came to.
 pub(super) enum NodeResult {
     Ok,
-    Failed { stage: usize, error: String },
+    /// `hosts`: the hosts the failure is theirs (a task's host, a failing
+    /// host of a per-host gate); empty when it is the run's or the
+    /// cluster's (a journal write, a cluster-level gate).
+    Failed {
+        stage: usize,
+        error: String,
+        hosts: Vec<usize>,
+    },
     Cancelled,
 }
 
@@ -104,6 +119,7 @@ pub(super) struct RunState {
     /// The inventory's and the playbook's secrets, handed to the commands
     /// that refer to them.
     pub secrets: crate::model::Secrets,
+    pub counted_out: CountedOutHosts,
 }
 
 impl Engine<'_> {
@@ -123,12 +139,14 @@ impl Engine<'_> {
                 failed_stage: None,
                 error: Some(e),
                 duration: started.elapsed(),
+                counted_out: Vec::new(),
             },
             Err(e) => RunReport {
                 outcome: RunOutcome::Failed,
                 failed_stage: None,
                 error: Some(e),
                 duration: started.elapsed(),
+                counted_out: Vec::new(),
             },
         };
         let _ = self.bus.emit(Event::RunFinished {
@@ -136,6 +154,7 @@ impl Engine<'_> {
             duration_ms: report.duration.as_millis() as u64,
             failed_stage: report.failed_stage.clone(),
             error: report.error.clone(),
+            counted_out: report.counted_out.clone(),
         });
         self.bus.finish();
         report
@@ -217,6 +236,25 @@ impl Engine<'_> {
         }
         self.take_lease(&opts.run_id, opts.break_lease, &conns)
             .await?;
+        let counted_out = CountedOutHosts::new(opts.max_failures.hosts(used.len()));
+        // A host down from the start is counted out before anything runs, so
+        // no gate waits for it; one the budget cannot take fails its first
+        // task as it always did, naming the stage and the connect error.
+        for &h in &used {
+            let Some(e) = &connect_errors[h] else {
+                continue;
+            };
+            let c = CountedOut {
+                host: self.inventory.hosts[h].name.clone(),
+                stage: None,
+                error: format!("unreachable: {e}"),
+            };
+            if counted_out.admit(vec![(h, c.clone())], |h| {
+                self.playbook.expendable(&self.inventory.hosts[h])
+            }) {
+                self.bus.emit(Event::HostCountedOut(c))?;
+            }
+        }
         let base_context = self.base_context();
         // sudo is asked once per host before anything runs anywhere: a host
         // that refuses would otherwise fail a stage halfway through the run.
@@ -239,6 +277,7 @@ impl Engine<'_> {
             forks: Semaphore::new(opts.forks.max(1)),
             base_context,
             secrets: self.inventory.secrets.merge(&self.playbook.secrets),
+            counted_out,
         })
     }
 
@@ -259,7 +298,7 @@ impl Engine<'_> {
             };
             match result {
                 NodeResult::Ok => queue.finish(graph, node),
-                NodeResult::Failed { stage, error } => {
+                NodeResult::Failed { stage, error, .. } => {
                     state.stopping.store(true, Ordering::SeqCst);
                     first_failure.get_or_insert((stage, error));
                 }
@@ -279,36 +318,40 @@ impl Engine<'_> {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         let duration = started.elapsed();
+        let counted_out = state.counted_out.list();
+        let went_on_without = (!counted_out.is_empty())
+            .then(|| super::counted_out::describe(&counted_out, state.counted_out.allowed()));
+        let report = |outcome, failed_stage, error| RunReport {
+            outcome,
+            failed_stage,
+            error,
+            duration,
+            counted_out: counted_out.clone(),
+        };
         if let Some(e) = journal_error {
-            return RunReport {
-                outcome: RunOutcome::Failed,
-                failed_stage: None,
-                error: Some(e),
-                duration,
-            };
+            return report(RunOutcome::Failed, None, Some(e));
         }
         if let Some((stage, error)) = first_failure {
-            return RunReport {
-                outcome: RunOutcome::Failed,
-                failed_stage: Some(self.plan.stages[stage].name.clone()),
-                error: Some(error),
-                duration,
+            let error = match &went_on_without {
+                Some(w) => format!("{error}\n{w}"),
+                None => error,
             };
+            return report(
+                RunOutcome::Failed,
+                Some(self.plan.stages[stage].name.clone()),
+                Some(error),
+            );
         }
         if cancelled || !queue.all_done() {
-            return RunReport {
-                outcome: RunOutcome::Interrupted,
-                failed_stage: None,
-                error: None,
-                duration,
-            };
+            return report(RunOutcome::Interrupted, None, went_on_without);
         }
-        RunReport {
-            outcome: RunOutcome::Succeeded,
-            failed_stage: None,
-            error: None,
-            duration,
+        // Done everywhere else: still a failure, which `herd replay` takes up
+        // once the hosts are back.
+        if let Some(w) = went_on_without {
+            let stage = counted_out.iter().find_map(|c| c.stage.clone());
+            return report(RunOutcome::Failed, stage, Some(w));
         }
+        report(RunOutcome::Succeeded, None, None)
     }
 
     async fn run_node(
@@ -331,9 +374,30 @@ impl Engine<'_> {
                     stage = %self.plan.stages[stage].name,
                     host = %self.inventory.hosts[host].name
                 );
-                self.run_task(opts, state, stage, host)
+                match self
+                    .run_task(opts, state, stage, host)
                     .instrument(span)
                     .await
+                {
+                    NodeResult::Failed {
+                        stage,
+                        error,
+                        hosts,
+                    } => {
+                        let failed: Vec<(usize, String)> =
+                            hosts.iter().map(|&h| (h, error.clone())).collect();
+                        if self.count_out(state, Some(stage), &failed) {
+                            NodeResult::Ok
+                        } else {
+                            NodeResult::Failed {
+                                stage,
+                                error,
+                                hosts,
+                            }
+                        }
+                    }
+                    other => other,
+                }
             }
             Node::Gate { stage, batch } => {
                 self.mark_stage_started(state, stage);

@@ -57,13 +57,33 @@ impl Engine<'_> {
         if !st.has_work() {
             return NodeResult::Ok;
         }
+        // Journaled as not done: a replay runs it once the host is back.
+        if state.counted_out.contains(host) {
+            self.emit(
+                state,
+                finish(
+                    TaskOutcome::Skipped,
+                    Some(SkipReason::CountedOut),
+                    None,
+                    None,
+                ),
+            );
+            return NodeResult::Ok;
+        }
         let _permit = tokio::select! {
             p = state.forks.acquire() => p,
             _ = self.cancel.cancelled() => return NodeResult::Cancelled,
         };
         let fail = |error: String| {
             let msg = format!("stage '{stage_name}' failed on host {host_name}: {error}");
-            (msg.clone(), NodeResult::Failed { stage, error: msg })
+            (
+                msg.clone(),
+                NodeResult::Failed {
+                    stage,
+                    error: msg,
+                    hosts: vec![host],
+                },
+            )
         };
         let Some(mut conn) = state.conns[host].clone() else {
             let why = state.connect_errors[host]
@@ -222,7 +242,11 @@ impl Engine<'_> {
                             state,
                             finish(TaskOutcome::Failed, None, None, Some(e.clone())),
                         );
-                        return NodeResult::Failed { stage, error: e };
+                        return NodeResult::Failed {
+                            stage,
+                            error: e,
+                            hosts: Vec::new(),
+                        };
                     }
                     if st.run.is_none() {
                         let outcome = if written.is_empty() {
@@ -312,7 +336,11 @@ impl Engine<'_> {
                             state,
                             finish(TaskOutcome::Failed, None, out.exit_status, Some(e.clone())),
                         );
-                        return NodeResult::Failed { stage, error: e };
+                        return NodeResult::Failed {
+                            stage,
+                            error: e,
+                            hosts: Vec::new(),
+                        };
                     }
                     if out.success() {
                         self.emit(state, finish(TaskOutcome::Ok, None, Some(0), None));

@@ -112,6 +112,28 @@ impl TemplateContext {
         TemplateContext { root }
     }
 
+    /// This context with `out` (inventory indices) gone from `roles`: what
+    /// a gate sees once the run went on without those hosts. `hosts` keeps
+    /// every host, so per-host lookups still find theirs.
+    pub fn without_hosts(
+        &self,
+        inventory: &Inventory,
+        out: &std::collections::HashSet<usize>,
+    ) -> TemplateContext {
+        let mut roles: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (i, h) in inventory.hosts.iter().enumerate() {
+            for r in &h.roles {
+                let names = roles.entry(r).or_default();
+                if !out.contains(&i) {
+                    names.push(&h.name);
+                }
+            }
+        }
+        let mut root = self.root.clone();
+        root.insert("roles".into(), Value::from_serialize(&roles));
+        TemplateContext { root }
+    }
+
     /// Add or replace a top-level name (e.g. `stage`, `batch`).
     pub fn set(&mut self, name: &str, value: Json) {
         self.root
@@ -314,4 +336,30 @@ fn quote(s: &str) -> Result<String, Error> {
         ));
     }
     Ok(crate::shell::quote(s))
+}
+
+#[cfg(test)]
+mod without_hosts_tests {
+    use super::*;
+
+    #[test]
+    fn hosts_left_out_leave_roles_but_not_hosts() {
+        let inv = Inventory::parse(
+            "cluster: t\nhosts:\n  - { name: a, address: 10.0.0.1, roles: [dn] }\n  - { name: b, address: 10.0.0.2, roles: [dn, nm] }\n",
+            std::path::Path::new("inv.yaml"),
+        )
+        .unwrap();
+        let pb = Playbook::parse(
+            "stages:\n  - { name: s, hosts: all, run: 'true' }\n",
+            "pb.yaml",
+        )
+        .unwrap();
+        let base = TemplateContext::cluster(&inv, &pb);
+        let tpl = "{{ roles.dn | length }} {{ roles.nm | length }} {{ hosts | length }}";
+        assert_eq!(render_raw(tpl, &base).unwrap(), "2 1 2");
+        let out = [1].into_iter().collect();
+        let less = base.without_hosts(&inv, &out).for_host(&inv, &pb, 0);
+        // A role whose every host is out is still a role, with none left.
+        assert_eq!(render_raw(tpl, &less).unwrap(), "1 0 2");
+    }
 }

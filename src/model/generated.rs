@@ -220,6 +220,7 @@ impl Playbook {
             name: name.to_string(),
             vars: Default::default(),
             stages,
+            expendable_roles: None,
             spans: Spans::default(),
             secrets: Default::default(),
         };

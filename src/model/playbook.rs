@@ -16,6 +16,9 @@ pub struct Playbook {
     pub name: String,
     pub vars: BTreeMap<String, serde_json::Value>,
     pub stages: Vec<Stage>,
+    /// `expendable_roles`: the roles whose hosts a run with `--max-failures`
+    /// may count out and go on without. None (the key absent): any host may.
+    pub expendable_roles: Option<Vec<String>>,
     /// Where each field sits in the file, so the plan can point at the
     /// selector item or dependency it rejects. Empty for playbooks built in code.
     pub spans: Spans,
@@ -150,6 +153,24 @@ impl Playbook {
     pub fn stage(&self, name: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.name == name)
     }
+
+    /// Whether a run may count `host` out and go on without it: every one
+    /// of its roles is expendable. A host that also carries any other role
+    /// (a master) never is: masters keep their quorum rules, which the
+    /// playbook's own gates enforce; neither is a host with no role at all
+    /// when the playbook names its expendable roles.
+    pub fn expendable(&self, host: &super::Host) -> bool {
+        match &self.expendable_roles {
+            None => true,
+            Some(listed) => !host.roles.is_empty() && host.roles.iter().all(|r| listed.contains(r)),
+        }
+    }
+
+    /// The playbook with its `expendable_roles` set (playbooks built in code).
+    pub fn with_expendable_roles(mut self, roles: &[&str]) -> Playbook {
+        self.expendable_roles = Some(roles.iter().map(|r| r.to_string()).collect());
+        self
+    }
 }
 
 impl Stage {
@@ -171,4 +192,55 @@ pub(crate) fn is_stage_name(s: &str) -> bool {
     let mut bytes = s.bytes();
     matches!(bytes.next(), Some(b'a'..=b'z' | b'0'..=b'9'))
         && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Inventory, Playbook};
+
+    const INV: &str = "cluster: t\nhosts:\n  - { name: m1, address: 10.0.0.1, roles: [namenode, zookeeper] }\n  - { name: w1, address: 10.0.0.2, roles: [datanode, nodemanager] }\n  - { name: w2, address: 10.0.0.3, roles: [datanode, spark-history] }\n  - { name: bare, address: 10.0.0.4 }\n";
+
+    fn expendable(pb: &str) -> Vec<bool> {
+        let inv = Inventory::parse(INV, std::path::Path::new("inv.yaml")).unwrap();
+        let pb = Playbook::parse(pb, "pb.yaml").unwrap();
+        inv.hosts.iter().map(|h| pb.expendable(h)).collect()
+    }
+
+    const STAGES: &str = "stages:\n  - { name: a, hosts: all, run: 'true' }\n";
+
+    #[test]
+    fn a_host_is_expendable_only_when_every_one_of_its_roles_is_listed() {
+        let listed = format!("expendable_roles: [datanode, nodemanager, mesos-agent]\n{STAGES}");
+        // A master, a worker, a worker that also carries a role not listed,
+        // and a host with no role at all.
+        assert_eq!(expendable(&listed), vec![false, true, false, false]);
+        let one = format!("expendable_roles: datanode\n{STAGES}");
+        assert_eq!(expendable(&one), vec![false, false, false, false]);
+        // No key: any host may be counted out, as in Ansible.
+        assert_eq!(expendable(STAGES), vec![true, true, true, true]);
+    }
+
+    #[test]
+    fn expendable_roles_must_be_bare_role_names() {
+        let e = Playbook::parse(
+            &format!("expendable_roles: [datanode, 'role:nodemanager']\n{STAGES}"),
+            "pb.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("expendable_roles[1]") && e.contains("not a role name"),
+            "{e}"
+        );
+        let e = Playbook::parse(
+            &format!("expendable_roles: {{ a: 1 }}\n{STAGES}"),
+            "pb.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("expendable_roles") && e.contains("expected a list of strings"),
+            "{e}"
+        );
+    }
 }

@@ -44,7 +44,7 @@ impl Playbook {
     }
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "vars", "stages"];
+const TOP_KEYS: &[&str] = &["name", "description", "vars", "expendable_roles", "stages"];
 const STAGE_KEYS: &[&str] = &[
     "name",
     "description",
@@ -87,6 +87,9 @@ fn read_playbook(r: &mut Reader, root: &Value, text: &str, source: &str) -> Opti
         Some((v, p)) => r.vars(v, &p),
         None => Default::default(),
     };
+    let expendable_roles = top
+        .get("expendable_roles")
+        .and_then(|(v, p)| read_roles(r, v, &p));
     let mut stages: Vec<Stage> = Vec::new();
     if let Some((v, lp)) = r.required(&top, "stages") {
         match v {
@@ -119,9 +122,27 @@ fn read_playbook(r: &mut Reader, root: &Value, text: &str, source: &str) -> Opti
         name,
         vars,
         stages,
+        expendable_roles,
         spans: r.spans.clone(),
         secrets: Default::default(),
     })
+}
+
+/// `expendable_roles`: role names, a bare one or a list.
+fn read_roles(r: &mut Reader, v: &Value, path: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for (role, p) in r.strings(v, path, true)? {
+        let role = role.trim().to_string();
+        if role.is_empty() || role.starts_with("role:") || role.starts_with("host:") {
+            r.error(
+                &p,
+                format!("'{role}' is not a role name (write the bare role, e.g. datanode)"),
+            );
+            continue;
+        }
+        out.push(role);
+    }
+    Some(out)
 }
 
 fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -> Option<Stage> {

@@ -129,6 +129,18 @@ impl Subscriber for Progress {
             Event::HostUnreachable { host, error } => {
                 self.alarm(&format!("UNREACHABLE {host}: {error}"))
             }
+            Event::HostCountedOut(c) => {
+                let at = c
+                    .stage
+                    .as_ref()
+                    .map(|s| format!(" at stage {s}"))
+                    .unwrap_or_default();
+                let why = c.error.lines().next().unwrap_or_default();
+                self.alarm(&format!(
+                    "COUNTED OUT {}{at}: {why} (the run goes on without it)",
+                    c.host
+                ));
+            }
             Event::HostConnected {
                 host, handshake_ms, ..
             } if self.verbosity == Verbosity::Verbose => {
@@ -268,6 +280,7 @@ impl Subscriber for Progress {
                 duration_ms,
                 failed_stage,
                 error,
+                ..
             } => {
                 let secs = *duration_ms as f64 / 1000.0;
                 let text = match outcome {

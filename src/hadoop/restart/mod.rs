@@ -52,12 +52,16 @@ pub(crate) fn playbook_text(
     description: &str,
     stages: &[crate::model::Stage],
 ) -> String {
-    let text = text::render(name, description, stages);
+    let text = text::render(name, description, EXPENDABLE_ROLES, stages);
     match text.split_once('\n') {
         Some((first, rest)) if first.starts_with('#') => format!("# {header}\n{rest}"),
         _ => text,
     }
 }
+
+/// The roles whose hosts a restart may count out (`--max-failures`): the
+/// workers. A host that also carries a master role never is.
+pub const EXPENDABLE_ROLES: &[&str] = &["datanode", "nodemanager", "mesos-agent"];
 
 /// Generate the restart of `opts` for the cluster as `readings` saw it.
 pub fn generate(
@@ -110,15 +114,17 @@ pub fn generate(
     let (playbook, text) = if stages.is_empty() {
         (None, String::new())
     } else {
-        let text = text::render(&name, DESCRIPTION, &stages);
+        let text = text::render(&name, DESCRIPTION, EXPENDABLE_ROLES, &stages);
         let source = format!("generated:{name}");
         // Stage names are built from roles and RFC 1123 host names, which
         // the inventory keeps distinct: an error here is a planner's.
-        let pb = Playbook::from_stages(&source, &name, stages, &text).map_err(|e| {
-            Refusal::BadInput(format!(
-                "the generated restart is not a valid playbook:\n{e}"
-            ))
-        })?;
+        let pb = Playbook::from_stages(&source, &name, stages, &text)
+            .map_err(|e| {
+                Refusal::BadInput(format!(
+                    "the generated restart is not a valid playbook:\n{e}"
+                ))
+            })?
+            .with_expendable_roles(EXPENDABLE_ROLES);
         (Some(pb), text)
     };
     Ok(Restart {

@@ -10,10 +10,19 @@ use serde_yaml::{Mapping, Value};
 use crate::model::{Expectation, HostSelector, Probe, ProbeCheck, SelectorItem, Stage};
 
 /// The playbook `name` of `stages`, as text.
-pub(super) fn render(name: &str, description: &str, stages: &[Stage]) -> String {
+pub(super) fn render(
+    name: &str,
+    description: &str,
+    expendable_roles: &[&str],
+    stages: &[Stage],
+) -> String {
     let mut doc = Mapping::new();
     doc.insert("name".into(), name.into());
     doc.insert("description".into(), description.into());
+    doc.insert(
+        "expendable_roles".into(),
+        Value::Sequence(expendable_roles.iter().map(|&r| r.into()).collect()),
+    );
     let mut previous: Option<&str> = None;
     let mut list = Vec::new();
     for s in stages {
