@@ -415,7 +415,13 @@ fn the_rack_script_maps_names_and_addresses() {
     std::fs::write(&script, &f.content).unwrap();
     let out = Command::new("sh")
         .arg(&script)
-        .args(["master2", "172.30.0.13", "worker3", "172.30.0.21", "10.9.9.9"])
+        .args([
+            "master2",
+            "172.30.0.13",
+            "worker3",
+            "172.30.0.21",
+            "10.9.9.9",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
