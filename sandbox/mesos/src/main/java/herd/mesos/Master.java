@@ -73,22 +73,29 @@ public final class Master implements ZkGroup.Listener {
     /** Slave::active: connected and not deactivated by an operator. */
     synchronized boolean active(String agentId, AgentRecord r) { return r.active && !deactivated.contains(agentId); }
 
-    /** Writes the maintenance state and the agents' operator states to the registry. */
-    @SuppressWarnings("unchecked")
+    private final Object persistLock = new Object();
+
+    /**
+     * Writes the maintenance state and the agents' operator states to the
+     * registry. Snapshot and store happen under one lock, so the last
+     * caller's snapshot (the newest state) is the one that stays stored.
+     */
     void persist() {
-        Map<String, Object> mt;
-        List<Object> dea, gn;
-        Map<String, Object> dr;
-        synchronized (this) {
-            mt = maintenance.toRegistry();
-            dea = new ArrayList<>(deactivated);
-            gn = new ArrayList<>(gone);
-            dr = Json.parseObject(Json.write(draining));
+        synchronized (persistLock) {
+            Map<String, Object> mt;
+            List<Object> dea, gn;
+            Map<String, Object> dr;
+            synchronized (this) {
+                mt = maintenance.toRegistry();
+                dea = new ArrayList<>(deactivated);
+                gn = new ArrayList<>(gone);
+                dr = Json.parseObject(Json.write(draining));
+            }
+            registrar.apply(r -> {
+                r.put("maintenance", mt);
+                r.put("agent_states", Json.obj("deactivated", dea, "draining", dr, "gone", gn));
+            });
         }
-        registrar.apply(r -> {
-            r.put("maintenance", mt);
-            r.put("agent_states", Json.obj("deactivated", dea, "draining", dr, "gone", gn));
-        });
     }
 
     private synchronized void loadOperatorState(Map<String, Object> mt, Map<String, Object> states) {
