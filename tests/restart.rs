@@ -106,6 +106,7 @@ fn every_generated_playbook_parses_and_plans() {
         "mesos-agent",
         "mesos-master",
         "historyserver",
+        "workers",
     ] {
         let g = generate(&r, &opts(s)).unwrap();
         assert!(!g.is_empty(), "{s}");
@@ -405,6 +406,7 @@ fn generated_playbooks_match_the_golden_files() {
         "nodemanager",
         "mesos-master",
         "mesos-agent",
+        "workers",
     ]
     .iter()
     .map(|s| (s.to_string(), opts(s)))
