@@ -76,7 +76,12 @@ const RF_DEFAULT: &str = "{}";
 /// Two racks of two: worker1, worker2 in /rack1; worker3, worker4 in /rack2.
 fn two_racks() -> (Inventory, Topology, Layout) {
     cluster(
-        &four([Some("/rack1"), Some("/rack1"), Some("/rack2"), Some("/rack2")]),
+        &four([
+            Some("/rack1"),
+            Some("/rack1"),
+            Some("/rack2"),
+            Some("/rack2"),
+        ]),
         RF2,
     )
 }
@@ -175,7 +180,12 @@ fn batch_is_a_count_or_rack() {
 fn rack_batches_go_rack_by_rack_in_sorted_order_hosts_in_inventory_order() {
     // Inventory order interleaves the racks; /rack-a sorts first.
     let c = cluster(
-        &four([Some("/rack-b"), Some("/rack-a"), Some("/rack-b"), Some("/rack-a")]),
+        &four([
+            Some("/rack-b"),
+            Some("/rack-a"),
+            Some("/rack-b"),
+            Some("/rack-a"),
+        ]),
         RF2,
     );
     let g = plan(&c, &opts("datanode", Batch::Rack)).unwrap();
@@ -206,7 +216,14 @@ fn rack_batches_go_rack_by_rack_in_sorted_order_hosts_in_inventory_order() {
     // The daemon-supervised part uses its own start, not systemctl.
     let part = pb.stage("datanode-batch-2-2").unwrap();
     assert!(!part.run.as_deref().unwrap().contains("systemctl"));
-    assert!(pb.stage("datanode-batch-2").unwrap().run.as_deref().unwrap().contains("systemctl"));
+    assert!(
+        pb.stage("datanode-batch-2")
+            .unwrap()
+            .run
+            .as_deref()
+            .unwrap()
+            .contains("systemctl")
+    );
 }
 
 #[test]
@@ -225,7 +242,9 @@ fn nodemanagers_batched_by_rack_are_gated_by_the_resourcemanager_count() {
     );
     let pb = plans(&c, &g);
     assert_eq!(
-        pb.stage("nodemanager-batch-2-registered").unwrap().depends_on,
+        pb.stage("nodemanager-batch-2-registered")
+            .unwrap()
+            .depends_on,
         ["nodemanager-batch-2", "nodemanager-batch-2-2"]
     );
 }
@@ -248,7 +267,10 @@ fn rack_batches_are_bad_input_without_racks() {
     let mut o = opts("datanode", Batch::Rack);
     o.hosts = Some(vec!["worker1".into(), "worker3".into()]);
     let g = plan(&c, &o).unwrap();
-    assert_eq!(restarts(&g), [vec!["worker1".to_string()], vec!["worker3".into()]]);
+    assert_eq!(
+        restarts(&g),
+        [vec!["worker1".to_string()], vec!["worker3".into()]]
+    );
 }
 
 #[test]
@@ -264,7 +286,8 @@ fn one_rack_holding_every_datanode_is_refused_as_leaving_none_running() {
     let mut r = healthy(&c.2);
     for h in ["worker3", "worker4"] {
         if let Some(Ok(hr)) = r.hosts.get_mut(h) {
-            hr.procs.insert("datanode".into(), Proc::Dead { pid: Some(9) });
+            hr.procs
+                .insert("datanode".into(), Proc::Dead { pid: Some(9) });
         }
     }
     let m = unsafe_reason(restart::generate(
@@ -303,10 +326,18 @@ fn a_count_batch_across_racks_as_large_as_the_replication_is_refused() {
     );
     // A batch of 3 crosses the racks: refused for the replicas.
     let m = unsafe_reason(plan(&c, &opts("datanode", Batch::Count(3))));
-    assert!(m.contains("batch 1 (worker1, worker2, worker3) spans racks"), "{m}");
+    assert!(
+        m.contains("batch 1 (worker1, worker2, worker3) spans racks"),
+        "{m}"
+    );
     // With three replicas, two DataNodes across racks are fewer: allowed.
     let c = cluster(
-        &four([Some("/rack1"), Some("/rack1"), Some("/rack2"), Some("/rack2")]),
+        &four([
+            Some("/rack1"),
+            Some("/rack1"),
+            Some("/rack2"),
+            Some("/rack2"),
+        ]),
         "{ dfs.replication: 3 }",
     );
     plan(&c, &o).unwrap();
@@ -323,13 +354,19 @@ fn without_racks_a_batch_as_large_as_the_replication_is_refused() {
     // One rack for all is no spread either.
     let c = cluster(&four([Some("/rack1"); 4]), RF2);
     let m = unsafe_reason(plan(&c, &opts("datanode", Batch::Count(2))));
-    assert!(m.contains("and every DataNode is in rack /rack1 to spread"), "{m}");
+    assert!(
+        m.contains("and every DataNode is in rack /rack1 to spread"),
+        "{m}"
+    );
     // The default replication is min(DataNodes, 3): 3 here, so 2 at once is fine.
     let c = cluster(&four([None; 4]), RF_DEFAULT);
     plan(&c, &opts("datanode", Batch::Count(2))).unwrap();
     let m = unsafe_reason(plan(&c, &opts("datanode", Batch::Count(3))));
     assert!(m.contains("as many as dfs.replication (3)"), "{m}");
-    assert!(m.ends_with("Safe: --batch 2 (fewer DataNodes than replicas)"), "{m}");
+    assert!(
+        m.ends_with("Safe: --batch 2 (fewer DataNodes than replicas)"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -357,7 +394,12 @@ fn the_replication_is_the_rendered_one_overrides_applied() {
 #[test]
 fn one_replica_allows_one_datanode_at_a_time_and_no_rack_at_a_time() {
     let c = cluster(
-        &four([Some("/rack1"), Some("/rack1"), Some("/rack2"), Some("/rack2")]),
+        &four([
+            Some("/rack1"),
+            Some("/rack1"),
+            Some("/rack2"),
+            Some("/rack2"),
+        ]),
         "{ dfs.replication: 1 }",
     );
     plan(&c, &opts("datanode", Batch::Count(1))).unwrap();
@@ -432,7 +474,10 @@ fn workers_restart_every_worker_daemon_of_a_batch_in_one_step_then_gate_them_at_
         "hadoop-yarn-nodemanager.service",
         "mesos-agent.service",
     ] {
-        assert!(run.contains(&format!("systemctl start {unit}")), "{unit}:\n{run}");
+        assert!(
+            run.contains(&format!("systemctl start {unit}")),
+            "{unit}:\n{run}"
+        );
     }
     // Each daemon in a subshell: an already restarted one skips only itself.
     assert_eq!(run.matches(") || exit $?").count(), 3);
@@ -445,7 +490,11 @@ fn workers_restart_every_worker_daemon_of_a_batch_in_one_step_then_gate_them_at_
         "workers-batch-1-resourcemanager-count",
         "workers-batch-1-mesos-master-count",
     ] {
-        assert_eq!(pb.stage(gate).unwrap().depends_on, ["workers-batch-1"], "{gate}");
+        assert_eq!(
+            pb.stage(gate).unwrap().depends_on,
+            ["workers-batch-1"],
+            "{gate}"
+        );
     }
     assert_eq!(
         pb.stage("workers-batch-2").unwrap().depends_on,
@@ -463,8 +512,16 @@ fn workers_restart_every_worker_daemon_of_a_batch_in_one_step_then_gate_them_at_
     );
     let text = format!("{:?}", pb.stage("workers-batch-2-datanode").unwrap().probe);
     assert!(text.contains("BPServiceActorInfo"), "{text}");
-    let text = format!("{:?}", pb.stage("workers-batch-1-resourcemanager-count").unwrap().probe);
-    assert!(text.contains("activeNodes") && text.contains("Number(4)"), "{text}");
+    let text = format!(
+        "{:?}",
+        pb.stage("workers-batch-1-resourcemanager-count")
+            .unwrap()
+            .probe
+    );
+    assert!(
+        text.contains("activeNodes") && text.contains("Number(4)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -473,7 +530,10 @@ fn workers_keep_every_role_s_rules() {
     let mut o = opts("workers", Batch::Count(2));
     o.hosts = Some(vec!["worker2".into(), "worker3".into()]);
     let m = unsafe_reason(plan(&c, &o));
-    assert!(m.starts_with("refusing to restart datanode: batch 1 (worker2, worker3) spans racks"), "{m}");
+    assert!(
+        m.starts_with("refusing to restart datanode: batch 1 (worker2, worker3) spans racks"),
+        "{m}"
+    );
     let c = cluster(&four([None; 4]), RF_DEFAULT);
     let m = unsafe_reason(plan(&c, &opts("workers", Batch::Count(4))));
     assert_eq!(
@@ -484,7 +544,10 @@ fn workers_keep_every_role_s_rules() {
     let mut o = opts("workers", Batch::Count(1));
     o.hosts = Some(vec!["worker4".into(), "worker1".into()]);
     let g = plan(&c, &o).unwrap();
-    assert_eq!(restarts(&g), [vec!["worker1".to_string()], vec!["worker4".into()]]);
+    assert_eq!(
+        restarts(&g),
+        [vec!["worker1".to_string()], vec!["worker4".into()]]
+    );
     let mut t = g.targets.clone();
     t.sort();
     assert_eq!(t.len(), 6);
@@ -506,7 +569,10 @@ fn a_worker_with_some_roles_only_bounces_those() {
     // /rack2: worker3 (every role, no systemd) and worker4 (a NodeManager).
     let nm_only = pb.stage("workers-batch-2-2").unwrap();
     let run = nm_only.run.as_deref().unwrap();
-    assert!(run.contains("nodemanager") && !run.contains("datanode"), "{run}");
+    assert!(
+        run.contains("nodemanager") && !run.contains("datanode"),
+        "{run}"
+    );
     let dn = format!("{:?}", pb.stage("workers-batch-2-datanode").unwrap().hosts);
     assert!(dn.contains("worker3") && !dn.contains("worker4"), "{dn}");
 }
@@ -515,7 +581,8 @@ fn a_worker_with_some_roles_only_bounces_those() {
 fn a_dry_run_takes_the_hosts_it_could_not_read_as_running() {
     let c = two_racks();
     let mut r = healthy(&c.2);
-    r.hosts.insert("worker3".into(), Err("connection refused".into()));
+    r.hosts
+        .insert("worker3".into(), Err("connection refused".into()));
     r.hosts.remove("worker4");
     let assumed = restart::assume_running(&c.2, &mut r);
     assert_eq!(
@@ -561,7 +628,11 @@ fn a_thousand_workers_in_25_racks_restart_in_25_datanode_batches() {
     for (k, s) in g.steps.iter().enumerate() {
         assert_eq!(s.stage, format!("datanode-batch-{}", k + 1));
         assert_eq!(s.restarts.len(), 40);
-        assert!(s.restarts.iter().all(|h| h.starts_with(&format!("r{:02}w", k + 1))));
+        assert!(
+            s.restarts
+                .iter()
+                .all(|h| h.starts_with(&format!("r{:02}w", k + 1)))
+        );
     }
     let g = restart::generate(&c.0, &c.1, &c.2, &r, &opts("datanode", Batch::Count(1))).unwrap();
     assert_eq!(g.steps.len(), 1000);
@@ -573,5 +644,8 @@ fn a_thousand_workers_in_25_racks_restart_in_25_datanode_batches() {
         &r,
         &opts("datanode", Batch::Count(3)),
     ));
-    assert!(m.contains("batch 14 (r01w40, r02w01, r02w02) spans racks /rack01, /rack02"), "{m}");
+    assert!(
+        m.contains("batch 14 (r01w40, r02w01, r02w02) spans racks /rack01, /rack02"),
+        "{m}"
+    );
 }

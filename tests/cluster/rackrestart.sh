@@ -121,7 +121,7 @@ check "no daemon touched by the refused restarts" test "${pids_before}" = "$(all
 # --- the dry run shows one batch per rack
 plan=$(timeout 120 "${HERD}" restart datanode --batch rack --dry-run -i "${RINV}" 2>&1)
 sed 's/^/  plan: /' <<<"${plan}"
-check "the dry run plans 2 DataNode batches" test "$(grep -cE '^ +[0-9]+\. datanode-batch-[0-9]+ ' <<<"${plan}")" -eq 2
+check "the dry run plans 2 DataNode batches" test "$(grep -cE '^ *[0-9]+\. datanode-batch-[0-9]+ ' <<<"${plan}")" -eq 2
 check "batch 1 is /rack1 (worker1, worker2)" grep -qE 'datanode-batch-1 +restart datanode on worker1, worker2 \(rack /rack1\)' <<<"${plan}"
 check "batch 2 is /rack2 (worker3)" grep -qE 'datanode-batch-2 +restart datanode on worker3 \(rack /rack2\)' <<<"${plan}"
 

@@ -73,7 +73,11 @@ pub fn batches(
                 return Err(Refusal::BadInput(format!(
                     "--batch rack: {} {role} host{} no rack: {} (HDFS puts them in {DEFAULT_RACK}); set vars.rack on them, or use --batch N",
                     unracked.len(),
-                    if unracked.len() == 1 { " has" } else { "s have" },
+                    if unracked.len() == 1 {
+                        " has"
+                    } else {
+                        "s have"
+                    },
                     names(&unracked)
                 )));
             }
@@ -117,11 +121,7 @@ pub fn left_running(
         let why = if already.is_empty() {
             String::new()
         } else {
-            format!(
-                " with {} already down ({})",
-                already.len(),
-                names(&already)
-            )
+            format!(" with {} already down ({})", already.len(), names(&already))
         };
         let what = match (&b.rack, batch) {
             (Some(rack), _) if already.is_empty() => {
@@ -244,7 +244,13 @@ mod tests {
 
     #[test]
     fn count_batches_keep_the_order_given() {
-        let b = batches("datanode", &hosts(&["c", "a", "b"]), &BTreeMap::new(), Batch::Count(2)).unwrap();
+        let b = batches(
+            "datanode",
+            &hosts(&["c", "a", "b"]),
+            &BTreeMap::new(),
+            Batch::Count(2),
+        )
+        .unwrap();
         assert_eq!(b[0].hosts, ["c", "a"]);
         assert_eq!(b[1].hosts, ["b"]);
         assert!(b[0].rack.is_none());

@@ -137,8 +137,7 @@ impl Restart {
 
 /// The refusals the request earns before the cluster is looked at.
 pub(super) fn check(inv: &Inventory, opts: &Options) -> Result<(), Refusal> {
-    if opts.service != "all" && opts.service != WORKERS && !ORDER.contains(&opts.service.as_str())
-    {
+    if opts.service != "all" && opts.service != WORKERS && !ORDER.contains(&opts.service.as_str()) {
         return Err(Refusal::BadInput(format!(
             "unknown service '{}' (one of: all, {WORKERS}, {})",
             opts.service,

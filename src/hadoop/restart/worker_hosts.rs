@@ -76,11 +76,7 @@ impl Planner<'_> {
                 }
                 let stage = gate(
                     &format!("{name}-{role}"),
-                    &format!(
-                        "gate: {role} on {} {}",
-                        here.join(", "),
-                        gate_words(role)
-                    ),
+                    &format!("gate: {role} on {} {}", here.join(", "), gate_words(role)),
                     HostSelector::hosts(&here),
                     self.worker_probe(role, &here[0])?,
                 );
