@@ -263,6 +263,15 @@ fn rack_batches_are_bad_input_without_racks() {
         m,
         "--batch rack: 2 datanode hosts have no rack: worker2, worker4 (HDFS puts them in /default-rack); set vars.rack on them, or use --batch N"
     );
+    // Judged from the inventory alone, before any host is read.
+    let o = opts("workers", Batch::Rack);
+    match restart::check(&c.0, &c.1, &o) {
+        Err(Refusal::BadInput(m)) => assert!(
+            m.starts_with("--batch rack: 2 worker hosts have no rack: worker2, worker4"),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
+    }
     // Only the hosts restarted need a rack.
     let mut o = opts("datanode", Batch::Rack);
     o.hosts = Some(vec!["worker1".into(), "worker3".into()]);

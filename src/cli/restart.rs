@@ -83,6 +83,18 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             .map(|d| d.as_secs()),
     };
 
+    // What the inventory alone refuses, before any host is contacted.
+    match restart::check(inv, &topo, &opts) {
+        Ok(()) => {}
+        Err(Refusal::BadInput(m)) => {
+            eprintln!("error: {m}");
+            return exit::BAD_INPUT;
+        }
+        Err(Refusal::Unsafe(m)) => {
+            eprintln!("{m}");
+            return exit::FAILED;
+        }
+    }
     let pool = match ctx.pool() {
         Ok(p) => p,
         Err(e) => return fail(e),

@@ -123,12 +123,12 @@ pub fn left_running(
         } else {
             format!(" with {} already down ({})", already.len(), names(&already))
         };
-        let what = match (&b.rack, batch) {
-            (Some(rack), _) if already.is_empty() => {
+        let what = match &b.rack {
+            Some(rack) if already.is_empty() => {
                 format!("rack {rack} holds every {role} host, so restarting it")
             }
-            (Some(rack), _) => format!("rack {rack}{why}"),
-            (None, _) => format!("batches of {batch}{why}"),
+            Some(rack) => format!("rack {rack}{why}"),
+            None => format!("batches of {batch}{why}"),
         };
         return Err(Refusal::Unsafe(format!(
             "refusing to restart {role}: {what} would leave no {role} running (of {})",

@@ -1,5 +1,6 @@
 //! What a restart is asked to do, what it refuses, and what it hands back.
 
+use crate::hadoop::Topology;
 use crate::model::{Inventory, Playbook};
 
 /// Every service `restart` knows, in the order `all` restarts them: the
@@ -136,7 +137,7 @@ impl Restart {
 }
 
 /// The refusals the request earns before the cluster is looked at.
-pub(super) fn check(inv: &Inventory, opts: &Options) -> Result<(), Refusal> {
+pub fn check(inv: &Inventory, topo: &Topology, opts: &Options) -> Result<(), Refusal> {
     if opts.service != "all" && opts.service != WORKERS && !ORDER.contains(&opts.service.as_str()) {
         return Err(Refusal::BadInput(format!(
             "unknown service '{}' (one of: all, {WORKERS}, {})",
@@ -155,6 +156,28 @@ pub(super) fn check(inv: &Inventory, opts: &Options) -> Result<(), Refusal> {
     }
     if opts.batch == Batch::Count(0) {
         return Err(Refusal::BadInput("--batch must be at least 1".into()));
+    }
+    // Rack batches need a rack for every worker host restarted; which hosts
+    // are stale only the cluster says, so the planner judges those.
+    if opts.batch == Batch::Rack && !opts.stale {
+        for role in WORKER_ROLES {
+            let named = opts.service == *role || opts.service == WORKERS || opts.service == "all";
+            if !named {
+                continue;
+            }
+            let hosts: Vec<String> = topo
+                .hosts(role)
+                .iter()
+                .filter(|h| opts.hosts.as_ref().is_none_or(|only| only.contains(h)))
+                .cloned()
+                .collect();
+            let what = if opts.service == WORKERS {
+                "worker"
+            } else {
+                role
+            };
+            super::batches::batches(what, &hosts, &topo.racks, opts.batch)?;
+        }
     }
     Ok(())
 }
