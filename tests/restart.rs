@@ -295,7 +295,8 @@ fn datanodes_in_batches_gated_on_their_own_registration() {
     assert_eq!(g.steps[0].restarts, ["worker1", "worker2"]);
     assert!(g.text.contains("BPServiceActorInfo"));
     assert!(!g.text.contains("NumLiveDataNodes"));
-    o.batch = Batch::Count(3);
+    // Every DataNode at once, whatever the replication and the racks.
+    o.batch = Batch::Count(cluster().1.hosts("datanode").len());
     assert!(
         unsafe_reason(generate(&healthy(&layout), &o)).contains("would leave no datanode running")
     );
