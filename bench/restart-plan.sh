@@ -8,9 +8,9 @@
 # the batch count (one per rack), and prints the expected wall time of each:
 # batches x the time of one DataNode batch, next to hosts x the time of one
 # DataNode on its own.
-#   BATCH_SECONDS  one rack batch (default: measured on the sandbox by
-#                  tests/cluster/rackrestart.sh, a batch of two DataNodes)
-#   HOST_SECONDS   one DataNode alone (default: that scenario's one-host batch)
+#   BATCH_SECONDS  one rack batch (default 5.5: measured on the sandbox by
+#                  tests/cluster/rackrestart.sh, the /rack1 batch of two DataNodes)
+#   HOST_SECONDS   one DataNode alone (default 4.1: that run's one-host /rack2 batch)
 # A batch restarts its hosts at once and waits for every one of them, so its
 # time grows with the slowest host, not with the hosts; the sandbox's batch
 # of two stands for a rack's.
@@ -19,8 +19,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 workers="${1:-1000}"
 racks="${2:-25}"
-batch_s="${BATCH_SECONDS:-28.6}"
-host_s="${HOST_SECONDS:-26.1}"
+batch_s="${BATCH_SECONDS:-5.5}"
+host_s="${HOST_SECONDS:-4.1}"
 (( workers % racks == 0 )) || { echo "restart-plan: $workers workers do not divide into $racks racks" >&2; exit 2; }
 per_rack=$((workers / racks))
 

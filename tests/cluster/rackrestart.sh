@@ -39,6 +39,8 @@ trap 'rm -f "${RINV}"' EXIT
 } >"${RINV}"
 
 healthy() { timeout 60 "${HERD}" status -i "${RINV}" -q >/dev/null; }
+# The daemons' pids, without the reading client's own JVM (-Dproc_dfs).
+daemon_pids() { all_pids | awk '$2 != "dfs"'; }
 wait_healthy() { local _; for _ in $(seq 1 40); do healthy && return 0; sleep 3; done; return 1; }
 
 plans() { timeout 30 "${HERD}" plan -i "${RINV}" >/dev/null; }
@@ -107,7 +109,7 @@ PY
 }
 
 # --- a count batch across the racks is refused before anything runs
-pids_before=$(all_pids)
+pids_before=$(daemon_pids)
 out=$(timeout 120 "${HERD}" restart datanode --hosts worker2,worker3 --batch 2 -i "${RINV}" 2>&1)
 rc=$?
 echo "  ${out}" | tail -n 2
@@ -116,7 +118,7 @@ check "the refusal says why" grep -q 'spans racks /rack1, /rack2 and holds 2 Dat
 check "the refusal says what is safe" grep -q 'Safe: --batch rack' <<<"${out}"
 out=$(timeout 120 "${HERD}" restart datanode --batch 3 -i "${RINV}" 2>&1)
 check "--batch 3 (every DataNode) exits 1" test $? -eq 1
-check "no daemon touched by the refused restarts" test "${pids_before}" = "$(all_pids)"
+check "no daemon touched by the refused restarts" test "${pids_before}" = "$(daemon_pids)"
 
 # --- the dry run shows one batch per rack
 plan=$(timeout 120 "${HERD}" restart datanode --batch rack --dry-run -i "${RINV}" 2>&1)
@@ -132,7 +134,7 @@ rack_restart() {
   local svc="$1" before after a0 f0 a1 f1 t0 took rc run
   check "status healthy before restart ${svc} --batch rack" healthy
   before=$(counts)
-  pids_before=$(all_pids)
+  pids_before=$(daemon_pids)
   t0=$(date +%s.%N)
   timeout 600 "${HERD}" restart "${svc}" --batch rack -i "${RINV}" -q
   rc=$?
@@ -148,7 +150,7 @@ rack_restart() {
   check "restart ${svc} --batch rack ran 2 batches" test "$(batch_times "${run}" | grep -vc '^total')" -eq 2
   check "restart ${svc} --batch rack: zero failed client reads" test "$((f1 - f0))" -eq 0
   check "healthy after restart ${svc} --batch rack" wait_healthy
-  CHANGED=$(diff <(echo "${pids_before}") <(all_pids) | awk '/^>/ {print $2":"$3}' | sort -u | tr '\n' ' ')
+  CHANGED=$(diff <(echo "${pids_before}") <(daemon_pids) | awk '/^>/ {print $2":"$3}' | sort -u | tr '\n' ' ')
   echo "  restarted (pid changed): ${CHANGED}"
 }
 
