@@ -8,7 +8,7 @@ use herd::hadoop::Topology;
 use herd::hadoop::observe::{
     Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
 };
-use herd::hadoop::restart::{self, Options, Refusal, Restart};
+use herd::hadoop::restart::{self, Batch, Options, Refusal, Restart};
 use herd::model::{Inventory, Playbook, ProbeCheck};
 
 fn cluster() -> (Inventory, Topology, Layout) {
@@ -108,6 +108,7 @@ fn every_generated_playbook_parses_and_plans() {
         "mesos-agent",
         "mesos-master",
         "historyserver",
+        "workers",
     ] {
         let g = generate(&r, &opts(s)).unwrap();
         assert!(!g.is_empty(), "{s}");
@@ -290,13 +291,14 @@ fn zkfc_beside_the_active_is_restarted_last_after_a_graceful_failover() {
 fn datanodes_in_batches_gated_on_their_own_registration() {
     let (_, _, layout) = cluster();
     let mut o = opts("datanode");
-    o.batch = 2;
+    o.batch = Batch::Count(2);
     let g = generate(&healthy(&layout), &o).unwrap();
     assert_eq!(stages(&g), ["datanode-batch-1", "datanode-batch-2"]);
     assert_eq!(g.steps[0].restarts, ["worker1", "worker2"]);
     assert!(g.text.contains("BPServiceActorInfo"));
     assert!(!g.text.contains("NumLiveDataNodes"));
-    o.batch = 3;
+    // Every DataNode at once, whatever the replication and the racks.
+    o.batch = Batch::Count(cluster().1.hosts("datanode").len());
     assert!(
         unsafe_reason(generate(&healthy(&layout), &o)).contains("would leave no datanode running")
     );
@@ -407,6 +409,7 @@ fn generated_playbooks_match_the_golden_files() {
         "nodemanager",
         "mesos-master",
         "mesos-agent",
+        "workers",
     ]
     .iter()
     .map(|s| (s.to_string(), opts(s)))
@@ -414,7 +417,7 @@ fn generated_playbooks_match_the_golden_files() {
     cases.push((
         "datanode-batch-2-replayable".into(),
         Options {
-            batch: 2,
+            batch: Batch::Count(2),
             since: Some(1_763_708_400),
             ..opts("datanode")
         },

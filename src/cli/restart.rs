@@ -10,23 +10,26 @@ use crate::engine::RunOptions;
 use crate::events::RunKind;
 use crate::exit;
 use crate::hadoop::observe::{self, Layout};
-use crate::hadoop::restart::{self, Options, Refusal};
+use crate::hadoop::restart::{self, Batch, Options, Refusal};
 use crate::plan;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// zookeeper, journalnode, namenode, zkfc, resourcemanager, historyserver,
-    /// datanode, nodemanager, mesos-master, mesos-agent, spark-history, or all
-    /// (default with --stale: all).
+    /// datanode, nodemanager, mesos-master, mesos-agent, spark-history, all
+    /// (default with --stale), or workers (every worker daemon of a batch of
+    /// hosts in one step).
     pub service: Option<String>,
     #[command(flatten)]
     pub inventory: InventoryArg,
     /// Only these hosts (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub hosts: Option<Vec<String>>,
-    /// DataNodes, NodeManagers or Mesos agents restarted at once.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub batch: usize,
+    /// Worker hosts restarted at once: a number, or `rack` (one rack's
+    /// hosts at a time). DataNode batches that may hold every replica of a
+    /// block are refused.
+    #[arg(long, default_value = "1", value_name = "N|rack")]
+    pub batch: Batch,
     /// Only the services whose configuration changed since they started
     /// (as `herd config push` recorded); their stale marks are cleared after.
     #[arg(long)]
@@ -71,12 +74,31 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             .map(|d| d.as_secs()),
     };
 
+    // What the inventory alone refuses, before any host is contacted.
+    match restart::check(inv, &topo, &opts) {
+        Ok(()) => {}
+        Err(Refusal::BadInput(m)) => {
+            eprintln!("error: {m}");
+            return exit::BAD_INPUT;
+        }
+        Err(Refusal::Unsafe(m)) => {
+            eprintln!("{m}");
+            return exit::FAILED;
+        }
+    }
     let pool = match ctx.pool() {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let readings = observe::connect_and_gather(&pool, &ctx.targets, &layout).await;
+    let mut readings = observe::connect_and_gather(&pool, &ctx.targets, &layout).await;
     pool.close_all().await;
+    if args.dry_run {
+        // A dry run shows the plan even where it could not look.
+        let assumed = restart::assume_running(&layout, &mut readings);
+        if !assumed.is_empty() {
+            eprintln!("{}", assumed_note(&assumed, layout.hosts.len()));
+        }
+    }
 
     let generated = match restart::generate(inv, &topo, &layout, &readings, &opts) {
         Ok(g) => g,
@@ -138,4 +160,22 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         serde_json::Map::new(),
     )
     .await
+}
+
+/// The dry run's word on the hosts it could not read.
+fn assumed_note(assumed: &[(String, String)], of: usize) -> String {
+    const NAMED: usize = 5;
+    let mut named: Vec<String> = assumed
+        .iter()
+        .take(NAMED)
+        .map(|(h, why)| format!("{h}: {why}"))
+        .collect();
+    if assumed.len() > NAMED {
+        named.push(format!("and {} more", assumed.len() - NAMED));
+    }
+    format!(
+        "note: {} of {of} hosts could not be read ({}); this plan takes every daemon on them as running",
+        assumed.len(),
+        named.join("; ")
+    )
 }

@@ -67,7 +67,26 @@ impl SiteConfigs {
             _ => None,
         }
     }
+
+    /// The effective `dfs.replication`, overrides applied: what every
+    /// block is written with, and so what a restart may take offline at
+    /// once. A removed key is Hadoop's own default, 3.
+    pub fn replication(&self) -> Result<usize, String> {
+        match self.hdfs.get("dfs.replication") {
+            None => Ok(HADOOP_REPLICATION),
+            Some(p) => match p.value.trim().parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(format!(
+                    "vars.overrides.hdfs-site.dfs.replication: '{}' is not a positive number",
+                    p.value
+                )),
+            },
+        }
+    }
 }
+
+/// Hadoop's `dfs.replication` when hdfs-site.xml does not set it.
+const HADOOP_REPLICATION: usize = 3;
 
 /// The port in a Hadoop address value: `host:8020`, `${x}:8041`, `0.0.0.0:9870`
 /// or a bare port number.

@@ -20,6 +20,8 @@ pub(super) struct Planner<'a> {
     pub(super) ports: ClusterPorts,
     pub(super) out: Stages,
     pub(super) state: Predicted,
+    /// The effective `dfs.replication`, or why it is not a number.
+    pub(super) replication: Result<usize, String>,
 }
 
 impl Planner<'_> {
@@ -29,6 +31,19 @@ impl Planner<'_> {
 
     pub(super) fn running(&self, host: &str, role: &str) -> bool {
         self.readings.runs(host, role) == Some(true)
+    }
+
+    /// The hosts of `role` the snapshot does not see running.
+    pub(super) fn down(&self, role: &str) -> Vec<&String> {
+        self.topo
+            .hosts(role)
+            .iter()
+            .filter(|h| !self.running(h, role))
+            .collect()
+    }
+
+    pub(super) fn replication(&self) -> Result<usize, Refusal> {
+        self.replication.clone().map_err(Refusal::BadInput)
     }
 
     /// The hdfs tool as the HDFS superuser, for the admin commands.

@@ -1,5 +1,6 @@
 //! What a restart is asked to do, what it refuses, and what it hands back.
 
+use crate::hadoop::Topology;
 use crate::model::{Inventory, Playbook};
 
 /// Every service `restart` knows, in the order `all` restarts them: the
@@ -8,14 +9,53 @@ use crate::model::{Inventory, Playbook};
 /// register with them.
 pub const ORDER: &[&str] = crate::hadoop::ROLES;
 
+/// The pseudo-service of `herd restart workers`: every worker daemon of a
+/// host bounced in one step, [`WORKER_ROLES`] in this order.
+pub const WORKERS: &str = "workers";
+pub const WORKER_ROLES: &[&str] = &["datanode", "nodemanager", "mesos-agent"];
+
+/// How worker hosts are grouped into the batches restarted at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batch {
+    /// At most this many hosts at a time, in inventory order.
+    Count(usize),
+    /// One rack's hosts at a time, racks in sorted order.
+    Rack,
+}
+
+impl std::str::FromStr for Batch {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Batch, String> {
+        if s == "rack" {
+            return Ok(Batch::Rack);
+        }
+        match s.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(Batch::Count(n)),
+            _ => Err(format!(
+                "'{s}' is neither a number of hosts (1 or more) nor `rack`"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Batch::Count(n) => write!(f, "{n}"),
+            Batch::Rack => f.write_str("rack"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// A role of [`ORDER`], or `all`.
+    /// A role of [`ORDER`], [`WORKERS`] or `all`.
     pub service: String,
     /// Only these hosts (None: every host of the service).
     pub hosts: Option<Vec<String>>,
     /// Workers (DataNodes, NodeManagers, Mesos agents) restarted at once.
-    pub batch: usize,
+    pub batch: Batch,
     /// Only the services each host's stale file lists.
     pub stale: bool,
     /// When the restart began (seconds since the epoch, controller clock).
@@ -30,7 +70,7 @@ impl Default for Options {
             service: "all".into(),
             hosts: None,
             since: None,
-            batch: 1,
+            batch: Batch::Count(1),
             stale: false,
         }
     }
@@ -97,10 +137,10 @@ impl Restart {
 }
 
 /// The refusals the request earns before the cluster is looked at.
-pub(super) fn check(inv: &Inventory, opts: &Options) -> Result<(), Refusal> {
-    if opts.service != "all" && !ORDER.contains(&opts.service.as_str()) {
+pub fn check(inv: &Inventory, topo: &Topology, opts: &Options) -> Result<(), Refusal> {
+    if opts.service != "all" && opts.service != WORKERS && !ORDER.contains(&opts.service.as_str()) {
         return Err(Refusal::BadInput(format!(
-            "unknown service '{}' (one of: all, {})",
+            "unknown service '{}' (one of: all, {WORKERS}, {})",
             opts.service,
             ORDER.join(", ")
         )));
@@ -114,8 +154,30 @@ pub(super) fn check(inv: &Inventory, opts: &Options) -> Result<(), Refusal> {
             }
         }
     }
-    if opts.batch == 0 {
+    if opts.batch == Batch::Count(0) {
         return Err(Refusal::BadInput("--batch must be at least 1".into()));
+    }
+    // Rack batches need a rack for every worker host restarted; which hosts
+    // are stale only the cluster says, so the planner judges those.
+    if opts.batch == Batch::Rack && !opts.stale {
+        for role in WORKER_ROLES {
+            let named = opts.service == *role || opts.service == WORKERS || opts.service == "all";
+            if !named {
+                continue;
+            }
+            let hosts: Vec<String> = topo
+                .hosts(role)
+                .iter()
+                .filter(|h| opts.hosts.as_ref().is_none_or(|only| only.contains(h)))
+                .cloned()
+                .collect();
+            let what = if opts.service == WORKERS {
+                "worker"
+            } else {
+                role
+            };
+            super::batches::batches(what, &hosts, &topo.racks, opts.batch)?;
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::request::{ORDER, Options};
+use super::request::{ORDER, Options, WORKER_ROLES, WORKERS};
 use super::stages::{Stages, slug, step};
 use crate::hadoop::Topology;
 use crate::hadoop::observe::Readings;
@@ -17,7 +17,12 @@ pub(super) fn select(
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for role in ORDER {
-        if opts.service != "all" && opts.service != *role {
+        let named = match opts.service.as_str() {
+            "all" => true,
+            WORKERS => WORKER_ROLES.contains(role),
+            s => s == *role,
+        };
+        if !named {
             continue;
         }
         for host in topo.hosts(role) {

@@ -21,24 +21,31 @@ pub(super) const BY_NAME: &str = "{{ host.name }}";
 pub(super) struct Stages {
     pub(super) stages: Vec<Stage>,
     pub(super) steps: Vec<Step>,
+    /// The stages the next one waits for: the last one, or every stage of
+    /// the last group.
+    tail: Vec<String>,
 }
 
 impl Stages {
     /// Append `stage`, to run once the last one passed its gate; `restarts`
     /// are the hosts whose daemon it bounces.
     pub(super) fn push(&mut self, stage: Stage, restarts: &[String]) {
-        let after: Vec<String> = self
-            .stages
-            .last()
-            .map(|s| s.name.clone())
-            .into_iter()
-            .collect();
-        self.steps.push(Step {
-            stage: stage.name.clone(),
-            description: stage.description.clone().unwrap_or_default(),
-            restarts: restarts.to_vec(),
-        });
-        self.stages.push(stage.with_depends_on(after));
+        self.push_group(vec![(stage, restarts.to_vec())]);
+    }
+
+    /// Append stages that run at once, all after the last one (or the last
+    /// group), all before the next.
+    pub(super) fn push_group(&mut self, group: Vec<(Stage, Vec<String>)>) {
+        let after = std::mem::take(&mut self.tail);
+        for (stage, restarts) in group {
+            self.steps.push(Step {
+                stage: stage.name.clone(),
+                description: stage.description.clone().unwrap_or_default(),
+                restarts,
+            });
+            self.tail.push(stage.name.clone());
+            self.stages.push(stage.with_depends_on(after.clone()));
+        }
     }
 }
 
@@ -129,6 +136,19 @@ mod tests {
         assert_eq!(s.stages[1].depends_on, ["a"]);
         assert_eq!(s.steps[1].description, "second");
         assert_eq!(s.steps[1].restarts, ["m1"]);
+    }
+
+    #[test]
+    fn a_group_runs_at_once_and_the_next_stage_waits_for_all_of_it() {
+        let mut s = Stages::default();
+        let run = |n: &str| step(n, n, HostSelector::hosts(&["w1"]), "true".into());
+        s.push(run("a"), &[]);
+        s.push_group(vec![(run("b"), vec![]), (run("c"), vec!["w1".into()])]);
+        s.push(run("d"), &[]);
+        assert_eq!(s.stages[1].depends_on, ["a"]);
+        assert_eq!(s.stages[2].depends_on, ["a"]);
+        assert_eq!(s.stages[3].depends_on, ["b", "c"]);
+        assert_eq!(s.steps[2].restarts, ["w1"]);
     }
 
     #[test]
