@@ -33,6 +33,14 @@ impl Planner<'_> {
         self.readings.runs(host, role) == Some(true)
     }
 
+    /// How many of `role`'s daemons run now: what its master must count
+    /// again after each batch. Not every host of the role: a worker in
+    /// maintenance may be off, a decommissioned one is stopped, one already
+    /// down stays down (the refusals weigh those).
+    pub(super) fn serving(&self, role: &str) -> usize {
+        self.topo.hosts(role).len() - self.down(role).len()
+    }
+
     /// The hosts of `role` the snapshot does not see running.
     pub(super) fn down(&self, role: &str) -> Vec<&String> {
         self.topo

@@ -42,7 +42,7 @@ impl Planner<'_> {
             }
             let within: Vec<HostBatch> = batches.iter().map(|b| b.within(&of_role)).collect();
             self.check_batches(role, &within, batch)?;
-            counts.extend(self.registered_gate(role, self.topo.hosts(role).len())?);
+            counts.extend(self.registered_gate(role, self.serving(role))?);
             present.push((*role, of_role));
         }
         for (i, b) in batches.iter().enumerate() {

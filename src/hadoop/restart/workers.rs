@@ -16,10 +16,9 @@ impl Planner<'_> {
         hosts: &[String],
         batch: Batch,
     ) -> Result<(), Refusal> {
-        let all = self.topo.hosts(role);
         let batches = batches::batches(role, hosts, &self.topo.racks, batch)?;
         self.check_batches(role, &batches, batch)?;
-        let registered = self.registered_gate(role, all.len())?;
+        let registered = self.registered_gate(role, self.serving(role))?;
         for (i, b) in batches.iter().enumerate() {
             let name = format!("{role}-batch-{}", i + 1);
             let mut group = Vec::new();
