@@ -146,10 +146,12 @@ impl Service {
         if let Some(stop) = self.launcher_action(s, "stop") {
             return stop;
         }
-        // The same patience as Hadoop's launcher: TERM, 5 s, then KILL.
+        // The same patience as Hadoop's launcher: TERM, 5 s, then KILL. A
+        // subshell, so its early exit stays its own wherever it is spliced
+        // in (`a && STOP`, a restart that starts the daemon after it).
         let pid = q(&self.pid_file(s));
         format!(
-            "[ -f {pid} ] || exit 0; p=$(cat {pid}); kill \"$p\" 2>/dev/null; i=0; while kill -0 \"$p\" 2>/dev/null && [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; kill -9 \"$p\" 2>/dev/null; rm -f {pid}; true"
+            "( [ -f {pid} ] || exit 0; p=$(cat {pid}); kill \"$p\" 2>/dev/null; i=0; while kill -0 \"$p\" 2>/dev/null && [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; kill -9 \"$p\" 2>/dev/null; rm -f {pid}; true )"
         )
     }
 
