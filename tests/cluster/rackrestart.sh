@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Rack-by-rack restarts on a running cluster, the workers in two racks
-# (worker1, worker2 in /rack1; worker3 in /rack2) and dfs.replication 2:
+# Rack-by-rack restarts on a running cluster, the workers in two racks of
+# two (worker1, worker2 in /rack1; worker3, worker4 in /rack2; the cluster
+# `lifecycle` leaves) and dfs.replication 2:
 # files written rack-aware have a replica in each rack; an HDFS client reads
 # them in a loop through `herd restart datanode --batch rack` (two batches)
 # and `herd restart workers --batch rack` with 0 failed reads; a count batch
@@ -12,51 +13,19 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "${ROOT}" || exit 2
 
-# The sandbox inventory with the racks and the replication of this scenario:
-# its vars as they are (hdfs-site gets dfs.replication 2), its masters, and
-# the three workers the default bring-up starts.
-RINV="${ROOT}/tests/sandbox/.rackrestart.yaml"
-trap 'rm -f "${RINV}"' EXIT
-{
-  while IFS= read -r line; do
-    [[ ${line} == hosts:* ]] && break
-    if [[ ${line} =~ ^(\ +hdfs-site:\ *)\{(.*)\}\ *$ ]]; then
-      inner=$(tr ',' '\n' <<<"${BASH_REMATCH[2]}" | grep -v 'dfs.replication' | sed 's/^ *//; s/ *$//' | grep -v '^$' | paste -sd, - | sed 's/,/, /g')
-      echo "${BASH_REMATCH[1]}{ ${inner:+${inner}, }dfs.replication: 2 }"
-    elif [[ ${line} =~ ^\ +hdfs-site:\ *$ ]]; then
-      echo "${line}"
-      echo "      dfs.replication: 2"
-    elif [[ ${line} =~ ^\ +dfs.replication: ]]; then
-      continue
-    else
-      echo "${line}"
-    fi
-  done <"${INV}"
-  echo "hosts:"
-  grep -E '^  - \{ name: "?master' "${INV}"
-  echo '  - { name: "worker[1:2]", address: "172.30.0.2[1:2]", roles: [datanode, nodemanager, mesos-agent], vars: { rack: /rack1 } }'
-  echo '  - { name: worker3, address: 172.30.0.23, user: root, roles: [datanode, nodemanager, mesos-agent], vars: { rack: /rack2, supervisor: daemon } }'
-} >"${RINV}"
+# The four-worker cluster `lifecycle` leaves (worker4 in /rack2 beside
+# worker3): two racks of two.
+RINV="${INV4}"
+[[ -f "${RINV}" ]] || { echo "rackrestart: run after lifecycle (no ${RINV})"; exit 1; }
 
 healthy() { timeout 60 "${HERD}" status -i "${RINV}" -q >/dev/null; }
 # The daemons' pids, without the reading client's own JVM (-Dproc_dfs).
-daemon_pids() { all_pids | awk '$2 != "dfs"'; }
+daemon_pids() { local n; for n in master1 master2 master3 worker1 worker2 worker3 worker4; do pids "$n" | sed "s|^|$n |"; done | awk '$2 != "dfs"'; }
 wait_healthy() { local _; for _ in $(seq 1 40); do healthy && return 0; sleep 3; done; return 1; }
 
-plans() { timeout 30 "${HERD}" plan -i "${RINV}" >/dev/null; }
-check "the derived inventory validates" plans
-check "the derived inventory sets dfs.replication 2" grep -q 'dfs.replication: 2' "${RINV}"
-
-# --- the racks and the replication reach the cluster: the NameNodes read the
-# rack script when the DataNodes register with them anew.
-out=$(timeout 180 "${HERD}" config push -i "${RINV}" 2>&1)
-check "config push of the racks exits 0" test $? -eq 0 || tail -n 20 <<<"${out}" | sed 's/^/  push: /'
-out=$(timeout 600 "${HERD}" restart namenode -i "${RINV}" -q 2>&1)
-check "restart namenode (to read the racks) exits 0" test $? -eq 0 || tail -n 20 <<<"${out}" | sed 's/^/  restart: /'
-check "healthy after the NameNode restart" wait_healthy
 topology=$(hdfs_on master1 dfsadmin -printTopology 2>/dev/null)
 sed 's/^/  topology: /' <<<"${topology}"
-check "the NameNode places worker3 in /rack2" grep -A3 'Rack: /rack2' <<<"${topology}" | grep -q worker3
+check "the NameNode places worker3 and worker4 in /rack2" test "$(grep -A3 'Rack: /rack2' <<<"${topology}" | grep -cE 'worker[34]')" -eq 2
 
 # --- files written with two replicas, rack-aware: one in each rack
 on worker1 'rm -f /tmp/herd-rr.*; /opt/hadoop/bin/hdfs dfs -rm -r -f -skipTrash /tmp/herd-rack >/dev/null 2>&1; /opt/hadoop/bin/hdfs dfs -mkdir -p /tmp/herd-rack' >/dev/null 2>&1
@@ -125,7 +94,7 @@ plan=$(timeout 120 "${HERD}" restart datanode --batch rack --dry-run -i "${RINV}
 sed 's/^/  plan: /' <<<"${plan}"
 check "the dry run plans 2 DataNode batches" test "$(grep -cE '^ *[0-9]+\. datanode-batch-[0-9]+ ' <<<"${plan}")" -eq 2
 check "batch 1 is /rack1 (worker1, worker2)" grep -qE 'datanode-batch-1 +restart datanode on worker1, worker2 \(rack /rack1\)' <<<"${plan}"
-check "batch 2 is /rack2 (worker3)" grep -qE 'datanode-batch-2 +restart datanode on worker3 \(rack /rack2\)' <<<"${plan}"
+check "batch 2 is /rack2 (worker3, worker4)" grep -qE 'datanode-batch-2 +restart datanode on worker3, worker4 \(rack /rack2\)' <<<"${plan}"
 
 # rack_restart SERVICE: restart it rack by rack under the reading client;
 # prints the batch times; CHANGED: the daemons whose pid changed.
@@ -155,11 +124,11 @@ rack_restart() {
 }
 
 rack_restart datanode
-check "restart datanode --batch rack restarted exactly the three DataNodes" \
-  test "${CHANGED}" = "worker1:datanode worker2:datanode worker3:datanode "
+check "restart datanode --batch rack restarted exactly the four DataNodes" \
+  test "${CHANGED}" = "worker1:datanode worker2:datanode worker3:datanode worker4:datanode "
 
 rack_restart workers
-want="worker1:datanode worker1:mesos-agent worker1:nodemanager worker2:datanode worker2:mesos-agent worker2:nodemanager worker3:datanode worker3:mesos-agent worker3:nodemanager "
+want="worker1:datanode worker1:mesos-agent worker1:nodemanager worker2:datanode worker2:mesos-agent worker2:nodemanager worker3:datanode worker3:mesos-agent worker3:nodemanager worker4:datanode worker4:mesos-agent worker4:nodemanager "
 check "restart workers --batch rack restarted every worker daemon" test "${CHANGED}" = "${want}"
 
 on worker1 'touch /tmp/herd-rr.stop'
@@ -167,9 +136,5 @@ read -r a f <<<"$(counts)"
 echo "  client total: reads ${a}, failed ${f}"
 on worker1 'tail -n 5 /tmp/herd-rr.err 2>/dev/null' | sed 's/^/  client: /'
 
-# The sandbox's own configuration back (racks and replication as the
-# inventory has them), for whatever scenario runs next.
-timeout 180 "${HERD}" config push -i "${INV}" -q >/dev/null
-check "pushing the sandbox inventory back exits 0" test $? -eq 0
-
+on worker1 '/opt/hadoop/bin/hdfs dfs -rm -r -f -skipTrash /tmp/herd-rack' >/dev/null 2>&1
 summary rackrestart
