@@ -546,7 +546,7 @@ fn stale_after(written: &Inventory, rendered: &Inventory, host: &str, root: &Pat
     let marks = hadoop::stale_marks::template(&topo, &files);
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg(marks[host].as_str().unwrap())
+        .arg(marks[host]["mark"].as_str().unwrap())
         .output()
         .unwrap();
     assert!(

@@ -15,16 +15,21 @@ use super::files::{ClusterFiles, HostFiles};
 use super::topology::Topology;
 use crate::shell::quote as q;
 
-/// `stale_marks.<host>`: the script of each host.
+/// `stale_marks.<host>`: `current` (exits 0 when the push would make
+/// nothing stale, so a bring-up that changes nothing runs nothing) and
+/// `mark`, for each host.
 pub fn template(topo: &Topology, files: &ClusterFiles) -> Value {
     let mut out = serde_json::Map::new();
     for hf in &files.hosts {
-        out.insert(hf.host.clone(), json!(script(topo, hf)));
+        out.insert(
+            hf.host.clone(),
+            json!({ "current": script(topo, hf, false), "mark": script(topo, hf, true) }),
+        );
     }
     Value::Object(out)
 }
 
-fn script(topo: &Topology, hf: &HostFiles) -> String {
+fn script(topo: &Topology, hf: &HostFiles, mark: bool) -> String {
     let mut lines = vec!["stale=".to_string()];
     for f in hf.files.iter().filter(|f| !f.services.is_empty()) {
         let path = q(&f.path);
@@ -42,6 +47,10 @@ fn script(topo: &Topology, hf: &HostFiles) -> String {
                 "if {changed}; then stale=\"$stale {services}\"; fi"
             ));
         }
+    }
+    if !mark {
+        lines.push("[ -z \"$stale\" ]".into());
+        return lines.join("\n");
     }
     let file = topo.settings.stale_file();
     let dir = file.rsplit_once('/').map_or(".", |(d, _)| d).to_string();

@@ -70,7 +70,7 @@ check "a later herd up keeps worker1 Decommissioned" test "$(admin_state worker1
 mv "${rec4}" "${rec4}.saved"
 out=$(herd up -i "${INV4}" -q 2>&1); rc=$?
 check "herd up without the record refuses (exit 1) before pushing" test "${rc}" -eq 1
-check "  and says why" grep -q 'worker1 is out of service' <<<"${out}"
+check "  and says why" grep -q 'worker1 (DECOMMISSIONED)' <<<"${out}"
 check "  and worker1 is still Decommissioned" test "$(admin_state worker1)" = Decommissioned
 mv "${rec4}.saved" "${rec4}"
 

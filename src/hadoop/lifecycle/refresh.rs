@@ -115,12 +115,11 @@ fn guard(inv: &Inventory, topo: &Topology) -> String {
 bad=
 for h in {hosts}; do
   if grep -qF "{{\"hostName\":\"$h\",\"adminState\"" "$f"; then
-    echo "$h is out of service in $f here: $(grep -F "{{\"hostName\":\"$h\"," "$f")" >&2
-    bad="$bad $h"
+    bad="$bad $h ($(grep -F "{{\"hostName\":\"$h\"," "$f" | grep -o '"adminState":"[A-Z_]*"' | cut -d'"' -f4))"
   fi
 done
 [ -z "$bad" ] && exit 0
-echo "herd's record ({record}) has$bad in service: writing the new list would bring them back into service. Run \`herd recommission$bad\` to do that on purpose, or restore the record." >&2
+echo "${{bad# }}: out of service on this NameNode, in service in herd's record; herd recommission brings it back, or restore {record}"
 exit 1"#,
         path = q(&path),
         hosts = active.join(" "),
