@@ -544,9 +544,24 @@ fn stale_after(written: &Inventory, rendered: &Inventory, host: &str, root: &Pat
     let topo = hadoop::validate(rendered).unwrap();
     let files = hadoop::render(rendered, &topo).unwrap();
     let marks = hadoop::stale_marks::template(&topo, &files);
+    // Every daemon of the host running: a `systemctl` that says active.
+    let bin = root.join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("systemctl"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(marks[host]["mark"].as_str().unwrap())
+        .env("PATH", path)
         .output()
         .unwrap();
     assert!(
@@ -576,6 +591,28 @@ fn a_scale_out_marks_nothing_stale_and_a_changed_setting_marks_its_readers() {
     };
     let (_a, three) = with_root("", "dfs.namenode.handler.count: 20");
     let (_b, four) = with_root(WORKER4, "dfs.namenode.handler.count: 20");
+    // Files the daemons never read (the release's own, on bare hosts) differ
+    // from herd's, but nothing runs yet: nothing is stale.
+    let (_e, bare) = with_root("", "dfs.namenode.handler.count: 20");
+    let conf = root.join("hadoop/etc/hadoop");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("core-site.xml"), "<configuration/>").unwrap();
+    let topo = hadoop::validate(&bare).unwrap();
+    let files = hadoop::render(&bare, &topo).unwrap();
+    let current = hadoop::stale_marks::template(&topo, &files)["master1"]["current"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let st = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&current)
+        .env("PATH", "/usr/bin:/bin")
+        .status()
+        .unwrap();
+    assert!(
+        st.success() || !std::path::Path::new("/bin/systemctl").exists(),
+        "no daemon runs here"
+    );
     // The rack script, the include lists and `workers` change; none needs a restart.
     assert_eq!(stale_after(&three, &four, "master1", &root), "");
     let (_c, changed) = with_root(WORKER4, "dfs.namenode.handler.count: 40");

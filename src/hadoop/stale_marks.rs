@@ -5,13 +5,17 @@
 //! daemon keeps the configuration it started with: `herd up` never
 //! restarts one, so it says which need it (`herd restart --stale`).
 //!
-//! New files mark nothing (no daemon read them), and an additive file (the
-//! rack script) marks nothing when every line it had is still there.
+//! Only a daemon running now is marked: one that is not reads the new
+//! files when it starts (on bare hosts the unpacked release's own
+//! `core-site.xml` and the like are there before herd's, and no daemon
+//! ever read them). An additive file (the rack script) marks nothing when
+//! every line it had is still there.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::files::{ClusterFiles, HostFiles};
+use super::services;
 use super::topology::Topology;
 use crate::shell::quote as q;
 
@@ -48,6 +52,27 @@ fn script(topo: &Topology, hf: &HostFiles, mark: bool) -> String {
             ));
         }
     }
+    // Of the readers of a changed file, those running.
+    let mut roles: Vec<&str> = hf
+        .files
+        .iter()
+        .flat_map(|f| f.services.iter().copied())
+        .collect();
+    roles.sort_unstable();
+    roles.dedup();
+    let sup = topo.supervisor(&hf.host);
+    let mut cases = String::new();
+    for role in roles {
+        if let Some(svc) = services::service(role) {
+            cases.push_str(&format!(
+                "    {role}) if {} >/dev/null 2>&1; then running=\"$running {role}\"; fi ;;\n",
+                svc.running_command(&topo.settings, sup)
+            ));
+        }
+    }
+    lines.push(format!(
+        "running=\nfor s in $(printf '%s\\n' $stale | sort -u); do\n  case \"$s\" in\n{cases}  esac\ndone\nstale=$running"
+    ));
     if !mark {
         lines.push("[ -z \"$stale\" ]".into());
         return lines.join("\n");

@@ -107,5 +107,6 @@ pub fn apply(leader: &str, port: u16, schedule: &Value, up: &[Value], down: &[Va
             body = q(&Value::Array(vec![m.clone()]).to_string()),
         ));
     }
-    out
+    // bash: /dev/tcp is bash's, and /bin/sh may be dash.
+    format!("bash -c {}", q(&out))
 }
