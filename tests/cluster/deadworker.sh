@@ -14,7 +14,12 @@ set -uo pipefail
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 status_json() { herd status -i "${INV}" --json 2>/dev/null; }
 
-"${ROOT}/sandbox/sandbox.sh" reset >/dev/null 2>&1 || { fail "sandbox reset"; summary deadworker; exit 1; }
+# Bare hosts: reset unless they are (run.sh has just reset them).
+installed=no
+for n in "${NODES[@]}"; do root_on "$n" 'test -e /opt/hadoop' >/dev/null 2>&1 && installed=yes; done
+if [[ ${installed} == yes ]]; then
+  "${ROOT}/sandbox/sandbox.sh" reset >/dev/null 2>&1 || { fail "sandbox reset"; summary deadworker; exit 1; }
+fi
 worker3="$(docker ps --format '{{.Names}}' | grep -E '(^|[-_])worker3([-_]|$)' | head -n 1)"
 check "worker3's container found (${worker3:-none})" test -n "${worker3}"
 docker stop -t 3 "${worker3}" >/dev/null
