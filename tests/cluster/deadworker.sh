@@ -32,6 +32,13 @@ rc=$?
 t1=$(date +%s.%N)
 tail -n 12 "${out}"
 degraded_run="$(newest_run)"
+# NodeManagers report unhealthy (and are not active) when a disk is over
+# 90% full as Hadoop measures it, (size - available) / size: say so.
+for n in master1 master2; do
+  http_body "$n" 8088 /ws/v1/cluster/metrics |
+    py "'RM on $n: %(activeNodes)s active, %(unhealthyNodes)s unhealthy, %(lostNodes)s lost NodeManagers' % d['clusterMetrics']" 2>/dev/null
+done
+df -B1G --output=size,avail / | awk 'NR == 2 { printf "disk: %d of %d GB available, %.1f%% used as Hadoop measures it\n", $2, $1, 100 * ($1 - $2) / $1 }'
 echo "degraded bring-up wall time: $(secs "${t0}" "${t1}") s"
 check "herd up --max-failures 1 with worker3 down exits 1" test "${rc}" -eq 1
 check "the summary names worker3, counted out at connect" grep -q "worker3 at connect: unreachable" "${out}"
