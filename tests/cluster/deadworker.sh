@@ -14,7 +14,12 @@ set -uo pipefail
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 status_json() { herd status -i "${INV}" --json 2>/dev/null; }
 
-"${ROOT}/sandbox/sandbox.sh" reset >/dev/null 2>&1 || { fail "sandbox reset"; summary deadworker; exit 1; }
+# Bare hosts: reset unless they are (run.sh has just reset them).
+installed=no
+for n in "${NODES[@]}"; do root_on "$n" 'test -e /opt/hadoop' >/dev/null 2>&1 && installed=yes; done
+if [[ ${installed} == yes ]]; then
+  "${ROOT}/sandbox/sandbox.sh" reset >/dev/null 2>&1 || { fail "sandbox reset"; summary deadworker; exit 1; }
+fi
 worker3="$(docker ps --format '{{.Names}}' | grep -E '(^|[-_])worker3([-_]|$)' | head -n 1)"
 check "worker3's container found (${worker3:-none})" test -n "${worker3}"
 docker stop -t 3 "${worker3}" >/dev/null
@@ -27,6 +32,13 @@ rc=$?
 t1=$(date +%s.%N)
 tail -n 12 "${out}"
 degraded_run="$(newest_run)"
+# NodeManagers report unhealthy (and are not active) when a disk is over
+# 90% full as Hadoop measures it, (size - available) / size: say so.
+for n in master1 master2; do
+  http_body "$n" 8088 /ws/v1/cluster/metrics |
+    py "'RM on $n: %(activeNodes)s active, %(unhealthyNodes)s unhealthy, %(lostNodes)s lost NodeManagers' % d['clusterMetrics']" 2>/dev/null
+done
+df -B1G --output=size,avail / | awk 'NR == 2 { printf "disk: %d of %d GB available, %.1f%% used as Hadoop measures it\n", $2, $1, 100 * ($1 - $2) / $1 }'
 echo "degraded bring-up wall time: $(secs "${t0}" "${t1}") s"
 check "herd up --max-failures 1 with worker3 down exits 1" test "${rc}" -eq 1
 check "the summary names worker3, counted out at connect" grep -q "worker3 at connect: unreachable" "${out}"
