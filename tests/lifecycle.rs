@@ -70,9 +70,13 @@ fn the_record_renders_admin_states_into_the_masters_lists() {
         3,
         "every DataNode is listed: {dfs}"
     );
+    // hostName first: the bring-up's guard reads the hosts' copies with grep.
     assert!(
-        dfs.contains(r#"{"adminState":"DECOMMISSIONED","hostName":"worker1"}"#)
-            || dfs.contains(r#""hostName":"worker1","adminState":"DECOMMISSIONED""#),
+        dfs.contains(r#"{"hostName":"worker1","adminState":"DECOMMISSIONED"}"#),
+        "{dfs}"
+    );
+    assert!(
+        dfs.contains(r#"{"hostName":"worker2","adminState":"IN_MAINTENANCE","maintenanceExpireTimeInMS":1767225600000}"#),
         "{dfs}"
     );
     assert!(
@@ -656,5 +660,56 @@ fn the_bring_up_gates_name_the_workers_of_the_run() {
     assert!(
         cmd.ends_with(" herd master1 9870 'worker1 worker2 worker3'"),
         "{cmd}"
+    );
+}
+
+/// The bring-up's guard on a NameNode whose list has a worker out of
+/// service that the record (lost) has in service: it refuses, naming it.
+#[test]
+fn the_guard_refuses_a_list_that_would_bring_a_worker_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("opt");
+    let load = |rec: Option<&str>| {
+        let (d, inv) = cluster("", rec);
+        let text = std::fs::read_to_string(&inv.path).unwrap().replace(
+            "install_dir: /opt",
+            &format!("install_dir: {}", root.display()),
+        );
+        std::fs::write(&inv.path, text).unwrap();
+        (d, Inventory::load(&inv.path).unwrap())
+    };
+    let rec =
+        r#"{"cluster":"sandbox","workers":{"worker1":{"state":"decommissioned","since":"x"}}}"#;
+    let (_a, with) = load(Some(rec));
+    let topo = hadoop::validate(&with).unwrap();
+    let conf = topo.settings.hadoop_conf_dir();
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        format!("{conf}/dfs.hosts.json"),
+        hadoop::render::dfs_hosts(&topo),
+    )
+    .unwrap();
+    let guard = |inv: &Inventory| {
+        let topo = hadoop::validate(inv).unwrap();
+        let obj = hadoop::context::template_object(inv, &topo, Path::new("/r"));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(obj["host_lists"]["guard"].as_str().unwrap())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // The record agrees: nothing to say.
+    assert_eq!(guard(&with), (0, String::new()));
+    // The record lost: refused, the host and its state first.
+    let (_b, without) = load(None);
+    let (code, out) = guard(&without);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("worker1 (DECOMMISSIONED): out of service on this NameNode"),
+        "{out}"
     );
 }

@@ -8,8 +8,6 @@
 //! One JSON object per line: the bring-up's guard reads the hosts' copies
 //! back with grep, before it replaces them.
 
-use serde_json::json;
-
 use crate::hadoop::lifecycle::WorkerState;
 use crate::hadoop::topology::Topology;
 
@@ -22,19 +20,20 @@ pub const YARN_EXCLUDE: &str = "yarn.exclude";
 pub fn dfs_hosts(topo: &Topology) -> Vec<u8> {
     let mut lines = Vec::new();
     for host in topo.hosts("datanode") {
-        let entry = match topo.worker_state(host) {
-            WorkerState::Active => json!({ "hostName": host }),
+        // hostName first, always: the bring-up's guard greps for
+        // `{"hostName":"<host>","adminState"` in the hosts' copies.
+        let name = serde_json::Value::from(host.as_str()).to_string();
+        lines.push(match topo.worker_state(host) {
+            WorkerState::Active => format!("{{\"hostName\":{name}}}"),
             WorkerState::Decommissioned => {
-                json!({ "hostName": host, "adminState": "DECOMMISSIONED" })
+                format!("{{\"hostName\":{name},\"adminState\":\"DECOMMISSIONED\"}}")
             }
-            WorkerState::Maintenance { until_ms } => json!({
-                "hostName": host,
-                "adminState": "IN_MAINTENANCE",
-                // Absent means forever (Long.MAX_VALUE) to the NameNode.
-                "maintenanceExpireTimeInMS": until_ms.unwrap_or(i64::MAX as u64),
-            }),
-        };
-        lines.push(entry.to_string());
+            // Absent means forever (Long.MAX_VALUE) to the NameNode.
+            WorkerState::Maintenance { until_ms } => format!(
+                "{{\"hostName\":{name},\"adminState\":\"IN_MAINTENANCE\",\"maintenanceExpireTimeInMS\":{}}}",
+                until_ms.unwrap_or(i64::MAX as u64)
+            ),
+        });
     }
     format!("[\n{}\n]\n", lines.join(",\n")).into_bytes()
 }
