@@ -367,6 +367,27 @@ fn an_unreachable_host_is_refused() {
     r.hosts
         .insert("worker3".into(), Err("connection refused".into()));
     assert!(unsafe_reason(generate(&r, &opts("datanode"))).contains("worker3 is unreachable"));
+    // With --max-failures, a worker's is left to the run's budget: it is
+    // planned like the others (the engine counts it out at connect), and
+    // the count gates expect only the DataNodes seen running.
+    let tolerant = Options {
+        tolerate_unreachable: true,
+        ..opts("datanode")
+    };
+    let g = generate(&r, &tolerant).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        g.targets
+            .iter()
+            .any(|(role, h)| role == "datanode" && h == "worker3")
+    );
+    // A master's never is.
+    r.hosts
+        .insert("master1".into(), Err("connection refused".into()));
+    let zk = Options {
+        tolerate_unreachable: true,
+        ..opts("zookeeper")
+    };
+    assert!(unsafe_reason(generate(&r, &zk)).contains("master1 is unreachable"));
 }
 
 #[test]

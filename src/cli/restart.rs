@@ -72,6 +72,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
             .duration_since(std::time::UNIX_EPOCH)
             .ok()
             .map(|d| d.as_secs()),
+        tolerate_unreachable: args.failures.max_failures.tolerates_any(),
     };
 
     // What the inventory alone refuses, before any host is contacted.

@@ -90,6 +90,7 @@ pub fn generate(
         out: Default::default(),
         state: Predicted::from(readings),
         replication: super::render::site_configs(inv, topo).replication(),
+        tolerate_unreachable: opts.tolerate_unreachable,
     };
     if opts.service == WORKERS {
         workers_together(&mut p, inv, &targets, opts.batch)?;

@@ -22,6 +22,8 @@ pub(super) struct Planner<'a> {
     pub(super) state: Predicted,
     /// The effective `dfs.replication`, or why it is not a number.
     pub(super) replication: Result<usize, String>,
+    /// See [`super::Options::tolerate_unreachable`].
+    pub(super) tolerate_unreachable: bool,
 }
 
 impl Planner<'_> {
@@ -78,6 +80,10 @@ impl Planner<'_> {
         for h in hosts {
             match self.readings.hosts.get(h) {
                 Some(Ok(_)) => {}
+                // Left to the run's budget (the batch refusals count it down).
+                Some(Err(_))
+                    if self.tolerate_unreachable
+                        && crate::hadoop::lifecycle::WORKER_ROLES.contains(&role) => {}
                 Some(Err(e)) => {
                     return Err(Refusal::Unsafe(format!(
                         "refusing to restart {role}: {h} is unreachable ({e})"

@@ -62,6 +62,11 @@ pub struct Options {
     /// A daemon whose process is younger was bounced by this restart
     /// already, so a replay of the restart leaves it alone.
     pub since: Option<u64>,
+    /// Workers that cannot be read are planned like the others and left to
+    /// the run's `--max-failures`: the engine counts them out when it
+    /// cannot reach them, and a replay restarts them once they are back.
+    /// Without it, an unreachable host refuses the restart.
+    pub tolerate_unreachable: bool,
 }
 
 impl Default for Options {
@@ -72,6 +77,7 @@ impl Default for Options {
             since: None,
             batch: Batch::Count(1),
             stale: false,
+            tolerate_unreachable: false,
         }
     }
 }
