@@ -163,6 +163,27 @@ fn a_restarted_namenode_must_hear_from_every_live_datanode_before_failover() {
     assert!(text.contains("{2}"), "{text}");
     let pos = |n: &str| stages(&g).iter().position(|s| *s == n).unwrap();
     assert!(pos("namenode-nn1-datanodes") < pos("namenode-failover-nn2-to-nn1"));
+    // A DataNode stopped moments ago (decommissioned, scaled in) is still
+    // "live" to the active for 10.5 minutes, but will never report to the
+    // restarted NameNode: the gate waits for the DataNodes running.
+    r.namenodes[1].live_datanodes = Some(4);
+    r.hosts
+        .get_mut("worker3")
+        .unwrap()
+        .as_mut()
+        .unwrap()
+        .procs
+        .remove("datanode");
+    let g = generate(&r, &opts("namenode")).unwrap();
+    let gate = g
+        .playbook
+        .as_ref()
+        .unwrap()
+        .stage("namenode-nn1-datanodes")
+        .unwrap()
+        .clone();
+    let text = format!("{:?}", gate.probe);
+    assert!(text.contains("{2}"), "{text}");
 }
 
 #[test]

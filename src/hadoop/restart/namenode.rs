@@ -222,14 +222,19 @@ impl Planner<'_> {
         Ok(())
     }
 
-    /// DataNodes the active NameNode counts live now (the layout's count
-    /// when no active NameNode answered).
+    /// DataNodes that will report to the restarted NameNode: those the
+    /// active one counts live that also run now. Not the count alone: a
+    /// DataNode stopped moments ago (decommissioned, or removed from the
+    /// inventory) stays "live" for 10.5 minutes and would never report to a
+    /// NameNode started since. At most the DataNodes in service, a bound
+    /// that holds when no host could be read.
     fn live_datanodes(&self) -> u64 {
+        let running = (self.serving("datanode") as u64).min(self.layout.datanodes as u64);
         self.readings
             .namenodes
             .iter()
             .filter(|n| matches!(&n.state, Ok(s) if s == "active"))
             .find_map(|n| n.live_datanodes)
-            .unwrap_or(self.layout.datanodes as u64)
+            .map_or(running, |live| live.min(running))
     }
 }
