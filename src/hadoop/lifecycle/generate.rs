@@ -24,7 +24,7 @@ use crate::hadoop::lifecycle::{
 use crate::hadoop::observe::{DataNodeView, Readings};
 use crate::hadoop::ports::ClusterPorts;
 use crate::hadoop::render::{self, DFS_HOSTS, YARN_EXCLUDE, YARN_INCLUDE};
-use crate::hadoop::restart::{Refusal, playbook_text};
+use crate::hadoop::restart::{Refusal, playbook_text, slug};
 use crate::hadoop::services;
 use crate::hadoop::settings::Supervisor;
 use crate::hadoop::topology::Topology;
@@ -704,19 +704,6 @@ fn write_file(path: &str, content: &[u8]) -> String {
         tmp = q(&tmp),
         path = q(path)
     )
-}
-
-fn slug(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let c = c.to_ascii_lowercase();
-            if c.is_ascii_alphanumeric() || "_.-".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 fn bytes(n: u64) -> String {

@@ -106,7 +106,7 @@ pub(super) fn regex(pattern: &str) -> regex::Regex {
 }
 
 /// A stage name part from a host or id: lowercase, `[a-z0-9_.-]`.
-pub(super) fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     s.chars()
         .map(|c| {
             let c = c.to_ascii_lowercase();
