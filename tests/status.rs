@@ -161,7 +161,7 @@ fn healthy_cluster_exits_zero() {
     assert_eq!(st.cluster.nodemanagers, Some(3));
     assert_eq!(st.cluster.agents, Some(3));
     assert_eq!(st.cluster.safemode, Some(false));
-    assert_eq!(st.services.len(), 6 + 6 + 4 + 3 * 3);
+    assert_eq!(st.services.len(), 6 + 6 + 5 + 3 * 3);
     assert!(st.services.iter().all(|s| s.state == "running"));
     let nn2 = st
         .services

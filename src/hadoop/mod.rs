@@ -22,6 +22,8 @@ pub mod render;
 pub mod restart;
 pub mod services;
 pub mod settings;
+pub mod spark_archive;
+pub mod spark_master;
 pub mod stale_marks;
 pub mod topology;
 pub mod validate;

@@ -10,6 +10,7 @@ mod defaults;
 mod overrides;
 mod rack;
 mod read;
+mod spark;
 mod supervisor;
 mod users;
 
@@ -22,6 +23,7 @@ pub use defaults::{DEFAULT_BLOCK_SIZE, DEFAULT_MAX_COMPLETED_APPS, DEFAULT_TRASH
 pub use overrides::OVERRIDE_FILES;
 pub use rack::rack;
 pub use read::read;
+pub use spark::{APACHE_PI_CLASS, APACHE_PI_JAR, SmokeJob, SparkSettings, host_port};
 pub use supervisor::{Supervisor, supervisor};
 pub use users::{ACCOUNTS, Account, ServiceUsers, User};
 
@@ -45,6 +47,7 @@ pub struct Dirs {
     pub mesos_master: String,
     pub mesos_agent: String,
     pub mesos_log: String,
+    pub spark_log: String,
 }
 
 /// A distribution tarball herd uploads and unpacks.
@@ -62,6 +65,7 @@ pub struct Dist {
     pub hadoop: Option<Tarball>,
     pub zookeeper: Option<Tarball>,
     pub mesos: Option<Tarball>,
+    pub spark: Option<Tarball>,
 }
 
 /// Where a tarball of [`Dist`] is, by its `vars.dist` key: reading and the
@@ -93,6 +97,13 @@ const COMPONENTS: &[(&str, Component)] = &[
             set: |d, t| d.mesos = Some(t),
         },
     ),
+    (
+        "spark",
+        Component {
+            get: |d| &d.spark,
+            set: |d, t| d.spark = Some(t),
+        },
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +130,7 @@ pub struct Settings {
     pub nm_memory_mb: u64,
     pub nm_vcores: u64,
     pub mesos: MesosSettings,
+    pub spark: SparkSettings,
     /// Explicit NameNode ids (the seed used namenode1, namenode2); None: nn1, nn2, ...
     pub namenode_ids: Option<Vec<String>>,
     /// File -> property -> value; None removes a default.
@@ -139,6 +151,13 @@ impl Settings {
     }
     pub fn mesos_home(&self) -> String {
         format!("{}/mesos", self.install_dir)
+    }
+    pub fn spark_home(&self) -> String {
+        format!("{}/spark", self.install_dir)
+    }
+    /// Spark's default `SPARK_CONF_DIR`, so every launcher finds it unset.
+    pub fn spark_conf_dir(&self) -> String {
+        format!("{}/spark/conf", self.install_dir)
     }
     /// Where `herd config push` records services whose configuration changed.
     pub fn stale_file(&self) -> String {
