@@ -305,6 +305,25 @@ fn two_active_namenodes_is_split_brain() {
     );
 }
 
+/// A NameNode that runs but does not say its HA state yet (starting, or
+/// hung) leaves no standby to fail over to: not healthy until it answers.
+#[test]
+fn a_running_standby_without_its_state_is_a_problem() {
+    let l = layout();
+    let mut r = healthy(&l);
+    r.namenodes[1].state = Err("no NameNodeStatus yet (starting)".into());
+    let st = observe::assess(&l, &r);
+    assert!(!st.cluster.healthy);
+    assert_eq!(st.cluster.active_namenode.as_deref(), Some("nn1 (master1)"));
+    assert!(
+        st.cluster.problems.contains(
+            &"nn2 (master2) not answering (no NameNodeStatus yet (starting))".to_string()
+        ),
+        "{:?}",
+        st.cluster.problems
+    );
+}
+
 #[test]
 fn zookeeper_quorum_lost() {
     let l = layout();
