@@ -55,7 +55,7 @@ fn the_history_host_gets_sparks_files_and_no_other_does() {
     assert_eq!(c["spark.yarn.historyServer.address"], "master3:18080");
     assert_eq!(
         c["spark.yarn.archive"],
-        "hdfs://hadoop-cluster-bdnode/apps/spark/spark-3.5.9-bin-hadoop3/spark-jars.tgz"
+        "hdfs://hadoop-cluster-bdnode/apps/spark/spark-3.5.9-bin-hadoop3/spark-jars.tar"
     );
     assert_eq!(c["spark.executor.memory"], "512m");
     assert_eq!(c["spark.executor.memoryOverhead"], "128m", "an override");

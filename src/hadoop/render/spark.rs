@@ -32,7 +32,7 @@ pub fn archive_path(topo: &Topology) -> Option<String> {
     let s = &topo.settings;
     let t = s.dist.spark.as_ref()?;
     Some(format!(
-        "{}/{}/spark-jars.tgz",
+        "{}/{}/spark-jars.tar",
         s.spark.archive_dir, t.dir_name
     ))
 }
