@@ -198,10 +198,11 @@ fn the_history_port_follows_its_override() {
         .find(|u| u.service == "spark-history")
         .map(|u| u.port);
     assert_eq!(port, Some(18081));
-    let e = validate("  overrides:\n    spark-defaults: { spark.history.ui.port: http }\n")
-        .err()
-        .expect("a port that is not a number")
-        .to_string();
+    let Err(e) = validate("  overrides:\n    spark-defaults: { spark.history.ui.port: http }\n")
+    else {
+        panic!("accepted a port that is not a number");
+    };
+    let e = e.to_string();
     assert!(
         e.contains("spark.history.ui.port 'http' is not a port number"),
         "{e}"

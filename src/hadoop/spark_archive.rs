@@ -48,7 +48,13 @@ pub fn template(topo: &Topology) -> Value {
     );
     let name: String = path
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     json!({
         "run": run,
