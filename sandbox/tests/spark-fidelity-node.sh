@@ -150,6 +150,24 @@ else
   fail "stop: exit ${RC}, '${OUT}', pid file present: $([[ -f "${PIDFILE}" ]] && echo yes || echo no)"
 fi
 
+# --- foreground, as a supervisor runs it -------------------------------------------------
+"${S}/bin/spark-class" "${HS}" >"${T}/fg.out" 2>"${T}/fg.err" </dev/null &
+FG=$!
+fg_serves() { curl -sf -m 2 -o /dev/null http://localhost:18080/api/v1/version; }
+if wait_for 60 fg_serves && [[ "$(readlink "/proc/${FG}/exe" 2>/dev/null)" == */java && ! -f "${PIDFILE}" ]]; then
+  pass "bin/spark-class ${HS} in the foreground: the launcher's own pid exec'd java, serves :18080, no pid file"
+else
+  fail "foreground history server: pid ${FG}, exe '$(readlink "/proc/${FG}/exe" 2>/dev/null)'; stderr: $(tail -n 3 "${T}/fg.err")"
+fi
+kill -TERM "${FG}" 2>/dev/null || true
+FG_RC=0
+wait "${FG}" || FG_RC=$?
+if [[ ${FG_RC} -eq 143 ]] && grep -q 'RECEIVED SIGNAL TERM' "${T}/fg.err" && ! fg_serves; then
+  pass "SIGTERM to the foreground history server: 'RECEIVED SIGNAL TERM', exit 143, port closed"
+else
+  fail "SIGTERM to the foreground history server: exit ${FG_RC}; stderr tail: $(tail -n 3 "${T}/fg.err")"
+fi
+
 # --- Mesos master without spark-mesos --------------------------------------------------
 run "${S}/bin/spark-submit" --master mesos://zk://h:2181/mesos --driver-memory 512m \
   --class herd.smoke.Pi "${S}/examples/jars/herd-smoke.jar" 2

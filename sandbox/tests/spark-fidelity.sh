@@ -3,8 +3,9 @@
 # spark-submit --version, the herd smoke job in local mode with event
 # logging, the history server through Apache's sbin scripts (a missing log
 # directory, the real one listing that job over the REST API, the second
-# start refused, stop), the configuration herd renders into conf/, and the
-# refusal of a mesos:// master. The cases (tests/spark-fidelity-node.sh) run
+# start refused, stop; the foreground run a supervisor uses), the
+# configuration herd renders into conf/, and the refusal of a mesos://
+# master. The cases (tests/spark-fidelity-node.sh) run
 # as root in a throwaway container of the sandbox's node image, without a
 # network: Java 17 JRE, curl, procps, nothing else of the build machine.
 set -euo pipefail
