@@ -22,6 +22,7 @@ pub mod render;
 pub mod restart;
 pub mod services;
 pub mod settings;
+pub mod smoke;
 pub mod stale_marks;
 pub mod topology;
 pub mod validate;
