@@ -63,10 +63,7 @@ pub async fn run(global: &GlobalArgs, fleet: &Fleet, checks: &[&Check], json: bo
     let inv = &fleet.inventory;
     let topo = match crate::hadoop::validate(inv) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_INPUT;
-        }
+        Err(e) => return fail(e),
     };
     let pool = match fleet.pool() {
         Ok(p) => p,

@@ -234,14 +234,11 @@ async fn failed_compare(
 async fn clean(s: &Smoke<'_>, d: &Deadline) -> Result<(), String> {
     let p = plan(s)?;
     let script = format!(
-        "rm -f {local}\n{rm} >/dev/null\n",
-        local = q(&p.local),
-        rm = format!(
-            "{} dfs -rm -f -skipTrash {} {}",
-            hdfs(s),
-            q(&p.path),
-            q(&format!("{}._COPYING_", p.path))
-        ),
+        "rm -f {}\n{} dfs -rm -f -skipTrash {} {} >/dev/null\n",
+        q(&p.local),
+        hdfs(s),
+        q(&p.path),
+        q(&format!("{}._COPYING_", p.path))
     );
     let out = s.remote.run(&p.writer, &script, d).await?;
     if !p.same_host {
@@ -264,6 +261,7 @@ async fn clean(s: &Smoke<'_>, d: &Deadline) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::output::run_locally;
 
     #[test]
     fn the_digest_line_is_found_among_the_clients_chatter() {
@@ -304,17 +302,9 @@ mod tests {
         let tool = tool.display().to_string();
         let local = dir.path().join("x.local").display().to_string();
         let sh = |script: String| {
-            let out = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(script)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            digest(&String::from_utf8_lossy(&out.stdout))
+            let out = run_locally("sh", dir.path(), &script);
+            assert!(out.success(), "{}", out.stderr_str());
+            digest(&out.stdout_str())
         };
         let (written, _) = sh(write_script(&tool, &local, "/tmp/herd-smoke-1")).unwrap();
         assert!(
@@ -329,12 +319,12 @@ mod tests {
         assert_eq!(read, Some((written, Some(SIZE))));
         assert!(!std::path::Path::new(&local).exists());
         // A read that fails prints no digest and keeps the tool's status.
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(read_script("false", &local, "/tmp/herd-smoke-1"))
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        assert_eq!(digest(&String::from_utf8_lossy(&out.stdout)), None);
+        let out = run_locally(
+            "sh",
+            dir.path(),
+            &read_script("false", &local, "/tmp/herd-smoke-1"),
+        );
+        assert_eq!(out.exit_status, Some(1));
+        assert_eq!(digest(&out.stdout_str()), None);
     }
 }

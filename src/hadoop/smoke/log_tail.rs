@@ -40,6 +40,11 @@ impl LogTail {
     }
 }
 
+/// The web servers' access log lines (`INFO http.requests.resourcemanager:
+/// ... "GET /ws/v1/cluster/metrics ..."`), which the checks' own requests
+/// would otherwise fill the tail with.
+const ACCESS_LOG: &str = "' http\\.requests\\.'";
+
 /// Where the launcher of `svc` writes its log, as a glob whose newest
 /// match is the live file (Hadoop's names end in the host name, a
 /// rotated one in `.log.1`, which the glob leaves out).
@@ -71,7 +76,7 @@ fn log_glob(s: &Settings, svc: &Service) -> String {
 /// (ZooKeeper and Mesos under systemd log to the console).
 pub fn command(s: &Settings, svc: &Service, sup: Supervisor) -> String {
     let file = format!(
-        "f=$(ls -t {} 2>/dev/null | head -n 1)\nif [ -n \"$f\" ] && [ -s \"$f\" ]; then echo \"$f\"; tail -n {TAIL_LINES} \"$f\"; exit 0; fi\n",
+        "f=$(ls -t {} 2>/dev/null | head -n 1)\nif [ -n \"$f\" ] && [ -s \"$f\" ]; then echo \"$f\"; tail -n 500 \"$f\" | grep -v {ACCESS_LOG} | tail -n {TAIL_LINES}; exit 0; fi\n",
         log_glob(s, svc)
     );
     match sup {
@@ -138,19 +143,15 @@ mod tests {
     }
 
     fn run(script: &str) -> String {
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        crate::transport::output::run_locally("sh", std::path::Path::new("/"), script).stdout_str()
     }
 
     #[test]
     fn the_newest_log_of_the_daemon_is_tailed_and_the_journal_is_the_fallback() {
         let dir = tempfile::tempdir().unwrap();
         let s = settings(dir.path());
-        let lines: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+        let mut lines: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+        lines.push_str("2026-12-01 23:03:48,408 INFO http.requests.resourcemanager: 172.30.0.11 - - \"GET /ws/v1/cluster/metrics HTTP/1.1\" 200\n");
         std::fs::write(
             dir.path().join("hadoop-yarn-resourcemanager-m1.log"),
             &lines,

@@ -310,7 +310,10 @@ async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
             reason.push_str(&format!(": {}", short(&a.diagnostics)));
         }
     }
-    logs.extend(log_tail::daemon(s, &rm, "resourcemanager").await);
+    // A client that failed before submitting has said all there is.
+    if report.application.is_some() {
+        logs.extend(log_tail::daemon(s, &rm, "resourcemanager").await);
+    }
     if let Some(am) = app.as_ref().and_then(|a| a.am_host.as_deref()) {
         logs.extend(log_tail::daemon(s, am, "nodemanager").await);
     }

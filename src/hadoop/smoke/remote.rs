@@ -11,7 +11,7 @@ use super::deadline::Deadline;
 use crate::engine::privilege::plain_become_user;
 use crate::model::{Become, Inventory};
 use crate::probe::Limits;
-use crate::probe::http::{self, GetError, Response};
+use crate::probe::http::{self, GetError};
 use crate::probe::{short, strip_host};
 use crate::transport::{
     BecomePassword, Connection, ExecOutput, ExecRequest, Pool, SshTarget, Sudo, sudo_check,
@@ -82,21 +82,23 @@ impl<'a> Remote<'a> {
     }
 
     /// GET `path` from `host`:`port` as the host itself sees it, within
-    /// the deadline (and `each`, so one hung answer leaves time to poll).
-    pub async fn get(
+    /// the deadline (and `each`, so one hung answer leaves time to poll):
+    /// the status and the body when it is JSON. A 404 or a redirect is an
+    /// answer too, for the checks to word; an error is no answer.
+    pub async fn get_json(
         &self,
         host: &str,
         port: u16,
         path: &str,
         d: &Deadline,
         each: std::time::Duration,
-    ) -> Result<Response, String> {
+    ) -> Result<(u16, Option<serde_json::Value>), String> {
         let conn = self.conn(host).await?;
         let limits = Limits {
             max_bytes: MAX_ANSWER,
             timeout: Some(each.min(d.left())),
         };
-        http::get(&conn, host, port, path, limits)
+        let resp = http::get(&conn, host, port, path, limits)
             .await
             .map_err(|e| match e {
                 GetError::Connect(m) if m.contains("ConnectFailed") => {
@@ -114,20 +116,7 @@ impl<'a> Remote<'a> {
                 }
                 GetError::Body(e) => format!("{host}:{port} GET {path}: {e}"),
                 GetError::BadPath(e) => format!("bad path {path}: {e}"),
-            })
-    }
-
-    /// [`Remote::get`] of a JSON document; a 404 or a redirect is an
-    /// answer too (`Ok((code, None))`), for the checks to word.
-    pub async fn get_json(
-        &self,
-        host: &str,
-        port: u16,
-        path: &str,
-        d: &Deadline,
-        each: std::time::Duration,
-    ) -> Result<(u16, Option<serde_json::Value>), String> {
-        let resp = self.get(host, port, path, d, each).await?;
+            })?;
         Ok((resp.code, serde_json::from_str(&resp.text).ok()))
     }
 }

@@ -159,7 +159,7 @@ async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
         }
         Err(Polled::Failed(reason)) => return with_server_log(s, &p.read, (reason, None)).await,
     };
-    if !lines.iter().any(|l| *l == p.data) {
+    if !lines.contains(&p.data) {
         return Verdict::fail(format!(
             "{} read back through {} does not hold what was written ({}): {}",
             p.path,
