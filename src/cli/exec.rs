@@ -15,7 +15,7 @@ use crate::exit;
 use crate::model::{Become, Secrets, bad_user_name};
 use crate::session::Fleet;
 use crate::session::signals::Signals;
-use crate::transport::{Connection, ExecRequest, Sudo, TransportError, sudo_check};
+use crate::transport::{ExecRequest, Sudo, sudo_check};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -132,7 +132,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                                 allowed.unwrap_or(0)
                             ))
                         } else {
-                            run_on(&c, &req, sudo.as_ref(), &cancel).await
+                            sudo_check::exec_checked(&c, &req, sudo.as_ref(), &cancel).await
                         }
                     }
                 };
@@ -210,25 +210,6 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     } else {
         exit::OK
     }
-}
-
-/// The command on one host; through sudo, only once sudo said it will
-/// (its refusal is then the host's error, in words, not a bare exit 1).
-async fn run_on(
-    conn: &Connection,
-    req: &ExecRequest,
-    sudo: Option<&Sudo>,
-    cancel: &CancellationToken,
-) -> Result<crate::transport::ExecOutput, String> {
-    if let Some(s) = sudo {
-        let answers = sudo_check::check(conn, &[s.user()], s.password()).await?;
-        if let Some(a) = answers.iter().find(|a| !a.verdict.is_ok()) {
-            return Err(format!("sudo as {}: {}", a.user, a.explain()));
-        }
-    }
-    conn.exec_as(req, sudo, cancel)
-        .await
-        .map_err(|e: TransportError| e.to_string())
 }
 
 /// Host indices chosen by --role and --hosts (all when neither is given).

@@ -17,6 +17,7 @@ mod replay;
 mod restart;
 mod run;
 mod runs;
+mod smoke;
 mod status;
 mod up;
 
@@ -94,6 +95,11 @@ pub enum Command {
         after_help = "Examples:\n  herd status -i cluster.yaml\n  herd status -i cluster.yaml --json | jq .cluster.active_namenode\n  herd status -i cluster.yaml --watch 5\n\nExit 0 healthy, 1 degraded (the problems are listed under the table), 2 for a bad inventory (nothing is contacted)."
     )]
     Status(status::Args),
+    /// Service checks that prove the cluster computes: a znode written and read back, an HDFS file written on one host and read on another, a MapReduce SleepJob, that job in the JobHistory server, every Mesos agent activated.
+    #[command(
+        after_help = "Examples:\n  herd smoke -i cluster.yaml\n  herd smoke -i cluster.yaml --json | jq '.checks[] | {check, result, seconds}'\n  herd smoke -i cluster.yaml --only hdfs,yarn\n\nEach check runs as its service's account (hdfs, mapred, zookeeper) through the inventory's become, has a time limit, removes what it made (also when it fails), and is skipped when the inventory has no host for its service. A failed check says why and shows the log tail of the host that failed. Exit 0 when no check failed, 1 when one did, 2 for a bad inventory or --only (nothing is contacted)."
+    )]
+    Smoke(smoke::Args),
     /// Rolling, probe-gated, HA-aware restart of a service: standby before active, followers before the leader, workers in batches; refused before anything runs when it would leave a service without a serving instance.
     #[command(
         after_help = "Examples:\n  herd restart namenode -i cluster.yaml\n  herd restart datanode -i cluster.yaml --batch 2 --hosts worker1,worker2,worker3,worker4\n  herd restart zookeeper -i cluster.yaml --dry-run\n  herd restart --stale -i cluster.yaml\n  herd restart all -i cluster.yaml\n\nEach step stops and starts one daemon (or one batch) and waits for its readiness probe and the cluster's invariant (one active NameNode, one ZooKeeper leader, ...) before the next. The restart is a playbook generated from the cluster's state and journaled (kind restart): a failed gate stops it there, and `herd replay` resumes it. Exit 0 done, 1 refused or a gate failed, 2 bad input."
@@ -191,6 +197,7 @@ pub fn main() -> i32 {
             Command::Run(a) => run::main(&global, a).await,
             Command::Up(a) => up::main(&global, a).await,
             Command::Status(a) => status::main(&global, a).await,
+            Command::Smoke(a) => smoke::main(&global, a).await,
             Command::Restart(a) => restart::main(&global, a).await,
             Command::Decommission(a) => lifecycle::decommission(&global, a).await,
             Command::Recommission(a) => lifecycle::recommission(&global, a).await,

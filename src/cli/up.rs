@@ -25,6 +25,10 @@ pub struct Args {
     /// A playbook to use instead of the bundled HA bring-up (it sees the same `hadoop` object).
     #[arg(long, value_name = "FILE")]
     pub playbook: Option<PathBuf>,
+    /// Run the service checks of `herd smoke` once the bring-up succeeded;
+    /// the exit status is theirs then.
+    #[arg(long)]
+    pub smoke: bool,
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
@@ -36,12 +40,12 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let fleet = prepared.fleet(&fleet);
+    let up_fleet = prepared.fleet(&fleet);
     let (playbook, text) = match session::playbook::load(args.playbook.as_deref()) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let plan = match plan::build(&fleet.inventory, &playbook) {
+    let plan = match plan::build(&up_fleet.inventory, &playbook) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -50,7 +54,20 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         max_failures: args.failures.max_failures,
         ..RunOptions::default()
     };
-    super::run::execute(global, &fleet, &playbook, &text, &plan, opts, prepared.vars).await
+    let rc = super::run::execute(
+        global,
+        &up_fleet,
+        &playbook,
+        &text,
+        &plan,
+        opts,
+        prepared.vars,
+    )
+    .await;
+    if rc != crate::exit::OK || !args.smoke {
+        return rc;
+    }
+    super::smoke::after_up(global, &fleet).await
 }
 
 /// Whether [`prepare`] writes the rendered files where the playbook's

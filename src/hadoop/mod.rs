@@ -22,6 +22,7 @@ pub mod render;
 pub mod restart;
 pub mod services;
 pub mod settings;
+pub mod smoke;
 pub mod spark_archive;
 pub mod spark_master;
 pub mod stale_marks;

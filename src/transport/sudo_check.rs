@@ -257,6 +257,25 @@ pub async fn check(
     parse_check(users, &out.stdout_str())
 }
 
+/// `req` on `conn`'s host; through sudo, only once sudo said it will (its
+/// refusal is then the host's error, in words, not a bare exit 1).
+pub async fn exec_checked(
+    conn: &Connection,
+    req: &ExecRequest,
+    sudo: Option<&Sudo>,
+    cancel: &CancellationToken,
+) -> Result<super::ExecOutput, String> {
+    if let Some(s) = sudo {
+        let answers = check(conn, &[s.user()], s.password()).await?;
+        if let Some(a) = answers.iter().find(|a| !a.verdict.is_ok()) {
+            return Err(format!("sudo as {}: {}", a.user, a.explain()));
+        }
+    }
+    conn.exec_as(req, sudo, cancel)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -358,6 +358,8 @@ hadoop_verify_user_perm() {
 # hadoop_subcommand_opts: HDFS_NAMENODE_OPTS, YARN_RESOURCEMANAGER_OPTS, ...
 hadoop_subcommand_opts() {
   local uvar
+  # `hadoop CLASSNAME`: no variable is named after a class (Apache's guard).
+  [[ ${HADOOP_SUBCMD} =~ \. ]] && return 1
   uvar="$(hadoop_build_custom_subcmd_var "${HADOOP_SHELL_EXECNAME}" "${HADOOP_SUBCMD}" OPTS)"
   if [[ -n "${!uvar}" ]]; then
     hadoop_debug "Appending ${uvar} onto HADOOP_OPTS"
