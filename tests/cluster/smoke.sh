@@ -4,7 +4,9 @@
 # are printed) and leaves no znode, HDFS file or local copy behind; with
 # every NodeManager stopped the yarn check fails at once naming the reason
 # (exit 1, within a bounded time) and the JobHistory check, which has no
-# job to look for, is skipped; with them started again every check passes.
+# job to look for, is skipped (the spark check fails the same way); with
+# them started again every check passes. The spark check's number and the
+# history server's entry for its job are printed.
 # Ends "smoke: N passed, M failed".
 set -uo pipefail
 # shellcheck source=lib.sh
@@ -13,7 +15,7 @@ cd "${ROOT}" || exit 2
 
 OUT="$(mktemp /tmp/herd-smoke.XXXXXX)"
 NODEMANAGERS=(worker1 worker2 worker3)
-CHECKS=(zookeeper hdfs yarn jobhistory mesos)
+CHECKS=(zookeeper hdfs yarn jobhistory spark mesos)
 # smoke ARGS: herd smoke into OUT; sets RC and TOOK (seconds).
 smoke() {
   local t0
@@ -66,7 +68,7 @@ times() { results_of "$1" | awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $1,
 # --- 1. refused before anything runs
 smoke --only zookeeper,nosuch
 check "--only nosuch: exit 2 naming the checks (exit ${RC})" \
-  eval '[[ ${RC} -eq 2 ]] && grep -q "no check .nosuch. (checks: zookeeper, hdfs, yarn, jobhistory, mesos)" "${OUT}"'
+  eval '[[ ${RC} -eq 2 ]] && grep -q "no check .nosuch. (checks: zookeeper, hdfs, yarn, jobhistory, spark, mesos)" "${OUT}"'
 
 # --- 2. every check passes
 smoke --json
@@ -80,6 +82,11 @@ check "the mesos verdict says it checks membership only" \
   eval 'py "[c[\"detail\"] for c in d[\"checks\"] if c[\"check\"] == \"mesos\"][0]" <"${OUT}" | grep -q "membership only"'
 check "the yarn verdict names the SleepJob and its state" \
   eval 'py "[c[\"detail\"] for c in d[\"checks\"] if c[\"check\"] == \"yarn\"][0]" <"${OUT}" | grep -Eq "^SleepJob job_[0-9]+_[0-9]+ .* SUCCEEDED"'
+spark_detail="$(py "[c[\"detail\"] for c in d[\"checks\"] if c[\"check\"] == \"spark\"][0]" <"${OUT}")"
+echo "  spark: ${spark_detail}"
+check "the Spark job's number is near pi" eval '[[ "${spark_detail}" =~ Pi\ is\ roughly\ 3\.1[0-9]*\ \(application_[0-9]+_[0-9]+ ]]'
+check "the history server listed the Spark job as completed" eval '[[ "${spark_detail}" == *"listed completed by the history server on master3:18080"* ]]'
+check "no Spark event log left" eval '! root_on master3 "runuser -u spark -- /opt/hadoop/bin/hdfs dfs -ls /spark-history" 2>/dev/null | grep -q application_'
 run_name="herd-smoke-$(py "d['run']" <"${OUT}")"
 check "no znode left (/${run_name})" eval \
   '! root_on master1 "runuser -u zookeeper -- /opt/zookeeper/bin/zkCli.sh -server master1:2181 ls /" 2>/dev/null | grep -q "herd-smoke-"'
@@ -95,7 +102,9 @@ smoke
 check "herd smoke without NodeManagers: exit 1 (exit ${RC}, ${TOOK} s)" test "${RC}" -eq 1
 check "the yarn check fails naming the reason" \
   grep -Eq "^yarn +FAIL .*has no active NodeManager \(0 of 3 in service\)" "${OUT}"
-check "the closing line names the yarn check" grep -q "^smoke: 3 passed, 1 failed, 1 skipped .*(failed: yarn)$" "${OUT}"
+check "the spark check fails too, naming the same reason" \
+  grep -Eq "^spark +FAIL .*has no active NodeManager \(0 of 3 in service\)" "${OUT}"
+check "the closing line names the yarn and spark checks" grep -q "^smoke: 3 passed, 2 failed, 1 skipped .*(failed: yarn, spark)$" "${OUT}"
 check "the JobHistory check is skipped, not failed" grep -Eq "^jobhistory +skipped .*no MapReduce job to look for" "${OUT}"
 check "the ResourceManager's log tail is shown" grep -q "hadoop-yarn-resourcemanager-master[12].log (last lines):" "${OUT}"
 check "the failure comes within 60 s (${TOOK} s)" test "${TOOK}" -lt 60
@@ -110,7 +119,7 @@ for c in "${CHECKS[@]}"; do
   check "${c}: pass" grep -Eq "^${c} +pass +[0-9.]+ s " "${OUT}"
 done
 echo "  check wall times: $(awk '$2 == "pass" { printf "%s%s %s s", (n++ ? ", " : ""), $1, $3 } END { print "" }' "${OUT}")"
-check "the closing line: 5 passed" grep -q "^smoke: 5 passed, 0 failed, 0 skipped" "${OUT}"
+check "the closing line: 6 passed" grep -q "^smoke: 6 passed, 0 failed, 0 skipped" "${OUT}"
 [[ ${RC} -eq 0 ]] || sed 's/^/    /' "${OUT}"
 
 summary smoke

@@ -176,19 +176,33 @@ fn job_script(s: &Smoke<'_>, secs: u64) -> String {
     )
 }
 
-async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
+/// The active ResourceManager, when it has NodeManagers to run containers
+/// on: a job submitted without any would wait for the whole time limit,
+/// where an operator wants the reason at once.
+pub(super) struct YarnReady {
+    pub rm: String,
+    pub rm_id: String,
+    /// Its web port.
+    pub port: u16,
+    pub nodes: Nodes,
+    pub in_service: usize,
+    /// The ResourceManager's other counts (lost, unhealthy, ...), worded.
+    pub others: String,
+}
+
+pub(super) async fn yarn_ready(s: &Smoke<'_>, d: &Deadline) -> Result<YarnReady, Verdict> {
     let rm = match active::find(s, &RESOURCEMANAGER, d).await {
         Ok(h) => h,
         Err(e) => {
             let logs =
                 log_tail::daemons(s, s.topo.hosts("resourcemanager"), "resourcemanager").await;
-            return Verdict::fail_with(e, logs);
+            return Err(Verdict::fail_with(e, logs));
         }
     };
     let rm_id = s.topo.resourcemanager_id(&rm).unwrap_or("rm").to_string();
     let port = match s.port(&rm, "resourcemanager") {
         Ok(p) => p,
-        Err(e) => return Verdict::fail(e),
+        Err(e) => return Err(Verdict::fail(e)),
     };
     let in_service = s.topo.in_service("nodemanager").len();
     let nodes = match s
@@ -206,9 +220,9 @@ async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
         _ => None,
     };
     let Some(nodes) = nodes else {
-        return Verdict::fail(format!(
+        return Err(Verdict::fail(format!(
             "the active ResourceManager {rm_id} ({rm}) gave no cluster metrics"
-        ));
+        )));
     };
     let others: Vec<String> = nodes
         .others
@@ -225,13 +239,37 @@ async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
             .await
             .into_iter()
             .collect();
-        return Verdict::fail_with(
+        return Err(Verdict::fail_with(
             format!(
                 "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service){others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)"
             ),
             logs,
-        );
+        ));
     }
+
+    Ok(YarnReady {
+        rm,
+        rm_id,
+        port,
+        nodes,
+        in_service,
+        others,
+    })
+}
+
+async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
+    let yarn = match yarn_ready(s, d).await {
+        Ok(y) => y,
+        Err(v) => return v,
+    };
+    let YarnReady {
+        rm,
+        rm_id,
+        port,
+        nodes,
+        in_service,
+        others,
+    } = yarn;
 
     let Some(client) = hadoop_clients(s.inv).into_iter().next() else {
         return Verdict::fail("no host has the Hadoop configuration to submit a job from");
