@@ -12,6 +12,7 @@
 use serde_json::Value;
 
 use crate::model::reader::Reader;
+use crate::model::{Inventory, ModelError, ModelErrors};
 
 use super::heap_mb;
 
@@ -91,6 +92,38 @@ impl Health {
             self.bytes_per_object
         )
     }
+}
+
+/// What `herd check` says of the inventory offline: a warning when the
+/// NameNode's heap (`vars.heap.namenode`) is below the rule for the objects
+/// `vars.health` expects. Errors in the two mappings it reads are refused;
+/// the rest of `vars` is for `herd up` to judge (check also serves
+/// inventories that run no Hadoop).
+pub fn inventory_warnings(inv: &Inventory) -> Result<Vec<String>, ModelErrors> {
+    if !inv
+        .hosts
+        .iter()
+        .any(|h| h.roles.iter().any(|r| r == "namenode"))
+    {
+        return Ok(Vec::new());
+    }
+    let mut errors = Vec::new();
+    let s = super::read(inv, &mut errors);
+    let ours: Vec<ModelError> = errors
+        .into_iter()
+        .filter(|e| {
+            ["vars.health", "vars.heap"]
+                .iter()
+                .any(|k| e.field.starts_with(k))
+        })
+        .collect();
+    if !ours.is_empty() {
+        return Err(ModelErrors(ours));
+    }
+    Ok(s.health
+        .configured_heap_warning(s.heap("namenode"))
+        .into_iter()
+        .collect())
 }
 
 /// A heap size as -Xmx takes it, rounded up to a whole MiB: `5g`, `1229m`.
@@ -187,7 +220,6 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::model::Inventory;
 
     fn health_of(vars: &str) -> (Health, Vec<crate::model::ModelError>) {
         let text =
@@ -331,5 +363,38 @@ mod tests {
             errors[0].message.contains("expected a mapping"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn check_reads_only_the_mappings_it_needs() {
+        let inv = |vars: &str, roles: &str| {
+            let text =
+                format!("cluster: t\nvars:\n{vars}hosts:\n  - {{ name: h1, roles: [{roles}] }}\n");
+            Inventory::parse(&text, Path::new("/tmp/inv.yaml")).unwrap()
+        };
+        let small = "  heap: { namenode: 1g }\n  health: { expected_blocks: 2000000 }\n";
+        let w = inventory_warnings(&inv(small, "namenode")).unwrap();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("vars.heap.namenode 1g is below the 2.0 GiB"),
+            "{w:?}"
+        );
+        // No NameNode, nothing to size; other vars are not check's to judge.
+        assert!(
+            inventory_warnings(&inv(small, "worker"))
+                .unwrap()
+                .is_empty()
+        );
+        let other =
+            "  heap: { namenode: 4g }\n  health: { expected_blocks: 2000000 }\n  block_size: big\n";
+        assert!(
+            inventory_warnings(&inv(other, "namenode"))
+                .unwrap()
+                .is_empty()
+        );
+        let bad = "  health: { expected_blocks: many }\n";
+        let e = inventory_warnings(&inv(bad, "namenode")).unwrap_err();
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].field, "vars.health.expected_blocks");
     }
 }

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use crate::model::{Inventory, ModelError};
 
 pub use defaults::{DEFAULT_BLOCK_SIZE, DEFAULT_MAX_COMPLETED_APPS, DEFAULT_TRASH_MINUTES};
-pub use health::{Health, human_bytes, xmx};
+pub use health::{Health, human_bytes, inventory_warnings, xmx};
 pub use overrides::OVERRIDE_FILES;
 pub use rack::rack;
 pub use read::read;
