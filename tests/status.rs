@@ -41,12 +41,14 @@ fn healthy(layout: &Layout) -> Readings {
             host: "master1".into(),
             ha_state: Ok("ACTIVE".into()),
             active_nodes: Some(3),
+            yarn: None,
         },
         RmReading {
             id: "rm2".into(),
             host: "master2".into(),
             ha_state: Ok("STANDBY".into()),
             active_nodes: None,
+            yarn: None,
         },
     ];
     r.zookeepers = vec![
@@ -99,7 +101,7 @@ fn nn(
         state: state.map(String::from).map_err(String::from),
         live_datanodes: live,
         fs_state: fs.map(String::from),
-        under_replicated: Some(0),
+        hdfs: None,
         datanodes: None,
     }
 }

@@ -81,6 +81,7 @@ impl Settings {
             namenode_ids: None,
             overrides: BTreeMap::new(),
             users: ServiceUsers::default(),
+            health: Default::default(),
         }
     }
 }

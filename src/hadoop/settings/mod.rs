@@ -7,6 +7,7 @@
 //! to a default.
 
 mod defaults;
+mod health;
 mod overrides;
 mod rack;
 mod read;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 use crate::model::{Inventory, ModelError};
 
 pub use defaults::{DEFAULT_BLOCK_SIZE, DEFAULT_MAX_COMPLETED_APPS, DEFAULT_TRASH_MINUTES};
+pub use health::{Health, human_bytes, inventory_warnings, xmx};
 pub use overrides::OVERRIDE_FILES;
 pub use rack::rack;
 pub use read::read;
@@ -137,6 +139,8 @@ pub struct Settings {
     pub overrides: BTreeMap<String, BTreeMap<String, Option<String>>>,
     /// The accounts the daemons run as.
     pub users: ServiceUsers,
+    /// What `herd status` judges the health figures by.
+    pub health: Health,
 }
 
 impl Settings {

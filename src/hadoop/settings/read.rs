@@ -14,7 +14,9 @@ use crate::model::reader::{Reader, describe, kind};
 use crate::model::{Inventory, ModelError};
 
 use super::defaults::HEAPS;
-use super::{COMPONENTS, Dirs, MesosSettings, Settings, Tarball, overrides, spark, users};
+use super::{
+    COMPONENTS, Dirs, MesosSettings, Settings, Tarball, health, overrides, spark, users,
+};
 
 /// The settings being read, with the reader that records their problems.
 struct Read<'a> {
@@ -57,6 +59,9 @@ const VARS: &[(&str, Set)] = &[
     }),
     ("spark", |x, v, p| {
         spark::read(&mut x.r, v, p, &mut x.s.spark)
+    }),
+    ("health", |x, v, p| {
+        health::read(&mut x.r, v, p, &mut x.s.health)
     }),
 ];
 
@@ -394,7 +399,7 @@ fn path_list(r: &mut Reader, v: &Value, path: &str) -> Option<Vec<String>> {
 }
 
 /// A JVM heap size as -Xmx takes it: digits and a unit k, m or g.
-fn heap_size(r: &mut Reader, v: &Value, path: &str) -> Option<String> {
+pub(super) fn heap_size(r: &mut Reader, v: &Value, path: &str) -> Option<String> {
     let text = match v {
         Value::String(s) => s.trim().to_string(),
         other => {
@@ -474,6 +479,7 @@ mod tests {
             "namenode_ids" => "[a, b]".into(),
             "overrides" => "{ core-site: { x: 1 } }".into(),
             "spark" => "{ master: 'mesos://m1:5050', event_log_dir: /ev, archive_dir: /ar, driver_memory: 2g, executor_memory: 3g, executor_cores: 2, am_memory: 1g, smoke_job: { jar: j.jar, class: a.B } }".into(),
+            "health" => "{ heap_used_warn_pct: 90, expected_files: 1 }".into(),
             "users" => "{ hdfs: { name: hd, uid: 2001 }, yarn: ya, mapred: ma, zookeeper: zk, mesos: me, spark: sp, group: { name: hg, gid: 2000 } }".into(),
             other => panic!("no test value for vars.{other}"),
         }
@@ -511,7 +517,9 @@ mod tests {
             overrides,
             users,
             spark,
+            health,
         } = got;
+        assert_ne!(health, d.health);
         let super::super::SparkSettings {
             master,
             event_log_dir,
