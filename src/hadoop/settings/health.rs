@@ -129,7 +129,7 @@ pub fn inventory_warnings(inv: &Inventory) -> Result<Vec<String>, ModelErrors> {
 /// A heap size as -Xmx takes it, rounded up to a whole MiB: `5g`, `1229m`.
 pub fn xmx(bytes: u64) -> String {
     let mb = bytes.div_ceil(MIB).max(1);
-    if mb % 1024 == 0 {
+    if mb.is_multiple_of(1024) {
         format!("{}g", mb / 1024)
     } else {
         format!("{mb}m")

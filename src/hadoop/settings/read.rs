@@ -14,9 +14,7 @@ use crate::model::reader::{Reader, describe, kind};
 use crate::model::{Inventory, ModelError};
 
 use super::defaults::HEAPS;
-use super::{
-    COMPONENTS, Dirs, MesosSettings, Settings, Tarball, health, overrides, spark, users,
-};
+use super::{COMPONENTS, Dirs, MesosSettings, Settings, Tarball, health, overrides, spark, users};
 
 /// The settings being read, with the reader that records their problems.
 struct Read<'a> {
