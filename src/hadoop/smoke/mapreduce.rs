@@ -190,6 +190,27 @@ pub(super) struct YarnReady {
     pub others: String,
 }
 
+/// How many in-service NodeManagers answer their own web port.
+async fn answering_nodemanagers(s: &Smoke<'_>, d: &Deadline) -> usize {
+    let hosts = s.topo.in_service("nodemanager");
+    let asks = hosts.iter().map(|h| async move {
+        let Ok(port) = s.port(h, "nodemanager") else {
+            return false;
+        };
+        matches!(
+            s.remote
+                .get_json(h, port, "/ws/v1/node/info", d, Duration::from_secs(5))
+                .await,
+            Ok((200, _))
+        )
+    });
+    futures::future::join_all(asks)
+        .await
+        .into_iter()
+        .filter(|up| *up)
+        .count()
+}
+
 pub(super) async fn yarn_ready(s: &Smoke<'_>, d: &Deadline) -> Result<YarnReady, Verdict> {
     let rm = match active::find(s, &RESOURCEMANAGER, d).await {
         Ok(h) => h,
@@ -234,14 +255,26 @@ pub(super) async fn yarn_ready(s: &Smoke<'_>, d: &Deadline) -> Result<YarnReady,
     } else {
         format!("; the ResourceManager counts {}", others.join(", "))
     };
-    if nodes.active == 0 {
+    // A NodeManager stopped with recovery on (supervised) does not
+    // unregister: the ResourceManager counts it active until its liveness
+    // expiry (10 min). So the NodeManagers themselves are asked too.
+    let answering = answering_nodemanagers(s, d).await;
+    if nodes.active == 0 || answering == 0 {
+        let counted = if nodes.active > 0 {
+            format!(
+                "; it still counts {} active, as it does for a stopped NodeManager until its liveness expiry, but none answers on its web port",
+                nodes.active
+            )
+        } else {
+            String::new()
+        };
         let logs = log_tail::daemon(s, &rm, "resourcemanager")
             .await
             .into_iter()
             .collect();
         return Err(Verdict::fail_with(
             format!(
-                "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service){others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)"
+                "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service){counted}{others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)"
             ),
             logs,
         ));
