@@ -161,7 +161,7 @@ fn bad_spark_settings_are_located() {
         ),
         (
             "  spark: { executor_memory: lots }\n",
-            "is not a memory size",
+            "is not a heap size",
         ),
         ("  spark: { executor_cores: 0 }\n", "must be greater than 0"),
         (

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::model::reader::{Reader, describe};
+use crate::model::reader::Reader;
 
 /// The job of `herd smoke`'s Spark check: a jar on the Spark host (relative
 /// to the Spark home, or absolute) and its main class. It prints `Pi is
@@ -207,34 +207,9 @@ fn hdfs_path(r: &mut Reader, v: &Value, path: &str) -> Option<String> {
     Some(p.trim_end_matches('/').to_string())
 }
 
-/// A JVM memory size as Spark takes it: digits and k, m or g.
+/// A JVM memory size as Spark takes it: digits and k, m or g, as heaps are.
 fn memory(r: &mut Reader, v: &Value, path: &str) -> Option<String> {
-    let text = match v {
-        Value::String(s) => s.trim().to_ascii_lowercase(),
-        other => {
-            r.error(
-                path,
-                format!(
-                    "expected a size such as 512m or 2g, got {}",
-                    describe(other)
-                ),
-            );
-            return None;
-        }
-    };
-    let (digits, unit) = text.split_at(text.len().saturating_sub(1));
-    let ok = !digits.is_empty()
-        && digits.parse::<u64>().is_ok_and(|n| n > 0)
-        && matches!(unit, "k" | "m" | "g");
-    if ok {
-        Some(text)
-    } else {
-        r.error(
-            path,
-            format!("'{text}' is not a memory size: use digits and k, m or g, such as 512m"),
-        );
-        None
-    }
+    super::read::heap_size(r, v, path)
 }
 
 #[cfg(test)]
