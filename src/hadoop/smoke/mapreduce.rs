@@ -1,10 +1,11 @@
 //! The yarn check: a MapReduce SleepJob (one map, one reduce, 1 ms each)
 //! from the jobclient tests jar, submitted as the mapred account, which
 //! proves the ResourceManager schedules, a NodeManager runs the
-//! ApplicationMaster and the tasks, and the shuffle works. Before it, the
-//! active ResourceManager must count an active NodeManager: without one
-//! the job would wait in ACCEPTED until the limit, and the operator is
-//! better served by that reason at once.
+//! ApplicationMaster and the tasks, and the shuffle works. Before it, a
+//! NodeManager must be RUNNING on the active ResourceManager and answer
+//! (see [`super::nodemanagers`]): without one the job would wait in
+//! ACCEPTED until the limit, and the operator is better served by that
+//! reason at once.
 //!
 //! The class is run from the jar rather than through the jar's driver
 //! (`hadoop jar <jar> sleep`): in Hadoop 3.5.0 the driver stops registering
@@ -21,6 +22,7 @@ use super::context::Smoke;
 use super::deadline::Deadline;
 use super::findings::MapReduceJob;
 use super::log_tail::{self, LogTail};
+use super::nodemanagers;
 use super::placement::hadoop_clients;
 use crate::hadoop::settings::Account;
 use crate::probe::short;
@@ -104,32 +106,6 @@ pub fn client_error(out: &str) -> Option<String> {
         .map(String::from)
 }
 
-/// What the active ResourceManager's metrics say of the NodeManagers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Nodes {
-    pub active: u64,
-    /// The other states with any node in them (`lostNodes 1`, ...).
-    pub others: Vec<(String, u64)>,
-}
-
-pub fn parse_metrics(v: &serde_json::Value) -> Option<Nodes> {
-    let m = v.get("clusterMetrics")?;
-    let n = |k: &str| m.get(k).and_then(serde_json::Value::as_u64);
-    let others = [
-        "unhealthyNodes",
-        "lostNodes",
-        "shutdownNodes",
-        "decommissionedNodes",
-    ]
-    .iter()
-    .filter_map(|k| n(k).filter(|&c| c > 0).map(|c| (k.to_string(), c)))
-    .collect();
-    Some(Nodes {
-        active: n("activeNodes")?,
-        others,
-    })
-}
-
 /// The ResourceManager's word on an application: state, final status,
 /// diagnostics and the host its ApplicationMaster ran on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -191,47 +167,47 @@ async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
         Err(e) => return Verdict::fail(e),
     };
     let in_service = s.topo.in_service("nodemanager").len();
-    let nodes = match s
-        .remote
-        .get_json(
-            &rm,
-            port,
-            "/ws/v1/cluster/metrics",
-            d,
-            Duration::from_secs(10),
-        )
-        .await
-    {
-        Ok((200, Some(v))) => parse_metrics(&v),
-        _ => None,
-    };
-    let Some(nodes) = nodes else {
-        return Verdict::fail(format!(
-            "the active ResourceManager {rm_id} ({rm}) gave no cluster metrics"
-        ));
-    };
-    let others: Vec<String> = nodes
-        .others
-        .iter()
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect();
-    let others = if others.is_empty() {
-        String::new()
-    } else {
-        format!("; the ResourceManager counts {}", others.join(", "))
-    };
-    if nodes.active == 0 {
-        let logs = log_tail::daemon(s, &rm, "resourcemanager")
+    let rm_log = || async {
+        log_tail::daemon(s, &rm, "resourcemanager")
             .await
             .into_iter()
-            .collect();
-        return Verdict::fail_with(
+            .collect::<Vec<_>>()
+    };
+    let nodes = match nodemanagers::ready(s, &rm, port, d).await {
+        Ok(n) => n,
+        Err(e) => {
+            return Verdict::fail_with(
+                format!("the active ResourceManager {rm_id}: {e}"),
+                rm_log().await,
+            );
+        }
+    };
+    let others = nodes.others_words();
+    if nodes.answering.is_empty() {
+        let reason = if nodes.silent.is_empty() {
             format!(
                 "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service){others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)"
-            ),
-            logs,
-        );
+            )
+        } else {
+            let silent: Vec<String> = nodes
+                .silent
+                .iter()
+                .map(|(h, e)| format!("{h}: {e}"))
+                .collect();
+            format!(
+                "no NodeManager answers ({}), though the active ResourceManager {rm_id} ({rm}) lists {} RUNNING (one stopped with recovery supervised stays listed until its liveness expires){others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)",
+                silent.join("; "),
+                nodes.silent.len(),
+            )
+        };
+        return Verdict::fail_with(reason, rm_log().await);
     }
+    let silent = if nodes.silent.is_empty() {
+        String::new()
+    } else {
+        let hosts: Vec<&str> = nodes.silent.iter().map(|(h, _)| h.as_str()).collect();
+        format!(" (silent though RUNNING: {})", hosts.join(", "))
+    };
 
     let Some(client) = hadoop_clients(s.inv).into_iter().next() else {
         return Verdict::fail("no host has the Hadoop configuration to submit a job from");
@@ -252,9 +228,9 @@ async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
     let user = s.user(Account::Mapred);
     if out.success() && report.state.as_deref() == Some("SUCCEEDED") {
         return Verdict::Pass(format!(
-            "SleepJob {} (1 map, 1 reduce) SUCCEEDED, submitted from {client} as {user} to {rm_id} ({rm}); {} of {in_service} NodeManagers active{others}",
+            "SleepJob {} (1 map, 1 reduce) SUCCEEDED, submitted from {client} as {user} to {rm_id} ({rm}); {} of {in_service} NodeManagers in service running and answering{silent}{others}",
             report.job.as_deref().unwrap_or("?"),
-            nodes.active,
+            nodes.answering.len(),
         ));
     }
 

@@ -27,6 +27,7 @@ mod jobhistory;
 mod log_tail;
 mod mapreduce;
 mod mesos;
+mod nodemanagers;
 mod placement;
 mod remote;
 mod report;
