@@ -113,6 +113,7 @@ check "the closing line names the yarn check" grep -q "^smoke: 3 passed, 1 faile
 check "the JobHistory check is skipped, not failed" grep -Eq "^jobhistory +skipped .*no MapReduce job to look for" "${OUT}"
 check "the ResourceManager's log tail is shown" grep -q "hadoop-yarn-resourcemanager-master[12].log (last lines):" "${OUT}"
 check "the failure comes within 60 s (${TOOK} s)" test "${TOOK}" -lt 60
+grep -E "^(yarn|jobhistory) " "${OUT}" | sed 's/^/    /'
 [[ ${RC} -eq 1 ]] || sed 's/^/    /' "${OUT}"
 
 # --- 4. started again: every check passes
