@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Entry point for the sandbox cluster herd's tests run on: six bare Debian
-# hosts (master1-3, worker1-3) with sshd and Java, plus the Hadoop, ZooKeeper
-# and Mesos tarballs herd distributes to them. master1-worker2 boot systemd
+# hosts (master1-3, worker1-3) with sshd and Java, plus the Hadoop, ZooKeeper,
+# Mesos and Spark tarballs herd distributes to them. master1-worker2 boot systemd
 # and take logins as admin (sudo); worker3 runs sshd under tini, root login.
 #
 #   sandbox/sandbox.sh build         images and tarballs (reused when unchanged)
@@ -27,6 +27,8 @@ set -euo pipefail
 . "${SANDBOX_DIR}/lib/images.sh"
 # shellcheck source=lib/dist.sh
 . "${SANDBOX_DIR}/lib/dist.sh"
+# shellcheck source=lib/spark-dist.sh
+. "${SANDBOX_DIR}/lib/spark-dist.sh"
 
 compose() {
   HERD_SANDBOX_IMAGE="$(node_image_tag)" HERD_SANDBOX_LEGACY_IMAGE="$(legacy_image_tag)" \
@@ -53,6 +55,7 @@ cmd_build() {
   timed "hadoop" build_hadoop_dist
   timed "zookeeper" build_zk_dist
   timed "mesos" build_mesos_dist
+  timed "spark" build_spark_dist
   printf '  %-14s %-8s %6ss\n' total "" "$(elapsed "${t0}")"
 }
 
@@ -202,8 +205,10 @@ cmd_env() {
   printf 'export HADOOP_TARBALL=%q\n' "${HADOOP_TARBALL}"
   printf 'export ZK_TARBALL=%q\n' "${ZK_TARBALL}"
   printf 'export MESOS_TARBALL=%q\n' "${MESOS_TARBALL}"
+  printf 'export SPARK_TARBALL=%q\n' "${SPARK_TARBALL}"
   printf 'export SANDBOX_HADOOP_VERSION=%q\n' "${HADOOP_VERSION}"
   printf 'export SANDBOX_ZK_VERSION=%q\n' "${ZK_VERSION}"
+  printf 'export SANDBOX_SPARK_VERSION=%q\n' "${SPARK_VERSION}"
   printf 'export SANDBOX_NODES=%q\n' "${NODES[*]}"
   printf 'export SANDBOX_SYSTEMD_NODES=%q\n' "${SYSTEMD_NODES[*]}"
   printf 'export SANDBOX_LEGACY_NODES=%q\n' "${LEGACY_NODES[*]}"

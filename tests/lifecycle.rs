@@ -499,7 +499,7 @@ fn healthy(layout: &Layout, agents: u64) -> Readings {
         state: Ok(state.into()),
         live_datanodes: Some(dns.len() as u64),
         fs_state: Some("Operational".into()),
-        under_replicated: Some(0),
+        hdfs: None,
         datanodes: Some(dns.clone()),
     };
     r.namenodes = vec![
@@ -511,6 +511,7 @@ fn healthy(layout: &Layout, agents: u64) -> Readings {
         host: host.into(),
         ha_state: Ok(state.into()),
         active_nodes: n,
+        yarn: None,
     };
     r.resourcemanagers = vec![
         rm("rm1", "master1", "STANDBY", None),

@@ -96,7 +96,7 @@ fn healthy(layout: &Layout) -> Readings {
             state: Ok("active".into()),
             live_datanodes: None,
             fs_state: Some("Operational".into()),
-            under_replicated: None,
+            hdfs: None,
             datanodes: None,
         },
         NameNodeReading {
@@ -105,7 +105,7 @@ fn healthy(layout: &Layout) -> Readings {
             state: Ok("standby".into()),
             live_datanodes: None,
             fs_state: Some("Operational".into()),
-            under_replicated: None,
+            hdfs: None,
             datanodes: None,
         },
     ];
@@ -114,6 +114,7 @@ fn healthy(layout: &Layout) -> Readings {
         host: "master1".into(),
         ha_state: Ok("ACTIVE".into()),
         active_nodes: None,
+        yarn: None,
     }];
     r.mesos_masters = vec![MesosReading {
         host: "master1".into(),

@@ -24,7 +24,7 @@ fn healthy(layout: &Layout) -> Readings {
         state: Ok(state.into()),
         live_datanodes: Some(3),
         fs_state: Some("Operational".into()),
-        under_replicated: Some(0),
+        hdfs: None,
         datanodes: None,
     };
     r.namenodes = vec![
@@ -36,6 +36,7 @@ fn healthy(layout: &Layout) -> Readings {
         host: host.into(),
         ha_state: Ok(state.into()),
         active_nodes: None,
+        yarn: None,
     };
     r.resourcemanagers = vec![
         rm("rm1", "master1", "STANDBY"),

@@ -41,12 +41,14 @@ fn healthy(layout: &Layout) -> Readings {
             host: "master1".into(),
             ha_state: Ok("ACTIVE".into()),
             active_nodes: Some(3),
+            yarn: None,
         },
         RmReading {
             id: "rm2".into(),
             host: "master2".into(),
             ha_state: Ok("STANDBY".into()),
             active_nodes: None,
+            yarn: None,
         },
     ];
     r.zookeepers = vec![
@@ -99,7 +101,7 @@ fn nn(
         state: state.map(String::from).map_err(String::from),
         live_datanodes: live,
         fs_state: fs.map(String::from),
-        under_replicated: Some(0),
+        hdfs: None,
         datanodes: None,
     }
 }
@@ -161,7 +163,7 @@ fn healthy_cluster_exits_zero() {
     assert_eq!(st.cluster.nodemanagers, Some(3));
     assert_eq!(st.cluster.agents, Some(3));
     assert_eq!(st.cluster.safemode, Some(false));
-    assert_eq!(st.services.len(), 6 + 6 + 4 + 3 * 3);
+    assert_eq!(st.services.len(), 6 + 6 + 5 + 3 * 3);
     assert!(st.services.iter().all(|s| s.state == "running"));
     let nn2 = st
         .services
@@ -299,6 +301,25 @@ fn two_active_namenodes_is_split_brain() {
     assert!(
         st.cluster.problems.contains(
             &"2 ACTIVE ResourceManagers (split brain): rm1 (master1), rm2 (master2)".to_string()
+        ),
+        "{:?}",
+        st.cluster.problems
+    );
+}
+
+/// A NameNode that runs but does not say its HA state yet (starting, or
+/// hung) leaves no standby to fail over to: not healthy until it answers.
+#[test]
+fn a_running_standby_without_its_state_is_a_problem() {
+    let l = layout();
+    let mut r = healthy(&l);
+    r.namenodes[1].state = Err("no NameNodeStatus yet (starting)".into());
+    let st = observe::assess(&l, &r);
+    assert!(!st.cluster.healthy);
+    assert_eq!(st.cluster.active_namenode.as_deref(), Some("nn1 (master1)"));
+    assert!(
+        st.cluster.problems.contains(
+            &"nn2 (master2) not answering (no NameNodeStatus yet (starting))".to_string()
         ),
         "{:?}",
         st.cluster.problems

@@ -16,6 +16,11 @@ ensure_host_tools() {
   command -v ssh-keygen >/dev/null || want+=(openssh-client)
   command -v mvn >/dev/null || want+=(maven)
   command -v java >/dev/null || want+=(openjdk-17-jre-headless)
+  # The Spark smoke job is compiled and packed on the build machine.
+  { command -v javac && command -v jar; } >/dev/null || want+=(openjdk-17-jdk-headless)
+  command -v unzip >/dev/null || want+=(unzip)
+  # Spark's launcher scripts come from the pyspark sdist on PyPI.
+  python3 -m pip --version >/dev/null 2>&1 || want+=(python3-pip)
   command -v nc >/dev/null || want+=(netcat-openbsd)
   command -v curl >/dev/null || want+=(curl)
   # zkServer.sh and zkCli.sh are taken from Debian's packaging of ZooKeeper.

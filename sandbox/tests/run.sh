@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CI entry point for the sandbox: build, bring the six hosts up once, run the
-# launcher fidelity tests, the Mesos stand-in tests, the hosts' own fidelity
-# test (systemd, logins, sudo, reboot) and the smoke test, print
-# the wall time of each part, and fail if anything failed. The sandbox is
-# taken down at the end unless --keep-up is given (images and .cache stay).
+# launcher fidelity tests, the Spark distribution's fidelity test, the Mesos
+# stand-in tests, the hosts' own fidelity test (systemd, logins, sudo,
+# reboot) and the smoke test, print the wall time of each part, and fail if
+# anything failed. The sandbox is taken down at the end unless --keep-up is
+# given (images and .cache stay).
 set -euo pipefail
 
 # shellcheck source=../lib/common.sh
@@ -47,6 +48,7 @@ trap summary EXIT
 
 part build "${SANDBOX}" build || exit 1
 part "launcher fidelity" "${SANDBOX_DIR}/tests/launcher-fidelity.sh" || true
+part "spark fidelity" "${SANDBOX_DIR}/tests/spark-fidelity.sh" || true
 if [[ -d "${SANDBOX_DIR}/mesos/tests" ]]; then
   for t in "${SANDBOX_DIR}"/mesos/tests/*.sh; do
     [[ -f "${t}" ]] || continue

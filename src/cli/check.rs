@@ -1,4 +1,6 @@
-//! `herd check`: validate the inventory and reach every host in parallel.
+//! `herd check`: validate the inventory and reach every host in parallel;
+//! warn, offline, when the NameNode heap is below the rule for the objects
+//! the inventory expects (`vars.health`).
 
 use crate::report::columns;
 use std::time::Duration;
@@ -17,6 +19,10 @@ use crate::transport::{ExecRequest, HostKeyStatus, TransportError, sudo_check};
 pub struct Args {
     #[command(flatten)]
     pub inventory: InventoryArg,
+    /// Judge the inventory only (the NameNode heap against the objects
+    /// vars.health expects); reach no host.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 /// One host's result.
@@ -44,6 +50,26 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         Ok(f) => f,
         Err(e) => return fail(e),
     };
+    // On stderr, so that --output json stays the hosts' list.
+    match crate::hadoop::settings::inventory_warnings(&fleet.inventory) {
+        Ok(warnings) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+        Err(e) => return fail(e),
+    }
+    if args.offline {
+        match global.output {
+            Output::Json => println!("[]"),
+            Output::Human if !global.quiet => println!(
+                "inventory valid ({} host(s), not reached: --offline)",
+                fleet.inventory.hosts.len()
+            ),
+            Output::Human => {}
+        }
+        return exit::OK;
+    }
     let pool = match fleet.pool() {
         Ok(p) => p,
         Err(e) => return fail(e),

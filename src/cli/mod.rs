@@ -77,7 +77,7 @@ pub enum Output {
 pub enum Command {
     /// Validate the inventory and reach every host: auth, host key, remote user, round-trip time.
     #[command(
-        after_help = "Example:\n  herd check -i cluster.yaml\n\nExit 0 when every host answers, 1 when some host failed, 2 for a bad inventory."
+        after_help = "Examples:\n  herd check -i cluster.yaml\n  herd check -i cluster.yaml --offline\n\nWarns (stderr) when vars.heap.namenode is below the rule for the objects vars.health expects (1g per million blocks, at least (files + blocks) x 150 bytes).\n\nExit 0 when every host answers, 1 when some host failed, 2 for a bad inventory."
     )]
     Check(check::Args),
     /// Print the plan: ordered waves of (stage x hosts) with guards and probes; --dot for Graphviz.

@@ -133,7 +133,7 @@ mod tests {
         let names = |c: Vec<&Check>| c.iter().map(|c| c.name).collect::<Vec<_>>();
         assert_eq!(
             names(chosen(&[]).unwrap()),
-            vec!["zookeeper", "hdfs", "yarn", "jobhistory", "mesos"]
+            vec!["zookeeper", "hdfs", "yarn", "jobhistory", "spark", "mesos"]
         );
         assert_eq!(
             names(chosen(&["jobhistory".into(), "yarn".into()]).unwrap()),
@@ -141,7 +141,7 @@ mod tests {
         );
         assert_eq!(
             chosen(&["spark2".into()]).err().unwrap(),
-            "--only: no check 'spark2' (checks: zookeeper, hdfs, yarn, jobhistory, mesos)"
+            "--only: no check 'spark2' (checks: zookeeper, hdfs, yarn, jobhistory, spark, mesos)"
         );
     }
 }

@@ -16,7 +16,7 @@ use crate::transport::Pool;
 pub struct Args {
     #[command(flatten)]
     pub inventory: InventoryArg,
-    /// One JSON document (hosts, services, cluster) instead of the table.
+    /// One JSON document (hosts, services, cluster, health) instead of the table.
     #[arg(long)]
     pub json: bool,
     /// Redraw every SECS seconds (default 2) until Ctrl-C.
@@ -87,6 +87,9 @@ fn print(st: &Status, json: bool, global: &GlobalArgs, took: Duration) {
     } else if global.quiet {
         for p in &st.cluster.problems {
             println!("{p}");
+        }
+        for w in &st.cluster.warnings {
+            println!("warning: {w}");
         }
     } else {
         print!("{}", observe::format(st));

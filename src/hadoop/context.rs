@@ -67,6 +67,8 @@ pub fn template_object(inv: &Inventory, topo: &Topology, rendered: &Path) -> Val
         "hadoop_home": s.hadoop_home(),
         "zookeeper_home": s.zookeeper_home(),
         "mesos_home": s.mesos_home(),
+        "spark_home": s.spark_home(),
+        "spark": { "archive": super::spark_archive::template(topo) },
         "conf_dir": s.hadoop_conf_dir(),
         "rendered": rendered.display().to_string(),
         "daemons": daemons,
@@ -83,6 +85,7 @@ pub fn template_object(inv: &Inventory, topo: &Topology, rendered: &Path) -> Val
             "hadoop": tarball(&s.dist.hadoop),
             "zookeeper": tarball(&s.dist.zookeeper),
             "mesos": tarball(&s.dist.mesos),
+            "spark": tarball(&s.dist.spark),
         },
         "dirs": {
             "name": s.dirs.name,
@@ -98,6 +101,7 @@ pub fn template_object(inv: &Inventory, topo: &Topology, rendered: &Path) -> Val
             "mesos_master": s.dirs.mesos_master,
             "mesos_agent": s.dirs.mesos_agent,
             "mesos_log": s.dirs.mesos_log,
+            "spark_log": s.dirs.spark_log,
             "state": s.state_dir(),
         },
     })

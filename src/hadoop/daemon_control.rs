@@ -83,7 +83,7 @@ impl Service {
                 )
             }
             Launcher::SparkHistory => (
-                format!("{}/spark/bin/spark-class", s.install_dir),
+                format!("{}/bin/spark-class", s.spark_home()),
                 vec!["org.apache.spark.deploy.history.HistoryServer".into()],
             ),
         }
@@ -127,16 +127,10 @@ impl Service {
                     start = as_user(user, &format!("/bin/sh -c {}", q(&inner))),
                 )
             }
+            // spark-env.sh gives it the pid directory, the log directory and its heap.
             (_, None) => as_user(
                 user,
-                &format!(
-                    "env SPARK_PID_DIR={} {}",
-                    q(&s.dirs.pid),
-                    q(&format!(
-                        "{}/spark/sbin/start-history-server.sh",
-                        s.install_dir
-                    ))
-                ),
+                &q(&format!("{}/sbin/start-history-server.sh", s.spark_home())),
             ),
         }
     }

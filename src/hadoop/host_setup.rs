@@ -194,6 +194,9 @@ fn dirs<'a>(topo: &'a Topology, host: &Host) -> Vec<Dir<'a>> {
     if has("mesos-master") || has("mesos-agent") {
         out.push(own(&d.mesos_log, Account::Mesos, "755"));
     }
+    if has("spark-history") {
+        out.push(own(&d.spark_log, Account::Spark, "755"));
+    }
     out
 }
 
@@ -246,6 +249,27 @@ pub fn hdfs_dirs(topo: &Topology) -> Value {
             mode: "755",
         },
     ];
+    // Spark's: every user's jobs write their event logs into one directory
+    // (sticky, so none removes another's), the jars' archive is read by
+    // every NodeManager (world-readable, so YARN caches it once per host).
+    if !topo.hosts("spark-history").is_empty() {
+        let sp = &s.spark;
+        dirs.push(HdfsDir {
+            path: sp.event_log_dir.clone(),
+            owner: Account::Spark,
+            mode: "1777",
+        });
+        dirs.push(HdfsDir {
+            path: sp.archive_dir.clone(),
+            owner: Account::Spark,
+            mode: "755",
+        });
+        dirs.push(HdfsDir {
+            path: format!("/user/{}", s.users.name(Account::Spark)),
+            owner: Account::Spark,
+            mode: "755",
+        });
+    }
     if key("yarn-site", "yarn.log-aggregation-enable", "false") == "true" {
         dirs.push(HdfsDir {
             path: key(

@@ -23,6 +23,8 @@ pub mod restart;
 pub mod services;
 pub mod settings;
 pub mod smoke;
+pub mod spark_archive;
+pub mod spark_master;
 pub mod stale_marks;
 pub mod topology;
 pub mod validate;

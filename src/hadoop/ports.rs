@@ -414,13 +414,19 @@ fn collect(
         }
     }
     if has("spark-history") {
-        c.push(
-            SPARK_HISTORY_HTTP,
-            "spark-history",
-            "http",
-            "spark.history.ui.port".into(),
-            None,
-        );
+        let key = "spark.history.ui.port";
+        let over = topo
+            .settings
+            .override_of("spark-defaults", key)
+            .map(|_| format!("vars.overrides.spark-defaults.{key}"));
+        match super::render::history_port(topo) {
+            Ok(p) => c.push(p, "spark-history", "http", key.into(), over),
+            Err(e) => {
+                if let Some(path) = over {
+                    c.errors.push((path, e));
+                }
+            }
+        }
     }
     (c.out, c.errors)
 }

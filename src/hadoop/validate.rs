@@ -21,6 +21,7 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
     if errors.is_empty() {
         let configs = render::site_configs(inv, &topo);
         errors.extend(ports::check(inv, &topo, &configs));
+        errors.extend(super::spark_master::check(inv, &topo));
     }
 
     if errors.is_empty() {

@@ -90,6 +90,14 @@ agents="$(http_body "${leader:-master1}" 5050 /master/state | py "d['activated_s
 check "the Mesos leader sees three agents (saw ${agents})" test "${agents}" = 3
 jobhistory_ok() { http master3 19888 /ws/v1/history/info | head -n 1 | grep -q ' 200 '; }
 check "JobHistory answers on 19888" jobhistory_ok
+spark_version="$(http_body master3 18080 /api/v1/version | py "d['spark']" 2>/dev/null)"
+check "the Spark history server answers on 18080 (Spark ${spark_version})" test "${spark_version}" = 3.5.9
+spark_apps="$(http_body master3 18080 /api/v1/applications | py "type(d).__name__" 2>/dev/null)"
+check "its REST API lists applications" test "${spark_apps}" = list
+spark_archive_ok() {
+  root_on master3 "runuser -u spark -- /opt/hadoop/bin/hdfs dfs -test -f /apps/spark/spark-3.5.9-bin-hadoop3/spark-jars.tar"
+}
+check "Spark's jars are archived in HDFS once" spark_archive_ok
 
 # A real client round trip through HA: bytes in, the same bytes out.
 payload="herd-$(date +%s%N)-$RANDOM"

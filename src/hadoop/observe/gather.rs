@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use super::endpoints::{PROBE_TIMEOUT, get_json, zk_mode};
+use super::health;
 use super::host_script::{host_script, parse_host_output};
 use super::layout::Layout;
 use super::readings::{Answer, MesosReading, NameNodeReading, Readings, RmReading, ZkReading};
@@ -55,8 +56,14 @@ pub async fn gather(
         let c = conn(host);
         let port = layout.web_port(host, "namenode").unwrap_or(NAMENODE_HTTP);
         async move {
-            let (status, fs, info) = match &c {
-                Err(e) => (Err(e.clone()), Err(e.clone()), Err(e.clone())),
+            let (status, fs, info, fsn, jvm) = match &c {
+                Err(e) => (
+                    Err(e.clone()),
+                    Err(e.clone()),
+                    Err(e.clone()),
+                    Err(e.clone()),
+                    Err(e.clone()),
+                ),
                 Ok(c) => {
                     tokio::join!(
                         get_json(
@@ -76,6 +83,18 @@ pub async fn gather(
                             host,
                             port,
                             "/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo"
+                        ),
+                        get_json(
+                            c,
+                            host,
+                            port,
+                            "/jmx?qry=Hadoop:service=NameNode,name=FSNamesystem"
+                        ),
+                        get_json(
+                            c,
+                            host,
+                            port,
+                            "/jmx?qry=Hadoop:service=NameNode,name=JvmMetrics"
                         ),
                     )
                 }
@@ -100,10 +119,9 @@ pub async fn gather(
                     .and_then(|v| v.pointer("/beans/0/FSState"))
                     .and_then(|s| s.as_str())
                     .map(String::from),
-                under_replicated: fs
-                    .as_ref()
-                    .and_then(|v| v.pointer("/beans/0/UnderReplicatedBlocks"))
-                    .and_then(as_u64),
+                hdfs: fsn
+                    .ok()
+                    .and_then(|v| health::hdfs(&v, jvm.as_ref().ok(), info.as_ref().ok())),
                 datanodes: info.ok().as_ref().and_then(super::datanodes::parse),
             }
         }
@@ -131,8 +149,10 @@ pub async fn gather(
                         .ok_or_else(|| "no haState in /ws/v1/cluster/info".to_string())
                 }),
                 active_nodes: metrics
+                    .as_ref()
                     .ok()
                     .and_then(|v| v.pointer("/clusterMetrics/activeNodes").and_then(as_u64)),
+                yarn: metrics.ok().as_ref().and_then(health::yarn),
             }
         }
     }));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::hadoop::lifecycle::{WORKER_ROLES, WorkerState};
 use crate::hadoop::ports::{PortUse, host_ports};
 use crate::hadoop::services::{self, Service};
-use crate::hadoop::settings::Supervisor;
+use crate::hadoop::settings::{Health, Supervisor};
 use crate::hadoop::{Topology, render};
 use crate::model::Inventory;
 
@@ -28,6 +28,8 @@ pub struct Layout {
     /// Workers out of service, as herd's record says: their daemons may be
     /// down, and no count expects them.
     pub out_of_service: BTreeMap<String, WorkerState>,
+    /// The thresholds the health figures are judged by (`vars.health`).
+    pub health: Health,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +94,7 @@ impl Layout {
                     (h, st)
                 })
                 .collect(),
+            health: topo.settings.health.clone(),
         }
     }
 

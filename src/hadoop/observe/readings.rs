@@ -96,8 +96,9 @@ pub struct NameNodeReading {
     pub live_datanodes: Option<u64>,
     /// `Operational` or `safeMode`.
     pub fs_state: Option<String>,
-    /// UnderReplicatedBlocks of FSNamesystemState.
-    pub under_replicated: Option<u64>,
+    /// Files, blocks, space, heap and failed volumes (FSNamesystem,
+    /// JvmMetrics, NameNodeInfo); None when FSNamesystem did not answer.
+    pub hdfs: Option<super::health::HdfsFigures>,
     /// Every DataNode as this NameNode sees it (NameNodeInfo).
     pub datanodes: Option<Vec<super::datanodes::DataNodeView>>,
 }
@@ -110,6 +111,8 @@ pub struct RmReading {
     pub ha_state: Answer<String>,
     /// activeNodes from /ws/v1/cluster/metrics (the active RM only answers it).
     pub active_nodes: Option<u64>,
+    /// Applications and memory, from the same document.
+    pub yarn: Option<super::health::YarnFigures>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,8 @@
 //! The human table of a [`Status`]: a line per host x service, the cluster
 //! lines, and the problems.
 
-use super::verdict::{Status, join_ports};
+use super::verdict::{HealthSummary, Status, join_ports};
+use crate::hadoop::settings::human_bytes;
 use crate::report::columns;
 
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
@@ -179,18 +180,71 @@ pub fn format(status: &Status) -> String {
             )
         }
     ));
+    cl.extend(health_lines(&status.health));
     for l in cl {
         out.push_str(&l);
         out.push('\n');
     }
     out.push('\n');
+    let warned = match c.warnings.len() {
+        0 => String::new(),
+        n => format!(", {n} warning(s)"),
+    };
     if c.healthy {
-        out.push_str("healthy\n");
+        out.push_str(&format!("healthy{warned}\n"));
     } else {
-        out.push_str(&format!("DEGRADED: {} problem(s)\n", c.problems.len()));
+        out.push_str(&format!(
+            "DEGRADED: {} problem(s){warned}\n",
+            c.problems.len()
+        ));
         for p in &c.problems {
             out.push_str(&format!("  - {p}\n"));
         }
     }
+    for w in &c.warnings {
+        out.push_str(&format!("  ! {w}\n"));
+    }
     out
+}
+
+/// The health figures in three lines: HDFS objects and space, the
+/// NameNode's heap, YARN's applications and memory.
+fn health_lines(h: &HealthSummary) -> Vec<String> {
+    let hdfs = match &h.hdfs {
+        Some(f) => format!(
+            "{} files, {} blocks (missing {}, corrupt {}, under-replicated {}); used {} of {}",
+            f.files,
+            f.blocks,
+            f.missing_blocks,
+            f.corrupt_blocks,
+            f.under_replicated_blocks,
+            human_bytes(f.capacity_used),
+            human_bytes(f.capacity_total)
+        ),
+        None => "?".into(),
+    };
+    let heap = match (
+        h.hdfs.as_ref().and_then(|f| f.heap.as_ref()),
+        h.suggested_namenode_heap,
+    ) {
+        (Some(heap), Some(want)) => format!(
+            "{} used of {} (the rule asks {})",
+            human_bytes(heap.used),
+            human_bytes(heap.max),
+            human_bytes(want)
+        ),
+        _ => "?".into(),
+    };
+    let yarn = match &h.yarn {
+        Some(y) => format!(
+            "apps {} running, {} pending; memory {} of {} MB",
+            y.apps_running, y.apps_pending, y.memory_allocated_mb, y.memory_total_mb
+        ),
+        None => "?".into(),
+    };
+    vec![
+        format!("HDFS objects:             {hdfs}"),
+        format!("NameNode heap:            {heap}"),
+        format!("YARN:                     {yarn}"),
+    ]
 }

@@ -12,6 +12,7 @@ mod mesos;
 mod props;
 mod rack;
 mod site;
+mod spark;
 mod systemd;
 mod zookeeper;
 
@@ -34,6 +35,7 @@ pub use host_lists::{
 pub use mesos::{MesosKind, mesos_flags};
 pub use rack::RACK_SCRIPT;
 pub use site::{SiteConfigs, port_in, site_configs};
+pub use spark::{archive_path, hdfs_uri, history_port, spark_defaults};
 pub use systemd::{RESTART_SEC, word as unit_word};
 
 /// Render every host's files.
@@ -56,6 +58,8 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
     let yarn_exclude = host_lists::host_lists_yarn_exclude(topo);
     let zoo_cfg = properties(&site.zoo);
     let java_env = zookeeper_java_env(topo);
+    let spark_defaults = spark::properties_file(&spark::spark_defaults(topo));
+    let spark_env = spark::spark_env(topo);
 
     let mut out = ClusterFiles::default();
     for host in &inv.hosts {
@@ -174,6 +178,21 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                     vec!["zookeeper"],
                 );
             }
+        }
+        if has("spark-history") {
+            let conf = s.spark_conf_dir();
+            add(
+                format!("{conf}/spark-defaults.conf"),
+                spark_defaults.clone(),
+                0o644,
+                vec!["spark-history"],
+            );
+            add(
+                format!("{conf}/spark-env.sh"),
+                spark_env.clone(),
+                0o644,
+                vec!["spark-history"],
+            );
         }
         for kind in [MesosKind::Master, MesosKind::Agent] {
             if has(kind.role()) {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Dirs, Dist, MesosSettings, ServiceUsers, Settings};
+use super::{Dirs, Dist, MesosSettings, ServiceUsers, Settings, SparkSettings};
 
 /// Hadoop's own default of one day is kept; the seed cluster keeps ten days
 /// (14400) through an override.
@@ -27,6 +27,8 @@ pub const HEAPS: &[(&str, &str)] = &[
     ("nodemanager", "1g"),
     ("historyserver", "512m"),
     ("zookeeper", "512m"),
+    // SPARK_DAEMON_MEMORY's default.
+    ("spark-history", "1g"),
     ("client", "256m"),
 ];
 
@@ -47,6 +49,7 @@ impl Default for Dirs {
             mesos_master: "/data/mesos/master".into(),
             mesos_agent: "/data/mesos/agent".into(),
             mesos_log: "/var/log/mesos".into(),
+            spark_log: "/var/log/spark".into(),
         }
     }
 }
@@ -74,9 +77,11 @@ impl Settings {
                 zk_path: "/mesos".into(),
                 logging_level: "ERROR".into(),
             },
+            spark: SparkSettings::default(),
             namenode_ids: None,
             overrides: BTreeMap::new(),
             users: ServiceUsers::default(),
+            health: Default::default(),
         }
     }
 }

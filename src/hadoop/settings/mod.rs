@@ -7,9 +7,11 @@
 //! to a default.
 
 mod defaults;
+mod health;
 mod overrides;
 mod rack;
 mod read;
+mod spark;
 mod supervisor;
 mod users;
 
@@ -19,9 +21,11 @@ use std::path::PathBuf;
 use crate::model::{Inventory, ModelError};
 
 pub use defaults::{DEFAULT_BLOCK_SIZE, DEFAULT_MAX_COMPLETED_APPS, DEFAULT_TRASH_MINUTES};
+pub use health::{Health, human_bytes, inventory_warnings, xmx};
 pub use overrides::OVERRIDE_FILES;
 pub use rack::rack;
 pub use read::read;
+pub use spark::{APACHE_PI_CLASS, APACHE_PI_JAR, SmokeJob, SparkSettings, host_port};
 pub use supervisor::{Supervisor, supervisor};
 pub use users::{ACCOUNTS, Account, ServiceUsers, User};
 
@@ -45,6 +49,7 @@ pub struct Dirs {
     pub mesos_master: String,
     pub mesos_agent: String,
     pub mesos_log: String,
+    pub spark_log: String,
 }
 
 /// A distribution tarball herd uploads and unpacks.
@@ -62,6 +67,7 @@ pub struct Dist {
     pub hadoop: Option<Tarball>,
     pub zookeeper: Option<Tarball>,
     pub mesos: Option<Tarball>,
+    pub spark: Option<Tarball>,
 }
 
 /// Where a tarball of [`Dist`] is, by its `vars.dist` key: reading and the
@@ -93,6 +99,13 @@ const COMPONENTS: &[(&str, Component)] = &[
             set: |d, t| d.mesos = Some(t),
         },
     ),
+    (
+        "spark",
+        Component {
+            get: |d| &d.spark,
+            set: |d, t| d.spark = Some(t),
+        },
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,12 +132,15 @@ pub struct Settings {
     pub nm_memory_mb: u64,
     pub nm_vcores: u64,
     pub mesos: MesosSettings,
+    pub spark: SparkSettings,
     /// Explicit NameNode ids (the seed used namenode1, namenode2); None: nn1, nn2, ...
     pub namenode_ids: Option<Vec<String>>,
     /// File -> property -> value; None removes a default.
     pub overrides: BTreeMap<String, BTreeMap<String, Option<String>>>,
     /// The accounts the daemons run as.
     pub users: ServiceUsers,
+    /// What `herd status` judges the health figures by.
+    pub health: Health,
 }
 
 impl Settings {
@@ -139,6 +155,13 @@ impl Settings {
     }
     pub fn mesos_home(&self) -> String {
         format!("{}/mesos", self.install_dir)
+    }
+    pub fn spark_home(&self) -> String {
+        format!("{}/spark", self.install_dir)
+    }
+    /// Spark's default `SPARK_CONF_DIR`, so every launcher finds it unset.
+    pub fn spark_conf_dir(&self) -> String {
+        format!("{}/spark/conf", self.install_dir)
     }
     /// Where `herd config push` records services whose configuration changed.
     pub fn stale_file(&self) -> String {

@@ -16,6 +16,7 @@ pub const OVERRIDE_FILES: &[&str] = &[
     "zoo.cfg",
     "mesos-master",
     "mesos-agent",
+    "spark-defaults",
 ];
 
 /// File -> property -> value; None removes a default.

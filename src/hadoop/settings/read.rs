@@ -14,7 +14,7 @@ use crate::model::reader::{Reader, describe, kind};
 use crate::model::{Inventory, ModelError};
 
 use super::defaults::HEAPS;
-use super::{COMPONENTS, Dirs, MesosSettings, Settings, Tarball, overrides, users};
+use super::{COMPONENTS, Dirs, MesosSettings, Settings, Tarball, health, overrides, spark, users};
 
 /// The settings being read, with the reader that records their problems.
 struct Read<'a> {
@@ -55,6 +55,12 @@ const VARS: &[(&str, Set)] = &[
     ("users", |x, v, p| {
         users::read(&mut x.r, v, p, &mut x.s.users)
     }),
+    ("spark", |x, v, p| {
+        spark::read(&mut x.r, v, p, &mut x.s.spark)
+    }),
+    ("health", |x, v, p| {
+        health::read(&mut x.r, v, p, &mut x.s.health)
+    }),
 ];
 
 /// Where a `vars.dirs` key goes: one directory, or a list where Hadoop
@@ -79,6 +85,7 @@ const DIRS: &[(&str, Dir)] = &[
     ("mesos_master", Dir::One(|d| &mut d.mesos_master)),
     ("mesos_agent", Dir::One(|d| &mut d.mesos_agent)),
     ("mesos_log", Dir::One(|d| &mut d.mesos_log)),
+    ("spark_log", Dir::One(|d| &mut d.spark_log)),
 ];
 
 /// The field a count of `vars.nodemanager` goes to.
@@ -390,7 +397,7 @@ fn path_list(r: &mut Reader, v: &Value, path: &str) -> Option<Vec<String>> {
 }
 
 /// A JVM heap size as -Xmx takes it: digits and a unit k, m or g.
-fn heap_size(r: &mut Reader, v: &Value, path: &str) -> Option<String> {
+pub(super) fn heap_size(r: &mut Reader, v: &Value, path: &str) -> Option<String> {
     let text = match v {
         Value::String(s) => s.trim().to_string(),
         other => {
@@ -469,6 +476,8 @@ mod tests {
             ),
             "namenode_ids" => "[a, b]".into(),
             "overrides" => "{ core-site: { x: 1 } }".into(),
+            "spark" => "{ master: 'mesos://m1:5050', event_log_dir: /ev, archive_dir: /ar, driver_memory: 2g, executor_memory: 3g, executor_cores: 2, am_memory: 1g, smoke_job: { jar: j.jar, class: a.B } }".into(),
+            "health" => "{ heap_used_warn_pct: 90, expected_files: 1 }".into(),
             "users" => "{ hdfs: { name: hd, uid: 2001 }, yarn: ya, mapred: ma, zookeeper: zk, mesos: me, spark: sp, group: { name: hg, gid: 2000 } }".into(),
             other => panic!("no test value for vars.{other}"),
         }
@@ -505,7 +514,29 @@ mod tests {
             namenode_ids,
             overrides,
             users,
+            spark,
+            health,
         } = got;
+        assert_ne!(health, d.health);
+        let super::super::SparkSettings {
+            master,
+            event_log_dir,
+            archive_dir,
+            driver_memory,
+            executor_memory,
+            executor_cores,
+            am_memory,
+            smoke_job,
+        } = spark;
+        let ds = &d.spark;
+        assert_ne!(master, ds.master);
+        assert_ne!(event_log_dir, ds.event_log_dir);
+        assert_ne!(archive_dir, ds.archive_dir);
+        assert_ne!(driver_memory, ds.driver_memory);
+        assert_ne!(executor_memory, ds.executor_memory);
+        assert_ne!(executor_cores, ds.executor_cores);
+        assert_ne!(am_memory, ds.am_memory);
+        assert_ne!(smoke_job, ds.smoke_job);
         assert_ne!(nameservice, d.nameservice);
         assert_ne!(install_dir, d.install_dir);
         assert_ne!(java_home, d.java_home);
@@ -530,8 +561,9 @@ mod tests {
             hadoop,
             zookeeper,
             mesos: mesos_tarball,
+            spark: spark_tarball,
         } = dist;
-        for t in [hadoop, zookeeper, mesos_tarball] {
+        for t in [hadoop, zookeeper, mesos_tarball, spark_tarball] {
             assert!(t.is_some());
         }
 
@@ -550,6 +582,7 @@ mod tests {
             mesos_master,
             mesos_agent,
             mesos_log,
+            spark_log,
         } = dirs;
         let dd = d.dirs;
         for (got, default) in [
@@ -571,6 +604,7 @@ mod tests {
             (mesos_master, dd.mesos_master),
             (mesos_agent, dd.mesos_agent),
             (mesos_log, dd.mesos_log),
+            (spark_log, dd.spark_log),
         ] {
             assert_ne!(got, default);
         }

@@ -20,4 +20,6 @@ pub struct MapReduceJob {
 #[derive(Debug, Clone, Default)]
 pub struct Findings {
     pub mapreduce: Option<MapReduceJob>,
+    /// The YARN application of the spark check's job.
+    pub spark_app: Option<String>,
 }

@@ -63,7 +63,7 @@ fn log_glob(s: &Settings, svc: &Service) -> String {
         }
         Launcher::SparkHistory => format!(
             "{}/{}*.out",
-            q(&s.dirs.log),
+            q(&s.dirs.spark_log),
             q(&format!(
                 "spark-{user}-org.apache.spark.deploy.history.HistoryServer-"
             ))

@@ -1,11 +1,10 @@
 //! The yarn check: a MapReduce SleepJob (one map, one reduce, 1 ms each)
 //! from the jobclient tests jar, submitted as the mapred account, which
 //! proves the ResourceManager schedules, a NodeManager runs the
-//! ApplicationMaster and the tasks, and the shuffle works. Before it, a
-//! NodeManager must be RUNNING on the active ResourceManager and answer
-//! (see [`super::nodemanagers`]): without one the job would wait in
-//! ACCEPTED until the limit, and the operator is better served by that
-//! reason at once.
+//! ApplicationMaster and the tasks, and the shuffle works. Before it, the
+//! active ResourceManager must count an active NodeManager: without one
+//! the job would wait in ACCEPTED until the limit, and the operator is
+//! better served by that reason at once.
 //!
 //! The class is run from the jar rather than through the jar's driver
 //! (`hadoop jar <jar> sleep`): in Hadoop 3.5.0 the driver stops registering
@@ -22,7 +21,6 @@ use super::context::Smoke;
 use super::deadline::Deadline;
 use super::findings::MapReduceJob;
 use super::log_tail::{self, LogTail};
-use super::nodemanagers;
 use super::placement::hadoop_clients;
 use crate::hadoop::settings::Account;
 use crate::probe::short;
@@ -106,6 +104,32 @@ pub fn client_error(out: &str) -> Option<String> {
         .map(String::from)
 }
 
+/// What the active ResourceManager's metrics say of the NodeManagers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nodes {
+    pub active: u64,
+    /// The other states with any node in them (`lostNodes 1`, ...).
+    pub others: Vec<(String, u64)>,
+}
+
+pub fn parse_metrics(v: &serde_json::Value) -> Option<Nodes> {
+    let m = v.get("clusterMetrics")?;
+    let n = |k: &str| m.get(k).and_then(serde_json::Value::as_u64);
+    let others = [
+        "unhealthyNodes",
+        "lostNodes",
+        "shutdownNodes",
+        "decommissionedNodes",
+    ]
+    .iter()
+    .filter_map(|k| n(k).filter(|&c| c > 0).map(|c| (k.to_string(), c)))
+    .collect();
+    Some(Nodes {
+        active: n("activeNodes")?,
+        others,
+    })
+}
+
 /// The ResourceManager's word on an application: state, final status,
 /// diagnostics and the host its ApplicationMaster ran on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -152,62 +176,133 @@ fn job_script(s: &Smoke<'_>, secs: u64) -> String {
     )
 }
 
-async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
+/// The active ResourceManager, when it has NodeManagers to run containers
+/// on: a job submitted without any would wait for the whole time limit,
+/// where an operator wants the reason at once.
+pub(super) struct YarnReady {
+    pub rm: String,
+    pub rm_id: String,
+    /// Its web port.
+    pub port: u16,
+    pub nodes: Nodes,
+    pub in_service: usize,
+    /// The ResourceManager's other counts (lost, unhealthy, ...), worded.
+    pub others: String,
+}
+
+/// How many in-service NodeManagers answer their own web port.
+async fn answering_nodemanagers(s: &Smoke<'_>, d: &Deadline) -> usize {
+    let hosts = s.topo.in_service("nodemanager");
+    let asks = hosts.iter().map(|h| async move {
+        let Ok(port) = s.port(h, "nodemanager") else {
+            return false;
+        };
+        matches!(
+            s.remote
+                .get_json(h, port, "/ws/v1/node/info", d, Duration::from_secs(5))
+                .await,
+            Ok((200, _))
+        )
+    });
+    futures::future::join_all(asks)
+        .await
+        .into_iter()
+        .filter(|up| *up)
+        .count()
+}
+
+pub(super) async fn yarn_ready(s: &Smoke<'_>, d: &Deadline) -> Result<YarnReady, Verdict> {
     let rm = match active::find(s, &RESOURCEMANAGER, d).await {
         Ok(h) => h,
         Err(e) => {
             let logs =
                 log_tail::daemons(s, s.topo.hosts("resourcemanager"), "resourcemanager").await;
-            return Verdict::fail_with(e, logs);
+            return Err(Verdict::fail_with(e, logs));
         }
     };
     let rm_id = s.topo.resourcemanager_id(&rm).unwrap_or("rm").to_string();
     let port = match s.port(&rm, "resourcemanager") {
         Ok(p) => p,
-        Err(e) => return Verdict::fail(e),
+        Err(e) => return Err(Verdict::fail(e)),
     };
     let in_service = s.topo.in_service("nodemanager").len();
-    let rm_log = || async {
-        log_tail::daemon(s, &rm, "resourcemanager")
-            .await
-            .into_iter()
-            .collect::<Vec<_>>()
+    let nodes = match s
+        .remote
+        .get_json(
+            &rm,
+            port,
+            "/ws/v1/cluster/metrics",
+            d,
+            Duration::from_secs(10),
+        )
+        .await
+    {
+        Ok((200, Some(v))) => parse_metrics(&v),
+        _ => None,
     };
-    let nodes = match nodemanagers::ready(s, &rm, port, d).await {
-        Ok(n) => n,
-        Err(e) => {
-            return Verdict::fail_with(
-                format!("the active ResourceManager {rm_id}: {e}"),
-                rm_log().await,
-            );
-        }
+    let Some(nodes) = nodes else {
+        return Err(Verdict::fail(format!(
+            "the active ResourceManager {rm_id} ({rm}) gave no cluster metrics"
+        )));
     };
-    let others = nodes.others_words();
-    if nodes.answering.is_empty() {
-        let reason = if nodes.silent.is_empty() {
-            format!(
-                "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service){others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)"
-            )
-        } else {
-            let silent: Vec<String> = nodes
-                .silent
-                .iter()
-                .map(|(h, e)| format!("{h}: {e}"))
-                .collect();
-            format!(
-                "no NodeManager answers ({}), though the active ResourceManager {rm_id} ({rm}) lists {} RUNNING (one stopped with recovery supervised stays listed until its liveness expires){others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)",
-                silent.join("; "),
-                nodes.silent.len(),
-            )
-        };
-        return Verdict::fail_with(reason, rm_log().await);
-    }
-    let silent = if nodes.silent.is_empty() {
+    let others: Vec<String> = nodes
+        .others
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    let others = if others.is_empty() {
         String::new()
     } else {
-        let hosts: Vec<&str> = nodes.silent.iter().map(|(h, _)| h.as_str()).collect();
-        format!(" (silent though RUNNING: {})", hosts.join(", "))
+        format!("; the ResourceManager counts {}", others.join(", "))
     };
+    // A NodeManager stopped with recovery on (supervised) does not
+    // unregister: the ResourceManager counts it active until its liveness
+    // expiry (10 min). So the NodeManagers themselves are asked too.
+    let answering = answering_nodemanagers(s, d).await;
+    if nodes.active == 0 || answering == 0 {
+        let counted = if nodes.active > 0 {
+            format!(
+                "; it still counts {} active, as it does for a stopped NodeManager until its liveness expiry, but none answers on its web port",
+                nodes.active
+            )
+        } else {
+            String::new()
+        };
+        let logs = log_tail::daemon(s, &rm, "resourcemanager")
+            .await
+            .into_iter()
+            .collect();
+        return Err(Verdict::fail_with(
+            format!(
+                "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service){counted}{others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)"
+            ),
+            logs,
+        ));
+    }
+
+    Ok(YarnReady {
+        rm,
+        rm_id,
+        port,
+        nodes,
+        in_service,
+        others,
+    })
+}
+
+async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
+    let yarn = match yarn_ready(s, d).await {
+        Ok(y) => y,
+        Err(v) => return v,
+    };
+    let YarnReady {
+        rm,
+        rm_id,
+        port,
+        nodes,
+        in_service,
+        others,
+    } = yarn;
 
     let Some(client) = hadoop_clients(s.inv).into_iter().next() else {
         return Verdict::fail("no host has the Hadoop configuration to submit a job from");
@@ -228,9 +323,9 @@ async fn run(s: &Smoke<'_>, d: &Deadline) -> Verdict {
     let user = s.user(Account::Mapred);
     if out.success() && report.state.as_deref() == Some("SUCCEEDED") {
         return Verdict::Pass(format!(
-            "SleepJob {} (1 map, 1 reduce) SUCCEEDED, submitted from {client} as {user} to {rm_id} ({rm}); {} of {in_service} NodeManagers in service running and answering{silent}{others}",
+            "SleepJob {} (1 map, 1 reduce) SUCCEEDED, submitted from {client} as {user} to {rm_id} ({rm}); {} of {in_service} NodeManagers active{others}",
             report.job.as_deref().unwrap_or("?"),
-            nodes.answering.len(),
+            nodes.active,
         ));
     }
 

@@ -67,6 +67,19 @@ fn a_failed_or_unfinished_job_keeps_its_ids_and_says_why() {
 }
 
 #[test]
+fn metrics_count_the_active_nodemanagers_and_name_the_other_states() {
+    let v = json!({"clusterMetrics": {"activeNodes": 0, "lostNodes": 0, "unhealthyNodes": 0, "shutdownNodes": 3, "decommissionedNodes": 0, "totalNodes": 3}});
+    assert_eq!(
+        parse_metrics(&v),
+        Some(Nodes {
+            active: 0,
+            others: vec![("shutdownNodes".into(), 3)]
+        })
+    );
+    assert_eq!(parse_metrics(&json!({"clusterMetrics": {}})), None);
+}
+
+#[test]
 fn the_application_view_names_the_am_host() {
     let v = json!({"app": {"id": "application_1_4", "state": "FINISHED", "finalStatus": "FAILED",
         "diagnostics": "Task failed task_1_4_m_000000", "amHostHttpAddress": "worker3:8042"}});

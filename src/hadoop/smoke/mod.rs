@@ -2,7 +2,8 @@
 //! not only that its daemons answer their probes. Each check does real
 //! work through the service as its own account (a znode written and read
 //! back, a file written on one host and read on another, a MapReduce job,
-//! the job in the JobHistory server, the Mesos agents activated), cleans up
+//! the job in the JobHistory server, a Spark job on YARN seen by the Spark
+//! history server, the Mesos agents activated), cleans up
 //! after itself, and has a time limit; a failed one shows the log tails of
 //! the host that failed.
 //!
@@ -27,11 +28,11 @@ mod jobhistory;
 mod log_tail;
 mod mapreduce;
 mod mesos;
-mod nodemanagers;
 mod placement;
 mod remote;
 mod report;
 mod runner;
+mod spark;
 mod zookeeper;
 
 pub use check::{Check, CheckResult, Verdict};
@@ -50,6 +51,7 @@ pub const CHECKS: &[&Check] = &[
     &hdfs::CHECK,
     &mapreduce::CHECK,
     &jobhistory::CHECK,
+    &spark::CHECK,
     &mesos::CHECK,
 ];
 

@@ -171,9 +171,9 @@ mod tests {
         },
         clean: |_, _| Box::pin(async { Err("/herd-smoke-x may be left".to_string()) }),
     };
-    const NEEDS_SPARK: Check = Check {
-        name: "spark",
-        needs: &["spark-history"],
+    const NEEDS_MESOS: Check = Check {
+        name: "mesos",
+        needs: &["mesos-master"],
         limit: Duration::from_secs(5),
         run: |_, _| Box::pin(async { Verdict::fail("must not run") }),
         clean: |_, _| Box::pin(async { Ok(()) }),
@@ -184,7 +184,9 @@ mod tests {
         let inv =
             crate::model::Inventory::load(std::path::Path::new("tests/sandbox/inventory.yaml"))
                 .unwrap();
-        let topo = crate::hadoop::validate(&inv).unwrap();
+        let mut topo = crate::hadoop::validate(&inv).unwrap();
+        // As on a cluster without Mesos.
+        topo.roles.remove("mesos-master");
         let pool =
             crate::transport::Pool::new(crate::transport::inventory::config(&inv, false)).unwrap();
         let targets = crate::transport::inventory::targets(&inv).unwrap();
@@ -197,7 +199,7 @@ mod tests {
         let stop = CancellationToken::new();
         let mut seen = Vec::new();
         let started = Instant::now();
-        let out = run(&s, &[&PASSES, &NEEDS_SPARK, &FAILS, &HANGS], &stop, |o| {
+        let out = run(&s, &[&PASSES, &NEEDS_MESOS, &FAILS, &HANGS], &stop, |o| {
             seen.push(o.check)
         })
         .await;
@@ -205,7 +207,7 @@ mod tests {
             started.elapsed() < Duration::from_secs(5),
             "the hung check is stopped at its limit"
         );
-        assert_eq!(seen, vec!["passes", "spark", "fails", "hangs"]);
+        assert_eq!(seen, vec!["passes", "mesos", "fails", "hangs"]);
         let results: Vec<(CheckResult, &str)> =
             out.iter().map(|o| (o.result, o.detail.as_str())).collect();
         assert_eq!(
@@ -214,7 +216,7 @@ mod tests {
                 (CheckResult::Pass, "proven"),
                 (
                     CheckResult::Skipped,
-                    "the inventory has no spark-history host"
+                    "the inventory has no mesos-master host"
                 ),
                 (CheckResult::Fail, "broken"),
                 (

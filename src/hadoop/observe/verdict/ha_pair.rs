@@ -21,11 +21,18 @@ struct HaMember {
     word: String,
     who: String,
     active: bool,
+    /// Running and reachable, but its HA state unknown.
+    silent: bool,
 }
 
 /// The index of the one active member; none or several is a problem naming
-/// them (`what`: "active NameNode").
+/// them (`what`: "active NameNode"). A member that runs but does not say
+/// its HA state (still starting, hung) is one too: until it does, nothing
+/// can fail over to it.
 fn single_active(members: &[HaMember], what: &str, problems: &mut Vec<String>) -> Option<usize> {
+    for m in members.iter().filter(|m| m.silent) {
+        problems.push(m.word.clone());
+    }
     let active: Vec<usize> = (0..members.len()).filter(|&i| members[i].active).collect();
     match active.as_slice() {
         [one] => Some(*one),
@@ -63,6 +70,10 @@ fn member_word(r: &Readings, id: &str, host: &str, role: &str, state: &Answer<St
     }
 }
 
+fn silent(r: &Readings, host: &str, role: &str, state: &Answer<String>) -> bool {
+    state.is_err() && unreachable(r, host).is_none() && !down(r, host, role)
+}
+
 pub(super) fn namenodes(layout: &Layout, r: &Readings, problems: &mut Vec<String>) -> Pair {
     let members: Vec<HaMember> = r
         .namenodes
@@ -71,6 +82,7 @@ pub(super) fn namenodes(layout: &Layout, r: &Readings, problems: &mut Vec<String
             word: member_word(r, &n.id, &n.host, "namenode", &n.state),
             who: who(&n.id, &n.host),
             active: n.state.as_deref() == Ok("active"),
+            silent: silent(r, &n.host, "namenode", &n.state),
         })
         .collect();
     let active_nn = single_active(&members, "active NameNode", problems).map(|i| &r.namenodes[i]);
@@ -109,6 +121,7 @@ pub(super) fn resourcemanagers(layout: &Layout, r: &Readings, problems: &mut Vec
             word: member_word(r, &n.id, &n.host, "resourcemanager", &n.ha_state),
             who: who(&n.id, &n.host),
             active: n.ha_state.as_deref() == Ok("ACTIVE"),
+            silent: silent(r, &n.host, "resourcemanager", &n.ha_state),
         })
         .collect();
     let active_rm =

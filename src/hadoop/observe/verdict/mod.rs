@@ -4,6 +4,7 @@
 //! together in the order the table lists them.
 
 mod ha_pair;
+mod health;
 mod mesos;
 mod services;
 mod status;
@@ -11,7 +12,7 @@ mod words;
 mod workers;
 mod zookeeper;
 
-pub use status::{ClusterSummary, HostRow, ServiceRow, Status};
+pub use status::{ClusterSummary, HealthSummary, HostRow, ServiceRow, Status};
 pub(super) use words::join_ports;
 
 use super::layout::Layout;
@@ -26,6 +27,8 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
     let zookeeper_leader = zookeeper::leader(r, &mut problems);
     let mesos = mesos::leader(layout, r, &mut problems);
     let workers = workers::states(layout, r, &mut problems);
+    let mut warnings = Vec::new();
+    let health = health::assess(layout, r, &mut problems, &mut warnings);
     let cluster = ClusterSummary {
         active_namenode: hdfs.active,
         active_resourcemanager: yarn.active,
@@ -42,10 +45,12 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
         out_of_service: workers,
         healthy: problems.is_empty(),
         problems,
+        warnings,
     };
     Status {
         hosts: rows.hosts,
         services: rows.services,
         cluster,
+        health,
     }
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::hadoop::observe::health::{HdfsFigures, YarnFigures};
+
 /// One host line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HostRow {
@@ -57,6 +59,21 @@ pub struct ClusterSummary {
     pub out_of_service: BTreeMap<String, String>,
     pub healthy: bool,
     pub problems: Vec<String>,
+    /// What an operator should act on before it becomes a problem; the
+    /// cluster is healthy all the same.
+    pub warnings: Vec<String>,
+}
+
+/// The health figures: HDFS as the active NameNode counts it (None without
+/// one that answered), the heap the rule suggests for it, YARN as the
+/// active ResourceManager counts it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthSummary {
+    pub hdfs: Option<HdfsFigures>,
+    /// Bytes of heap the NameNode wants: seed 004's rule for the objects
+    /// HDFS holds, or more when the heap in use is above its threshold.
+    pub suggested_namenode_heap: Option<u64>,
+    pub yarn: Option<YarnFigures>,
 }
 
 /// The whole picture, as printed and as `--json`.
@@ -65,4 +82,5 @@ pub struct Status {
     pub hosts: Vec<HostRow>,
     pub services: Vec<ServiceRow>,
     pub cluster: ClusterSummary,
+    pub health: HealthSummary,
 }
