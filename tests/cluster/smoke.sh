@@ -41,11 +41,22 @@ active_nodemanagers() {
   [[ -n "${rm}" ]] || { echo -1; return; }
   http_body "${rm}" 8088 /ws/v1/cluster/metrics | py "d['clusterMetrics']['activeNodes']" 2>/dev/null || echo -1
 }
-# wait_nodemanagers N SECONDS: polls until the RM counts N active ones.
-wait_nodemanagers() {
-  local i
-  for ((i = 0; i < $2; i++)); do
-    [[ "$(active_nodemanagers)" == "$1" ]] && return 0
+# answering: how many NodeManagers answer on their web port.
+answering() {
+  local n c=0
+  for n in "${NODEMANAGERS[@]}"; do
+    http "$n" 8042 /ws/v1/node/info 2>/dev/null | head -n 1 | grep -q ' 200 ' && c=$((c + 1))
+  done
+  echo "${c}"
+}
+none_answers() { [[ "$(answering)" == 0 ]]; }
+all_back() { [[ "$(answering)" == 3 && "$(active_nodemanagers)" == 3 ]]; }
+# wait_for SECONDS CMD...: polls CMD until it succeeds.
+wait_for() {
+  local i limit="$1"
+  shift
+  for ((i = 0; i < limit; i++)); do
+    "$@" && return 0
     sleep 1
   done
   return 1
@@ -100,19 +111,7 @@ for n in "${NODEMANAGERS[@]}"; do nodemanager stop "$n" >/dev/null 2>&1; done
 # Stopped under systemd with recovery on, a NodeManager does not unregister:
 # the ResourceManager keeps counting it for its liveness expiry (10 min).
 # What counts is that none answers any more.
-nodemanagers_silent() {
-  local i n up
-  for ((i = 0; i < 60; i++)); do
-    up=0
-    for n in "${NODEMANAGERS[@]}"; do
-      http "$n" 8042 /ws/v1/node/info 2>/dev/null | head -n 1 | grep -q ' 200 ' && up=$((up + 1))
-    done
-    [[ ${up} -eq 0 ]] && return 0
-    sleep 1
-  done
-  return 1
-}
-check "no NodeManager answers on 8042" nodemanagers_silent
+check "no NodeManager answers on 8042" wait_for 60 none_answers
 smoke
 check "herd smoke without NodeManagers: exit 1 (exit ${RC}, ${TOOK} s)" test "${RC}" -eq 1
 check "the yarn check fails naming the reason" \
@@ -123,11 +122,13 @@ check "the closing line names the yarn and spark checks" grep -q "^smoke: 3 pass
 check "the JobHistory check is skipped, not failed" grep -Eq "^jobhistory +skipped .*no MapReduce job to look for" "${OUT}"
 check "the ResourceManager's log tail is shown" grep -q "hadoop-yarn-resourcemanager-master[12].log (last lines):" "${OUT}"
 check "the failure comes within 60 s (${TOOK} s)" test "${TOOK}" -lt 60
+grep -E "^(yarn|spark|jobhistory) " "${OUT}" | sed 's/^/    /'
 [[ ${RC} -eq 1 ]] || sed 's/^/    /' "${OUT}"
 
 # --- 4. started again: every check passes
 start_all
-check "the ResourceManager counts 3 active NodeManagers again" wait_nodemanagers 3 120
+# Counted by the ResourceManager all along (recovery): each must answer too.
+check "the three NodeManagers answer on 8042 and are counted again" wait_for 120 all_back
 smoke
 check "herd smoke with the NodeManagers back: exit 0 (${TOOK} s)" test "${RC}" -eq 0
 for c in "${CHECKS[@]}"; do

@@ -125,3 +125,117 @@ fn outcome(check: &'static str, verdict: Verdict, took: Duration) -> Outcome {
         logs,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hadoop::smoke::remote::Remote;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static CLEANED: AtomicUsize = AtomicUsize::new(0);
+
+    const PASSES: Check = Check {
+        name: "passes",
+        needs: &["namenode"],
+        limit: Duration::from_secs(5),
+        run: |_, _| Box::pin(async { Verdict::Pass("proven".into()) }),
+        clean: |_, _| {
+            Box::pin(async {
+                CLEANED.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+        },
+    };
+    const FAILS: Check = Check {
+        name: "fails",
+        needs: &["datanode"],
+        limit: Duration::from_secs(5),
+        run: |_, _| Box::pin(async { Verdict::fail("broken") }),
+        clean: |_, _| {
+            Box::pin(async {
+                CLEANED.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+        },
+    };
+    /// Runs until its commands are cancelled, and leaves something behind.
+    const HANGS: Check = Check {
+        name: "hangs",
+        needs: &["zookeeper"],
+        limit: Duration::from_secs(1),
+        run: |_, d| {
+            Box::pin(async move {
+                d.token().cancelled().await;
+                Verdict::fail("cancelled")
+            })
+        },
+        clean: |_, _| Box::pin(async { Err("/herd-smoke-x may be left".to_string()) }),
+    };
+    const NEEDS_MESOS: Check = Check {
+        name: "mesos",
+        needs: &["mesos-master"],
+        limit: Duration::from_secs(5),
+        run: |_, _| Box::pin(async { Verdict::fail("must not run") }),
+        clean: |_, _| Box::pin(async { Ok(()) }),
+    };
+
+    #[tokio::test]
+    async fn checks_are_skipped_stopped_at_their_limit_and_cleaned_up_unless_they_passed() {
+        let inv =
+            crate::model::Inventory::load(std::path::Path::new("tests/sandbox/inventory.yaml"))
+                .unwrap();
+        let mut topo = crate::hadoop::validate(&inv).unwrap();
+        // As on a cluster without Mesos.
+        topo.roles.remove("mesos-master");
+        let pool =
+            crate::transport::Pool::new(crate::transport::inventory::config(&inv, false)).unwrap();
+        let targets = crate::transport::inventory::targets(&inv).unwrap();
+        let s = Smoke::new(
+            &inv,
+            &topo,
+            Remote::new(&pool, &inv, &targets, None),
+            "t".into(),
+        );
+        let stop = CancellationToken::new();
+        let mut seen = Vec::new();
+        let started = Instant::now();
+        let out = run(&s, &[&PASSES, &NEEDS_MESOS, &FAILS, &HANGS], &stop, |o| {
+            seen.push(o.check)
+        })
+        .await;
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the hung check is stopped at its limit"
+        );
+        assert_eq!(seen, vec!["passes", "mesos", "fails", "hangs"]);
+        let results: Vec<(CheckResult, &str)> =
+            out.iter().map(|o| (o.result, o.detail.as_str())).collect();
+        assert_eq!(
+            results,
+            vec![
+                (CheckResult::Pass, "proven"),
+                (
+                    CheckResult::Skipped,
+                    "the inventory has no mesos-master host"
+                ),
+                (CheckResult::Fail, "broken"),
+                (
+                    CheckResult::Fail,
+                    "did not finish within its 1s (and its cleanup failed: /herd-smoke-x may be left)"
+                ),
+            ]
+        );
+        assert_eq!(out[1].seconds, 0.0);
+        assert_eq!(
+            CLEANED.load(Ordering::SeqCst),
+            1,
+            "only the failed check is cleaned up after"
+        );
+
+        stop.cancel();
+        assert!(
+            run(&s, &[&PASSES], &stop, |_| {}).await.is_empty(),
+            "nothing runs once stopped"
+        );
+    }
+}
