@@ -159,10 +159,7 @@ fn bad_spark_settings_are_located() {
             "  spark: { executor_memory: 512 }\n",
             "vars.spark.executor_memory",
         ),
-        (
-            "  spark: { executor_memory: lots }\n",
-            "is not a heap size",
-        ),
+        ("  spark: { executor_memory: lots }\n", "is not a heap size"),
         ("  spark: { executor_cores: 0 }\n", "must be greater than 0"),
         (
             "  spark: { event_log_dir: 'hdfs://x/y' }\n",
