@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Only these checks, comma-separated: zookeeper, hdfs, yarn,
-    /// jobhistory, mesos (jobhistory looks for the yarn check's job).
+    /// jobhistory, spark, mesos (jobhistory looks for the yarn check's job).
     #[arg(long, value_name = "CHECK,...", value_delimiter = ',')]
     pub only: Vec<String>,
 }

@@ -20,7 +20,8 @@ use crate::shell::quote as q;
 pub fn template(topo: &Topology) -> Value {
     let s = &topo.settings;
     let Some(path) = archive_path(topo) else {
-        // No tarball named: nothing to archive, jobs upload their jars.
+        // No tarball named: nothing to archive, jobs upload their jars. A
+        // marker that always exists, so the stage's `creates:` skips it.
         return json!({ "run": "true", "marker": "/" });
     };
     let hdfs = as_user(

@@ -154,7 +154,7 @@ pub fn read(inv: &Inventory, errors: &mut Vec<ModelError>) -> Settings {
 
 /// The entries of a mapping herd owns, each with its row of `table`; keys
 /// not in the table are reported. Nothing (`dirs:` alone) keeps the defaults.
-fn section<'v, T>(
+pub(super) fn section<'v, T>(
     r: &mut Reader,
     v: &'v Value,
     path: &str,

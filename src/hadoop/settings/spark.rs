@@ -113,17 +113,8 @@ const KEYS: &[(&str, Set)] = &[
 
 /// Read `vars.spark` (`v`, at `path`) into `out`.
 pub(super) fn read(r: &mut Reader, v: &Value, path: &str, out: &mut SparkSettings) {
-    if v.is_null() {
-        return;
-    }
-    let keys: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
-    let Some(fields) = r.fields(v, path, &keys) else {
-        return;
-    };
-    for (key, v, p) in fields.iter() {
-        if let Some((_, set)) = KEYS.iter().find(|(k, _)| *k == key) {
-            set(out, r, v, &p);
-        }
+    for (_, set, v, p) in super::read::section(r, v, path, KEYS) {
+        set(out, r, v, &p);
     }
 }
 
