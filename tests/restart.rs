@@ -551,8 +551,8 @@ fn gates_probe_the_ports_the_configuration_gives() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
     let text = std::fs::read_to_string(&path).unwrap().replace(
-        "hdfs-site: { dfs.namenode.handler.count: 20, dfs.replication: 2 }",
-        "hdfs-site:\n      dfs.namenode.handler.count: 20\n      dfs.replication: 2\n      dfs.journalnode.rpc-address: 0.0.0.0:8495\n      dfs.journalnode.http-address: 0.0.0.0:8490\n      dfs.ha.zkfc.port: 8029\n      dfs.namenode.http-address.hadoop-cluster-bdnode.nn1: master1:9871",
+        "      dfs.replication: 2\n",
+        "      dfs.replication: 2\n      dfs.journalnode.rpc-address: 0.0.0.0:8495\n      dfs.journalnode.http-address: 0.0.0.0:8490\n      dfs.ha.zkfc.port: 8029\n      dfs.namenode.http-address.hadoop-cluster-bdnode.nn1: master1:9871",
     );
     let inv = Inventory::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
     let topo = herd::hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));

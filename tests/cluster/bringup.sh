@@ -35,7 +35,7 @@ for n in master1 master2 master3 worker1 worker2 worker3; do
   done < <(pids "$n")
 done
 echo "daemons seen: ${count}"
-check "25 daemons run on the six hosts (saw ${count})" test "${count}" -eq 25
+check "26 daemons run on the six hosts (saw ${count})" test "${count}" -eq 26
 check "no daemon runs as root:${as_root:- none}" test -z "${as_root}"
 check "each daemon runs as its own account:${wrong:- all}" test -z "${wrong}"
 # owner_mode NODE PATH: "owner mode" of a directory.

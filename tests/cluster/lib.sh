@@ -62,6 +62,7 @@ account_of() {
     historyserver) echo mapred ;;
     zookeeper) echo zookeeper ;;
     mesos-*) echo mesos ;;
+    spark-history) echo spark ;;
     *) echo hdfs ;;
   esac
 }
@@ -93,9 +94,9 @@ active_resourcemanager() {
 }
 # pids NODE: "ROLE PID USER" of every daemon running on the node, sorted,
 # from the JVMs' own command lines (-Dproc_<role>, ZooKeeper's main class,
-# the Mesos stand-in's -Dmesos.daemon).
+# the Mesos stand-in's -Dmesos.daemon, Spark's history server main class).
 pids() {
-  on "$1" "ps -eo pid=,user:32=,args= | awk '{r=\"\"; for (i = 3; i <= NF; i++) { if (\$i ~ /^-Dproc_/) { r = substr(\$i, 8); break } if (\$i ~ /^-Dmesos[.]daemon=/) { r = substr(\$i, 16); break } if (\$i == \"org.apache.zookeeper.server.quorum.QuorumPeerMain\") { r = \"zookeeper\"; break } } if (r != \"\") print r, \$1, \$2 }' | sort"
+  on "$1" "ps -eo pid=,user:32=,args= | awk '{r=\"\"; for (i = 3; i <= NF; i++) { if (\$i ~ /^-Dproc_/) { r = substr(\$i, 8); break } if (\$i ~ /^-Dmesos[.]daemon=/) { r = substr(\$i, 16); break } if (\$i == \"org.apache.zookeeper.server.quorum.QuorumPeerMain\") { r = \"zookeeper\"; break } if (\$i == \"org.apache.spark.deploy.history.HistoryServer\") { r = \"spark-history\"; break } } if (r != \"\") print r, \$1, \$2 }' | sort"
 }
 all_pids() { local n; for n in master1 master2 master3 worker1 worker2 worker3; do pids "$n" | sed "s|^|$n |"; done; }
 

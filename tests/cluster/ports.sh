@@ -16,8 +16,8 @@ check "sandbox reset to bare hosts" sandbox_reset
 PORTS_INV="${HERD_STATE_DIR}/inventory-ports.yaml"
 mkdir -p "${HERD_STATE_DIR}"
 sed -e "s#\.\./\.\./\.cache#${ROOT}/.cache#g" \
-  -e 's#^    hdfs-site: { dfs.namenode.handler.count: 20, dfs.replication: 2 }#    hdfs-site:\n      dfs.namenode.handler.count: 20\n      dfs.replication: 2\n      dfs.namenode.http-address.hadoop-cluster-bdnode.nn1: "master1:50070"\n      dfs.namenode.http-address.hadoop-cluster-bdnode.nn2: "master2:50070"\n      dfs.journalnode.rpc-address: "0.0.0.0:8495"#' \
-  -e 's#^    yarn-site: { yarn.scheduler.minimum-allocation-mb: 128 }#    yarn-site:\n      yarn.scheduler.minimum-allocation-mb: 128\n      yarn.resourcemanager.webapp.address.rm1: "master1:8098"\n      yarn.resourcemanager.webapp.address.rm2: "master2:8098"#' \
+  -e 's#^      dfs.replication: 2$#      dfs.replication: 2\n      dfs.namenode.http-address.hadoop-cluster-bdnode.nn1: "master1:50070"\n      dfs.namenode.http-address.hadoop-cluster-bdnode.nn2: "master2:50070"\n      dfs.journalnode.rpc-address: "0.0.0.0:8495"#' \
+  -e 's#^      yarn.scheduler.minimum-allocation-mb: 128$#      yarn.scheduler.minimum-allocation-mb: 128\n      yarn.resourcemanager.webapp.address.rm1: "master1:8098"\n      yarn.resourcemanager.webapp.address.rm2: "master2:8098"#' \
   -e 's#^    zoo.cfg: {}#    zoo.cfg: { clientPort: 2191 }#' \
   -e 's#^    mesos-master: {}#    mesos-master: { port: 5060 }#' \
   "${INV}" > "${PORTS_INV}"

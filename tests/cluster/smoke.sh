@@ -115,9 +115,9 @@ check "no NodeManager answers on 8042" wait_for 60 none_answers
 smoke
 check "herd smoke without NodeManagers: exit 1 (exit ${RC}, ${TOOK} s)" test "${RC}" -eq 1
 check "the yarn check fails naming the reason" \
-  grep -Eq "^yarn +FAIL .*has no active NodeManager \(0 of 3 in service\)" "${OUT}"
+  grep -Eq "^yarn +FAIL .*(has no active NodeManager \(0 of 3 in service|none of the 3 NodeManagers in service answers)" "${OUT}"
 check "the spark check fails too, naming the same reason" \
-  grep -Eq "^spark +FAIL .*has no active NodeManager \(0 of 3 in service\)" "${OUT}"
+  grep -Eq "^spark +FAIL .*(has no active NodeManager \(0 of 3 in service|none of the 3 NodeManagers in service answers)" "${OUT}"
 check "the closing line names the yarn and spark checks" grep -q "^smoke: 3 passed, 2 failed, 1 skipped .*(failed: yarn, spark)$" "${OUT}"
 check "the JobHistory check is skipped, not failed" grep -Eq "^jobhistory +skipped .*no MapReduce job to look for" "${OUT}"
 check "the ResourceManager's log tail is shown" grep -q "hadoop-yarn-resourcemanager-master[12].log (last lines):" "${OUT}"

@@ -253,20 +253,22 @@ pub(super) async fn yarn_ready(s: &Smoke<'_>, d: &Deadline) -> Result<YarnReady,
     let others = if others.is_empty() {
         String::new()
     } else {
-        format!("; the ResourceManager counts {}", others.join(", "))
+        format!("; it counts {}", others.join(", "))
     };
     // A NodeManager stopped with recovery on (supervised) does not
     // unregister: the ResourceManager counts it active until its liveness
     // expiry (10 min). So the NodeManagers themselves are asked too.
     let answering = answering_nodemanagers(s, d).await;
     if nodes.active == 0 || answering == 0 {
-        let counted = if nodes.active > 0 {
+        let what = if nodes.active > 0 {
             format!(
-                "; it still counts {} active, as it does for a stopped NodeManager until its liveness expiry, but none answers on its web port",
+                "none of the {in_service} NodeManagers in service answers on its web port (the active ResourceManager {rm_id} ({rm}) still counts {} active, as it does for a stopped NodeManager until its liveness expiry{others})",
                 nodes.active
             )
         } else {
-            String::new()
+            format!(
+                "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service{others})"
+            )
         };
         let logs = log_tail::daemon(s, &rm, "resourcemanager")
             .await
@@ -274,7 +276,7 @@ pub(super) async fn yarn_ready(s: &Smoke<'_>, d: &Deadline) -> Result<YarnReady,
             .collect();
         return Err(Verdict::fail_with(
             format!(
-                "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service){counted}{others}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)"
+                "{what}: no container can run, so no job can; start the NodeManagers (herd status shows which are down)"
             ),
             logs,
         ));
