@@ -48,16 +48,23 @@ fn cluster(workers: &str, hdfs_site: &str) -> (Inventory, Topology, Layout) {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     let (vars, hosts) = text.split_once("\nhosts:\n").expect("a hosts: section");
-    let vars: String = vars
-        .lines()
-        .map(|l| {
-            if l.starts_with("    hdfs-site:") {
-                format!("    hdfs-site: {hdfs_site}\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
+    // The sandbox's hdfs-site block (its key line and the deeper lines
+    // under it) gives way to the one given.
+    let mut vars_out = String::new();
+    let mut in_hdfs_site = false;
+    for l in vars.lines() {
+        if l.starts_with("    hdfs-site:") {
+            in_hdfs_site = true;
+            vars_out.push_str(&format!("    hdfs-site: {hdfs_site}\n"));
+            continue;
+        }
+        if in_hdfs_site && l.starts_with("      ") {
+            continue;
+        }
+        in_hdfs_site = false;
+        vars_out.push_str(&format!("{l}\n"));
+    }
+    let vars = vars_out;
     let masters: String = hosts
         .lines()
         .filter(|l| l.contains("name: master"))
