@@ -134,29 +134,30 @@ mod tests {
 
     static CLEANED: AtomicUsize = AtomicUsize::new(0);
 
+    /// A clean-up that succeeds and counts that it ran.
+    fn counted_clean<'a>(
+        _: &'a Smoke<'a>,
+        _: &'a Deadline,
+    ) -> futures::future::LocalBoxFuture<'a, Result<(), String>> {
+        Box::pin(async {
+            CLEANED.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        })
+    }
+
     const PASSES: Check = Check {
         name: "passes",
         needs: &["namenode"],
         limit: Duration::from_secs(5),
         run: |_, _| Box::pin(async { Verdict::Pass("proven".into()) }),
-        clean: |_, _| {
-            Box::pin(async {
-                CLEANED.fetch_add(1, Ordering::SeqCst);
-                Ok(())
-            })
-        },
+        clean: counted_clean,
     };
     const FAILS: Check = Check {
         name: "fails",
         needs: &["datanode"],
         limit: Duration::from_secs(5),
         run: |_, _| Box::pin(async { Verdict::fail("broken") }),
-        clean: |_, _| {
-            Box::pin(async {
-                CLEANED.fetch_add(1, Ordering::SeqCst);
-                Ok(())
-            })
-        },
+        clean: counted_clean,
     };
     /// Runs until its commands are cancelled, and leaves something behind.
     const HANGS: Check = Check {
