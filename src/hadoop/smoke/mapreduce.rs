@@ -253,7 +253,7 @@ pub(super) async fn yarn_ready(s: &Smoke<'_>, d: &Deadline) -> Result<YarnReady,
     let others = if others.is_empty() {
         String::new()
     } else {
-        format!("; it counts {}", others.join(", "))
+        format!("; the ResourceManager counts {}", others.join(", "))
     };
     // A NodeManager stopped with recovery on (supervised) does not
     // unregister: the ResourceManager counts it active until its liveness
@@ -262,12 +262,12 @@ pub(super) async fn yarn_ready(s: &Smoke<'_>, d: &Deadline) -> Result<YarnReady,
     if nodes.active == 0 || answering == 0 {
         let what = if nodes.active > 0 {
             format!(
-                "none of the {in_service} NodeManagers in service answers on its web port (the active ResourceManager {rm_id} ({rm}) still counts {} active, as it does for a stopped NodeManager until its liveness expiry{others})",
+                "none of the {in_service} NodeManagers in service answers on its web port (the active ResourceManager {rm_id} ({rm}) still counts {} active, as it does for a stopped NodeManager until its liveness expiry){others}",
                 nodes.active
             )
         } else {
             format!(
-                "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service{others})"
+                "the active ResourceManager {rm_id} ({rm}) has no active NodeManager (0 of {in_service} in service){others}"
             )
         };
         let logs = log_tail::daemon(s, &rm, "resourcemanager")
