@@ -40,7 +40,7 @@ timed() {
   shift
   t0="$(now)"
   result="$("$@")"
-  printf '  %-14s %-8s %6ss\n' "${label}" "${result}" "$(elapsed "${t0}")"
+  printf '  %-16s %-8s %6ss\n' "${label}" "${result}" "$(elapsed "${t0}")"
 }
 
 cmd_build() {
@@ -52,11 +52,14 @@ cmd_build() {
   echo "sandbox build:"
   timed "base image" build_base_image
   timed "node image" build_node_image
-  timed "hadoop" build_hadoop_dist
-  timed "zookeeper" build_zk_dist
+  timed "hadoop ${HADOOP_VERSION}" build_hadoop_dist
+  timed "zookeeper ${ZK_VERSION}" build_zk_dist
+  # The releases a rolling upgrade starts from.
+  timed "hadoop ${HADOOP_OLD_VERSION}" build_hadoop_dist "${HADOOP_OLD_VERSION}" "${HADOOP_OLD_TARBALL}"
+  timed "zookeeper ${ZK_OLD_VERSION}" build_zk_dist "${ZK_OLD_VERSION}" "${ZK_OLD_TARBALL}"
   timed "mesos" build_mesos_dist
   timed "spark" build_spark_dist
-  printf '  %-14s %-8s %6ss\n' total "" "$(elapsed "${t0}")"
+  printf '  %-16s %-8s %6ss\n' total "" "$(elapsed "${t0}")"
 }
 
 ssh_ready() {
@@ -204,10 +207,14 @@ cmd_env() {
   printf 'export SANDBOX_DIST=%q\n' "${DIST_DIR}"
   printf 'export HADOOP_TARBALL=%q\n' "${HADOOP_TARBALL}"
   printf 'export ZK_TARBALL=%q\n' "${ZK_TARBALL}"
+  printf 'export HADOOP_OLD_TARBALL=%q\n' "${HADOOP_OLD_TARBALL}"
+  printf 'export ZK_OLD_TARBALL=%q\n' "${ZK_OLD_TARBALL}"
   printf 'export MESOS_TARBALL=%q\n' "${MESOS_TARBALL}"
   printf 'export SPARK_TARBALL=%q\n' "${SPARK_TARBALL}"
   printf 'export SANDBOX_HADOOP_VERSION=%q\n' "${HADOOP_VERSION}"
   printf 'export SANDBOX_ZK_VERSION=%q\n' "${ZK_VERSION}"
+  printf 'export SANDBOX_HADOOP_OLD_VERSION=%q\n' "${HADOOP_OLD_VERSION}"
+  printf 'export SANDBOX_ZK_OLD_VERSION=%q\n' "${ZK_OLD_VERSION}"
   printf 'export SANDBOX_SPARK_VERSION=%q\n' "${SPARK_VERSION}"
   printf 'export SANDBOX_NODES=%q\n' "${NODES[*]}"
   printf 'export SANDBOX_SYSTEMD_NODES=%q\n' "${SYSTEMD_NODES[*]}"

@@ -11,11 +11,17 @@ M2_REPO="${CACHE_DIR}/m2"
 
 HADOOP_VERSION="3.5.0"
 ZK_VERSION="3.8.6"
+# The older releases a rolling upgrade starts from (herd upgrade's tests):
+# assembled exactly like the current ones, from the same poms.
+HADOOP_OLD_VERSION="3.4.2"
+ZK_OLD_VERSION="3.8.5"
 MESOS_VERSION="1.11.0"
 SPARK_VERSION="3.5.9"
 
 HADOOP_TARBALL="${DIST_DIR}/hadoop-${HADOOP_VERSION}.tar.gz"
 ZK_TARBALL="${DIST_DIR}/apache-zookeeper-${ZK_VERSION}-bin.tar.gz"
+HADOOP_OLD_TARBALL="${DIST_DIR}/hadoop-${HADOOP_OLD_VERSION}.tar.gz"
+ZK_OLD_TARBALL="${DIST_DIR}/apache-zookeeper-${ZK_OLD_VERSION}-bin.tar.gz"
 MESOS_TARBALL="${DIST_DIR}/mesos-${MESOS_VERSION}.tar.gz"
 SPARK_TARBALL="${DIST_DIR}/spark-${SPARK_VERSION}-bin-hadoop3.tgz"
 

@@ -23,16 +23,18 @@ stamp_matches() {
   [[ -f "$1" && -f "$1.inputs" && "$(cat "$1.inputs")" == "$2" ]]
 }
 
+# build_hadoop_dist [VERSION TARBALL]: HADOOP_VERSION into HADOOP_TARBALL
+# by default; each tarball has its own stamp, so each is reused on its own.
 # Prints "reused" or "built".
 build_hadoop_dist() {
-  local v="${HADOOP_VERSION}" hash
+  local v="${1:-${HADOOP_VERSION}}" tarball="${2:-${HADOOP_TARBALL}}" hash
   hash="$(inputs_hash "${SANDBOX_DIR}/hadoop" "${v}" "${BASH_SOURCE[0]}")"
-  if stamp_matches "${HADOOP_TARBALL}" "${hash}"; then
+  if stamp_matches "${tarball}" "${hash}"; then
     echo reused
     return 0
   fi
   log "assembling hadoop-${v} from Maven Central jars"
-  local work="${BUILD_DIR}/hadoop-mvn" stage="${BUILD_DIR}/hadoop-stage"
+  local work="${BUILD_DIR}/hadoop-${v}-mvn" stage="${BUILD_DIR}/hadoop-${v}-stage"
   mvn_resolve "${SANDBOX_DIR}/hadoop" "${work}" "-Dhadoop.version=${v}"
 
   rm -rf "${stage}"
@@ -61,23 +63,24 @@ build_hadoop_dist() {
   cp -a "${work}/target/jars/hdfs/webapps" "${share}/hdfs/"
 
   mkdir -p "${DIST_DIR}"
-  tar -C "${stage}" --owner=0 --group=0 --numeric-owner -czf "${HADOOP_TARBALL}.tmp" "hadoop-${v}"
-  mv "${HADOOP_TARBALL}.tmp" "${HADOOP_TARBALL}"
-  echo "${hash}" >"${HADOOP_TARBALL}.inputs"
+  tar -C "${stage}" --owner=0 --group=0 --numeric-owner -czf "${tarball}.tmp" "hadoop-${v}"
+  mv "${tarball}.tmp" "${tarball}"
+  echo "${hash}" >"${tarball}.inputs"
   rm -rf "${stage}"
   echo built
 }
 
+# build_zk_dist [VERSION TARBALL]: ZK_VERSION into ZK_TARBALL by default.
 build_zk_dist() {
-  local v="${ZK_VERSION}" hash debian_bin=/usr/share/zookeeper/bin
+  local v="${1:-${ZK_VERSION}}" tarball="${2:-${ZK_TARBALL}}" hash debian_bin=/usr/share/zookeeper/bin
   hash="$(inputs_hash "${SANDBOX_DIR}/zookeeper" "${v}" "${BASH_SOURCE[0]}" \
     "${debian_bin}/zkServer.sh" "${debian_bin}/zkCli.sh")"
-  if stamp_matches "${ZK_TARBALL}" "${hash}"; then
+  if stamp_matches "${tarball}" "${hash}"; then
     echo reused
     return 0
   fi
   log "assembling apache-zookeeper-${v}-bin from Maven Central jars"
-  local work="${BUILD_DIR}/zookeeper-mvn" stage="${BUILD_DIR}/zookeeper-stage"
+  local work="${BUILD_DIR}/zookeeper-${v}-mvn" stage="${BUILD_DIR}/zookeeper-${v}-stage"
   mvn_resolve "${SANDBOX_DIR}/zookeeper" "${work}" "-Dzookeeper.version=${v}"
 
   rm -rf "${stage}"
@@ -92,9 +95,9 @@ build_zk_dist() {
   cp "${work}/target/jars/lib/"*.jar "${top}/lib/"
 
   mkdir -p "${DIST_DIR}"
-  tar -C "${stage}" --owner=0 --group=0 --numeric-owner -czf "${ZK_TARBALL}.tmp" "apache-zookeeper-${v}-bin"
-  mv "${ZK_TARBALL}.tmp" "${ZK_TARBALL}"
-  echo "${hash}" >"${ZK_TARBALL}.inputs"
+  tar -C "${stage}" --owner=0 --group=0 --numeric-owner -czf "${tarball}.tmp" "apache-zookeeper-${v}-bin"
+  mv "${tarball}.tmp" "${tarball}"
+  echo "${hash}" >"${tarball}.inputs"
   rm -rf "${stage}"
   echo built
 }

@@ -120,3 +120,70 @@ inventory_with_worker4() {
   }
   { cat "${INV}"; echo '  - { name: worker4, address: 172.30.0.24, roles: [datanode, nodemanager, mesos-agent], vars: { rack: /rack2 } }'; } >"${out}"
 }
+
+# old_inventory [OUT]: writes the sandbox inventory with vars.dist's hadoop
+# and zookeeper on the older releases a rolling upgrade starts from
+# (HADOOP_OLD_VERSION, ZK_OLD_VERSION: `sandbox.sh build` assembles both)
+# to OUT, by default tests/sandbox/inventory-old.local.yaml (git-ignored; it
+# must be in tests/sandbox/, its relative paths are relative to its own
+# directory), and prints its path.
+old_inventory() {
+  local out="${1:-${ROOT}/tests/sandbox/inventory-old.local.yaml}"
+  local new_h new_z old_h old_z
+  new_h="../../.cache/dist/$(basename "${HADOOP_TARBALL}")"
+  new_z="../../.cache/dist/$(basename "${ZK_TARBALL}")"
+  old_h="../../.cache/dist/$(basename "${HADOOP_OLD_TARBALL}")"
+  old_z="../../.cache/dist/$(basename "${ZK_OLD_TARBALL}")"
+  [[ "$(cd "$(dirname "${out}")" 2>/dev/null && pwd)" == "$(dirname "${INV}")" ]] || {
+    echo "old_inventory: ${out} is not in $(dirname "${INV}")" >&2
+    return 2
+  }
+  # Exactly one line each, or the inventory changed under us.
+  [[ "$(grep -cxF "    hadoop: ${new_h}" "${INV}")" == 1 &&
+    "$(grep -cxF "    zookeeper: ${new_z}" "${INV}")" == 1 ]] || {
+    echo "old_inventory: ${INV} has no single 'hadoop: ${new_h}' and 'zookeeper: ${new_z}' under vars.dist" >&2
+    return 2
+  }
+  awk -v nh="    hadoop: ${new_h}" -v oh="    hadoop: ${old_h}" \
+    -v nz="    zookeeper: ${new_z}" -v oz="    zookeeper: ${old_z}" \
+    '$0 == nh { print oh; next } $0 == nz { print oz; next } { print }' "${INV}" >"${out}" || return 1
+  echo "${out}"
+}
+
+# sleepjob_jar: .cache/test-jars/sleepjob.jar, MapReduce's test programs
+# (hadoop-mapreduce-client-jobclient's tests jar, HADOOP_OLD_VERSION, which
+# runs on the newer release unchanged) without META-INF/MANIFEST.MF: with
+# the manifest, `yarn jar` runs its Main-Class (MapredTestDriver, which
+# wants a program name such as "sleep"); without it the class named after
+# the jar runs: `yarn jar sleepjob.jar org.apache.hadoop.mapreduce.SleepJob
+# -m 3 -r 1 -mt 30000`. Fetched once (into the sandbox's Maven repository),
+# the manifest removed with python3's zipfile. Prints the path.
+sleepjob_jar() {
+  local dir="${CACHE_DIR}/test-jars" v="${HADOOP_OLD_VERSION}"
+  local jar="${dir}/sleepjob.jar" tests="${dir}/hadoop-mapreduce-client-jobclient-${v}-tests.jar"
+  if [[ ! -f "${jar}" ]]; then
+    mkdir -p "${dir}"
+    if [[ ! -f "${tests}" ]]; then
+      mvn -q -B -Dmaven.repo.local="${M2_REPO}" dependency:copy \
+        -Dartifact="org.apache.hadoop:hadoop-mapreduce-client-jobclient:${v}:jar:tests" \
+        -DoutputDirectory="${dir}" >"${dir}/mvn.log" 2>&1
+      if [[ ! -f "${tests}" ]]; then
+        tail -n 20 "${dir}/mvn.log" >&2
+        echo "sleepjob_jar: mvn dependency:copy failed (log: ${dir}/mvn.log)" >&2
+        return 1
+      fi
+    fi
+    python3 - "${tests}" "${jar}.tmp" <<'PY' || { echo "sleepjob_jar: could not rewrite ${tests}" >&2; return 1; }
+import sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        if item.filename.upper() != "META-INF/MANIFEST.MF":
+            zout.writestr(item, zin.read(item.filename))
+    names = set(zout.namelist())
+assert "org/apache/hadoop/mapreduce/SleepJob.class" in names, "no SleepJob class"
+PY
+    mv "${jar}.tmp" "${jar}"
+  fi
+  echo "${jar}"
+}
