@@ -61,6 +61,7 @@ pub enum RunKind {
     Recommission,
     Maintenance,
     Balance,
+    Upgrade,
 }
 
 impl RunKind {
@@ -75,6 +76,7 @@ impl RunKind {
             RunKind::Recommission => "recommission",
             RunKind::Maintenance => "maintenance",
             RunKind::Balance => "balance",
+            RunKind::Upgrade => "upgrade",
         }
     }
 }

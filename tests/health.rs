@@ -51,6 +51,7 @@ fn healthy(layout: &Layout, hdfs: HdfsFigures) -> Readings {
         fs_state: Some("Operational".into()),
         hdfs,
         datanodes: None,
+        rolling_upgrade: None,
     };
     // The standby counts too, differently: only the active's figures count.
     let mut standby = hdfs.clone();

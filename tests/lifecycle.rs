@@ -501,6 +501,7 @@ fn healthy(layout: &Layout, agents: u64) -> Readings {
         fs_state: Some("Operational".into()),
         hdfs: None,
         datanodes: Some(dns.clone()),
+        rolling_upgrade: None,
     };
     r.namenodes = vec![
         nn("nn1", "master1", "standby"),

@@ -105,6 +105,7 @@ fn healthy(layout: &Layout) -> Readings {
             fs_state: Some("Operational".into()),
             hdfs: None,
             datanodes: None,
+            rolling_upgrade: None,
         },
         NameNodeReading {
             id: "nn2".into(),
@@ -114,6 +115,7 @@ fn healthy(layout: &Layout) -> Readings {
             fs_state: Some("Operational".into()),
             hdfs: None,
             datanodes: None,
+            rolling_upgrade: None,
         },
     ];
     r.resourcemanagers = vec![RmReading {

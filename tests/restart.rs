@@ -5,9 +5,7 @@
 mod support;
 
 use herd::hadoop::Topology;
-use herd::hadoop::observe::{
-    Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
-};
+use herd::hadoop::observe::{Layout, Proc, Readings};
 use herd::hadoop::restart::{self, Batch, Options, Refusal, Restart};
 use herd::model::{Inventory, Playbook, ProbeCheck};
 
@@ -17,52 +15,7 @@ fn cluster() -> (Inventory, Topology, Layout) {
 
 /// nn2, rm2, ZooKeeper 3 and the Mesos master on master2 lead.
 fn healthy(layout: &Layout) -> Readings {
-    let mut r = support::readings::all_running(layout);
-    let nn = |id: &str, host: &str, state: &str| NameNodeReading {
-        id: id.into(),
-        host: host.into(),
-        state: Ok(state.into()),
-        live_datanodes: Some(3),
-        fs_state: Some("Operational".into()),
-        hdfs: None,
-        datanodes: None,
-    };
-    r.namenodes = vec![
-        nn("nn1", "master1", "standby"),
-        nn("nn2", "master2", "active"),
-    ];
-    let rm = |id: &str, host: &str, state: &str| RmReading {
-        id: id.into(),
-        host: host.into(),
-        ha_state: Ok(state.into()),
-        active_nodes: None,
-        yarn: None,
-    };
-    r.resourcemanagers = vec![
-        rm("rm1", "master1", "STANDBY"),
-        rm("rm2", "master2", "ACTIVE"),
-    ];
-    let zk = |myid: u32, host: &str, mode: &str| ZkReading {
-        myid,
-        host: host.into(),
-        mode: Ok(mode.into()),
-    };
-    r.zookeepers = vec![
-        zk(1, "master1", "follower"),
-        zk(2, "master2", "follower"),
-        zk(3, "master3", "leader"),
-    ];
-    let mm = |host: &str, elected: bool| MesosReading {
-        host: host.into(),
-        elected: Ok(elected),
-        activated_agents: None,
-    };
-    r.mesos_masters = vec![
-        mm("master1", false),
-        mm("master2", true),
-        mm("master3", false),
-    ];
-    r
+    support::readings::ha_leaders(layout)
 }
 
 fn opts(service: &str) -> Options {

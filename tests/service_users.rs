@@ -44,7 +44,9 @@ fn units_are_rendered_where_systemd_supervises_and_nowhere_else() {
         "Type=simple",
         "User=hdfs",
         "Group=hadoop",
-        "ExecStart=/opt/hadoop/bin/hdfs namenode",
+        // The rolling upgrade's `-rollingUpgrade started`, when the file sets it.
+        "EnvironmentFile=-/opt/.herd/namenode.env",
+        "ExecStart=/opt/hadoop/bin/hdfs namenode $HERD_NAMENODE_OPTS",
         "Restart=on-failure",
         "SuccessExitStatus=143",
         "LimitNOFILE=65536",

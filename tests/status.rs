@@ -103,6 +103,7 @@ fn nn(
         fs_state: fs.map(String::from),
         hdfs: None,
         datanodes: None,
+        rolling_upgrade: None,
     }
 }
 
@@ -644,8 +645,10 @@ fn service_table_commands() {
     let daemon = Supervisor::Daemon;
     // Without systemd: the launcher's --daemon mode, as the daemon's account.
     assert!(
-        nn.start_verified(s, daemon)
-            .starts_with("runuser -u hdfs -- /opt/hadoop/bin/hdfs --daemon start namenode"),
+        nn.start_verified(s, daemon).starts_with(
+            "{ HERD_NAMENODE_OPTS=; [ ! -f /opt/.herd/namenode.env ] || . /opt/.herd/namenode.env; \
+             runuser -u hdfs -- /opt/hadoop/bin/hdfs --daemon start namenode $HERD_NAMENODE_OPTS; }"
+        ),
         "{}",
         nn.start_verified(s, daemon)
     );

@@ -20,6 +20,7 @@ mod runs;
 mod smoke;
 mod status;
 mod up;
+mod upgrade;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -105,6 +106,11 @@ pub enum Command {
         after_help = "Examples:\n  herd restart namenode -i cluster.yaml\n  herd restart datanode -i cluster.yaml --batch 2 --hosts worker1,worker2,worker3,worker4\n  herd restart zookeeper -i cluster.yaml --dry-run\n  herd restart --stale -i cluster.yaml\n  herd restart all -i cluster.yaml\n\nEach step stops and starts one daemon (or one batch) and waits for its readiness probe and the cluster's invariant (one active NameNode, one ZooKeeper leader, ...) before the next. The restart is a playbook generated from the cluster's state and journaled (kind restart): a failed gate stops it there, and `herd replay` resumes it. Exit 0 done, 1 refused or a gate failed, 2 bad input."
     )]
     Restart(restart::Args),
+    /// Rolling upgrade to the inventory's Hadoop and ZooKeeper: the new software beside the old, HDFS with the rolling-upgrade protocol, then YARN, then ZooKeeper, every step gated as restarts are; `--finalize` ends it.
+    #[command(
+        after_help = "Examples:\n  herd upgrade -i cluster.yaml --dry-run\n  herd upgrade -i cluster.yaml --batch rack\n  herd upgrade --finalize -i cluster.yaml\n\nPoint vars.dist at the new tarballs first. The upgrade prepares the HDFS rolling upgrade (the standby writes a rollback image), then restarts the standby NameNode on the new software with -rollingUpgrade started, fails over, the other NameNode, the JournalNodes one at a time, the ZKFCs, the DataNodes in batches (each told -shutdownDatanode ... upgrade), the ResourceManagers standby first, the NodeManagers (their containers keep running), the JobHistory server, and ZooKeeper followers before the leader. Each host's install link switches when its first daemon moves; both versions stay on disk. A daemon already on the new version is left alone, so `herd replay` resumes a cut-off upgrade without bouncing anything twice. Until `--finalize`, `herd status` says the rolling upgrade is in progress. Exit 0 done (or nothing to do), 1 refused or a gate failed, 2 bad input."
+    )]
+    Upgrade(upgrade::Args),
     /// Take workers out of service for good: DataNodes until every block has its replicas elsewhere, NodeManagers gracefully, Mesos agents through the maintenance schedule; then their daemons stop.
     #[command(
         after_help = "Examples:\n  herd decommission worker7 -i cluster.yaml\n  herd decommission worker7,worker8 -i cluster.yaml --dry-run\n\nRefused before anything runs when it could not finish (the DataNodes that stay would be fewer than dfs.replication, or lack the space). The new state is recorded in <inventory>.workers.json beside the inventory, which every later `herd up` and `herd config` follows: a bring-up never brings a decommissioned worker back. Progress (blocks still to copy, per host) shows on the gate. Exit 0 done, 1 refused or a gate failed (`herd replay` resumes), 2 bad input."
@@ -199,6 +205,7 @@ pub fn main() -> i32 {
             Command::Status(a) => status::main(&global, a).await,
             Command::Smoke(a) => smoke::main(&global, a).await,
             Command::Restart(a) => restart::main(&global, a).await,
+            Command::Upgrade(a) => upgrade::main(&global, a).await,
             Command::Decommission(a) => lifecycle::decommission(&global, a).await,
             Command::Recommission(a) => lifecycle::recommission(&global, a).await,
             Command::Maintenance(a) => lifecycle::maintenance(&global, a).await,

@@ -128,6 +128,7 @@ async fn replay(global: &GlobalArgs, args: Args) -> Result<i32, CliError> {
             kind @ (RunKind::Run
             | RunKind::Restart
             | RunKind::Balance
+            | RunKind::Upgrade
             | RunKind::Decommission
             | RunKind::Recommission
             | RunKind::Maintenance),

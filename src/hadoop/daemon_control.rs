@@ -28,6 +28,19 @@ pub fn hdfs_admin(s: &Settings) -> String {
     )
 }
 
+/// The variable that carries the NameNode's startup options
+/// (`-rollingUpgrade started` while a rolling upgrade is under way), from
+/// [`namenode_options_file`]: the unit's `EnvironmentFile`, or read by the
+/// start command without systemd. It outlives the restart that wrote it, so
+/// a NameNode that systemd or `herd up` starts again mid-upgrade still
+/// accepts the newer software's layout.
+pub const NAMENODE_OPTS: &str = "HERD_NAMENODE_OPTS";
+
+/// The file that sets [`NAMENODE_OPTS`]; absent outside an upgrade.
+pub fn namenode_options_file(s: &Settings) -> String {
+    format!("{}/namenode.env", s.state_dir())
+}
+
 impl Service {
     /// The account the daemon runs as.
     pub fn user<'s>(&self, s: &'s Settings) -> &'s str {
@@ -111,6 +124,15 @@ impl Service {
     /// Starts the daemon in the background, as its account.
     fn daemon_start(&self, s: &Settings) -> String {
         let user = self.user(s);
+        if self.role == "namenode"
+            && let Some(start) = self.launcher_action(s, "start")
+        {
+            // The options word-split on purpose: they are herd's own words.
+            let file = q(&namenode_options_file(s));
+            return format!(
+                "{{ {NAMENODE_OPTS}=; [ ! -f {file} ] || . {file}; {start} ${NAMENODE_OPTS}; }}"
+            );
+        }
         match (self.launcher, self.launcher_action(s, "start")) {
             (_, Some(start)) => start,
             (Launcher::Mesos { name }, None) => {

@@ -21,6 +21,16 @@ impl HostSelector {
         HostSelector::Items(vec![SelectorItem::Role(name.to_string())])
     }
 
+    /// `role:NAME` for each of `names`: the hosts of any of them.
+    pub fn roles(names: &[&str]) -> HostSelector {
+        HostSelector::Items(
+            names
+                .iter()
+                .map(|n| SelectorItem::Role(n.to_string()))
+                .collect(),
+        )
+    }
+
     /// `host:NAME` for each of `names`.
     pub fn hosts<S: AsRef<str>>(names: &[S]) -> HostSelector {
         HostSelector::Items(
@@ -73,6 +83,16 @@ impl Stage {
 
     pub fn with_probe(mut self, probe: Probe) -> Stage {
         self.probe = Some(probe);
+        self
+    }
+
+    /// Copy `src` (a path on this machine) to `dest` on each host, where
+    /// its content differs.
+    pub fn with_upload(mut self, src: impl Into<String>, dest: impl Into<String>) -> Stage {
+        self.upload.push(super::Upload {
+            src: src.into(),
+            dest: dest.into(),
+        });
         self
     }
 

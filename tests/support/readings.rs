@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use herd::hadoop::observe::{HostReading, Layout, Proc, Readings};
+use herd::hadoop::observe::{
+    HostReading, Layout, MesosReading, NameNodeReading, Proc, Readings, RmReading, ZkReading,
+};
 use herd::hadoop::{self, Topology};
 use herd::model::Inventory;
 
@@ -42,5 +44,56 @@ pub fn all_running(layout: &Layout) -> Readings {
         }
         r.hosts.insert(h.name.clone(), Ok(hr));
     }
+    r
+}
+
+/// nn2, rm2, ZooKeeper 3 and the Mesos master on master2 lead.
+pub fn ha_leaders(layout: &Layout) -> Readings {
+    let mut r = all_running(layout);
+    let nn = |id: &str, host: &str, state: &str| NameNodeReading {
+        id: id.into(),
+        host: host.into(),
+        state: Ok(state.into()),
+        live_datanodes: Some(3),
+        fs_state: Some("Operational".into()),
+        hdfs: None,
+        datanodes: None,
+        rolling_upgrade: None,
+    };
+    r.namenodes = vec![
+        nn("nn1", "master1", "standby"),
+        nn("nn2", "master2", "active"),
+    ];
+    let rm = |id: &str, host: &str, state: &str| RmReading {
+        id: id.into(),
+        host: host.into(),
+        ha_state: Ok(state.into()),
+        active_nodes: None,
+        yarn: None,
+    };
+    r.resourcemanagers = vec![
+        rm("rm1", "master1", "STANDBY"),
+        rm("rm2", "master2", "ACTIVE"),
+    ];
+    let zk = |myid: u32, host: &str, mode: &str| ZkReading {
+        myid,
+        host: host.into(),
+        mode: Ok(mode.into()),
+    };
+    r.zookeepers = vec![
+        zk(1, "master1", "follower"),
+        zk(2, "master2", "follower"),
+        zk(3, "master3", "leader"),
+    ];
+    let mm = |host: &str, elected: bool| MesosReading {
+        host: host.into(),
+        elected: Ok(elected),
+        activated_agents: None,
+    };
+    r.mesos_masters = vec![
+        mm("master1", false),
+        mm("master2", true),
+        mm("master3", false),
+    ];
     r
 }

@@ -13,7 +13,9 @@ use super::endpoints::{PROBE_TIMEOUT, get_json, zk_mode};
 use super::health;
 use super::host_script::{host_script, parse_host_output};
 use super::layout::Layout;
-use super::readings::{Answer, MesosReading, NameNodeReading, Readings, RmReading, ZkReading};
+use super::readings::{
+    Answer, MesosReading, NameNodeReading, Readings, RmReading, RollingUpgrade, ZkReading,
+};
 use crate::probe::strip_host;
 use crate::transport::{Connection, ExecRequest};
 
@@ -122,6 +124,11 @@ pub async fn gather(
                 hdfs: fsn
                     .ok()
                     .and_then(|v| health::hdfs(&v, jvm.as_ref().ok(), info.as_ref().ok())),
+                rolling_upgrade: info
+                    .as_ref()
+                    .ok()
+                    .and_then(|v| v.pointer("/beans/0/RollingUpgradeStatus"))
+                    .and_then(RollingUpgrade::from_jmx),
                 datanodes: info.ok().as_ref().and_then(super::datanodes::parse),
             }
         }

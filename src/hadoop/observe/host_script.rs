@@ -16,15 +16,25 @@ pub fn host_script(host: &HostLayout, stale_file: &str) -> String {
     s.push_str(
         "p() { i=; [ -f \"$2\" ] && i=$(tr -dc 0-9 < \"$2\" 2>/dev/null)\n\
          if [ -n \"$i\" ] && { kill -0 \"$i\" 2>/dev/null || [ -d \"/proc/$i\" ]; } && \
-         { [ -z \"${3-}\" ] || [ -n \"$(ps -o pid=,args= -p \"$i\" 2>/dev/null | has \"$3\")\" ]; }; then echo \"herd-proc $1 up $i\"\n\
+         { [ -z \"${3-}\" ] || [ -n \"$(ps -o pid=,args= -p \"$i\" 2>/dev/null | has \"$3\")\" ]; }; then echo \"herd-proc $1 up $i\"; v \"$1\" \"$i\"\n\
          else l=; [ -z \"${3-}\" ] || l=$(ps -eo pid=,args= 2>/dev/null | has \"$3\"); r=$1; f=$2; set -- $l\n\
-         if [ $# -eq 1 ]; then echo \"herd-proc $r misnamed $1 $i\"; elif [ -f \"$f\" ]; then echo \"herd-proc $r dead $i\"; else echo \"herd-proc $r none\"; fi; fi; }\n",
+         if [ $# -eq 1 ]; then echo \"herd-proc $r misnamed $1 $i\"; v \"$r\" \"$1\"; elif [ -f \"$f\" ]; then echo \"herd-proc $r dead $i\"; else echo \"herd-proc $r none\"; fi; fi; }\n",
+    );
+    // v ROLE PID: the version the process was started from, from its
+    // command line (world-readable, unlike its open files): Hadoop's
+    // launchers resolve the install's symlink into -Dhadoop.home.dir
+    // (`cd -P`), ZooKeeper's put each of its jars, named by version, on
+    // the class path.
+    s.push_str(
+        "v() { [ -r \"/proc/$2/cmdline\" ] || return 0\n\
+         x=$(tr '\\0:' '\\n\\n' < \"/proc/$2/cmdline\" 2>/dev/null | sed -n -e 's|^-Dhadoop.home.dir=.*/||p' -e 's|^.*/zookeeper-\\([0-9][0-9.]*[0-9]\\)\\.jar$|zookeeper-\\1|p' | head -n 1)\n\
+         [ -z \"$x\" ] || echo \"herd-ver $1 $x\"; }\n",
     );
     // u ROLE UNIT: the unit's state, one line, whatever order systemctl
     // prints the properties in.
     s.push_str(
         "u() { systemctl show -p ActiveState,SubState,MainPID \"$2\" 2>/dev/null | \
-         awk -v r=\"$1\" -F= '{v[$1]=$2} END {if (\"ActiveState\" in v) print \"herd-unit\", r, v[\"ActiveState\"], v[\"SubState\"], v[\"MainPID\"]}'; }\n",
+         awk -v r=\"$1\" -F= '{v[$1]=$2} END {if (\"ActiveState\" in v) print \"herd-unit\", r, v[\"ActiveState\"], v[\"SubState\"], v[\"MainPID\"]}' | while read -r t r a b m; do echo \"$t $r $a $b $m\"; [ \"$m\" = 0 ] || v \"$r\" \"$m\"; done; }\n",
     );
     for svc in &host.services {
         if let Some(unit) = &svc.unit {
@@ -90,6 +100,11 @@ pub fn parse_host_output(text: &str) -> HostReading {
             Some("herd-ports") => {
                 r.listening = Some(words.filter_map(|p| p.parse().ok()).collect());
             }
+            Some("herd-ver") => {
+                if let (Some(role), Some(from)) = (words.next(), words.next()) {
+                    r.versions.insert(role.to_string(), version_of(from));
+                }
+            }
             Some("herd-stale") => {
                 r.stale.extend(words.map(String::from));
             }
@@ -98,6 +113,30 @@ pub fn parse_host_output(text: &str) -> HostReading {
     }
     supervise(&mut r);
     r
+}
+
+/// The version in an install directory's or a jar's name
+/// (`hadoop-3.5.0`, `zookeeper-3.8.6`, `apache-zookeeper-3.8.6-bin`): its
+/// first dotted run of numbers; the name itself when it has none.
+pub fn version_of(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b'.') {
+                j += 1;
+            }
+            let v = name[i..j].trim_end_matches('.');
+            if v.contains('.') {
+                return v.to_string();
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    name.to_string()
 }
 
 /// Under systemd the unit's main process is the daemon, whatever its pid

@@ -27,11 +27,11 @@ pub use datanodes::DataNodeView;
 pub use endpoints::{PROBE_TIMEOUT, parse_srvr};
 pub use gather::gather;
 pub use health::{HdfsFigures, Heap, VolumeFailure, YarnFigures};
-pub use host_script::{host_script, parse_host_output};
+pub use host_script::{host_script, parse_host_output, version_of};
 pub use layout::{ExpectedService, HostLayout, Layout};
 pub use readings::{
-    Answer, HostReading, MesosReading, NameNodeReading, Proc, Readings, RmReading, Supervision,
-    UnitState, ZkReading,
+    Answer, HostReading, MesosReading, NameNodeReading, Proc, Readings, RmReading, RollingUpgrade,
+    Supervision, UnitState, ZkReading,
 };
 pub use table::format;
 pub use verdict::{ClusterSummary, HealthSummary, HostRow, ServiceRow, Status, assess};

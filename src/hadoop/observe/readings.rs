@@ -81,10 +81,40 @@ pub struct HostReading {
     pub listening: Option<BTreeSet<u16>>,
     /// Services whose configuration changed since they started.
     pub stale: Vec<String>,
+    /// Role -> the software version its running process was started from
+    /// (see [`super::host_script`]), where its command line names one.
+    pub versions: BTreeMap<String, String>,
 }
 
 /// An HA endpoint's answer: the value read, or why there is none.
 pub type Answer<T> = Result<T, String>;
+
+/// `NameNodeInfo.RollingUpgradeStatus` of an upgrade not yet finalized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollingUpgrade {
+    /// When `prepare` ran (ms since the epoch).
+    pub start_time_ms: u64,
+    /// The standby wrote the rollback image: the upgrade may proceed.
+    pub rollback_image: bool,
+}
+
+impl RollingUpgrade {
+    /// From the JMX attribute: null, or an object whose `finalizeTime` is
+    /// 0 until `finalize` (after which the NameNode still reports it).
+    pub fn from_jmx(v: &serde_json::Value) -> Option<RollingUpgrade> {
+        let o = v.as_object()?;
+        if o.get("finalizeTime").and_then(|t| t.as_u64()).unwrap_or(0) != 0 {
+            return None;
+        }
+        Some(RollingUpgrade {
+            start_time_ms: o.get("startTime").and_then(|t| t.as_u64()).unwrap_or(0),
+            rollback_image: o
+                .get("createdRollbackImages")
+                .and_then(|b| b.as_bool())
+                .unwrap_or(false),
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NameNodeReading {
@@ -101,6 +131,8 @@ pub struct NameNodeReading {
     pub hdfs: Option<super::health::HdfsFigures>,
     /// Every DataNode as this NameNode sees it (NameNodeInfo).
     pub datanodes: Option<Vec<super::datanodes::DataNodeView>>,
+    /// The rolling upgrade this NameNode knows of, not yet finalized.
+    pub rolling_upgrade: Option<RollingUpgrade>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +176,16 @@ pub struct Readings {
 
 impl Readings {
     /// Whether `role` runs on `host`; None when the host could not be read.
+    /// The version `role`'s running process on `host` was started from.
+    pub fn version(&self, host: &str, role: &str) -> Option<&str> {
+        match self.hosts.get(host) {
+            Some(Ok(hr)) if hr.procs.get(role).is_some_and(Proc::runs) => {
+                hr.versions.get(role).map(String::as_str)
+            }
+            _ => None,
+        }
+    }
+
     pub fn runs(&self, host: &str, role: &str) -> Option<bool> {
         match self.hosts.get(host) {
             Some(Ok(hr)) => Some(hr.procs.get(role).is_some_and(Proc::runs)),

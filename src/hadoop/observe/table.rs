@@ -11,7 +11,7 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 
 /// The human table, cluster lines and problems, as printed.
 pub fn format(status: &Status) -> String {
-    let mut rows: Vec<[String; 7]> = Vec::new();
+    let mut rows: Vec<[String; 8]> = Vec::new();
     for s in &status.services {
         let host_err = status
             .hosts
@@ -55,6 +55,7 @@ pub fn format(status: &Status) -> String {
             state,
             s.pid.map_or(String::new(), |p| p.to_string()),
             s.supervisor.clone().unwrap_or_default(),
+            s.version.clone().unwrap_or_default(),
             ports,
             [s.ha.clone().unwrap_or_default(), detail]
                 .into_iter()
@@ -77,6 +78,7 @@ pub fn format(status: &Status) -> String {
                 String::new(),
                 String::new(),
                 String::new(),
+                String::new(),
                 h.error.clone().unwrap_or_default(),
             ]);
         }
@@ -87,6 +89,7 @@ pub fn format(status: &Status) -> String {
         "STATE",
         "PID",
         "SUPERVISOR",
+        "VERSION",
         "PORTS",
         "HA / NOTES",
     ]
@@ -180,6 +183,9 @@ pub fn format(status: &Status) -> String {
             )
         }
     ));
+    if let Some(ru) = &c.rolling_upgrade {
+        cl.push(format!("rolling upgrade:          {ru}"));
+    }
     cl.extend(health_lines(&status.health));
     for l in cl {
         out.push_str(&l);

@@ -64,6 +64,20 @@ pub fn unit(s: &Settings, svc: &Service, others: &[&str]) -> Vec<u8> {
         exec.push(' ');
         exec.push_str(&word(a));
     }
+    // Unquoted, systemd splits the variable into words and drops it when
+    // empty or unset.
+    let env_file = if svc.role == "namenode" {
+        exec.push_str(&format!(
+            " ${}",
+            crate::hadoop::daemon_control::NAMENODE_OPTS
+        ));
+        format!(
+            "EnvironmentFile=-{}\n",
+            word(&crate::hadoop::daemon_control::namenode_options_file(s))
+        )
+    } else {
+        String::new()
+    };
     let mut out = format!(
         "# {header}\n\
          [Unit]\n\
@@ -76,6 +90,7 @@ pub fn unit(s: &Settings, svc: &Service, others: &[&str]) -> Vec<u8> {
          User={user}\n\
          Group={group}\n\
          Environment={java}\n\
+         {env_file}\
          ExecStart={exec}\n\
          SuccessExitStatus=143\n\
          Restart=on-failure\n\

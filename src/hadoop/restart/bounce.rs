@@ -18,26 +18,31 @@ impl Planner<'_> {
         let sup = self.topo.supervisor(host);
         // Replaying a restart that was cut off must not bounce a daemon a
         // second time: one younger than the restart was bounced by it.
-        let already = match self.since {
-            Some(t0) => format!(
+        let already = match (self.already_moved(role), self.since) {
+            (Some(moved), _) => moved,
+            (None, Some(t0)) => format!(
                 "if [ -n \"$old\" ] && [ -d \"/proc/$old\" ] && [ $(( $(date +%s) - $(ps -o etimes= -p \"$old\") )) -ge {t0} ]; then\n  \
                    echo \"{role} (pid $old) was already restarted by this restart\"; exit 0\n\
                  fi\n"
             ),
-            None => String::new(),
+            (None, None) => String::new(),
         };
+        let handshake = self.shutdown_for_upgrade(role, host).unwrap_or_default();
+        let link = self.switch_link(role).unwrap_or_default();
         // The pid file must name the running daemon before it is read:
         // otherwise the stop misses it and the start runs a second one.
         format!(
             "{running} >/dev/null || true\n\
              old=$({pid})\n\
              {already}\
+             {handshake}\
              {stop} || true\n\
              i=0\n\
              while [ -n \"$old\" ] && [ -d \"/proc/$old\" ]; do\n  \
                if [ $i -ge 60 ]; then kill -9 \"$old\" 2>/dev/null; sleep 1; break; fi\n  \
                sleep 0.5; i=$((i+1))\n\
              done\n\
+             {link}\
              {start}\n",
             running = svc.running_command(s, sup),
             pid = svc.pid_command(s, sup),

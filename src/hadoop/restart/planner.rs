@@ -24,6 +24,8 @@ pub(super) struct Planner<'a> {
     pub(super) replication: Result<usize, String>,
     /// See [`super::Options::tolerate_unreachable`].
     pub(super) tolerate_unreachable: bool,
+    /// An upgrade's new software, which each bounce moves its daemon to.
+    pub(super) software: Option<super::Software>,
 }
 
 impl Planner<'_> {

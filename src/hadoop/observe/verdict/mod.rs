@@ -8,6 +8,7 @@ mod health;
 mod mesos;
 mod services;
 mod status;
+mod versions;
 mod words;
 mod workers;
 mod zookeeper;
@@ -29,6 +30,7 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
     let workers = workers::states(layout, r, &mut problems);
     let mut warnings = Vec::new();
     let health = health::assess(layout, r, &mut problems, &mut warnings);
+    versions::mismatches(layout, r, &mut warnings);
     let cluster = ClusterSummary {
         active_namenode: hdfs.active,
         active_resourcemanager: yarn.active,
@@ -42,6 +44,7 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
         agents_expected: layout.agents,
         safemode: hdfs.safemode,
         stale: rows.stale,
+        rolling_upgrade: versions::rolling_upgrade(r),
         out_of_service: workers,
         healthy: problems.is_empty(),
         problems,

@@ -28,6 +28,8 @@ pub struct ServiceRow {
     /// What keeps it running: `systemd`, `daemon` (nothing: a host without
     /// systemd), `none` (started outside its unit on a systemd host).
     pub supervisor: Option<String>,
+    /// The software version the running process was started from.
+    pub version: Option<String>,
     pub listening: Vec<u16>,
     /// Expected ports nothing listens on.
     pub missing_ports: Vec<u16>,
@@ -54,6 +56,8 @@ pub struct ClusterSummary {
     pub safemode: Option<bool>,
     /// Host -> services whose configuration changed since they started.
     pub stale: BTreeMap<String, Vec<String>>,
+    /// The HDFS rolling upgrade in progress, in words (None: none).
+    pub rolling_upgrade: Option<String>,
     /// Worker -> `decommissioned`, `maintenance [until ...]`: the workers
     /// herd's record has out of service (the others are in service).
     pub out_of_service: BTreeMap<String, String>,

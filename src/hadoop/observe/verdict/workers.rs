@@ -60,7 +60,7 @@ pub(super) fn states(
     out
 }
 
-fn utc(ms: u64) -> String {
+pub(super) fn utc(ms: u64) -> String {
     time::OffsetDateTime::from_unix_timestamp((ms / 1000) as i64)
         .ok()
         .and_then(|t| {

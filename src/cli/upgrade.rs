@@ -1,0 +1,138 @@
+//! `herd upgrade`: read the cluster, then move every daemon to the
+//! inventory's distributions with the HDFS rolling-upgrade protocol (see
+//! [`crate::hadoop::restart::upgrade`]), journaled as kind `upgrade` so
+//! `herd replay` resumes it; `--finalize` ends the HDFS rolling upgrade.
+
+use super::common::{InventoryArg, MaxFailuresArg};
+use super::error::fail;
+use super::{GlobalArgs, Output};
+use crate::engine::RunOptions;
+use crate::events::RunKind;
+use crate::exit;
+use crate::hadoop::observe::{self, Layout};
+use crate::hadoop::restart::{self, Batch, Refusal, UpgradeAction, UpgradeOptions};
+use crate::plan;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    /// Worker hosts upgraded at once: a number, or `rack`. DataNode
+    /// batches that may hold every replica of a block are refused.
+    #[arg(long, default_value = "1", value_name = "N|rack")]
+    pub batch: Batch,
+    /// End the HDFS rolling upgrade: refused until every HDFS daemon runs
+    /// the new version. After it there is no way back to the old software.
+    #[arg(long)]
+    pub finalize: bool,
+    #[command(flatten)]
+    pub failures: MaxFailuresArg,
+    /// Print the generated steps and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
+    let ctx = match args.inventory.load(global) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let inv = &ctx.inventory;
+    let topo = match crate::hadoop::validate(inv) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let missing = topo.settings.missing_dist(inv);
+    if !missing.is_empty() {
+        for e in &missing {
+            eprintln!("{e}");
+        }
+        return exit::BAD_INPUT;
+    }
+    let layout = Layout::new(inv, &topo);
+    let opts = UpgradeOptions {
+        action: if args.finalize {
+            UpgradeAction::Finalize
+        } else {
+            UpgradeAction::Upgrade
+        },
+        batch: args.batch,
+        tolerate_unreachable: args.failures.max_failures.tolerates_any(),
+    };
+    let pool = match ctx.pool() {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let readings = observe::connect_and_gather(&pool, &ctx.targets, &layout).await;
+    pool.close_all().await;
+
+    let generated = match restart::upgrade(inv, &topo, &layout, &readings, &opts) {
+        Ok(g) => g,
+        Err(Refusal::BadInput(m)) => {
+            eprintln!("error: {m}");
+            return exit::BAD_INPUT;
+        }
+        Err(Refusal::Unsafe(m)) => {
+            eprintln!("{m}");
+            return exit::FAILED;
+        }
+    };
+    let Some(playbook) = &generated.playbook else {
+        eprintln!("{}", generated.note.as_deref().unwrap_or("nothing to do"));
+        return exit::OK;
+    };
+    let mut to = Vec::new();
+    if let Some(h) = &generated.software.hadoop {
+        to.push(format!("Hadoop {}", h.version));
+    }
+    if let Some(z) = &generated.software.zookeeper {
+        to.push(format!("ZooKeeper {}", z.version));
+    }
+    let what = if args.finalize {
+        "upgrade --finalize".to_string()
+    } else {
+        format!("upgrade to {}", to.join(" and "))
+    };
+    let header = format!(
+        "{what} ({} step{}):\n{}",
+        generated.steps.len(),
+        if generated.steps.len() == 1 { "" } else { "s" },
+        generated.describe()
+    );
+    if global.output == Output::Json {
+        eprint!("{header}");
+    } else if !global.quiet {
+        print!("{header}");
+    }
+    let plan = match plan::build(inv, playbook) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: the generated upgrade playbook does not plan (a bug in herd):\n{e}");
+            return exit::FAILED;
+        }
+    };
+    if args.dry_run {
+        if global.verbose {
+            print!("\n{}", generated.text);
+        }
+        return exit::OK;
+    }
+    let opts = RunOptions {
+        kind: RunKind::Upgrade,
+        max_failures: args.failures.max_failures,
+        ..RunOptions::default()
+    };
+    super::run::execute(
+        global,
+        &ctx,
+        playbook,
+        &generated.text,
+        &plan,
+        opts,
+        serde_json::Map::new(),
+    )
+    .await
+}
