@@ -169,6 +169,7 @@ async fn replay(global: &GlobalArgs, args: Args) -> Result<i32, CliError> {
         done_tasks: replay.done_tasks,
         excluded_stages: replay.excluded_stages,
         rechecked_stages: replay.rechecked_stages,
+        settled_stages: replay.settled_stages,
         unseen: replay.unseen,
         max_failures: args.failures.max_failures,
         ..RunOptions::default()

@@ -23,7 +23,11 @@ impl Engine<'_> {
         let planned = &self.plan.stages[stage];
         let st = &self.playbook.stages[planned.stage];
         let is_final = batch + 1 == planned.batches.len().max(1);
-        let Some(probe) = &st.probe else {
+        let probe = st
+            .probe
+            .as_ref()
+            .filter(|_| !opts.settled_stages.contains(&stage));
+        let Some(probe) = probe else {
             if is_final {
                 self.finish_stage(state, stage, self.stage_outcome(state, stage));
             }

@@ -4,7 +4,9 @@
 //! A task counts as done when its last journaled finish was ok or skipped
 //! (a guard, an unchanged upload, or an earlier replay): a replay of a replay
 //! therefore carries the whole chain forward. Done tasks are not run again,
-//! but the gates of their stages are: the cluster may have changed since.
+//! but the gates the replay goes on from are re-checked (those of the
+//! stages whose dependents run again, and the last ones): the cluster may
+//! have changed since.
 //! A task skipped because its host was counted out (`--max-failures`) is
 //! not done, and a gate passed while hosts were out passed for fewer hosts
 //! than the plan has: the replay checks it in full, not as a re-check.
@@ -43,6 +45,8 @@ pub struct StageAction {
     pub gated: bool,
     /// Its gate passed before and is only re-checked.
     pub recheck: bool,
+    /// Its gate passed before, and every stage after it since: not checked.
+    pub settled: bool,
     /// Left out of the replay (counts as passed).
     pub excluded: bool,
 }
@@ -70,6 +74,9 @@ pub struct ReplayPlan {
     /// Stages that completed before and run nothing now: a gate failure
     /// there means the cluster changed since.
     pub rechecked_stages: HashSet<usize>,
+    /// Stages that completed before, run nothing now, and whose dependents
+    /// all passed since: their gates are not checked again.
+    pub settled_stages: HashSet<usize>,
     pub stages: Vec<StageAction>,
 }
 
@@ -101,6 +108,7 @@ impl ReplayPlan {
                     parts.push(format!("run {}", hosts(s.run.len())));
                 }
                 match (s.gated, s.recheck) {
+                    _ if s.gated && s.settled => parts.push("gate passed".into()),
                     (true, true) => parts.push("re-check gate".into()),
                     (true, false) => parts.push("gate".into()),
                     (false, _) if parts.is_empty() => parts.push("nothing to do".into()),
@@ -311,6 +319,7 @@ pub fn compute(
         excluded_stages: excluded,
         ..ReplayPlan::default()
     };
+    let mut passed = Vec::with_capacity(plan.stages.len());
     for (i, planned) in plan.stages.iter().enumerate() {
         let gated = playbook.stages[planned.stage].probe.is_some();
         let mut action = StageAction {
@@ -319,10 +328,12 @@ pub fn compute(
             run: Vec::new(),
             gated,
             recheck: false,
+            settled: false,
             excluded: out.excluded_stages.contains(&i),
         };
         if action.excluded {
             out.stages.push(action);
+            passed.push(true);
             continue;
         }
         for &h in &planned.hosts {
@@ -343,15 +354,60 @@ pub fn compute(
                 action.run.push(host);
             }
         }
-        let passed_before = match forced[i] {
+        passed.push(match forced[i] {
             Some(d) => d,
             None => finished.contains(&planned.name),
-        };
-        if passed_before && action.run.is_empty() {
-            action.recheck = true;
+        });
+        out.stages.push(action);
+    }
+    // A stage starts only once every stage it depends on has passed its
+    // gate: one that passed in the chain says its dependencies did, even
+    // where a later replay was cut off while re-checking them.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for i in 0..plan.stages.len() {
+            if !passed[i] {
+                continue;
+            }
+            for &d in &plan.stages[i].deps {
+                if !passed[d] && forced[d].is_none() {
+                    passed[d] = true;
+                    changed = true;
+                }
+            }
+        }
+    }
+    let settled: Vec<bool> = (0..plan.stages.len())
+        .map(|i| passed[i] && out.stages[i].run.is_empty())
+        .collect();
+    // A settled stage's gate is re-checked only where the replay goes on
+    // from it: when a stage that depends on it runs again, or when nothing
+    // does (the run's last gates, which say the whole is still there). The
+    // gate of a step that later ones passed since is history: in a rolling
+    // restart "nn2 active" held after its failover and stopped holding at
+    // the next one, and re-checking it would stop the replay for nothing.
+    let mut dependents = vec![Vec::new(); plan.stages.len()];
+    for (i, planned) in plan.stages.iter().enumerate() {
+        for &d in &planned.deps {
+            dependents[d].push(i);
+        }
+    }
+    for i in 0..plan.stages.len() {
+        if out.stages[i].excluded || !settled[i] {
+            continue;
+        }
+        let covered = !dependents[i].is_empty()
+            && dependents[i]
+                .iter()
+                .all(|&d| settled[d] || out.stages[d].excluded);
+        if covered {
+            out.stages[i].settled = true;
+            out.settled_stages.insert(i);
+        } else {
+            out.stages[i].recheck = true;
             out.rechecked_stages.insert(i);
         }
-        out.stages.push(action);
     }
     out
 }
@@ -394,6 +450,43 @@ mod tests {
 
     fn key(s: &str, h: &str) -> (String, String) {
         (s.into(), h.into())
+    }
+
+    #[test]
+    fn only_the_gates_the_replay_goes_on_from_are_rechecked() {
+        let (plan, pb, hosts) = setup();
+        let both = |stage: &str| {
+            vec![
+                finished(stage, "a", TaskOutcome::Ok, None),
+                finished(stage, "b", TaskOutcome::Ok, None),
+                stage_done(stage),
+            ]
+        };
+        // one and two passed, three did not start: two's gate is where the
+        // replay goes on from; one's held when two started and is history.
+        let mut events = both("one");
+        events.extend(both("two"));
+        events.extend(both("side"));
+        let r = compute(&events, &plan, &pb, &hosts, Selection::Resume);
+        assert_eq!(r.rechecked_stages, [1, 3].into_iter().collect());
+        assert_eq!(r.settled_stages, [0].into_iter().collect());
+        assert!(!r.stages[0].recheck && r.stages[1].recheck);
+        assert!(
+            r.describe()
+                .contains("one    skip 2 hosts (done), gate passed"),
+            "{}",
+            r.describe()
+        );
+        // A replay cut off while re-checking one: two passed after it, so
+        // one counts as passed, and is still not re-checked.
+        events.push(Event::StageFinished {
+            stage: "one".into(),
+            outcome: TaskOutcome::Cancelled,
+            duration_ms: 1,
+        });
+        let r = compute(&events, &plan, &pb, &hosts, Selection::Resume);
+        assert_eq!(r.rechecked_stages, [1, 3].into_iter().collect());
+        assert!(r.stages[0].run.is_empty());
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub struct RunOptions {
     /// Stages a previous run completed and that run nothing now: if their
     /// gate fails, the cluster changed since, and the error says so.
     pub rechecked_stages: HashSet<usize>,
+    /// Stages a previous run completed whose dependents all passed since:
+    /// their gates count as passed and are not checked again.
+    pub settled_stages: HashSet<usize>,
     /// Tasks an earlier run started without seeing them end, by (stage,
     /// host): their hosts' records are asked before anything runs there.
     pub unseen: BTreeMap<(String, String), super::resume::Unseen>,

@@ -4,10 +4,13 @@
 # runs as its own account, none as root, each data directory belongs to its
 # daemon's account with the mode Hadoop expects; a second herd up changes
 # nothing; killing the active NameNode or ResourceManager fails over within
-# 30 s, and herd up repairs the cluster afterwards.
+# 30 s, and herd up repairs the cluster afterwards. The cluster starts on
+# the older releases (HADOOP_OLD_VERSION, ZK_OLD_VERSION): upgrade.sh, next
+# in the suite, moves it to the inventory's, which every later scenario runs.
 set -uo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+INV="$(old_inventory)" || exit 1
 
 check "herd check: every sandbox host reachable, keys known" herd check -i "${INV}"
 plan_out="$(herd plan -i "${INV}")"
