@@ -226,3 +226,122 @@ fn a_rolling_upgrade_reads_from_the_namenode_jmx() {
     assert_eq!(RollingUpgrade::from_jmx(&done), None);
     assert_eq!(RollingUpgrade::from_jmx(&serde_json::Value::Null), None);
 }
+
+/// Mid-upgrade: every daemon on 3.5.0, the NameNodes in a rolling upgrade,
+/// and the inventory pointed back at `hadoop` (the old release).
+fn mid_upgrade(layout: &Layout) -> Readings {
+    let mut r = running(layout, "3.5.0", "3.8.6");
+    for n in &mut r.namenodes {
+        n.rolling_upgrade = Some(RollingUpgrade {
+            start_time_ms: 1_764_000_000_000,
+            rollback_image: true,
+        });
+    }
+    r
+}
+
+fn generate_back(r: &Readings, action: UpgradeAction) -> Result<Upgrade, Refusal> {
+    let (inv, topo, layout) = support::readings::sandbox_with_dist("hadoop-3.4.2.tar.gz");
+    restart::upgrade(&inv, &topo, &layout, r, &opts(action))
+}
+
+#[test]
+fn an_upgrade_to_an_older_release_is_refused_and_named_the_ways_back() {
+    let (_, _, layout) = support::readings::sandbox();
+    match generate_back(&mid_upgrade(&layout), UpgradeAction::Upgrade) {
+        Err(Refusal::Unsafe(m)) => {
+            assert!(m.contains("older than the 3.5.0"), "{m}");
+            assert!(m.contains("--downgrade") && m.contains("--rollback"), "{m}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_downgrade_moves_the_datanodes_first_then_the_namenodes_started_normally_then_finalizes() {
+    let (_, _, layout) = support::readings::sandbox();
+    let g = generate_back(&mid_upgrade(&layout), UpgradeAction::Downgrade).unwrap();
+    let order = [
+        "hadoop-unpack",
+        "downgrade-layout-check",
+        "datanode-batch-1",
+        "namenode-startup-options-cleared-for-downgrade",
+        "namenode-nn",
+        "journalnode-",
+        "zkfc-",
+        "hdfs-rolling-upgrade-finalize",
+        "resourcemanager-",
+        "nodemanager-batch-1",
+        "hadoop-link",
+    ];
+    let at: Vec<usize> = order.iter().map(|p| position(&g, p)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{:?}", stages(&g));
+    let pb = g.playbook.unwrap();
+    let dn = run_of(&pb, "datanode-batch-1");
+    assert!(dn.contains("ln -sfn /opt/hadoop-3.4.2 /opt/hadoop"), "{dn}");
+    assert!(dn.contains("-shutdownDatanode"), "{dn}");
+    let check = run_of(&pb, "downgrade-layout-check");
+    assert!(check.contains("CURRENT_LAYOUT_VERSION"), "{check}");
+    // After finalize there is nothing to go back from.
+    let mut done = mid_upgrade(&layout);
+    for n in &mut done.namenodes {
+        n.rolling_upgrade = None;
+    }
+    for action in [UpgradeAction::Downgrade, UpgradeAction::Rollback] {
+        match generate_back(&done, action) {
+            Err(Refusal::Unsafe(m)) => assert!(m.contains("no rolling upgrade in progress"), "{m}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_rollback_stops_hdfs_starts_one_namenode_with_rollback_and_bootstraps_the_other() {
+    let (_, _, layout) = support::readings::sandbox();
+    let g = generate_back(&mid_upgrade(&layout), UpgradeAction::Rollback).unwrap();
+    let order = [
+        "hadoop-unpack",
+        "rollback-stop-zkfc",
+        "rollback-stop-namenode",
+        "rollback-stop-datanode",
+        "rollback-link",
+        "rollback-namenode-nn1",
+        "rollback-zkfc-master1",
+        "rollback-bootstrap-nn2",
+        "rollback-zkfc-master2",
+        "rollback-datanodes",
+        "rollback-hdfs-serving",
+        "journalnode-",
+        "resourcemanager-",
+        "nodemanager-batch-1",
+    ];
+    let at: Vec<usize> = order.iter().map(|p| position(&g, p)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{:?}", stages(&g));
+    let pb = g.playbook.unwrap();
+    let nn1 = run_of(&pb, "rollback-namenode-nn1");
+    assert!(
+        nn1.contains("HERD_NAMENODE_OPTS=\"-rollingUpgrade rollback\""),
+        "{nn1}"
+    );
+    assert!(
+        nn1.trim_end().ends_with("rm -f /opt/.herd/namenode.env"),
+        "{nn1}"
+    );
+    assert!(run_of(&pb, "rollback-bootstrap-nn2").contains("namenode -bootstrapStandby -force"));
+    assert!(run_of(&pb, "rollback-datanodes").contains("HERD_DATANODE_OPTS=\"-rollback\""));
+    // Every JournalNode must run: the rollback discards edits on each.
+    let mut r = mid_upgrade(&layout);
+    r.hosts
+        .get_mut("master2")
+        .unwrap()
+        .as_mut()
+        .unwrap()
+        .procs
+        .insert("journalnode".into(), herd::hadoop::observe::Proc::NoPidFile);
+    match generate_back(&r, UpgradeAction::Rollback) {
+        Err(Refusal::Unsafe(m)) => {
+            assert!(m.contains("JournalNode on master2 is not running"), "{m}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

@@ -23,8 +23,19 @@ pub struct Args {
     pub batch: Batch,
     /// End the HDFS rolling upgrade: refused until every HDFS daemon runs
     /// the new version. After it there is no way back to the old software.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["downgrade", "rollback"])]
     pub finalize: bool,
+    /// Back to the software vars.dist names (point it at the old release
+    /// first), rolling, keeping what was written since the upgrade began;
+    /// ends with finalize. Only before finalize, and only between releases
+    /// with the same HDFS layout versions (checked before any daemon moves).
+    #[arg(long, conflicts_with = "rollback")]
+    pub downgrade: bool,
+    /// Back to the image the upgrade's prepare saved, on the software
+    /// vars.dist names: every NameNode and DataNode stops, and what was
+    /// written since prepare is gone. Only before finalize or a downgrade.
+    #[arg(long)]
+    pub rollback: bool,
     #[command(flatten)]
     pub failures: MaxFailuresArg,
     /// Print the generated steps and exit.
@@ -54,10 +65,11 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     }
     let layout = Layout::new(inv, &topo);
     let opts = UpgradeOptions {
-        action: if args.finalize {
-            UpgradeAction::Finalize
-        } else {
-            UpgradeAction::Upgrade
+        action: match (args.finalize, args.downgrade, args.rollback) {
+            (true, _, _) => UpgradeAction::Finalize,
+            (_, true, _) => UpgradeAction::Downgrade,
+            (_, _, true) => UpgradeAction::Rollback,
+            _ => UpgradeAction::Upgrade,
         },
         batch: args.batch,
         tolerate_unreachable: args.failures.max_failures.tolerates_any(),
@@ -91,10 +103,19 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     if let Some(z) = &generated.software.zookeeper {
         to.push(format!("ZooKeeper {}", z.version));
     }
-    let what = if args.finalize {
-        "upgrade --finalize".to_string()
-    } else {
-        format!("upgrade to {}", to.join(" and "))
+    let what = match opts.action {
+        UpgradeAction::Finalize => "upgrade --finalize".to_string(),
+        UpgradeAction::Upgrade => format!("upgrade to {}", to.join(" and ")),
+        UpgradeAction::Downgrade => format!("downgrade to {}", to.join(" and ")),
+        UpgradeAction::Rollback => format!(
+            "rollback to the prepare image on Hadoop {}",
+            topo.settings
+                .dist
+                .hadoop
+                .as_ref()
+                .map(|t| observe::version_of(&t.dir_name))
+                .unwrap_or_default()
+        ),
     };
     let header = format!(
         "{what} ({} step{}):\n{}",

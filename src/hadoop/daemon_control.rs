@@ -28,17 +28,35 @@ pub fn hdfs_admin(s: &Settings) -> String {
     )
 }
 
-/// The variable that carries the NameNode's startup options
-/// (`-rollingUpgrade started` while a rolling upgrade is under way), from
-/// [`namenode_options_file`]: the unit's `EnvironmentFile`, or read by the
-/// start command without systemd. It outlives the restart that wrote it, so
-/// a NameNode that systemd or `herd up` starts again mid-upgrade still
-/// accepts the newer software's layout.
-pub const NAMENODE_OPTS: &str = "HERD_NAMENODE_OPTS";
+/// The variable that carries a daemon's one-off startup options, for the
+/// daemons an upgrade or a rollback starts with some: the NameNode
+/// (`-rollingUpgrade started` while a rolling upgrade is under way,
+/// `-rollingUpgrade rollback` once) and the DataNode (`-rollback`). It comes
+/// from [`startup_options_file`]: the unit's `EnvironmentFile`, or read by
+/// the start command without systemd. The NameNode's outlives the restart
+/// that wrote it, so a NameNode that systemd or `herd up` starts again
+/// mid-upgrade still accepts the newer software's layout.
+pub fn startup_options_var(role: &str) -> Option<&'static str> {
+    match role {
+        "namenode" => Some("HERD_NAMENODE_OPTS"),
+        "datanode" => Some("HERD_DATANODE_OPTS"),
+        _ => None,
+    }
+}
 
-/// The file that sets [`NAMENODE_OPTS`]; absent outside an upgrade.
-pub fn namenode_options_file(s: &Settings) -> String {
-    format!("{}/namenode.env", s.state_dir())
+/// The file that sets [`startup_options_var`]; absent when there are none.
+pub fn startup_options_file(s: &Settings, role: &str) -> String {
+    format!("{}/{role}.env", s.state_dir())
+}
+
+/// A command that makes `role` start with `options` until the file goes.
+pub fn set_startup_options(s: &Settings, role: &str, options: &str) -> Option<String> {
+    let var = startup_options_var(role)?;
+    let f = q(&startup_options_file(s, role));
+    Some(format!(
+        "mkdir -p \"$(dirname {f})\" && printf '%s\\n' {line} > {f}.tmp && mv {f}.tmp {f}",
+        line = q(&format!("{var}=\"{options}\"")),
+    ))
 }
 
 impl Service {
@@ -124,14 +142,13 @@ impl Service {
     /// Starts the daemon in the background, as its account.
     fn daemon_start(&self, s: &Settings) -> String {
         let user = self.user(s);
-        if self.role == "namenode"
-            && let Some(start) = self.launcher_action(s, "start")
-        {
+        if let (Some(var), Some(start)) = (
+            startup_options_var(self.role),
+            self.launcher_action(s, "start"),
+        ) {
             // The options word-split on purpose: they are herd's own words.
-            let file = q(&namenode_options_file(s));
-            return format!(
-                "{{ {NAMENODE_OPTS}=; [ ! -f {file} ] || . {file}; {start} ${NAMENODE_OPTS}; }}"
-            );
+            let file = q(&startup_options_file(s, self.role));
+            return format!("{{ {var}=; [ ! -f {file} ] || . {file}; {start} ${var}; }}");
         }
         match (self.launcher, self.launcher_action(s, "start")) {
             (_, Some(start)) => start,

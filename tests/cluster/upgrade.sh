@@ -93,6 +93,7 @@ for w in "${WORKERS[@]}"; do [[ "$(dn_starts "${w}" "${NEW_H}")" == 0 ]] || fail
 
 # --- the upgrade, killed in the DataNode phase, then replayed
 t0=$(date +%s)
+since="$(mktemp)"
 runs_before="$(find "${HERD_STATE_DIR}/runs" -mindepth 1 -maxdepth 1 -type d | wc -l)"
 "${HERD}" upgrade -i "${INV}" > /tmp/herd-upgrade.out 2>&1 &
 herd_pid=$!
@@ -156,7 +157,8 @@ read -r windows longest < <(awk '$2 < 2 && !in_w {w++; in_w=1; s=$1} $2 >= 2 && 
   END {printf "%d %.1f\n", w, l}' <<<"${samples}")
 echo "  zookeeper: $(wc -l <<<"${samples}") samples, ${windows} window(s) below a quorum, the longest ${longest} s"
 check "zookeeper: a quorum at every sample but the leader's one election" test "${windows}" -le 1
-zk_order="$(cat "${HERD_STATE_DIR}"/runs/*/events.jsonl 2>/dev/null | python3 -c "import json,sys
+ours() { find "${HERD_STATE_DIR}/runs" -mindepth 2 -maxdepth 2 -name events.jsonl -newer "${since}" -exec cat {} +; }
+zk_order="$(ours 2>/dev/null | python3 -c "import json,sys
 for l in sys.stdin:
     e=json.loads(l)
     if e.get('event')=='stage_started' and e['stage'].startswith('zookeeper-master') and not e['stage'].endswith('-quorum'): print(e['stage'])" | tail -n 1)"
@@ -176,7 +178,7 @@ for col, name in ((1, "NameNode"), (2, "ResourceManager")):
 PY
 rm -f "${ha_samples}"
 # Each phase's wall time, from the two runs' journals.
-cat "$(dirname "$(newest_run)")"/*/events.jsonl 2>/dev/null | python3 -c "import json,sys
+ours 2>/dev/null | python3 -c "import json,sys
 ph={}
 for l in sys.stdin:
     e=json.loads(l)
@@ -186,6 +188,8 @@ for l in sys.stdin:
        'yarn' if s.startswith(('resourcemanager','nodemanager','historyserver')) else 'zookeeper' if s.startswith('zookeeper') else None)
     if k: ph[k]=ph.get(k,0)+e['duration_ms']
 print('  phases (stage time): ' + ', '.join('%s %.0f s' % (k, ph[k]/1000) for k in ('install','hdfs','yarn','zookeeper') if k in ph))" 2>/dev/null
+
+rm -f "${since}"
 
 # --- herd up does not undo it
 up_out="$(timeout 600 "${HERD}" up -i "${OLD_INV}" 2>&1)"

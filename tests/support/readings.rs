@@ -21,6 +21,19 @@ pub fn sandbox() -> (Inventory, Topology, Layout) {
     (inv, topo, layout)
 }
 
+/// The sandbox inventory with vars.dist.hadoop naming `tarball` instead
+/// (the file need not exist: nothing is read from it).
+pub fn sandbox_with_dist(tarball: &str) -> (Inventory, Topology, Layout) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox");
+    let text = std::fs::read_to_string(dir.join("inventory.yaml")).unwrap();
+    let text = text.replace("hadoop-3.5.0.tar.gz", tarball);
+    let inv =
+        Inventory::parse(&text, &dir.join("inventory.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let topo = hadoop::validate(&inv).unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::new(&inv, &topo);
+    (inv, topo, layout)
+}
+
 /// Every daemon of the layout running (distinct pids) and listening on all
 /// its ports; no HA readings yet.
 pub fn all_running(layout: &Layout) -> Readings {

@@ -66,17 +66,13 @@ pub fn unit(s: &Settings, svc: &Service, others: &[&str]) -> Vec<u8> {
     }
     // Unquoted, systemd splits the variable into words and drops it when
     // empty or unset.
-    let env_file = if svc.role == "namenode" {
-        exec.push_str(&format!(
-            " ${}",
-            crate::hadoop::daemon_control::NAMENODE_OPTS
-        ));
-        format!(
-            "EnvironmentFile=-{}\n",
-            word(&crate::hadoop::daemon_control::namenode_options_file(s))
-        )
-    } else {
-        String::new()
+    let env_file = match crate::hadoop::daemon_control::startup_options_var(svc.role) {
+        Some(var) => {
+            exec.push_str(&format!(" ${var}"));
+            let file = crate::hadoop::daemon_control::startup_options_file(s, svc.role);
+            format!("EnvironmentFile=-{}\n", word(&file))
+        }
+        None => String::new(),
     };
     let mut out = format!(
         "# {header}\n\

@@ -24,12 +24,14 @@
 mod assume;
 mod batches;
 mod bounce;
+mod downgrade;
 mod journalnode;
 mod mesos;
 mod namenode;
 mod planner;
 mod predict;
 mod request;
+mod rollback;
 mod select;
 mod software;
 mod stages;

@@ -19,7 +19,7 @@ impl Planner<'_> {
     }
 
     /// The NameNode on the stage's host is in HA state `state`.
-    fn nn_state_probe(&self, host: &str, state: &str) -> Result<Probe, Refusal> {
+    pub(super) fn nn_state_probe(&self, host: &str, state: &str) -> Result<Probe, Refusal> {
         Ok(probe(
             http_equals(self.nn_port(host)?, NN_STATUS, "/beans/0/State", state),
             NN_TIMEOUT,

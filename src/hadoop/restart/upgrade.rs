@@ -27,7 +27,7 @@ use super::software::{Install, Software};
 use super::stages::{Stages, step};
 use super::{EXPENDABLE_ROLES, role_by_role, select, text};
 use crate::hadoop::Topology;
-use crate::hadoop::daemon_control::{NAMENODE_OPTS, namenode_options_file};
+use crate::hadoop::daemon_control::{set_startup_options, startup_options_file};
 use crate::hadoop::observe::{Layout, Readings, version_of};
 use crate::hadoop::ports::ClusterPorts;
 use crate::hadoop::settings::Tarball;
@@ -36,8 +36,8 @@ use crate::shell::quote as q;
 use std::time::Duration;
 
 /// The HDFS daemons, in the order the guide upgrades them.
-const HDFS: &[&str] = &["namenode", "journalnode", "zkfc", "datanode"];
-const YARN: &[&str] = &["resourcemanager", "nodemanager", "historyserver"];
+pub(super) const HDFS: &[&str] = &["namenode", "journalnode", "zkfc", "datanode"];
+pub(super) const YARN: &[&str] = &["resourcemanager", "nodemanager", "historyserver"];
 
 /// The standby writes the rollback image at its next checkpoint trigger.
 const PREPARE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -52,6 +52,12 @@ pub enum UpgradeAction {
     Upgrade,
     /// End the HDFS rolling upgrade (no way back to the old software after).
     Finalize,
+    /// Back to the inventory's (older) software, rolling, keeping what was
+    /// written since `prepare`; ends with finalize.
+    Downgrade,
+    /// Back to the `prepare` image with the inventory's (older) software:
+    /// HDFS stops; what was written since is gone.
+    Rollback,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +130,14 @@ pub fn upgrade(
     let (name, note) = match opts.action {
         UpgradeAction::Upgrade => ("upgrade", plan_upgrade(&mut p, inv, topo, readings, opts)?),
         UpgradeAction::Finalize => ("upgrade-finalize", plan_finalize(&mut p, topo, readings)?),
+        UpgradeAction::Downgrade => (
+            "upgrade-downgrade",
+            super::downgrade::plan(&mut p, inv, topo, readings, opts)?,
+        ),
+        UpgradeAction::Rollback => (
+            "upgrade-rollback",
+            super::rollback::plan(&mut p, inv, topo, readings, opts)?,
+        ),
     };
     let Stages { stages, steps, .. } = p.out;
     if stages.is_empty() {
@@ -164,15 +178,61 @@ const HADOOP_DAEMONS: &[&str] = &[
     "historyserver",
 ];
 
+/// Every (role, host) the rolling planners may bounce, checked as a restart
+/// of `all` is.
+pub(super) fn targets(
+    inv: &Inventory,
+    topo: &Topology,
+    readings: &Readings,
+    opts: &UpgradeOptions,
+) -> Result<Vec<(String, String)>, Refusal> {
+    let all = Options {
+        service: "all".into(),
+        batch: opts.batch,
+        tolerate_unreachable: opts.tolerate_unreachable,
+        ..Options::default()
+    };
+    super::request::check(inv, topo, &all)?;
+    Ok(select::select(topo, readings, &all))
+}
+
+/// Dotted version numbers compared number by number (`3.10` after `3.9`).
+pub(super) fn older(a: &str, b: &str) -> bool {
+    let nums = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    nums(a) < nums(b)
+}
+
+/// A daemon of `roles` running a newer version than `install`'s.
+pub(super) fn newer(
+    topo: &Topology,
+    readings: &Readings,
+    roles: &[&str],
+    install: &Install,
+) -> Option<(String, String, String)> {
+    roles.iter().find_map(|role| {
+        topo.hosts(role).iter().find_map(|h| {
+            readings
+                .version(h, role)
+                .filter(|v| older(&install.version, v))
+                .map(|v| (role.to_string(), h.clone(), v.to_string()))
+        })
+    })
+}
+
 /// Every daemon of `roles` in service runs `install`'s version (one that
 /// could not be read, or is down, counts as not: it may still be old).
-fn all_on(topo: &Topology, readings: &Readings, roles: &[&str], install: &Install) -> bool {
+pub(super) fn all_on(
+    topo: &Topology,
+    readings: &Readings,
+    roles: &[&str],
+    install: &Install,
+) -> bool {
     not_on(topo, readings, roles, install).is_empty()
 }
 
 /// The daemons of `roles` in service that do not run `install`'s version:
 /// (role, host, what they run).
-fn not_on(
+pub(super) fn not_on(
     topo: &Topology,
     readings: &Readings,
     roles: &[&str],
@@ -228,14 +288,20 @@ fn plan_upgrade(
             "nothing to upgrade: every daemon runs the inventory's versions{finalize}"
         )));
     }
-    let all = Options {
-        service: "all".into(),
-        batch: opts.batch,
-        tolerate_unreachable: opts.tolerate_unreachable,
-        ..Options::default()
-    };
-    super::request::check(inv, topo, &all)?;
-    let targets = select::select(topo, readings, &all);
+    for (install, roles, what) in [
+        (&software.hadoop, HADOOP_DAEMONS, "Hadoop"),
+        (&software.zookeeper, &["zookeeper"][..], "ZooKeeper"),
+    ] {
+        if let Some(i) = install
+            && let Some((role, host, v)) = newer(topo, readings, roles, i)
+        {
+            return Err(Refusal::Unsafe(format!(
+                "refusing to upgrade: vars.dist names {what} {}, older than the {v} that {role} on {host} runs; going back is `herd upgrade --downgrade` (keeps what was written since prepare) or `--rollback` (to the prepare image), both before finalize",
+                i.version
+            )));
+        }
+    }
+    let targets = targets(inv, topo, readings, opts)?;
     if let Some(h) = &software.hadoop {
         install(
             p,
@@ -285,7 +351,7 @@ fn plan_upgrade(
 
 /// Upload and unpack `component`'s new tarball beside the old install,
 /// with the host's configuration copied into it.
-fn install(
+pub(super) fn install(
     p: &mut Planner,
     topo: &Topology,
     component: &str,
@@ -342,7 +408,7 @@ fn install(
 /// `-rollingUpgrade prepare` on the active NameNode, gated on the rollback
 /// image; then every NameNode's startup options say `-rollingUpgrade
 /// started` for as long as the upgrade lasts.
-fn prepare(p: &mut Planner, to: &Install) -> Result<(), Refusal> {
+pub(super) fn prepare(p: &mut Planner, to: &Install) -> Result<(), Refusal> {
     let Some(active) = p.state.nn_active.first().cloned() else {
         return Err(Refusal::Unsafe(
             "refusing to upgrade: no NameNode is active to prepare the rolling upgrade".into(),
@@ -360,23 +426,19 @@ fn prepare(p: &mut Planner, to: &Install) -> Result<(), Refusal> {
     )
     .with_probe(query_probe(&hdfs, "Proceed with rolling upgrade", PREPARE_TIMEOUT));
     p.out.push(stage, &[]);
-    let file = namenode_options_file(&p.topo.settings);
     let stage = step(
         "namenode-rolling-upgrade-started",
         "the NameNodes' startup options: -rollingUpgrade started, until finalize",
         HostSelector::role("namenode"),
-        format!(
-            "mkdir -p \"$(dirname {f})\" && printf '%s\\n' {line} > {f}.tmp && mv {f}.tmp {f}",
-            f = q(&file),
-            line = q(&format!("{NAMENODE_OPTS}=\"-rollingUpgrade started\"")),
-        ),
+        set_startup_options(&p.topo.settings, "namenode", "-rollingUpgrade started")
+            .expect("the NameNode takes startup options"),
     );
     p.out.push(stage, &[]);
     Ok(())
 }
 
 /// `dfsadmin -rollingUpgrade query` printing `pattern`, on the stage's host.
-fn query_probe(hdfs: &str, pattern: &str, timeout: Duration) -> Probe {
+pub(super) fn query_probe(hdfs: &str, pattern: &str, timeout: Duration) -> Probe {
     Probe::new(ProbeCheck::Command {
         run: format!("{hdfs} dfsadmin -rollingUpgrade query"),
         exit: 0,
@@ -387,7 +449,9 @@ fn query_probe(hdfs: &str, pattern: &str, timeout: Duration) -> Probe {
 }
 
 /// The upgrade in progress, as the active NameNode reports it.
-fn rolling_upgrade(readings: &Readings) -> Option<&crate::hadoop::observe::RollingUpgrade> {
+pub(super) fn rolling_upgrade(
+    readings: &Readings,
+) -> Option<&crate::hadoop::observe::RollingUpgrade> {
     readings
         .namenodes
         .iter()
@@ -435,11 +499,19 @@ fn plan_finalize(
             v = to.version,
         )));
     }
+    let active = active.clone();
+    finalize(p, &active);
+    Ok(None)
+}
+
+/// `-rollingUpgrade finalize` from `active`'s host, gated on the query
+/// saying none is in progress; then the NameNodes start without options.
+pub(super) fn finalize(p: &mut Planner, active: &str) {
     let hdfs = p.hdfs();
     let stage = step(
         "hdfs-rolling-upgrade-finalize",
         "hdfs dfsadmin -rollingUpgrade finalize; gate: no rolling upgrade in progress",
-        HostSelector::hosts(&[active.as_str()]),
+        HostSelector::hosts(&[active]),
         format!("{hdfs} dfsadmin -rollingUpgrade finalize"),
     )
     .with_probe(query_probe(
@@ -448,7 +520,7 @@ fn plan_finalize(
         Duration::from_secs(180),
     ));
     p.out.push(stage, &[]);
-    let file = namenode_options_file(&topo.settings);
+    let file = startup_options_file(&p.topo.settings, "namenode");
     let stage = step(
         "namenode-startup-options-cleared",
         "the NameNodes start without -rollingUpgrade again",
@@ -456,5 +528,4 @@ fn plan_finalize(
         format!("rm -f {}", q(&file)),
     );
     p.out.push(stage, &[]);
-    Ok(None)
 }
