@@ -116,9 +116,14 @@ pub(super) fn plan(
 fn layout_check(p: &mut Planner, host: &str, to: &Install) {
     let s = &p.topo.settings;
     let java = format!("{}/bin/java", s.java_home);
-    let program = "public class HerdLayout { public static void main(String[] a) throws Exception { \
-                   System.out.println(Class.forName(\"org.apache.hadoop.hdfs.server.namenode.NameNodeLayoutVersion\").getField(\"CURRENT_LAYOUT_VERSION\").get(null) + \" \" + \
-                   Class.forName(\"org.apache.hadoop.hdfs.server.datanode.DataNodeLayoutVersion\").getField(\"CURRENT_LAYOUT_VERSION\").get(null)); } }";
+    // The NameNode's is a constant; the DataNode's a method in 3.4 and later.
+    let program = "public class HerdLayout { \
+                   static Object lv(String c) throws Exception { Class<?> k = Class.forName(c); \
+                   try { return k.getField(\"CURRENT_LAYOUT_VERSION\").get(null); } \
+                   catch (NoSuchFieldException e) { return k.getMethod(\"getCurrentLayoutVersion\").invoke(null); } } \
+                   public static void main(String[] a) throws Exception { \
+                   System.out.println(lv(\"org.apache.hadoop.hdfs.server.namenode.NameNodeLayoutVersion\") + \" \" + \
+                   lv(\"org.apache.hadoop.hdfs.server.datanode.DataNodeLayoutVersion\")); } }";
     let run = format!(
         "set -e\n\
          t=$(mktemp -d); trap 'rm -rf \"$t\"' EXIT\n\
