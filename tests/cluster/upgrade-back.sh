@@ -8,7 +8,8 @@
 #   downgrade: herd upgrade, a file C, herd upgrade --downgrade with the old
 #              inventory: A and C are there, every daemon runs the old
 #              releases, healthy, the upgrade finalized.
-# The cluster ends as it started, for upgrade.sh. Ends
+# Workers move a rack at a time (--batch rack). The cluster ends as it
+# started, for upgrade.sh. Ends
 # "upgrade-back: N passed, M failed".
 set -uo pipefail
 # shellcheck source=lib.sh
@@ -50,10 +51,10 @@ sum_a="$(sum a)"
 check "file A, written before any prepare, has a checksum" test -n "${sum_a}"
 
 # --- rollback
-check "herd upgrade to ${NEW_H}" timed upgrade upgrade -i "${INV}"
+check "herd upgrade to ${NEW_H}" timed upgrade upgrade --batch rack -i "${INV}"
 put b
 check "file B written during the upgrade" exists b
-check "herd upgrade --rollback with the old inventory" timed rollback upgrade --rollback -i "${OLD_INV}"
+check "herd upgrade --rollback with the old inventory" timed rollback upgrade --rollback --batch rack -i "${OLD_INV}"
 check "rollback: A is there with the same checksum" test "$(sum a)" = "${sum_a}"
 if exists b; then fail "rollback: B is gone (written after prepare)"; else pass "rollback: B is gone (written after prepare)"; fi
 check "rollback: every daemon runs the old releases" on_old
@@ -61,10 +62,10 @@ check "rollback: status healthy" timeout 60 "${HERD}" status -i "${INV}" -q
 if in_progress; then fail "rollback: no rolling upgrade in progress"; else pass "rollback: no rolling upgrade in progress"; fi
 
 # --- downgrade
-check "herd upgrade to ${NEW_H} again" timed upgrade upgrade -i "${INV}"
+check "herd upgrade to ${NEW_H} again" timed upgrade upgrade --batch rack -i "${INV}"
 put c
 check "file C written during the upgrade" exists c
-check "herd upgrade --downgrade with the old inventory" timed downgrade upgrade --downgrade -i "${OLD_INV}"
+check "herd upgrade --downgrade with the old inventory" timed downgrade upgrade --downgrade --batch rack -i "${OLD_INV}"
 grep -E 'layout versions' /tmp/herd-upgrade-back.out | sed 's/^/  /' | head -n 2
 check "downgrade: A is there with the same checksum" test "$(sum a)" = "${sum_a}"
 check "downgrade: C is there (written after prepare, kept)" exists c
