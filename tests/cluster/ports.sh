@@ -43,7 +43,7 @@ rc=$?
 echo "${out}" | tail -n 12
 check "herd status with moved ports exits 0 (saw ${rc})" test "${rc}" -eq 0
 check "herd status says healthy" grep -q '^healthy$' <<<"${out}"
-check "herd status lists the moved NameNode port" grep -Eq 'namenode +running +[0-9]+ +[a-z]+ +[0-9,]*50070' <<<"${out}"
+check "herd status lists the moved NameNode port" grep -Eq 'namenode +running +[0-9]+ +[a-z]+ +([0-9][0-9.]* +)?[0-9,]*50070' <<<"${out}"
 
 timeout 600 "${HERD}" restart namenode -i "${PORTS_INV}" -q
 rc=$?
