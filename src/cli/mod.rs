@@ -11,6 +11,7 @@ mod diagnostics;
 mod error;
 mod exec;
 mod fold;
+mod generated;
 mod lifecycle;
 mod plan;
 mod replay;

@@ -3,15 +3,13 @@
 //! restart playbook (see [`crate::hadoop::restart`]) and run it journaled
 //! as kind `restart`, so `herd replay` resumes it where a gate failed.
 
+use super::GlobalArgs;
 use super::common::{InventoryArg, MaxFailuresArg};
 use super::error::fail;
-use super::{GlobalArgs, Output};
-use crate::engine::RunOptions;
 use crate::events::RunKind;
 use crate::exit;
 use crate::hadoop::observe::{self, Layout};
 use crate::hadoop::restart::{self, Batch, Options, Refusal};
-use crate::plan;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -121,44 +119,20 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         eprintln!("nothing to restart ({what} matches)");
         return exit::OK;
     };
-    let header = format!(
-        "restart {} ({} step{}):\n{}",
-        if args.stale { "--stale" } else { &service },
-        generated.steps.len(),
-        if generated.steps.len() == 1 { "" } else { "s" },
-        generated.describe()
-    );
-    if global.output == Output::Json {
-        eprint!("{header}");
-    } else if !global.quiet {
-        print!("{header}");
-    }
-    let plan = match plan::build(inv, playbook) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: the generated restart playbook does not plan (a bug in herd):\n{e}");
-            return exit::FAILED;
-        }
-    };
-    if args.dry_run {
-        if global.verbose {
-            print!("\n{}", generated.text);
-        }
-        return exit::OK;
-    }
-    let opts = RunOptions {
-        kind: RunKind::Restart,
-        max_failures: args.failures.max_failures,
-        ..RunOptions::default()
-    };
-    super::run::execute(
+    let what = format!("restart {}", if args.stale { "--stale" } else { &service });
+    super::generated::run(
         global,
         &ctx,
-        playbook,
-        &generated.text,
-        &plan,
-        opts,
-        serde_json::Map::new(),
+        super::generated::Generated {
+            what,
+            steps: generated.describe(),
+            step_count: generated.steps.len(),
+            playbook,
+            text: &generated.text,
+            kind: RunKind::Restart,
+        },
+        args.failures.max_failures,
+        args.dry_run,
     )
     .await
 }

@@ -3,15 +3,13 @@
 //! [`crate::hadoop::restart::upgrade`]), journaled as kind `upgrade` so
 //! `herd replay` resumes it; `--finalize` ends the HDFS rolling upgrade.
 
+use super::GlobalArgs;
 use super::common::{InventoryArg, MaxFailuresArg};
 use super::error::fail;
-use super::{GlobalArgs, Output};
-use crate::engine::RunOptions;
 use crate::events::RunKind;
 use crate::exit;
 use crate::hadoop::observe::{self, Layout};
 use crate::hadoop::restart::{self, Batch, Refusal, UpgradeAction, UpgradeOptions};
-use crate::plan;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -117,43 +115,19 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                 .unwrap_or_default()
         ),
     };
-    let header = format!(
-        "{what} ({} step{}):\n{}",
-        generated.steps.len(),
-        if generated.steps.len() == 1 { "" } else { "s" },
-        generated.describe()
-    );
-    if global.output == Output::Json {
-        eprint!("{header}");
-    } else if !global.quiet {
-        print!("{header}");
-    }
-    let plan = match plan::build(inv, playbook) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: the generated upgrade playbook does not plan (a bug in herd):\n{e}");
-            return exit::FAILED;
-        }
-    };
-    if args.dry_run {
-        if global.verbose {
-            print!("\n{}", generated.text);
-        }
-        return exit::OK;
-    }
-    let opts = RunOptions {
-        kind: RunKind::Upgrade,
-        max_failures: args.failures.max_failures,
-        ..RunOptions::default()
-    };
-    super::run::execute(
+    super::generated::run(
         global,
         &ctx,
-        playbook,
-        &generated.text,
-        &plan,
-        opts,
-        serde_json::Map::new(),
+        super::generated::Generated {
+            what,
+            steps: generated.describe(),
+            step_count: generated.steps.len(),
+            playbook,
+            text: &generated.text,
+            kind: RunKind::Upgrade,
+        },
+        args.failures.max_failures,
+        args.dry_run,
     )
     .await
 }

@@ -19,7 +19,7 @@ use super::role_by_role;
 use super::software::Install;
 use super::stages::step;
 use super::upgrade::{
-    HDFS, UpgradeOptions, YARN, finalize, install, older, rolling_upgrade, targets,
+    HDFS, UpgradeOptions, YARN, finalize, install_all, link, older, rolling_upgrade, targets,
 };
 use crate::hadoop::Topology;
 use crate::hadoop::daemon_control::startup_options_file;
@@ -59,24 +59,7 @@ pub(super) fn plan(
         )));
     }
     let targets = targets(inv, topo, readings, opts)?;
-    install(
-        p,
-        topo,
-        "hadoop",
-        &to,
-        s.dist.hadoop.as_ref(),
-        crate::hadoop::HADOOP_CLIENT_ROLES,
-    );
-    if let Some(z) = &software.zookeeper {
-        install(
-            p,
-            topo,
-            "zookeeper",
-            z,
-            s.dist.zookeeper.as_ref(),
-            &["zookeeper"],
-        );
-    }
+    install_all(p, &software);
     layout_check(p, &active, &to);
     role_by_role(p, &targets, opts.batch, &["datanode"])?;
     // The old software starts normally: -rollingUpgrade started is for the
@@ -96,17 +79,7 @@ pub(super) fn plan(
     if software.zookeeper.is_some() {
         role_by_role(p, &targets, opts.batch, &["zookeeper"])?;
     }
-    let home = s.hadoop_home();
-    let stage = step(
-        "hadoop-link",
-        &format!(
-            "point {home} at {} on the hosts no daemon moved",
-            to.version
-        ),
-        HostSelector::roles(crate::hadoop::HADOOP_CLIENT_ROLES),
-        format!("ln -sfn {} {}", q(&to.dir), q(&home)),
-    );
-    p.out.push(stage, &[]);
+    link(p, "hadoop-link", "on the hosts no daemon moved", &to);
     Ok(None)
 }
 

@@ -129,17 +129,22 @@ impl Restart {
 
     /// The steps as printed by `--dry-run`.
     pub fn describe(&self) -> String {
-        let mut out = String::new();
-        for (i, s) in self.steps.iter().enumerate() {
-            out.push_str(&format!(
-                "{:>3}. {:<40} {}\n",
-                i + 1,
-                s.stage,
-                s.description
-            ));
-        }
-        out
+        describe(&self.steps)
     }
+}
+
+/// Steps as `--dry-run` prints them, numbered.
+pub fn describe(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for (i, s) in steps.iter().enumerate() {
+        out.push_str(&format!(
+            "{:>3}. {:<40} {}\n",
+            i + 1,
+            s.stage,
+            s.description
+        ));
+    }
+    out
 }
 
 /// The refusals the request earns before the cluster is looked at.

@@ -22,10 +22,11 @@ use super::request::Refusal;
 use super::role_by_role;
 use super::software::Install;
 use super::stages::{NN_TIMEOUT, gate, http_equals, probe, slug, step};
-use super::upgrade::{UpgradeOptions, YARN, install, rolling_upgrade, targets};
+use super::upgrade::{UpgradeOptions, YARN, install_all, link, rolling_upgrade, targets};
+use super::workers::part_name;
 use crate::hadoop::Topology;
 use crate::hadoop::daemon_control::{set_startup_options, startup_options_file};
-use crate::hadoop::observe::{Readings, version_of};
+use crate::hadoop::observe::Readings;
 use crate::model::{HostSelector, Inventory};
 use crate::shell::quote as q;
 
@@ -47,10 +48,7 @@ pub(super) fn plan(
             "vars.dist.hadoop names no tarball: point it at the version to roll back to".into(),
         ));
     };
-    let to = Install {
-        dir: format!("{}/{}", s.install_dir, t.dir_name),
-        version: version_of(&t.dir_name),
-    };
+    let to = Install::of(s, t);
     let down: Vec<&String> = topo
         .hosts("journalnode")
         .iter()
@@ -73,35 +71,11 @@ pub(super) fn plan(
     let mut software = p.software.clone().unwrap_or_default();
     software.hadoop = Some(to.clone());
     p.software = Some(software.clone());
-    install(
-        p,
-        topo,
-        "hadoop",
-        &to,
-        Some(t),
-        crate::hadoop::HADOOP_CLIENT_ROLES,
-    );
-    if let Some(z) = &software.zookeeper {
-        install(
-            p,
-            topo,
-            "zookeeper",
-            z,
-            s.dist.zookeeper.as_ref(),
-            &["zookeeper"],
-        );
-    }
+    install_all(p, &software);
     for role in ["zkfc", "namenode", "datanode"] {
         stop_all(p, role);
     }
-    let home = s.hadoop_home();
-    let stage = step(
-        "rollback-link",
-        &format!("point {home} at {} on every Hadoop host", to.version),
-        HostSelector::roles(crate::hadoop::HADOOP_CLIENT_ROLES),
-        format!("ln -sfn {} {}", q(&to.dir), q(&home)),
-    );
-    p.out.push(stage, &[]);
+    link(p, "rollback-link", "on every Hadoop host", &to);
     start_rolled_back(p, &first)?;
     let others: Vec<String> = topo
         .namenodes
@@ -130,11 +104,7 @@ fn stop_all(p: &mut Planner, role: &str) {
     let mut group = Vec::new();
     for (k, part) in p.by_command(&hosts, |_| ()).into_iter().enumerate() {
         let sup = p.topo.supervisor(&part[0]);
-        let name = if k == 0 {
-            format!("rollback-stop-{role}")
-        } else {
-            format!("rollback-stop-{role}-{}", k + 1)
-        };
+        let name = part_name(&format!("rollback-stop-{role}"), k);
         let stage = step(
             &name,
             &format!("stop {role} on {}", part.join(", ")),
@@ -153,13 +123,7 @@ fn start_rolled_back(p: &mut Planner, host: &str) -> Result<(), Refusal> {
     let id = p.nn_id(host);
     let sup = p.topo.supervisor(host);
     let nn = Planner::service("namenode");
-    let run = format!(
-        "{set}\n{start}\nrm -f {file}\n",
-        set = set_startup_options(s, "namenode", "-rollingUpgrade rollback")
-            .expect("the NameNode takes startup options"),
-        start = nn.start_verified(s, sup),
-        file = q(&startup_options_file(s, "namenode")),
-    );
+    let run = start_once_with(s, nn, sup, "-rollingUpgrade rollback");
     let stage = step(
         &format!("rollback-namenode-{}", slug(&id)),
         &format!(
@@ -170,15 +134,8 @@ fn start_rolled_back(p: &mut Planner, host: &str) -> Result<(), Refusal> {
     )
     .with_probe(p.nn_state_probe(host, "standby")?);
     p.out.push(stage, &[host.to_string()]);
-    let zkfc = Planner::service("zkfc");
-    let stage = step(
-        &format!("rollback-zkfc-{}", slug(host)),
-        &format!("start the ZKFC on {host}; gate: {id} active"),
-        HostSelector::hosts(&[host]),
-        zkfc.start_verified(s, sup),
-    )
-    .with_probe(p.nn_state_probe(host, "active")?);
-    p.out.push(stage, &[host.to_string()]);
+    let active = p.nn_state_probe(host, "active")?;
+    start_zkfc(p, host, &format!("{id} active"), active);
     Ok(())
 }
 
@@ -205,16 +162,41 @@ fn bootstrap(p: &mut Planner, host: &str) -> Result<(), Refusal> {
     )
     .with_probe(p.nn_state_probe(host, "standby")?);
     p.out.push(stage, &[host.to_string()]);
+    let listens = p.readiness("zkfc", host, super::stages::TIMEOUT)?;
+    start_zkfc(p, host, "it listens", listens);
+    Ok(())
+}
+
+/// Start `svc` once with `options`: the file that gives them is gone right
+/// after the start (systemd and the launcher read it only then), so a later
+/// restart starts it normally.
+fn start_once_with(
+    s: &crate::hadoop::Settings,
+    svc: &crate::hadoop::services::Service,
+    sup: crate::hadoop::settings::Supervisor,
+    options: &str,
+) -> String {
+    format!(
+        "{set}\n{start}\nrm -f {file}\n",
+        set = set_startup_options(s, svc.role, options)
+            .expect("only daemons that take startup options are started with some"),
+        start = svc.start_verified(s, sup),
+        file = q(&startup_options_file(s, svc.role)),
+    )
+}
+
+/// The ZKFC on `host` started, gated on `probe` (`gate`: it, in words).
+fn start_zkfc(p: &mut Planner, host: &str, gate: &str, probe: crate::model::Probe) {
+    let s = &p.topo.settings;
     let zkfc = Planner::service("zkfc");
     let stage = step(
         &format!("rollback-zkfc-{}", slug(host)),
-        &format!("start the ZKFC on {host}; gate: it listens"),
+        &format!("start the ZKFC on {host}; gate: {gate}"),
         HostSelector::hosts(&[host]),
-        zkfc.start_verified(s, sup),
+        zkfc.start_verified(s, p.topo.supervisor(host)),
     )
-    .with_probe(p.readiness("zkfc", host, super::stages::TIMEOUT)?);
+    .with_probe(probe);
     p.out.push(stage, &[host.to_string()]);
-    Ok(())
 }
 
 /// Every DataNode started with `-rollback`, gated on its registration with
@@ -232,18 +214,8 @@ fn datanodes(p: &mut Planner, active: &str) -> Result<(), Refusal> {
     let mut group = Vec::new();
     for (k, part) in p.by_command(&hosts, |_| ()).into_iter().enumerate() {
         let sup = p.topo.supervisor(&part[0]);
-        let run = format!(
-            "{set}\n{start}\nrm -f {file}\n",
-            set = set_startup_options(s, "datanode", "-rollback")
-                .expect("the DataNode takes startup options"),
-            start = dn.start_verified(s, sup),
-            file = q(&startup_options_file(s, "datanode")),
-        );
-        let name = if k == 0 {
-            "rollback-datanodes".to_string()
-        } else {
-            format!("rollback-datanodes-{}", k + 1)
-        };
+        let run = start_once_with(s, dn, sup, "-rollback");
+        let name = part_name("rollback-datanodes", k);
         let stage = step(
             &name,
             &format!(

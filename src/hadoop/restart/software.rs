@@ -19,6 +19,16 @@ pub struct Install {
     pub version: String,
 }
 
+impl Install {
+    /// The install a `vars.dist` tarball unpacks to.
+    pub fn of(s: &crate::hadoop::Settings, t: &crate::hadoop::settings::Tarball) -> Install {
+        Install {
+            dir: format!("{}/{}", s.install_dir, t.dir_name),
+            version: crate::hadoop::observe::version_of(&t.dir_name),
+        }
+    }
+}
+
 /// The software an upgrade moves daemons to; None for a component that
 /// stays as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -28,7 +28,7 @@ use super::stages::{Stages, step};
 use super::{EXPENDABLE_ROLES, role_by_role, select, text};
 use crate::hadoop::Topology;
 use crate::hadoop::daemon_control::{set_startup_options, startup_options_file};
-use crate::hadoop::observe::{Layout, Readings, version_of};
+use crate::hadoop::observe::{Layout, Readings};
 use crate::hadoop::ports::ClusterPorts;
 use crate::hadoop::settings::Tarball;
 use crate::model::{HostSelector, Inventory, Playbook, Probe, ProbeCheck, Stage};
@@ -84,14 +84,7 @@ pub struct Upgrade {
 impl Upgrade {
     /// The steps as printed by `--dry-run`.
     pub fn describe(&self) -> String {
-        super::Restart {
-            name: self.name.clone(),
-            steps: self.steps.clone(),
-            playbook: None,
-            text: String::new(),
-            targets: Vec::new(),
-        }
-        .describe()
+        super::request::describe(&self.steps)
     }
 }
 
@@ -105,12 +98,7 @@ pub fn upgrade(
     opts: &UpgradeOptions,
 ) -> Result<Upgrade, Refusal> {
     let s = &topo.settings;
-    let target = |t: &Option<Tarball>| {
-        t.as_ref().map(|t| Install {
-            dir: format!("{}/{}", s.install_dir, t.dir_name),
-            version: version_of(&t.dir_name),
-        })
-    };
+    let target = |t: &Option<Tarball>| t.as_ref().map(|t| Install::of(s, t));
     let hadoop = target(&s.dist.hadoop).filter(|i| !all_on(topo, readings, HADOOP_DAEMONS, i));
     let zookeeper =
         target(&s.dist.zookeeper).filter(|i| !all_on(topo, readings, &["zookeeper"], i));
@@ -302,26 +290,7 @@ fn plan_upgrade(
         }
     }
     let targets = targets(inv, topo, readings, opts)?;
-    if let Some(h) = &software.hadoop {
-        install(
-            p,
-            topo,
-            "hadoop",
-            h,
-            s.dist.hadoop.as_ref(),
-            crate::hadoop::HADOOP_CLIENT_ROLES,
-        );
-    }
-    if let Some(z) = &software.zookeeper {
-        install(
-            p,
-            topo,
-            "zookeeper",
-            z,
-            s.dist.zookeeper.as_ref(),
-            &["zookeeper"],
-        );
-    }
+    install_all(p, &software);
     if let Some(h) = &software.hadoop {
         if topo.namenodes.len() < 2 {
             return Err(Refusal::Unsafe(
@@ -337,40 +306,60 @@ fn plan_upgrade(
         role_by_role(p, &targets, opts.batch, &["zookeeper"])?;
     }
     if let Some(h) = &software.hadoop {
-        let home = s.hadoop_home();
-        let stage = step(
-            "hadoop-link",
-            &format!("point {home} at {} on the hosts no daemon moved", h.version),
-            HostSelector::roles(crate::hadoop::HADOOP_CLIENT_ROLES),
-            format!("ln -sfn {} {}", q(&h.dir), q(&home)),
-        );
-        p.out.push(stage, &[]);
+        link(p, "hadoop-link", "on the hosts no daemon moved", h);
     }
     Ok(None)
 }
 
-/// Upload and unpack `component`'s new tarball beside the old install,
-/// with the host's configuration copied into it.
-pub(super) fn install(
-    p: &mut Planner,
-    topo: &Topology,
-    component: &str,
-    to: &Install,
-    tarball: Option<&Tarball>,
-    roles: &[&str],
-) {
-    let Some(t) = tarball else { return };
+/// `install` for each component of `software` that moves.
+pub(super) fn install_all(p: &mut Planner, software: &Software) {
+    if let Some(h) = &software.hadoop {
+        install(p, "hadoop", h);
+    }
+    if let Some(z) = &software.zookeeper {
+        install(p, "zookeeper", z);
+    }
+}
+
+/// The hosts' Hadoop link pointed at `to`, as stage `name` on every host
+/// with Hadoop (`whose`: which of them it is for, in words).
+pub(super) fn link(p: &mut Planner, name: &str, whose: &str, to: &Install) {
+    let home = p.topo.settings.hadoop_home();
+    let stage = step(
+        name,
+        &format!("point {home} at {} {whose}", to.version),
+        HostSelector::roles(crate::hadoop::HADOOP_CLIENT_ROLES),
+        format!("ln -sfn {} {}", q(&to.dir), q(&home)),
+    );
+    p.out.push(stage, &[]);
+}
+
+/// Upload and unpack `component`'s tarball (`vars.dist`) beside the old
+/// install, with the host's configuration copied into it.
+pub(super) fn install(p: &mut Planner, component: &str, to: &Install) {
+    let topo = p.topo;
     let s = &topo.settings;
+    let (tarball, roles, home, conf) = match component {
+        "zookeeper" => (
+            s.dist.zookeeper.as_ref(),
+            &["zookeeper"][..],
+            s.zookeeper_home(),
+            "conf",
+        ),
+        _ => (
+            s.dist.hadoop.as_ref(),
+            crate::hadoop::HADOOP_CLIENT_ROLES,
+            s.hadoop_home(),
+            "etc/hadoop",
+        ),
+    };
+    let Some(t) = tarball else { return };
     let dist = format!("{}/dist", s.install_dir);
     let file = t
         .path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (home, conf) = match component {
-        "zookeeper" => (s.zookeeper_home(), "conf"),
-        _ => (s.hadoop_home(), "etc/hadoop"),
-    };
     let hosts = HostSelector::roles(roles);
     let upload = Stage::new(format!("{component}-dist"), hosts.clone())
         .with_description(format!("upload {file} where its content differs"))
@@ -481,10 +470,7 @@ fn plan_finalize(
                 .into(),
         ));
     };
-    let to = Install {
-        dir: format!("{}/{}", topo.settings.install_dir, t.dir_name),
-        version: version_of(&t.dir_name),
-    };
+    let to = Install::of(&topo.settings, t);
     let behind = not_on(topo, readings, HDFS, &to);
     if !behind.is_empty() {
         let named: Vec<String> = behind
