@@ -52,13 +52,18 @@ pub fn template_object(inv: &Inventory, topo: &Topology, rendered: &Path) -> Val
         daemons.insert(host.name.clone(), Value::Object(roles));
         hosts.insert(host.name.clone(), super::host_setup::template(topo, host));
     }
+    // `src` is the local file the upload stage sends, empty for a tarball
+    // the hosts fetch from a mirror; `verified` and `fetch` are the guard
+    // and the fetch that stand in for the upload there.
     let tarball = |t: &Option<Tarball>| match t {
         Some(t) => json!({
-            "src": t.path.display().to_string(),
-            "file": t.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            "src": if t.mirror.is_some() { String::new() } else { t.path.display().to_string() },
+            "file": t.file_name(),
             "dir": t.dir_name,
+            "verified": t.mirror.as_ref().map(super::mirror::verified).unwrap_or_default(),
+            "fetch": t.mirror.as_ref().map(super::mirror::fetch).unwrap_or_default(),
         }),
-        None => json!({ "src": "", "file": "", "dir": "" }),
+        None => json!({ "src": "", "file": "", "dir": "", "verified": "", "fetch": "" }),
     };
     json!({
         "nameservice": s.nameservice,

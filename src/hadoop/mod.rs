@@ -15,6 +15,7 @@ pub mod default_ports;
 pub mod files;
 pub mod host_setup;
 pub mod lifecycle;
+pub mod mirror;
 pub mod observe;
 pub mod ports;
 pub mod push;

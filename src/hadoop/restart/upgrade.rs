@@ -361,15 +361,23 @@ pub(super) fn install(p: &mut Planner, component: &str, to: &Install) {
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let hosts = HostSelector::roles(roles);
-    let upload = Stage::new(format!("{component}-dist"), hosts.clone())
-        .with_description(format!("upload {file} where its content differs"))
-        .with_upload(t.path.to_string_lossy(), format!("{dist}/"));
-    p.out.push(upload, &[]);
+    // A mirror's tarball is fetched by each host, as at bring-up.
+    let fetch = match &t.mirror {
+        Some(m) => crate::hadoop::mirror::fetch(m),
+        None => {
+            let upload = Stage::new(format!("{component}-dist"), hosts.clone())
+                .with_description(format!("upload {file} where its content differs"))
+                .with_upload(t.path.to_string_lossy(), format!("{dist}/"));
+            p.out.push(upload, &[]);
+            String::new()
+        }
+    };
     // The configuration is copied only while the link still points at the
     // old install: after the switch the new one holds the current files.
     let run = format!(
         "set -e\n\
          src={src}; dir={dir}; home={home}\n\
+         {fetch}\
          if [ ! -f \"$dir/.herd-unpacked\" ] || [ \"$src\" -nt \"$dir/.herd-unpacked\" ]; then\n  \
            tar -xzf \"$src\" -C {install_dir}\n  \
            touch \"$dir/.herd-unpacked\"\n\

@@ -52,14 +52,36 @@ pub struct Dirs {
     pub spark_log: String,
 }
 
-/// A distribution tarball herd uploads and unpacks.
+/// A distribution tarball herd places on the hosts and unpacks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tarball {
-    /// On this machine, resolved against the inventory's directory.
+    /// On this machine, resolved against the inventory's directory; for a
+    /// tarball the hosts fetch from a mirror, the URL's file name (never read).
     pub path: PathBuf,
     /// Top directory inside the tarball, from its name (`hadoop-3.5.0`), which
     /// `<install_dir>/<component>` links to.
     pub dir_name: String,
+    /// Where the hosts fetch it themselves; None: it is on this machine.
+    pub mirror: Option<Mirror>,
+}
+
+impl Tarball {
+    /// The file's name on the hosts, under `<install_dir>/dist/`.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// A tarball on the operator's mirror: every host fetches it from there and
+/// keeps it only when its sha512 is this one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mirror {
+    pub url: String,
+    /// Lower-case hex, 128 digits.
+    pub sha512: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -184,6 +206,7 @@ impl Settings {
         let mut out = Vec::new();
         for (key, c) in COMPONENTS {
             if let Some(t) = (c.get)(&self.dist)
+                && t.mirror.is_none()
                 && !t.path.is_file()
             {
                 let path = format!("vars.dist.{key}");

@@ -14,7 +14,9 @@ use crate::model::reader::{Reader, describe, kind};
 use crate::model::{Inventory, ModelError};
 
 use super::defaults::HEAPS;
-use super::{COMPONENTS, Dirs, MesosSettings, Settings, Tarball, health, overrides, spark, users};
+use super::{
+    COMPONENTS, Dirs, MesosSettings, Mirror, Settings, Tarball, health, overrides, spark, users,
+};
 
 /// The settings being read, with the reader that records their problems.
 struct Read<'a> {
@@ -218,7 +220,12 @@ fn dist(x: &mut Read, v: &Value, path: &str) {
     }
 }
 
+/// A tarball is a file on this machine (a path), or `{url, sha512}` on the
+/// operator's mirror, which every host fetches itself.
 fn tarball(r: &mut Reader, v: &Value, path: &str, base: &Path) -> Option<Tarball> {
+    if v.is_object() {
+        return mirror_tarball(r, v, path);
+    }
     let file = r.text(v, path)?;
     let resolved = if Path::new(&file).is_absolute() {
         PathBuf::from(&file)
@@ -229,21 +236,83 @@ fn tarball(r: &mut Reader, v: &Value, path: &str, base: &Path) -> Option<Tarball
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let dir_name = tarball_dir(r, &name, path, &file)?;
+    Some(Tarball {
+        path: resolved,
+        dir_name,
+        mirror: None,
+    })
+}
+
+fn mirror_tarball(r: &mut Reader, v: &Value, path: &str) -> Option<Tarball> {
+    let f = r.fields(v, path, &["url", "sha512"])?;
+    let url = r.required(&f, "url").and_then(|(v, p)| {
+        let url = r.text(v, &p)?;
+        url_file(&url).map(|_| url.clone()).or_else(|| {
+            r.error(
+                &p,
+                format!("'{url}' is not an http:// or https:// URL of a file (nothing in it may need quoting: no spaces, quotes or '$')"),
+            );
+            None
+        })
+    });
+    let sha512 = r.required(&f, "sha512").and_then(|(v, p)| {
+        let h = r.text(v, &p)?.to_ascii_lowercase();
+        if h.len() == 128 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Some(h)
+        } else {
+            r.error(
+                &p,
+                format!(
+                    "a sha512 is 128 hex digits (what sha512sum prints), got '{h}' ({} characters)",
+                    h.len()
+                ),
+            );
+            None
+        }
+    });
+    let url = url?;
+    let name = url_file(&url)?.to_string();
+    let dir_name = tarball_dir(r, &name, &format!("{path}.url"), &url)?;
+    Some(Tarball {
+        path: PathBuf::from(&name),
+        dir_name,
+        mirror: Some(Mirror {
+            url,
+            sha512: sha512?,
+        }),
+    })
+}
+
+/// The file name at the end of an http(s) URL whose every character is
+/// safe unquoted in a URL and in a shell word's quotes.
+fn url_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    let ok = |c: char| c.is_ascii_alphanumeric() || "-._~/:%+@=,".contains(c);
+    if !url.chars().all(ok) {
+        return None;
+    }
+    let (host, file_path) = rest.split_once('/')?;
+    let name = file_path.rsplit('/').next()?;
+    (!host.is_empty() && !name.is_empty()).then_some(name)
+}
+
+/// The top directory a tarball unpacks to, from its file name.
+fn tarball_dir(r: &mut Reader, name: &str, path: &str, shown: &str) -> Option<String> {
     let Some(stem) = [".tar.gz", ".tgz", ".tar"]
         .iter()
         .find_map(|ext| name.strip_suffix(ext))
     else {
         r.error(
             path,
-            format!("'{file}' is not a .tar.gz, .tgz or .tar file"),
+            format!("'{shown}' is not a .tar.gz, .tgz or .tar file"),
         );
         return None;
     };
     // The Apache ZooKeeper tarball unpacks to its own name, -bin included.
-    Some(Tarball {
-        path: resolved,
-        dir_name: stem.to_string(),
-    })
+    Some(stem.to_string())
 }
 
 fn dirs(x: &mut Read, v: &Value, path: &str) {
@@ -481,6 +550,60 @@ mod tests {
             "users" => "{ hdfs: { name: hd, uid: 2001 }, yarn: ya, mapred: ma, zookeeper: zk, mesos: me, spark: sp, group: { name: hg, gid: 2000 } }".into(),
             other => panic!("no test value for vars.{other}"),
         }
+    }
+
+    #[test]
+    fn a_mirror_tarball_needs_an_http_url_of_a_tarball_and_its_sha512() {
+        let read_dist = |dist: &str| {
+            let text = format!(
+                "cluster: t\nvars:\n  dist:\n    hadoop: {dist}\nhosts:\n  - {{ name: h1, roles: [namenode] }}\n"
+            );
+            let inv = Inventory::parse(&text, Path::new("/tmp/t.yaml")).unwrap();
+            let mut errors = Vec::new();
+            let s = read(&inv, &mut errors);
+            let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            (s, errors)
+        };
+        let sha = "ab".repeat(64);
+        let (s, errors) = read_dist(&format!(
+            "{{ url: 'http://mirror:8080/d/hadoop-3.5.0.tar.gz', sha512: {sha} }}"
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        let t = s.dist.hadoop.unwrap();
+        assert_eq!(
+            (t.file_name(), t.dir_name.as_str()),
+            ("hadoop-3.5.0.tar.gz".into(), "hadoop-3.5.0")
+        );
+        assert_eq!(t.mirror.unwrap().sha512, sha);
+
+        let (_, errors) = read_dist("{ url: 'ftp://m/hadoop.tar.gz', sha512: abc }");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].contains("vars.dist.hadoop.url")
+                && errors[0].contains("is not an http:// or https:// URL"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].contains("vars.dist.hadoop.sha512") && errors[1].contains("3 characters"),
+            "{errors:?}"
+        );
+        let (_, errors) = read_dist(&format!(
+            "{{ url: 'http://m/x$(id).tar.gz', sha512: {sha} }}"
+        ));
+        assert!(
+            errors[0].contains("nothing in it may need quoting"),
+            "{errors:?}"
+        );
+        let (_, errors) = read_dist(&format!("{{ url: 'http://m/hadoop.zip', sha512: {sha} }}"));
+        assert!(
+            errors[0].contains("is not a .tar.gz, .tgz or .tar file"),
+            "{errors:?}"
+        );
+        let (_, errors) = read_dist("{ url: 'http://m/h.tgz' }");
+        assert!(
+            errors[0].contains("missing required key 'sha512'"),
+            "{errors:?}"
+        );
     }
 
     /// Every field of the settings is filled by some key of `vars`: the
