@@ -8,9 +8,14 @@ use crate::shell::quote as q;
 /// Shell that exits 1 unless the file `$src` names is the mirror's, as a
 /// guard: a copy damaged since it was fetched is fetched again.
 pub fn verified(m: &Mirror) -> String {
+    format!("{} || exit 1\n", holds(&q(&m.sha512)))
+}
+
+/// Shell that succeeds when `$src` is a file whose sha512 is `sha` (a
+/// shell word).
+fn holds(sha: &str) -> String {
     format!(
-        "printf '%s  %s\\n' {sha} \"$src\" | sha512sum -c --status 2>/dev/null || exit 1\n",
-        sha = q(&m.sha512)
+        "{{ [ -f \"$src\" ] && printf '%s  %s\\n' {sha} \"$src\" | sha512sum -c --status 2>/dev/null; }}"
     )
 }
 
@@ -22,7 +27,7 @@ pub fn verified(m: &Mirror) -> String {
 pub fn fetch(m: &Mirror) -> String {
     format!(
         "url={url}; want={sha}\n\
-         if ! {{ [ -f \"$src\" ] && printf '%s  %s\\n' \"$want\" \"$src\" | sha512sum -c --status 2>/dev/null; }}; then\n  \
+         if ! {kept}; then\n  \
            tmp=\"$src.herd-fetch\"; got=\n  \
            for attempt in 1 2; do\n    \
              rm -f \"$tmp\"\n    \
@@ -47,6 +52,7 @@ pub fn fetch(m: &Mirror) -> String {
          fi\n",
         url = q(&m.url),
         sha = q(&m.sha512),
+        kept = holds("\"$want\""),
     )
 }
 
@@ -79,7 +85,8 @@ mod tests {
             "#!/bin/sh\nwhile [ $# -gt 1 ]; do [ \"$1\" = -o ] && out=$2; shift; done\nf=\"$SERVED/$(basename \"$1\")\"\n[ -f \"$f\" ] || { echo 'curl: (22) The requested URL returned error: 404' >&2; exit 22; }\ncat \"$f\" > \"$out\"; echo x >> \"$SERVED/.count\"\n",
         )
         .unwrap();
-        Command::new("chmod").arg("+x").arg(&curl).status().unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
         let out = Command::new("sh")
             .arg("-c")
             .arg(format!(

@@ -355,11 +355,7 @@ pub(super) fn install(p: &mut Planner, component: &str, to: &Install) {
     };
     let Some(t) = tarball else { return };
     let dist = format!("{}/dist", s.install_dir);
-    let file = t
-        .path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file = t.file_name();
     let hosts = HostSelector::roles(roles);
     // A mirror's tarball is fetched by each host, as at bring-up.
     let fetch = match &t.mirror {
