@@ -12,6 +12,8 @@ pub enum SkipReason {
     Creates,
     /// `unless:` command exited 0.
     Unless,
+    /// `when:` rendered `false` for this host: nothing ran there.
+    When,
     /// Done by the run a replay continues.
     Replayed,
     /// Every file to upload was already there, identical.

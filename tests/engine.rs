@@ -185,6 +185,65 @@ stages:
 }
 
 #[test]
+fn when_narrows_a_stage_to_its_hosts_and_a_non_boolean_stops_the_run_first() {
+    let Some(case) = Case::new(3, "herd-engine-") else {
+        return;
+    };
+    let inv = inventory(&case, &case.fleet.known_hosts, "");
+    let pb = case.playbook(
+        r#"
+name: when
+stages:
+  - name: some
+    hosts: all
+    when: "{{ host.name != 'node1' }}"
+    run: "touch {{ vars.work }}/ran-{{ host.name }}"
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 0, "stderr:\n{}", out.stderr);
+    assert!(case.path("ran-node0").exists() && case.path("ran-node2").exists());
+    assert!(!case.path("ran-node1").exists(), "when: false still ran");
+    let skipped: Vec<_> = case
+        .last_journal()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::TaskFinished { host, skip, .. } => skip.map(|s| (host, s)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![("node1".to_string(), herd::events::SkipReason::When)]
+    );
+
+    // A `when` that is no boolean is the playbook's mistake, found before
+    // any host runs anything.
+    let pb = case.playbook(
+        r#"
+name: when-bad
+stages:
+  - name: first
+    hosts: all
+    run: "touch {{ vars.work }}/first-{{ host.name }}"
+  - name: second
+    hosts: all
+    when: "{{ host.name }}"
+    run: "true"
+"#,
+    );
+    let out = case.run(&pb, &inv);
+    assert_eq!(out.code, 2, "stderr:\n{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("stages[1].when: host node0: renders 'node0', not true or false"),
+        "{}",
+        out.stderr
+    );
+    assert!(!case.path("first-node0").exists());
+}
+
+#[test]
 fn a_failing_command_stops_dependents_and_names_host_stage_and_command() {
     let Some(case) = Case::new(2, "herd-engine-") else {
         return;

@@ -202,6 +202,9 @@ fn notes(
     if let Some(u) = &stage.unless {
         out.push(format!("skip unless: {}", one_line(u)));
     }
+    if let Some(w) = &stage.when {
+        out.push(format!("only when: {}", one_line(w)));
+    }
     for (src, dest) in uploads {
         out.push(format!("upload {src} -> {dest} (only what differs)"));
     }

@@ -16,6 +16,7 @@ pub mod scheduler;
 mod task_node;
 pub mod template;
 pub mod upload_step;
+mod when_clause;
 
 pub use failure_budget::MaxFailures;
 pub use run::{Engine, RunOptions, RunReport};

@@ -43,6 +43,9 @@ pub fn check(
                     say(field, h, e.to_string());
                 }
             }
+            if let Some(Err(e)) = st.when.as_ref().map(|t| super::when_clause::holds(t, &ctx)) {
+                say("when", h, e);
+            }
             for (i, u) in st.upload.iter().enumerate() {
                 for (part, tpl) in [("src", &u.src), ("dest", &u.dest)] {
                     if let Err(e) = render_raw(tpl, &ctx) {

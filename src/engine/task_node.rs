@@ -70,6 +70,31 @@ impl Engine<'_> {
             );
             return NodeResult::Ok;
         }
+        if let Some(tpl) = &st.when {
+            let ctx = self.template_context(state, host);
+            match super::when_clause::holds(tpl, &ctx) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.emit(
+                        state,
+                        finish(TaskOutcome::Skipped, Some(SkipReason::When), None, None),
+                    );
+                    return NodeResult::Ok;
+                }
+                Err(e) => {
+                    let msg = format!("stage '{stage_name}' failed on host {host_name}: when: {e}");
+                    self.emit(
+                        state,
+                        finish(TaskOutcome::Failed, None, None, Some(msg.clone())),
+                    );
+                    return NodeResult::Failed {
+                        stage,
+                        error: msg,
+                        hosts: vec![host],
+                    };
+                }
+            }
+        }
         let _permit = tokio::select! {
             p = state.forks.acquire() => p,
             _ = self.cancel.cancelled() => return NodeResult::Cancelled,

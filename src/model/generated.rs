@@ -55,6 +55,7 @@ impl Stage {
             once: false,
             creates: None,
             unless: None,
+            when: None,
             depends_on: Vec::new(),
             probe: None,
             timeout: None,
@@ -282,6 +283,7 @@ fn stage_problems(s: &Stage) -> Vec<(String, String)> {
         ("run", &s.run),
         ("creates", &s.creates),
         ("unless", &s.unless),
+        ("when", &s.when),
     ] {
         if let Some(t) = t {
             templates.push((field.into(), t));

@@ -39,6 +39,10 @@ pub struct Stage {
     pub creates: Option<String>,
     /// Skip on a host where this command exits 0 (template).
     pub unless: Option<String>,
+    /// Run only on the hosts where this renders `true` (template, rendered
+    /// here, not on the host): the stage's hosts narrowed by what the
+    /// controller knows, at no cost on the others.
+    pub when: Option<String>,
     /// Stages that must have passed their gate first. When the key is absent,
     /// the stage depends on the one before it in the file.
     pub depends_on: Vec<String>,

@@ -53,6 +53,7 @@ const STAGE_KEYS: &[&str] = &[
     "once",
     "creates",
     "unless",
+    "when",
     "depends_on",
     "timeout",
     "retries",
@@ -179,6 +180,7 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
     };
     let creates = r.opt_template(&f, "creates");
     let unless = r.opt_template(&f, "unless");
+    let when = r.opt_template(&f, "when");
     let depends_on = match f.get("depends_on") {
         Some((v, p)) if v.is_null() => {
             let _ = p;
@@ -226,6 +228,7 @@ fn read_stage(r: &mut Reader, v: &Value, path: &str, previous: Option<String>) -
         once,
         creates,
         unless,
+        when,
         depends_on,
         probe,
         timeout,

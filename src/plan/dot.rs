@@ -28,6 +28,9 @@ pub fn to_dot(plan: &Plan, inventory: &Inventory, playbook: &Playbook) -> String
         if let Some(u) = &stage.unless {
             label.push(format!("unless {u}"));
         }
+        if let Some(w) = &stage.when {
+            label.push(format!("when {w}"));
+        }
         if let Some(p) = &stage.probe {
             let what = match &p.check {
                 ProbeCheck::Tcp { port } => format!("tcp {port}"),

@@ -50,6 +50,7 @@ fn stage(s: &Stage, previous: Option<&str>) -> Value {
         ("run", &s.run),
         ("creates", &s.creates),
         ("unless", &s.unless),
+        ("when", &s.when),
     ] {
         if let Some(v) = v {
             m.insert(key.into(), v.as_str().into());
