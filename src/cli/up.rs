@@ -133,11 +133,7 @@ pub fn prepare(fleet: &Fleet, tree: RenderedTree) -> Result<Prepared, CliError> 
         })?;
     }
     let rendered = std::fs::canonicalize(&rendered).unwrap_or(rendered);
-    let mut vars = serde_json::Map::new();
-    let mut object = hadoop::context::template_object(inv, &topo, &rendered);
-    object["stale_marks"] = hadoop::stale_marks::template(&topo, &files);
-    vars.insert("hadoop".into(), object);
-    let left_out = topo
+    let left_out: Vec<(String, WorkerState)> = topo
         .out_of_service()
         .into_iter()
         .map(|h| {
@@ -145,5 +141,11 @@ pub fn prepare(fleet: &Fleet, tree: RenderedTree) -> Result<Prepared, CliError> 
             (h, s)
         })
         .collect();
+    let mut vars = serde_json::Map::new();
+    let mut object = hadoop::context::template_object(inv, &topo, &rendered);
+    object["stale_marks"] = hadoop::stale_marks::template(&topo, &files);
+    let in_run = |h: &str| !left_out.iter().any(|(l, _)| l == h);
+    object["relay"] = hadoop::relay::template(inv, &topo, &in_run).map_err(CliError::BadInput)?;
+    vars.insert("hadoop".into(), object);
     Ok(Prepared { vars, left_out })
 }

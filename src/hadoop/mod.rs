@@ -19,6 +19,7 @@ pub mod mirror;
 pub mod observe;
 pub mod ports;
 pub mod push;
+pub mod relay;
 pub mod render;
 pub mod restart;
 pub mod services;

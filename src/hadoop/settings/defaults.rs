@@ -82,6 +82,7 @@ impl Settings {
             overrides: BTreeMap::new(),
             users: ServiceUsers::default(),
             health: Default::default(),
+            dist_relay: None,
         }
     }
 }

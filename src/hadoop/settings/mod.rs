@@ -84,6 +84,10 @@ pub struct Mirror {
     pub sha512: String,
 }
 
+/// The relay's port when `vars.dist_relay` is `true`: no Hadoop, ZooKeeper,
+/// Mesos or Spark default binds it.
+pub const DEFAULT_RELAY_PORT: u16 = 8931;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dist {
     pub hadoop: Option<Tarball>,
@@ -147,6 +151,9 @@ pub struct Settings {
     /// Extra JVM options for every daemon (e.g. a small-footprint GC for test hosts).
     pub jvm_opts: String,
     pub dist: Dist,
+    /// The port of the host-to-host relay the local tarballs reach the
+    /// hosts by (`vars.dist_relay`); None: the controller uploads each.
+    pub dist_relay: Option<u16>,
     pub dirs: Dirs,
     /// Role (or `client`) -> `-Xmx` value such as `384m`.
     pub heap: BTreeMap<String, String>,
@@ -202,6 +209,14 @@ impl Settings {
     }
 
     /// Tarballs named in `dist` that do not exist on this machine.
+    /// Each tarball of `vars.dist` by its key, in the bring-up's order.
+    pub fn tarballs(&self) -> Vec<(&'static str, &Tarball)> {
+        COMPONENTS
+            .iter()
+            .filter_map(|(k, c)| (c.get)(&self.dist).as_ref().map(|t| (*k, t)))
+            .collect()
+    }
+
     pub fn missing_dist(&self, inv: &Inventory) -> Vec<ModelError> {
         let mut out = Vec::new();
         for (key, c) in COMPONENTS {

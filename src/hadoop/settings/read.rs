@@ -45,6 +45,7 @@ const VARS: &[(&str, Set)] = &[
         }
     }),
     ("dist", dist),
+    ("dist_relay", dist_relay),
     ("dirs", dirs),
     ("heap", heap),
     ("block_size", block_size),
@@ -217,6 +218,22 @@ fn dist(x: &mut Read, v: &Value, path: &str) {
         if let Some(t) = tarball(&mut x.r, v, &p, &x.base) {
             (c.set)(&mut x.s.dist, t);
         }
+    }
+}
+
+/// `true` (the default port), `false`, or `{ port: N }`.
+fn dist_relay(x: &mut Read, v: &Value, path: &str) {
+    if v.is_object() {
+        let Some(f) = x.r.fields(v, path, &["port"]) else {
+            return;
+        };
+        if let Some((v, p)) = x.r.required(&f, "port") {
+            x.s.dist_relay = x.r.port(v, &p);
+        }
+        return;
+    }
+    if let Some(on) = x.r.bool(v, path) {
+        x.s.dist_relay = on.then_some(super::DEFAULT_RELAY_PORT);
     }
 }
 
@@ -514,6 +531,7 @@ mod tests {
             "install_dir" => "/x".into(),
             "java_home" => "/x/java".into(),
             "jvm_opts" => "-Xss1m".into(),
+            "dist_relay" => "{ port: 9999 }".into(),
             "dist" => section(
                 COMPONENTS
                     .iter()
@@ -606,6 +624,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn dist_relay_is_a_flag_or_a_port() {
+        let read_relay = |v: &str| {
+            let text = format!(
+                "cluster: t\nvars:\n  dist_relay: {v}\nhosts:\n  - {{ name: h1, roles: [namenode] }}\n"
+            );
+            let inv = Inventory::parse(&text, Path::new("/tmp/t.yaml")).unwrap();
+            let mut errors = Vec::new();
+            let s = read(&inv, &mut errors);
+            let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            (s.dist_relay, errors)
+        };
+        assert_eq!(
+            read_relay("true"),
+            (Some(super::super::DEFAULT_RELAY_PORT), vec![])
+        );
+        assert_eq!(read_relay("false"), (None, vec![]));
+        assert_eq!(read_relay("{ port: 7000 }"), (Some(7000), vec![]));
+        let (_, e) = read_relay("{ port: 70000 }");
+        assert!(
+            e[0].contains("vars.dist_relay.port") && e[0].contains("invalid port 70000"),
+            "{e:?}"
+        );
+        let (_, e) = read_relay("{ prot: 7000 }");
+        assert!(e[0].contains("vars.dist_relay"), "{e:?}");
+        let (_, e) = read_relay("yes please");
+        assert!(
+            e[0].contains("vars.dist_relay") && e[0].contains("expected true or false"),
+            "{e:?}"
+        );
+    }
+
     /// Every field of the settings is filled by some key of `vars`: the
     /// destructuring below names every field, so a new field fails to build
     /// here until it is listed, and then fails the test until a key sets it.
@@ -639,8 +689,10 @@ mod tests {
             users,
             spark,
             health,
+            dist_relay,
         } = got;
         assert_ne!(health, d.health);
+        assert_eq!(dist_relay, Some(9999));
         let super::super::SparkSettings {
             master,
             event_log_dir,
