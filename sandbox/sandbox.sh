@@ -12,6 +12,8 @@
 #   sandbox/sandbox.sh stop NODE     stop one host, its disk kept (powered off)
 #   sandbox/sandbox.sh ssh [--user U] NODE [CMD]   as admin, or root on worker3
 #   sandbox/sandbox.sh reboot NODE   docker restart, wait for sshd (and boot)
+#   sandbox/sandbox.sh mirror        start the download mirror (http://172.30.0.30:8080/,
+#                                    serving .cache/mirror); `down` removes it
 #   sandbox/sandbox.sh env           shell exports for tests (eval "$(... env)")
 #   sandbox/sandbox.sh status        what runs
 #   sandbox/sandbox.sh engine-stop   stop dockerd, only if the sandbox started it
@@ -169,6 +171,22 @@ cmd_stop() {
   log "stop ${node}: stopped"
 }
 
+cmd_mirror() {
+  local n=0
+  ensure_engine
+  mkdir -p "${CACHE_DIR}/mirror"
+  compose up -d --no-deps mirror >"${SB_CACHE}/compose-mirror.log" 2>&1 || {
+    cat "${SB_CACHE}/compose-mirror.log" >&2
+    die "docker-compose up mirror failed (log: ${SB_CACHE}/compose-mirror.log)"
+  }
+  until curl -s -o /dev/null http://172.30.0.30:8080/; do
+    n=$((n + 1))
+    [[ ${n} -lt 100 ]] || die "the mirror does not answer on http://172.30.0.30:8080/"
+    sleep 0.1
+  done
+  log "mirror up: http://172.30.0.30:8080/ serves ${CACHE_DIR}/mirror"
+}
+
 cmd_down() {
   if docker info >/dev/null 2>&1; then
     compose down --remove-orphans --timeout 3 >"${SB_CACHE}/compose-down.log" 2>&1 || {
@@ -246,11 +264,12 @@ main() {
     reboot) cmd_reboot "$@" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
+    mirror) cmd_mirror ;;
     env) cmd_env ;;
     status) cmd_status ;;
     engine-stop) engine_stop ;;
     *)
-      sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac
