@@ -22,19 +22,7 @@ use crate::shell::quote as q;
 /// The roles of the hosts each tarball goes to: the hosts of the
 /// bring-up's `<component>-dist` stages (a test holds the two together).
 pub const RECEIVERS: &[(&str, &[&str])] = &[
-    (
-        "hadoop",
-        &[
-            "namenode",
-            "journalnode",
-            "zkfc",
-            "resourcemanager",
-            "historyserver",
-            "datanode",
-            "nodemanager",
-            "spark-history",
-        ],
-    ),
+    ("hadoop", super::HADOOP_CLIENT_ROLES),
     ("zookeeper", &["zookeeper"]),
     ("mesos", &["mesos-master", "mesos-agent"]),
     ("spark", &["spark-history"]),
@@ -224,7 +212,14 @@ mod tests {
     use crate::model::{HostSelector, Playbook, SelectorItem};
     use std::path::PathBuf;
 
-    fn sandbox(relay: Option<u16>, tarball: &Path) -> (Inventory, Topology) {
+    /// The sandbox inventory with one local tarball, Hadoop's, in `dir`.
+    fn sandbox(
+        relay: Option<u16>,
+        in_run: &dyn Fn(&str) -> bool,
+    ) -> (Inventory, Value, PathBuf, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let tarball = dir.path().join("hadoop-3.5.0.tar.gz");
+        std::fs::write(&tarball, b"tarball bytes").unwrap();
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/inventory.yaml");
         let text = std::fs::read_to_string(&path).unwrap();
         let inv = Inventory::parse(&text, &path).unwrap();
@@ -232,11 +227,12 @@ mod tests {
         topo.settings.dist_relay = relay;
         topo.settings.dist = Default::default();
         topo.settings.dist.hadoop = Some(crate::hadoop::settings::Tarball {
-            path: tarball.to_path_buf(),
+            path: tarball.clone(),
             dir_name: "hadoop-3.5.0".into(),
             mirror: None,
         });
-        (inv, topo)
+        let v = template(&inv, &topo, in_run).unwrap();
+        (inv, v, tarball, dir)
     }
 
     fn steps(v: &Value, host: &str) -> Vec<String> {
@@ -250,11 +246,7 @@ mod tests {
 
     #[test]
     fn the_controller_uploads_to_one_host_and_each_other_fetches_from_its_ancestors() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("hadoop-3.5.0.tar.gz");
-        std::fs::write(&file, b"tarball bytes").unwrap();
-        let (inv, topo) = sandbox(Some(8931), &file);
-        let v = template(&inv, &topo, &|_| true).unwrap();
+        let (inv, v, file, _dir) = sandbox(Some(8931), &|_| true);
         let uploads: Vec<&str> = inv
             .hosts
             .iter()
@@ -313,11 +305,7 @@ mod tests {
 
     #[test]
     fn without_the_relay_every_host_gets_the_upload_and_no_step() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("hadoop-3.5.0.tar.gz");
-        std::fs::write(&file, b"x").unwrap();
-        let (inv, topo) = sandbox(None, &file);
-        let v = template(&inv, &topo, &|_| true).unwrap();
+        let (inv, v, _, _dir) = sandbox(None, &|_| true);
         for h in &inv.hosts {
             assert_eq!(v["upload"]["hadoop"][&h.name], json!(true));
             assert!(steps(&v, &h.name).iter().all(String::is_empty));
@@ -327,11 +315,7 @@ mod tests {
 
     #[test]
     fn a_worker_left_out_feeds_no_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("hadoop-3.5.0.tar.gz");
-        std::fs::write(&file, b"x").unwrap();
-        let (inv, topo) = sandbox(Some(8931), &file);
-        let v = template(&inv, &topo, &|h| h != "worker1").unwrap();
+        let (inv, v, _, _dir) = sandbox(Some(8931), &|h| h != "worker1");
         assert!(steps(&v, "worker1").iter().all(String::is_empty));
         for h in &inv.hosts {
             for s in steps(&v, &h.name) {
@@ -355,14 +339,17 @@ mod tests {
             let HostSelector::Items(items) = &stage.hosts else {
                 panic!("{key}-dist runs on all hosts")
             };
-            let named: Vec<&str> = items
+            let mut named: Vec<&str> = items
                 .iter()
                 .map(|i| match i {
                     SelectorItem::Role(r) => r.as_str(),
                     other => panic!("{key}-dist names {other:?}"),
                 })
                 .collect();
-            assert_eq!(&named, roles, "{key}");
+            let mut roles = roles.to_vec();
+            roles.sort();
+            named.sort();
+            assert_eq!(named, roles, "{key}");
         }
     }
 
