@@ -10,7 +10,7 @@ fn limits() -> (u64, u64) {
         rlim_max: 0,
     };
     assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
-    (lim.rlim_cur as u64, lim.rlim_max as u64)
+    (lim.rlim_cur, lim.rlim_max)
 }
 
 fn set_limits(soft: u64, hard: u64) {

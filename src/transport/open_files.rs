@@ -27,7 +27,9 @@ pub enum Decision {
 
 /// Descriptors a run on `hosts` hosts needs.
 pub fn needed(hosts: usize) -> u64 {
-    (hosts as u64).saturating_mul(PER_HOST).saturating_add(RESERVE)
+    (hosts as u64)
+        .saturating_mul(PER_HOST)
+        .saturating_add(RESERVE)
 }
 
 /// Only as far as needed: children the run starts (ProxyCommand, the
@@ -54,7 +56,7 @@ pub fn reserve(hosts: usize) -> Result<(), String> {
         // Nothing to go on; the connections say so if they run out.
         return Ok(());
     }
-    let (soft, hard) = (lim.rlim_cur as u64, lim.rlim_max as u64);
+    let (soft, hard): (u64, u64) = (lim.rlim_cur, lim.rlim_max);
     match decide(soft, hard, needed(hosts)) {
         Decision::Enough => Ok(()),
         Decision::Raise(to) => {
