@@ -239,6 +239,15 @@ pub enum Event {
     RunFinished {
         outcome: RunOutcome,
         duration_ms: u64,
+        /// Of `duration_ms`, the time spent opening the connections (TCP,
+        /// key exchange, authentication, every host at once); absent in
+        /// journals from before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        connect_ms: Option<u64>,
+        /// Of `duration_ms`, the time from the first stage's start to the
+        /// last one's end.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        steps_ms: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failed_stage: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -65,6 +65,11 @@ pub struct RunReport {
     /// The first failure, ready to print: stage, host, command, cause.
     pub error: Option<String>,
     pub duration: Duration,
+    /// Of `duration`, opening the connections; None if the run stopped
+    /// before they were all open.
+    pub connect: Option<Duration>,
+    /// Of `duration`, running the stages; None if none started.
+    pub steps: Option<Duration>,
     /// The hosts the run went on without.
     pub counted_out: Vec<CountedOut>,
 }
@@ -104,6 +109,8 @@ pub(super) enum NodeResult {
 /// Run-wide mutable state shared by node futures.
 pub(super) struct RunState {
     pub conns: Vec<Option<Arc<Connection>>>,
+    /// How long opening every connection took.
+    pub connect: Duration,
     pub connect_errors: Vec<Option<String>>,
     pub stage_started: Mutex<Vec<Option<Instant>>>,
     pub stage_finished: Mutex<Vec<bool>>,
@@ -131,7 +138,10 @@ impl Engine<'_> {
         let state = self.start(opts).await;
         let report = match state {
             Ok(state) => {
-                let report = self.execute(opts, &state, started).await;
+                let steps_from = Instant::now();
+                let mut report = self.execute(opts, &state, started).await;
+                report.connect = Some(state.connect);
+                report.steps = Some(steps_from.elapsed());
                 let release = self.lease_releases(&opts.run_id, &state.conns);
                 self.clean_records(&state, release).await;
                 report
@@ -142,6 +152,8 @@ impl Engine<'_> {
                 failed_stage: None,
                 error: Some(e),
                 duration: started.elapsed(),
+                connect: None,
+                steps: None,
                 counted_out: Vec::new(),
             },
             Err(e) => RunReport {
@@ -149,12 +161,16 @@ impl Engine<'_> {
                 failed_stage: None,
                 error: Some(e),
                 duration: started.elapsed(),
+                connect: None,
+                steps: None,
                 counted_out: Vec::new(),
             },
         };
         let _ = self.bus.emit(Event::RunFinished {
             outcome: report.outcome,
             duration_ms: report.duration.as_millis() as u64,
+            connect_ms: report.connect.map(|d| d.as_millis() as u64),
+            steps_ms: report.steps.map(|d| d.as_millis() as u64),
             failed_stage: report.failed_stage.clone(),
             error: report.error.clone(),
             counted_out: report.counted_out.clone(),
@@ -198,10 +214,12 @@ impl Engine<'_> {
             .chain(&anchors)
             .map(|&h| self.targets[h].clone())
             .collect();
+        let connecting = Instant::now();
         let outcomes = tokio::select! {
             o = self.pool.connect_all(&targets) => o,
             _ = self.cancel.cancelled() => return Err("interrupted while connecting".into()),
         };
+        let connect = connecting.elapsed();
         let n = self.inventory.hosts.len();
         let mut conns = vec![None; n];
         let mut connect_errors = vec![None; n];
@@ -268,6 +286,7 @@ impl Engine<'_> {
         let stages = self.plan.stages.len();
         Ok(RunState {
             conns,
+            connect,
             connect_errors,
             stage_started: Mutex::new(vec![None; stages]),
             stage_finished: Mutex::new(vec![false; stages]),
@@ -329,6 +348,8 @@ impl Engine<'_> {
             failed_stage,
             error,
             duration,
+            connect: None,
+            steps: None,
             counted_out: counted_out.clone(),
         };
         if let Some(e) = journal_error {

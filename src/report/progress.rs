@@ -278,15 +278,20 @@ impl Subscriber for Progress {
             Event::RunFinished {
                 outcome,
                 duration_ms,
+                connect_ms,
+                steps_ms,
                 failed_stage,
                 error,
                 ..
             } => {
                 let secs = *duration_ms as f64 / 1000.0;
                 let text = match outcome {
-                    RunOutcome::Succeeded => format!("done in {secs:.1}s"),
+                    RunOutcome::Succeeded => {
+                        format!("done in {secs:.1}s{}", phases(*connect_ms, *steps_ms))
+                    }
                     RunOutcome::Failed => format!(
-                        "run FAILED after {secs:.1}s{}{}",
+                        "run FAILED after {secs:.1}s{}{}{}",
+                        phases(*connect_ms, *steps_ms),
                         failed_stage
                             .as_ref()
                             .map(|s| format!(" at stage {s}"))
@@ -310,5 +315,18 @@ impl Subscriber for Progress {
         if let Some(mp) = &self.bars {
             let _ = mp.clear();
         }
+    }
+}
+
+/// ` (connect 1.2s, steps 20.3s)`: where a run's time went, when known.
+fn phases(connect_ms: Option<u64>, steps_ms: Option<u64>) -> String {
+    let parts: Vec<String> = [("connect", connect_ms), ("steps", steps_ms)]
+        .into_iter()
+        .filter_map(|(name, ms)| Some(format!("{name} {:.1}s", ms? as f64 / 1000.0)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
     }
 }

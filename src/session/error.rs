@@ -17,6 +17,9 @@ pub enum InputError {
     /// The known_hosts file cannot be read.
     #[error("error: {0}")]
     KnownHosts(String),
+    /// The open-file limit cannot hold a connection to every host.
+    #[error("error: {0}")]
+    OpenFiles(String),
     #[error("error: cannot read playbook {}: {error}", path.display())]
     PlaybookUnreadable {
         path: PathBuf,

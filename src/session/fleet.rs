@@ -49,8 +49,18 @@ impl Fleet {
         }
     }
 
-    /// A connection pool for the fleet (reads known_hosts).
+    /// A connection pool for the fleet (reads known_hosts), with the
+    /// open-file limit raised to hold a connection to every host.
     pub fn pool(&self) -> Result<Pool, InputError> {
+        transport::open_files::reserve(self.hosts_reached()).map_err(InputError::OpenFiles)?;
         Pool::new(self.transport.clone()).map_err(InputError::KnownHosts)
+    }
+
+    /// Connections a run may hold: every host, and each jump host once.
+    fn hosts_reached(&self) -> usize {
+        let mut jumps: Vec<&SshTarget> = self.targets.iter().flat_map(|t| &t.jump).collect();
+        jumps.sort_by(|a, b| (&a.address, a.port).cmp(&(&b.address, b.port)));
+        jumps.dedup_by(|a, b| (&a.address, a.port) == (&b.address, b.port));
+        self.targets.len() + jumps.len()
     }
 }

@@ -10,6 +10,7 @@ pub mod inventory;
 pub mod known_hosts;
 mod known_hosts_file;
 pub mod lease;
+pub mod open_files;
 pub mod output;
 mod pool;
 pub mod record;
