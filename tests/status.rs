@@ -548,7 +548,7 @@ fn a_systemd_hosts_units_decide_what_runs_and_who_keeps_it_running() {
     let l = layout();
     let script = observe::host_script(l.host("master1").unwrap(), &l.stale_file);
     assert!(
-        script.contains("u namenode hadoop-hdfs-namenode.service"),
+        script.contains("hadoop-hdfs-namenode.service=namenode"),
         "{script}"
     );
     // The unit's main pid wins over a pid file naming a dead process; a
@@ -731,10 +731,9 @@ fn small_cluster_tables_are_golden() {
         "worker3".into(),
         Err("cannot connect to 172.30.0.23:22: connection refused".into()),
     );
-    host_mut(&mut degraded, "worker1").procs.insert(
-        "datanode".into(),
-        Proc::Dead { pid: Some(4242) },
-    );
+    host_mut(&mut degraded, "worker1")
+        .procs
+        .insert("datanode".into(), Proc::Dead { pid: Some(4242) });
     host_mut(&mut degraded, "worker2").stale = vec!["nodemanager".into()];
     host_mut(&mut degraded, "master2")
         .procs
