@@ -548,7 +548,7 @@ fn a_systemd_hosts_units_decide_what_runs_and_who_keeps_it_running() {
     let l = layout();
     let script = observe::host_script(l.host("master1").unwrap(), &l.stale_file);
     assert!(
-        script.contains("hadoop-hdfs-namenode.service=namenode"),
+        script.contains("hadoop-hdfs-namenode.service) r=namenode;;"),
         "{script}"
     );
     // The unit's main pid wins over a pid file naming a dead process; a

@@ -43,8 +43,9 @@ pub fn host_script(host: &HostLayout, stale_file: &str) -> String {
          x=$(tr '\\0:' '\\n\\n' < \"/proc/$2/cmdline\" 2>/dev/null | sed -n -e 's|^-Dhadoop.home.dir=.*/||p' -e 's|^.*/zookeeper-\\([0-9][0-9.]*[0-9]\\)\\.jar$|zookeeper-\\1|p' | head -n 1)\n\
          [ -z \"$x\" ] || echo \"herd-ver $1 $x\"; }\n",
     );
-    // Every unit's state, one line each, whatever order systemctl prints
-    // the properties in; then the version of each unit's main process.
+    // Every unit's state in one systemctl, one line each, whatever order
+    // systemctl prints the units and their properties in; then the
+    // version of each unit's main process.
     let units: Vec<(&str, &str)> = host
         .services
         .iter()
@@ -52,16 +53,18 @@ pub fn host_script(host: &HostLayout, stale_file: &str) -> String {
         .collect();
     if !units.is_empty() {
         let names: Vec<String> = units.iter().map(|(u, _)| quote(u)).collect();
-        let roles: Vec<String> = units.iter().map(|(u, r)| format!("{u}={r}")).collect();
+        let roles: String = units
+            .iter()
+            .map(|(u, r)| format!("{}) r={r};; ", quote(u)))
+            .collect();
+        // n: one unit's block read (they end at a blank line), its role
+        // found by the unit's Id; read by the shell, so no awk starts.
         s.push_str(&format!(
-            "U=$(systemctl show -p Id,ActiveState,SubState,MainPID {} 2>/dev/null | \
-             awk -v m={} 'BEGIN {{n = split(m, a, \" \"); for (i = 1; i <= n; i++) {{j = index(a[i], \"=\"); r[substr(a[i], 1, j - 1)] = substr(a[i], j + 1)}}}} \
-             function out() {{if (id in r && s != \"\") print \"herd-unit\", r[id], s, b, p; id = s = b = p = \"\"}} \
-             /^$/ {{out(); next}} {{j = index($0, \"=\"); k = substr($0, 1, j - 1); x = substr($0, j + 1); \
-             if (k == \"Id\") id = x; else if (k == \"ActiveState\") s = x; else if (k == \"SubState\") b = x; else if (k == \"MainPID\") p = x}} END {{out()}}')\n\
-             [ -z \"$U\" ] || {{ echo \"$U\"; while read -r t r a b m; do [ \"$m\" = 0 ] || v \"$r\" \"$m\"; done <<E\n$U\nE\n}}\n",
+            "n() {{ case $id in {roles}*) r=;; esac\n\
+             [ -z \"$r\" ] || [ -z \"$a\" ] || {{ echo \"herd-unit $r $a $b $m\"; [ \"$m\" = 0 ] || v \"$r\" \"$m\"; }}; id=; a=; b=; m=; }}\n\
+             id=; a=; b=; m=; while IFS== read -r k x; do case $k in Id) id=$x;; ActiveState) a=$x;; SubState) b=$x;; MainPID) m=$x;; '') n;; esac; done <<E\n\
+             $(systemctl show -p Id,ActiveState,SubState,MainPID {} 2>/dev/null)\nE\nn\n",
             names.join(" "),
-            quote(&roles.join(" "))
         ));
     }
     for svc in &host.services {
@@ -245,14 +248,28 @@ mod tests {
         }
     }
 
-    /// Under POSIX sh, as a host without bash runs it, with `path` first on PATH.
+    /// As the transport runs it: under POSIX sh (a login shell other than
+    /// bash), and eval'd by bash in POSIX mode; both must read the same.
+    /// `path` first on PATH.
     fn run(script: &str, path: &str) -> (HostReading, String) {
-        let out = Command::new("sh")
+        let path = format!("{path}:{}", std::env::var("PATH").unwrap());
+        let sh = Command::new("sh")
             .args(["-c", script])
-            .env("PATH", format!("{path}:{}", std::env::var("PATH").unwrap()))
+            .env("PATH", &path)
             .output()
             .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let bash = Command::new("bash")
+            .args(["-c", "set -o posix; eval \"$1\"", "bash", script])
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&sh.stdout).into_owned();
+        let by_bash = String::from_utf8_lossy(&bash.stdout).into_owned();
+        assert_eq!(
+            parse_host_output(&by_bash),
+            parse_host_output(&text),
+            "sh:\n{text}\nbash:\n{by_bash}"
+        );
         (parse_host_output(&text), text)
     }
 
@@ -339,9 +356,10 @@ mod tests {
             ],
         };
         let (r, text) = run(&host_script(&layout, "/nonexistent"), &d);
+        // Once per run (sh, then bash).
         assert_eq!(
             std::fs::read_to_string(&calls).unwrap(),
-            "show -p Id,ActiveState,SubState,MainPID a.service b.service\n"
+            "show -p Id,ActiveState,SubState,MainPID a.service b.service\n".repeat(2)
         );
         let a = &r.units["namenode"];
         assert_eq!(
