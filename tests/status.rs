@@ -548,7 +548,7 @@ fn a_systemd_hosts_units_decide_what_runs_and_who_keeps_it_running() {
     let l = layout();
     let script = observe::host_script(l.host("master1").unwrap(), &l.stale_file);
     assert!(
-        script.contains("u namenode hadoop-hdfs-namenode.service"),
+        script.contains("hadoop-hdfs-namenode.service) r=namenode;;"),
         "{script}"
     );
     // The unit's main pid wins over a pid file naming a dead process; a
@@ -717,5 +717,40 @@ fn service_table_commands() {
             assert!(path.contains("NameNodeStatus"));
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// The sandbox's six hosts are below the folding threshold: the table is a
+/// row per host x service, as it always was, healthy and degraded
+/// (`UPDATE_GOLDEN=1` rewrites tests/golden/status).
+#[test]
+fn small_cluster_tables_are_golden() {
+    let l = layout();
+    let mut degraded = healthy(&l);
+    degraded.hosts.insert(
+        "worker3".into(),
+        Err("cannot connect to 172.30.0.23:22: connection refused".into()),
+    );
+    host_mut(&mut degraded, "worker1")
+        .procs
+        .insert("datanode".into(), Proc::Dead { pid: Some(4242) });
+    host_mut(&mut degraded, "worker2").stale = vec!["nodemanager".into()];
+    host_mut(&mut degraded, "master2")
+        .procs
+        .insert("namenode".into(), Proc::NoPidFile);
+    degraded.namenodes[1].state = Err("nothing listens on master2:9870".into());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/status");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for (name, r) in [("healthy", healthy(&l)), ("degraded", degraded)] {
+        let text = observe::format(&observe::assess(&l, &r));
+        let path = dir.join(format!("{name}.txt"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
+        assert_eq!(text, want, "{} differs", path.display());
     }
 }

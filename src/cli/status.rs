@@ -74,28 +74,67 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
     code
 }
 
-/// Connect (reusing live connections) and read the cluster once.
-async fn once(pool: &Pool, ctx: &Fleet, layout: &Layout) -> (Status, Duration) {
-    let start = Instant::now();
-    let readings = observe::connect_and_gather(pool, &ctx.targets, layout).await;
-    (observe::assess(layout, &readings), start.elapsed())
+/// How long each part of one pass took: at a thousand hosts the operator
+/// (and the bench) must see whether connecting or reading costs the time.
+#[derive(Debug, Clone, Copy, Default)]
+struct Took {
+    connect: Duration,
+    gather: Duration,
+    assess: Duration,
 }
 
-fn print(st: &Status, json: bool, global: &GlobalArgs, took: Duration) {
-    if json {
-        println!("{}", serde_json::to_string_pretty(st).unwrap_or_default());
+/// Connect (reusing live connections) and read the cluster once.
+async fn once(pool: &Pool, ctx: &Fleet, layout: &Layout) -> (Status, Took) {
+    let start = Instant::now();
+    let conns = observe::connect(pool, &ctx.targets).await;
+    let connected = Instant::now();
+    let readings = observe::gather(layout, &conns).await;
+    let gathered = Instant::now();
+    let st = observe::assess(layout, &readings);
+    let took = Took {
+        connect: connected - start,
+        gather: gathered - connected,
+        assess: gathered.elapsed(),
+    };
+    (st, took)
+}
+
+fn print(st: &Status, json: bool, global: &GlobalArgs, took: Took) {
+    let start = Instant::now();
+    let text = if json {
+        let mut t = serde_json::to_string_pretty(st).unwrap_or_default();
+        t.push('\n');
+        t
     } else if global.quiet {
+        let mut t = String::new();
         for p in &st.cluster.problems {
-            println!("{p}");
+            t.push_str(&format!("{p}\n"));
         }
         for w in &st.cluster.warnings {
-            println!("warning: {w}");
+            t.push_str(&format!("warning: {w}\n"));
         }
+        t
     } else {
-        print!("{}", observe::format(st));
-    }
+        observe::format(st)
+    };
+    let render = start.elapsed();
+    // One write: a thousand-host table line by line through the
+    // line-buffered stdout costs a write(2) per line.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
     if global.verbose {
-        eprintln!("status gathered in {:.0} ms", took.as_secs_f64() * 1000.0);
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let total = took.connect + took.gather + took.assess + render;
+        eprintln!(
+            "status gathered in {:.0} ms (connect {:.0} ms, gather {:.0} ms, assess {:.0} ms, render {:.0} ms; {} hosts)",
+            ms(total),
+            ms(took.connect),
+            ms(took.gather),
+            ms(took.assess),
+            ms(render),
+            st.hosts.len()
+        );
     }
 }
 

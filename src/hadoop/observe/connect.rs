@@ -14,9 +14,18 @@ use crate::transport::{Connection, Pool, SshTarget};
 /// Connect to `targets` and read them as `layout` expects. A host that
 /// cannot be reached is a reading (its error), not a failure of the whole.
 pub async fn connect_and_gather(pool: &Pool, targets: &[SshTarget], layout: &Layout) -> Readings {
-    let outcomes = pool.connect_all(targets).await;
-    let conns = by_host(targets, outcomes);
+    let conns = connect(pool, targets).await;
     gather(layout, &conns).await
+}
+
+/// Each target's connection, or why there is none, by host name: the first
+/// half of [`connect_and_gather`], apart so status can time it.
+pub async fn connect(
+    pool: &Pool,
+    targets: &[SshTarget],
+) -> BTreeMap<String, Answer<Arc<Connection>>> {
+    let outcomes = pool.connect_all(targets).await;
+    by_host(targets, outcomes)
 }
 
 /// Each target's connection, or why there is none without the host name the

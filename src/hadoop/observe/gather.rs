@@ -19,6 +19,9 @@ use super::readings::{
 use crate::probe::strip_host;
 use crate::transport::{Connection, ExecRequest};
 
+/// Host scripts running at once.
+const HOSTS_IN_FLIGHT: usize = 64;
+
 /// Read every host and every HA endpoint concurrently. `conns` holds, per
 /// inventory host, its connection or why it could not be had.
 pub async fn gather(
@@ -31,13 +34,19 @@ pub async fn gather(
             .cloned()
             .unwrap_or_else(|| Err("not connected".into()))
     };
+    // The script's timeout is for a hung host, not for the controller's
+    // queue: a thousand scripts started at once on a small controller
+    // (or a loopback fleet) all outlive it, so only so many run at a time.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(HOSTS_IN_FLIGHT));
     let hosts = futures::future::join_all(layout.hosts.iter().map(|h| {
         let c = conn(&h.name);
         let script = host_script(h, &layout.stale_file);
+        let in_flight = in_flight.clone();
         async move {
             let reading = match c {
                 Err(e) => Err(e),
                 Ok(c) => {
+                    let _slot = in_flight.acquire().await;
                     let req = ExecRequest {
                         command: script,
                         stdin: None,

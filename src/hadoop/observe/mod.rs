@@ -14,6 +14,7 @@
 mod connect;
 mod datanodes;
 mod endpoints;
+mod fold;
 mod gather;
 mod health;
 mod host_script;
@@ -22,7 +23,7 @@ mod readings;
 mod table;
 mod verdict;
 
-pub use connect::connect_and_gather;
+pub use connect::{connect, connect_and_gather};
 pub use datanodes::DataNodeView;
 pub use endpoints::{PROBE_TIMEOUT, parse_srvr};
 pub use gather::gather;
@@ -34,4 +35,6 @@ pub use readings::{
     Supervision, UnitState, ZkReading,
 };
 pub use table::format;
-pub use verdict::{ClusterSummary, HealthSummary, HostRow, ServiceRow, Status, assess};
+pub use verdict::{
+    ClusterSummary, HealthSummary, HostProblem, HostRow, ServiceRow, Status, assess,
+};

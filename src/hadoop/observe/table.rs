@@ -1,7 +1,11 @@
-//! The human table of a [`Status`]: a line per host x service, the cluster
-//! lines, and the problems.
+//! The human table of a [`Status`]: a line per host x service (services on
+//! many hosts folded into counts and their exceptions), the cluster lines,
+//! and the problems.
 
-use super::verdict::{HealthSummary, Status, join_ports};
+use std::collections::{HashMap, HashSet};
+
+use super::fold;
+use super::verdict::{HealthSummary, ServiceRow, Status, join_ports};
 use crate::hadoop::settings::human_bytes;
 use crate::report::columns;
 
@@ -9,64 +13,85 @@ fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or("?".to_string(), T::to_string)
 }
 
-/// The human table, cluster lines and problems, as printed.
+/// The table's cells of one service row: host, service, state, pid,
+/// supervisor, version, ports, HA role and notes.
+fn cells(s: &ServiceRow, host_err: Option<&str>) -> [String; 8] {
+    let state = match s.state.as_str() {
+        "running" if !s.missing_ports.is_empty() => "RUNNING?".to_string(),
+        "running" => "running".to_string(),
+        "down" => "DOWN".to_string(),
+        "unreachable" => "UNREACHABLE".to_string(),
+        other => other.to_string(),
+    };
+    let ports = if s.state == "running" {
+        let mut p = join_ports(&s.listening);
+        if !s.missing_ports.is_empty() {
+            p.push_str(&format!(" (not {})", join_ports(&s.missing_ports)));
+        }
+        p
+    } else {
+        String::new()
+    };
+    let detail = if s.state == "unreachable" {
+        host_err.unwrap_or_default().to_string()
+    } else {
+        let mut d = Vec::new();
+        if s.stale {
+            d.push("config stale".to_string());
+        }
+        // The ports column already says what a listening problem is.
+        if (s.state == "down" || s.missing_ports.is_empty())
+            && let Some(n) = &s.note
+        {
+            d.push(n.clone());
+        }
+        d.join("; ")
+    };
+    [
+        s.host.clone(),
+        s.service.clone(),
+        state,
+        s.pid.map_or(String::new(), |p| p.to_string()),
+        s.supervisor.clone().unwrap_or_default(),
+        s.version.clone().unwrap_or_default(),
+        ports,
+        [s.ha.clone().unwrap_or_default(), detail]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join("  "),
+    ]
+}
+
+/// The human table, cluster lines and problems, as printed. Services on
+/// many hosts are folded (see [`fold`]).
 pub fn format(status: &Status) -> String {
-    let mut rows: Vec<[String; 8]> = Vec::new();
-    for s in &status.services {
-        let host_err = status
-            .hosts
-            .iter()
-            .find(|h| h.host == s.host)
-            .and_then(|h| h.error.clone());
-        let state = match s.state.as_str() {
-            "running" if !s.missing_ports.is_empty() => "RUNNING?".to_string(),
-            "running" => "running".to_string(),
-            "down" => "DOWN".to_string(),
-            "unreachable" => "UNREACHABLE".to_string(),
-            other => other.to_string(),
-        };
-        let ports = if s.state == "running" {
-            let mut p = join_ports(&s.listening);
-            if !s.missing_ports.is_empty() {
-                p.push_str(&format!(" (not {})", join_ports(&s.missing_ports)));
-            }
-            p
-        } else {
-            String::new()
-        };
-        let detail = if s.state == "unreachable" {
-            host_err.unwrap_or_default()
-        } else {
-            let mut d = Vec::new();
-            if s.stale {
-                d.push("config stale".to_string());
-            }
-            // The ports column already says what a listening problem is.
-            if (s.state == "down" || s.missing_ports.is_empty())
-                && let Some(n) = &s.note
-            {
-                d.push(n.clone());
-            }
-            d.join("; ")
-        };
-        rows.push([
-            s.host.clone(),
-            s.service.clone(),
-            state,
-            s.pid.map_or(String::new(), |p| p.to_string()),
-            s.supervisor.clone().unwrap_or_default(),
-            s.version.clone().unwrap_or_default(),
-            ports,
-            [s.ha.clone().unwrap_or_default(), detail]
-                .into_iter()
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-                .join("  "),
-        ]);
-    }
+    let errors: HashMap<&str, &str> = status
+        .hosts
+        .iter()
+        .filter_map(|h| Some((h.host.as_str(), h.error.as_deref()?)))
+        .collect();
+    let all: Vec<[String; 8]> = status
+        .services
+        .iter()
+        .map(|s| cells(s, errors.get(s.host.as_str()).copied()))
+        .collect();
+    let folded = fold::folded_services(&status.services);
+    let folding = fold::fold(&status.services, &all, &folded);
+    let mut rows: Vec<[String; 8]> = status
+        .services
+        .iter()
+        .zip(&all)
+        .filter(|(s, _)| !folded.contains(s.service.as_str()))
+        .map(|(_, c)| c.clone())
+        .collect();
     // Hosts without any role still show, so an unreachable one is not hidden.
+    let mut with_roles: HashSet<&str> = HashSet::new();
+    for s in &status.services {
+        with_roles.insert(s.host.as_str());
+    }
     for h in &status.hosts {
-        if !status.services.iter().any(|s| s.host == h.host) {
+        if !with_roles.contains(h.host.as_str()) {
             rows.push([
                 h.host.clone(),
                 "-".into(),
@@ -83,6 +108,12 @@ pub fn format(status: &Status) -> String {
             ]);
         }
     }
+    let exceptions: Vec<[String; 8]> = folding
+        .exceptions
+        .iter()
+        .take(fold::EXCEPTIONS_SHOWN)
+        .map(|&i| all[i].clone())
+        .collect();
     let header = [
         "HOST",
         "SERVICE",
@@ -94,21 +125,31 @@ pub fn format(status: &Status) -> String {
         "HA / NOTES",
     ]
     .map(String::from);
-    let widths = columns::widths(&header.each_ref().map(String::as_str), &rows);
-    let line = |cells: &[String]| columns::line(cells, &widths);
+    // The exceptions line up under the hosts listed in full.
+    let widths = columns::widths(
+        &header.each_ref().map(String::as_str),
+        &[rows.as_slice(), exceptions.as_slice()].concat(),
+    );
     let mut out = String::new();
-    out.push_str(&line(&header));
-    out.push('\n');
-    let mut last_host = String::new();
-    for r in &rows {
-        let mut cells = r.clone();
-        if cells[0] == last_host {
-            cells[0] = String::new();
-        } else {
-            last_host = cells[0].clone();
+    if !rows.is_empty() || folded.is_empty() {
+        host_lines(&mut out, &header, &rows, &widths);
+    }
+    if !folded.is_empty() {
+        if !rows.is_empty() {
+            out.push('\n');
         }
-        out.push_str(&line(&cells));
-        out.push('\n');
+        out.push_str(&group_lines(status, &all, &folding));
+        let n = folding.exceptions.len();
+        if n > 0 {
+            out.push_str(&format!("\nunlike most of their service ({n}):\n"));
+            host_lines(&mut out, &header, &exceptions, &widths);
+            if n > exceptions.len() {
+                out.push_str(&format!(
+                    "... and {} more (herd status --json lists every host)\n",
+                    n - exceptions.len()
+                ));
+            }
+        }
     }
     let c = &status.cluster;
     out.push('\n');
@@ -152,12 +193,22 @@ pub fn format(status: &Status) -> String {
         "workers out of service:   {}",
         if c.out_of_service.is_empty() {
             "none".to_string()
-        } else {
+        } else if c.out_of_service.len() <= fold::FOLD_ABOVE {
             c.out_of_service
                 .iter()
                 .map(|(h, s)| format!("{h} ({s})"))
                 .collect::<Vec<_>>()
                 .join(", ")
+        } else {
+            alike(
+                c.out_of_service
+                    .iter()
+                    .map(|(h, s)| (h.as_str(), s.clone())),
+            )
+            .iter()
+            .map(|(s, hs)| format!("{s} on {} ({})", fold::hosts(hs.len()), fold::names(hs)))
+            .collect::<Vec<_>>()
+            .join(", ")
         }
     ));
     cl.push(format!(
@@ -172,6 +223,15 @@ pub fn format(status: &Status) -> String {
         "config:                   {}",
         if c.stale.is_empty() {
             "current".to_string()
+        } else if c.stale.len() > fold::FOLD_ABOVE {
+            format!(
+                "stale on {} (restart to apply)",
+                alike(c.stale.iter().map(|(h, s)| (h.as_str(), s.join(", "))))
+                    .iter()
+                    .map(|(s, hs)| format!("{} ({}): {s}", fold::hosts(hs.len()), fold::names(hs)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
         } else {
             format!(
                 "stale on {} (restart to apply)",
@@ -203,7 +263,7 @@ pub fn format(status: &Status) -> String {
             "DEGRADED: {} problem(s){warned}\n",
             c.problems.len()
         ));
-        for p in &c.problems {
+        for p in fold::problem_lines(status, &folded) {
             out.push_str(&format!("  - {p}\n"));
         }
     }
@@ -211,6 +271,79 @@ pub fn format(status: &Status) -> String {
         out.push_str(&format!("  ! {w}\n"));
     }
     out
+}
+
+/// The header and a line per row, each host named on its first line only.
+fn host_lines(out: &mut String, header: &[String; 8], rows: &[[String; 8]], widths: &[usize]) {
+    out.push_str(&columns::line(header, widths));
+    out.push('\n');
+    let mut last_host = String::new();
+    for r in rows {
+        let mut cells = r.clone();
+        if cells[0] == last_host {
+            cells[0] = String::new();
+        } else {
+            last_host = cells[0].clone();
+        }
+        out.push_str(&columns::line(&cells, widths));
+        out.push('\n');
+    }
+}
+
+/// The folded services' counts: a line per service and state alike.
+fn group_lines(status: &Status, cells: &[[String; 8]], folding: &fold::Fold) -> String {
+    let header = [
+        "HOSTS",
+        "SERVICE",
+        "STATE",
+        "SUPERVISOR",
+        "VERSION",
+        "NOTES",
+    ]
+    .map(String::from);
+    let rows: Vec<[String; 6]> = folding
+        .groups
+        .iter()
+        .map(|g| {
+            let c = &cells[g.first];
+            [
+                g.count.to_string(),
+                status.services[g.first].service.clone(),
+                c[2].clone(),
+                c[4].clone(),
+                c[5].clone(),
+                g.notes.clone(),
+            ]
+        })
+        .collect();
+    let widths = columns::widths(&header.each_ref().map(String::as_str), &rows);
+    let mut out = columns::line(&header, &widths);
+    out.push('\n');
+    for r in &rows {
+        // Counts right-aligned, so they read as a column of numbers.
+        let mut r = r.clone();
+        r[0] = format!("{:>w$}", r[0], w = widths[0]);
+        out.push_str(&columns::line(&r, &widths));
+        out.push('\n');
+    }
+    out
+}
+
+/// Hosts grouped by what is said of each, in first-seen order: how the
+/// cluster lines name many hosts.
+fn alike<'a>(items: impl Iterator<Item = (&'a str, String)>) -> Vec<(String, Vec<&'a str>)> {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (h, said) in items {
+        match at.get(&said) {
+            Some(&i) => groups[i].1.push(h),
+            None => {
+                at.insert(said.clone(), groups.len());
+                groups.push((said, vec![h]));
+            }
+        }
+    }
+    groups
 }
 
 /// The health figures in three lines: HDFS objects and space, the

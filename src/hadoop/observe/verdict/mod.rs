@@ -13,7 +13,7 @@ mod words;
 mod workers;
 mod zookeeper;
 
-pub use status::{ClusterSummary, HealthSummary, HostRow, ServiceRow, Status};
+pub use status::{ClusterSummary, HealthSummary, HostProblem, HostRow, ServiceRow, Status};
 pub(super) use words::join_ports;
 
 use super::layout::Layout;
@@ -21,8 +21,9 @@ use super::readings::Readings;
 
 /// The verdict on a cluster from what was read. Pure.
 pub fn assess(layout: &Layout, r: &Readings) -> Status {
-    let mut problems = Vec::new();
-    let rows = services::rows(layout, r, &mut problems);
+    let mut host_problems = Vec::new();
+    let rows = services::rows(layout, r, &mut host_problems);
+    let mut problems: Vec<String> = host_problems.iter().map(HostProblem::words).collect();
     let hdfs = ha_pair::namenodes(layout, r, &mut problems);
     let yarn = ha_pair::resourcemanagers(layout, r, &mut problems);
     let zookeeper_leader = zookeeper::leader(r, &mut problems);
@@ -48,6 +49,7 @@ pub fn assess(layout: &Layout, r: &Readings) -> Status {
         out_of_service: workers,
         healthy: problems.is_empty(),
         problems,
+        host_problems,
         warnings,
     };
     Status {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::status::{HostRow, ServiceRow};
+use super::status::{HostProblem, HostRow, ServiceRow};
 use super::words::{join_ports, unreachable};
 use crate::hadoop::observe::layout::Layout;
 use crate::hadoop::observe::readings::{Proc, Readings, Supervision};
@@ -17,7 +17,7 @@ pub(super) struct Rows {
 
 /// The rows, each service's trouble added to `problems` (a misnamed pid file
 /// is said in its row but is not a problem of the cluster).
-pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) -> Rows {
+pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<HostProblem>) -> Rows {
     let mut hosts = Vec::new();
     let mut services = Vec::new();
     let mut stale_map = BTreeMap::new();
@@ -119,7 +119,11 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                         && !misnamed
                         && out.is_none()
                     {
-                        problems.push(format!("{} on {}: {n}", svc.role, h.name));
+                        problems.push(HostProblem {
+                            host: h.name.clone(),
+                            service: Some(svc.role.to_string()),
+                            what: n.clone(),
+                        });
                     }
                     services.push(ServiceRow {
                         host: h.name.clone(),
@@ -141,7 +145,11 @@ pub(super) fn rows(layout: &Layout, r: &Readings, problems: &mut Vec<String>) ->
                 let out = layout.out_of_service.get(&h.name).copied();
                 // A host in maintenance may well be off; not a problem.
                 if out.is_none() {
-                    problems.push(format!("{} unreachable: {e}", h.name));
+                    problems.push(HostProblem {
+                        host: h.name.clone(),
+                        service: None,
+                        what: e.clone(),
+                    });
                 }
                 hosts.push(HostRow {
                     host: h.name.clone(),

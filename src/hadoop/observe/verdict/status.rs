@@ -63,9 +63,34 @@ pub struct ClusterSummary {
     pub out_of_service: BTreeMap<String, String>,
     pub healthy: bool,
     pub problems: Vec<String>,
+    /// The problems of one host or one service on it, also worded in
+    /// `problems`: the table folds a thousand alike ones into a line.
+    #[serde(skip)]
+    pub host_problems: Vec<HostProblem>,
     /// What an operator should act on before it becomes a problem; the
     /// cluster is healthy all the same.
     pub warnings: Vec<String>,
+}
+
+/// A problem of one host (it cannot be read) or of one service on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostProblem {
+    pub host: String,
+    /// None: the host itself is unreachable.
+    pub service: Option<String>,
+    /// Why, without the host and service.
+    pub what: String,
+}
+
+impl HostProblem {
+    /// `datanode on worker1: not running (no pid file)`, `worker1
+    /// unreachable: ...`: as `problems` has it.
+    pub fn words(&self) -> String {
+        match &self.service {
+            Some(s) => format!("{s} on {}: {}", self.host, self.what),
+            None => format!("{} unreachable: {}", self.host, self.what),
+        }
+    }
 }
 
 /// The health figures: HDFS as the active NameNode counts it (None without
