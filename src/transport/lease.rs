@@ -125,16 +125,20 @@ pub fn acquire_command(key: &str, me: &Holder, replacing: Option<&str>) -> Strin
     let f = lease_path(key);
     let replace = match replacing {
         Some(run) => format!(
-            "if grep -qx {} \"$f\" 2>/dev/null; then rm -f \"$f\"; fi\n",
-            quote(&format!("run={run}"))
+            "if {}; then rm -f \"$f\"; fi\n",
+            holds(&format!("run={run}"))
         ),
         None => String::new(),
     };
+    // noclobber is set and unset in this shell rather than in a subshell:
+    // the lease is taken once per host and run, and a fork is most of what
+    // a command costs the host.
     format!(
         r#"f={f}; d="${{f%/*}}"
 {{ [ -d "$d" ] || mkdir -p "$d"; }} 2>/dev/null || {{ printf 'herd: cannot create the lease directory %s on this host\n' "$d" >&2; exit 125; }}
-{replace}if (set -C; printf 'run=%s\ncluster=%s\ncontroller=%s\npid=%s\npid_start=%s\nsince=%s\n' {run} {cluster} {controller} {pid} {pid_start} {since} >"$f") 2>/dev/null; then echo lease=taken; exit 0; fi
-if grep -qx {mine} "$f" 2>/dev/null; then echo lease=taken; exit 0; fi
+{replace}set -C; t=; {{ printf 'run=%s\ncluster=%s\ncontroller=%s\npid=%s\npid_start=%s\nsince=%s\n' {run} {cluster} {controller} {pid} {pid_start} {since} >"$f"; }} 2>/dev/null && t=1; set +C
+if [ -n "$t" ]; then echo lease=taken; exit 0; fi
+if {mine}; then echo lease=taken; exit 0; fi
 echo lease=held; cat "$f" 2>/dev/null; exit 0"#,
         run = quote(&me.run),
         cluster = quote(&me.cluster),
@@ -142,7 +146,7 @@ echo lease=held; cat "$f" 2>/dev/null; exit 0"#,
         pid = me.pid,
         pid_start = me.pid_start,
         since = me.since,
-        mine = quote(&format!("run={}", me.run)),
+        mine = holds(&format!("run={}", me.run)),
     )
 }
 
@@ -150,9 +154,18 @@ echo lease=held; cat "$f" 2>/dev/null; exit 0"#,
 /// it can run ahead of the run's other last words to the host.
 pub fn release_command(key: &str, run: &str) -> String {
     format!(
-        "f={}; if grep -qx {} \"$f\" 2>/dev/null; then rm -f \"$f\"; fi; true",
+        "f={}; if {}; then rm -f \"$f\"; fi; true",
         lease_path(key),
-        quote(&format!("run={run}"))
+        holds(&format!("run={run}"))
+    )
+}
+
+/// A test that lease file `$f` has the line `line`, with the shell's own
+/// `read` rather than grep: one exec fewer per host at each end of a run.
+fn holds(line: &str) -> String {
+    format!(
+        "{{ h=; while IFS= read -r l || [ -n \"$l\" ]; do [ \"$l\" != {} ] || {{ h=1; break; }}; done <\"$f\"; [ -n \"$h\" ]; }} 2>/dev/null",
+        quote(line)
     )
 }
 
