@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tarballs that do not come from the controller, on a running cluster
-# (after bringup): from the operator's mirror (busybox httpd in a container
+# running the inventory's versions (after upgrade; bringup starts the older
+# ones, which the unpack stages rightly refuse to move): from the operator's mirror (busybox httpd in a container
 # of the sandbox network, `sandbox.sh mirror`) and by the host-to-host relay
 # (vars.dist_relay). Each mode with a damaged copy on some host: only that
 # host fetches again, its copy is the tarball's, the cluster stays healthy.
