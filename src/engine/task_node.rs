@@ -70,6 +70,17 @@ impl Engine<'_> {
             );
             return NodeResult::Ok;
         }
+        let fail = |error: String| {
+            let msg = format!("stage '{stage_name}' failed on host {host_name}: {error}");
+            (
+                msg.clone(),
+                NodeResult::Failed {
+                    stage,
+                    error: msg,
+                    hosts: vec![host],
+                },
+            )
+        };
         if let Some(tpl) = &st.when {
             let ctx = self.template_context(state, host);
             match super::when_clause::holds(tpl, &ctx) {
@@ -82,33 +93,15 @@ impl Engine<'_> {
                     return NodeResult::Ok;
                 }
                 Err(e) => {
-                    let msg = format!("stage '{stage_name}' failed on host {host_name}: when: {e}");
-                    self.emit(
-                        state,
-                        finish(TaskOutcome::Failed, None, None, Some(msg.clone())),
-                    );
-                    return NodeResult::Failed {
-                        stage,
-                        error: msg,
-                        hosts: vec![host],
-                    };
+                    let (msg, res) = fail(format!("when: {e}"));
+                    self.emit(state, finish(TaskOutcome::Failed, None, None, Some(msg)));
+                    return res;
                 }
             }
         }
         let _permit = tokio::select! {
             p = state.forks.acquire() => p,
             _ = self.cancel.cancelled() => return NodeResult::Cancelled,
-        };
-        let fail = |error: String| {
-            let msg = format!("stage '{stage_name}' failed on host {host_name}: {error}");
-            (
-                msg.clone(),
-                NodeResult::Failed {
-                    stage,
-                    error: msg,
-                    hosts: vec![host],
-                },
-            )
         };
         let Some(mut conn) = state.conns[host].clone() else {
             let why = state.connect_errors[host]
