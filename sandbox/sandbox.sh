@@ -14,6 +14,8 @@
 #   sandbox/sandbox.sh reboot NODE   docker restart, wait for sshd (and boot)
 #   sandbox/sandbox.sh mirror        start the download mirror (http://172.30.0.30:8080/,
 #                                    serving .cache/mirror); `down` removes it
+#   sandbox/sandbox.sh kdc           start the KDC of realm HERD.TEST (host kdc, 172.30.0.5;
+#                                    admin/admin, password in .cache/sandbox/kdc-admin-password)
 #   sandbox/sandbox.sh env           shell exports for tests (eval "$(... env)")
 #   sandbox/sandbox.sh status        what runs
 #   sandbox/sandbox.sh engine-stop   stop dockerd, only if the sandbox started it
@@ -187,6 +189,23 @@ cmd_mirror() {
   log "mirror up: http://172.30.0.30:8080/ serves ${CACHE_DIR}/mirror"
 }
 
+cmd_kdc() {
+  local n=0
+  ensure_engine
+  ensure_keys
+  compose up -d --no-deps kdc >"${SB_CACHE}/compose-kdc.log" 2>&1 || {
+    cat "${SB_CACHE}/compose-kdc.log" >&2
+    die "docker-compose up kdc failed (log: ${SB_CACHE}/compose-kdc.log)"
+  }
+  # kadmind listens last, once the database exists.
+  until (exec 3<>/dev/tcp/172.30.0.5/749) 2>/dev/null; do
+    n=$((n + 1))
+    [[ ${n} -lt 300 ]] || die "the KDC's kadmind does not answer on 172.30.0.5:749 (docker logs ${COMPOSE_PROJECT}_kdc_1)"
+    sleep 0.1
+  done
+  log "kdc up: realm HERD.TEST on kdc (172.30.0.5), admin/admin"
+}
+
 cmd_down() {
   if docker info >/dev/null 2>&1; then
     compose down --remove-orphans --timeout 3 >"${SB_CACHE}/compose-down.log" 2>&1 || {
@@ -265,6 +284,7 @@ main() {
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     mirror) cmd_mirror ;;
+    kdc) cmd_kdc ;;
     env) cmd_env ;;
     status) cmd_status ;;
     engine-stop) engine_stop ;;

@@ -50,6 +50,8 @@ ALL_NODES=("${NODES[@]}" "${OPTIONAL_NODES[@]}")
 ADMIN_USER="admin"
 OPS_USER="ops"
 OPS_PASSWORD_FILE="${SB_CACHE}/ops-password"
+# The password of admin/admin in the sandbox KDC (sandbox.sh kdc).
+KDC_ADMIN_PASSWORD_FILE="${SB_CACHE}/kdc-admin-password"
 
 node_ip() {
   case "$1" in

@@ -29,6 +29,14 @@ ensure_keys() {
     mv "${OPS_PASSWORD_FILE}.tmp" "${OPS_PASSWORD_FILE}"
   fi
   chmod 600 "${OPS_PASSWORD_FILE}"
+  if [[ ! -s "${KDC_ADMIN_PASSWORD_FILE}" ]]; then
+    log "generating the KDC admin password ${KDC_ADMIN_PASSWORD_FILE}"
+    (umask 077 && head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 24 >"${KDC_ADMIN_PASSWORD_FILE}.tmp")
+    mv "${KDC_ADMIN_PASSWORD_FILE}.tmp" "${KDC_ADMIN_PASSWORD_FILE}"
+  fi
+  # Read inside the KDC container by root only; 0644 on the host side
+  # would be world-readable there too, so the owner's bits suffice.
+  chmod 600 "${KDC_ADMIN_PASSWORD_FILE}"
 
   local node ip dir tmp
   tmp="$(mktemp "${SB_CACHE}/known_hosts.XXXXXX")"

@@ -83,6 +83,7 @@ impl Settings {
             users: ServiceUsers::default(),
             health: Default::default(),
             dist_relay: None,
+            security: None,
         }
     }
 }

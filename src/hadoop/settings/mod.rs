@@ -11,6 +11,7 @@ mod health;
 mod overrides;
 mod rack;
 mod read;
+mod security;
 mod spark;
 mod supervisor;
 mod users;
@@ -25,6 +26,7 @@ pub use health::{Health, human_bytes, inventory_warnings, xmx};
 pub use overrides::OVERRIDE_FILES;
 pub use rack::rack;
 pub use read::read;
+pub use security::{AdminPassword, KADMIN_PORT, KDC_PORT, Kerberos, KeytabSource, Security, Tls};
 pub use spark::{APACHE_PI_CLASS, APACHE_PI_JAR, SmokeJob, SparkSettings, host_port};
 pub use supervisor::{Supervisor, supervisor};
 pub use users::{ACCOUNTS, Account, ServiceUsers, User};
@@ -170,6 +172,8 @@ pub struct Settings {
     pub users: ServiceUsers,
     /// What `herd status` judges the health figures by.
     pub health: Health,
+    /// Secure mode (`vars.security`); None: simple authentication.
+    pub security: Option<Security>,
 }
 
 impl Settings {

@@ -15,7 +15,8 @@ use crate::model::{Inventory, ModelError};
 
 use super::defaults::HEAPS;
 use super::{
-    COMPONENTS, Dirs, MesosSettings, Mirror, Settings, Tarball, health, overrides, spark, users,
+    COMPONENTS, Dirs, MesosSettings, Mirror, Settings, Tarball, health, overrides, security, spark,
+    users,
 };
 
 /// The settings being read, with the reader that records their problems.
@@ -63,6 +64,9 @@ const VARS: &[(&str, Set)] = &[
     }),
     ("health", |x, v, p| {
         health::read(&mut x.r, v, p, &mut x.s.health)
+    }),
+    ("security", |x, v, p| {
+        x.s.security = security::read(&mut x.r, v, p, &x.base);
     }),
 ];
 
@@ -565,6 +569,7 @@ mod tests {
             "overrides" => "{ core-site: { x: 1 } }".into(),
             "spark" => "{ master: 'mesos://m1:5050', event_log_dir: /ev, archive_dir: /ar, driver_memory: 2g, executor_memory: 3g, executor_cores: 2, am_memory: 1g, smoke_job: { jar: j.jar, class: a.B } }".into(),
             "health" => "{ heap_used_warn_pct: 90, expected_files: 1 }".into(),
+            "security" => "{ kerberos: { realm: R, kdc: k } }".into(),
             "users" => "{ hdfs: { name: hd, uid: 2001 }, yarn: ya, mapred: ma, zookeeper: zk, mesos: me, spark: sp, group: { name: hg, gid: 2000 } }".into(),
             other => panic!("no test value for vars.{other}"),
         }
@@ -690,7 +695,9 @@ mod tests {
             spark,
             health,
             dist_relay,
+            security,
         } = got;
+        assert_ne!(security, d.security);
         assert_ne!(health, d.health);
         assert_eq!(dist_relay, Some(9999));
         let super::super::SparkSettings {
