@@ -31,3 +31,12 @@ pub const NODEMANAGER_SHUFFLE: u16 = 13562;
 pub const MESOS_MASTER: u16 = 5050;
 pub const MESOS_AGENT: u16 = 5051;
 pub const SPARK_HISTORY_HTTP: u16 = 18080;
+// The TLS web ports, the only web ports of a secure cluster
+// (`dfs.http.policy`, `yarn.http.policy`, `mapreduce.jobhistory.http.policy`
+// HTTPS_ONLY).
+pub const JOURNALNODE_HTTPS: u16 = 8481;
+pub const NAMENODE_HTTPS: u16 = 9871;
+pub const RESOURCEMANAGER_HTTPS: u16 = 8090;
+pub const HISTORYSERVER_HTTPS: u16 = 19890;
+pub const DATANODE_HTTPS: u16 = 9865;
+pub const NODEMANAGER_HTTPS: u16 = 8044;

@@ -158,6 +158,11 @@ fn collect(
         errors: Vec::new(),
     };
     let has = |r: &str| host.roles.iter().any(|x| x == r);
+    // A secure cluster serves its web endpoints over TLS only, on the TLS
+    // keys' ports: those are the ones probes and checks must reach.
+    let secure = topo.settings.security.is_some();
+    let web = |plain: &'static str, tls: &'static str| if secure { tls } else { plain };
+    let web_port = |plain: u16, tls: u16| if secure { tls } else { plain };
     if has("zookeeper") {
         c.prop(
             site,
@@ -228,8 +233,8 @@ fn collect(
             "journalnode",
             "http",
             "hdfs-site",
-            "dfs.journalnode.http-address",
-            JOURNALNODE_HTTP,
+            web("dfs.journalnode.http-address", "dfs.journalnode.https-address"),
+            web_port(JOURNALNODE_HTTP, JOURNALNODE_HTTPS),
         );
     }
     if has("namenode")
@@ -248,8 +253,11 @@ fn collect(
             "namenode",
             "http",
             "hdfs-site",
-            &format!("dfs.namenode.http-address.{ns}.{id}"),
-            NAMENODE_HTTP,
+            &format!(
+                "{}.{ns}.{id}",
+                web("dfs.namenode.http-address", "dfs.namenode.https-address")
+            ),
+            web_port(NAMENODE_HTTP, NAMENODE_HTTPS),
         );
     }
     if has("zkfc") {
@@ -284,8 +292,11 @@ fn collect(
             ),
             (
                 "http",
-                "yarn.resourcemanager.webapp.address",
-                RESOURCEMANAGER_HTTP,
+                web(
+                    "yarn.resourcemanager.webapp.address",
+                    "yarn.resourcemanager.webapp.https.address",
+                ),
+                web_port(RESOURCEMANAGER_HTTP, RESOURCEMANAGER_HTTPS),
             ),
         ] {
             c.prop(
@@ -312,8 +323,11 @@ fn collect(
             "historyserver",
             "http",
             "mapred-site",
-            "mapreduce.jobhistory.webapp.address",
-            HISTORYSERVER_HTTP,
+            web(
+                "mapreduce.jobhistory.webapp.address",
+                "mapreduce.jobhistory.webapp.https.address",
+            ),
+            web_port(HISTORYSERVER_HTTP, HISTORYSERVER_HTTPS),
         );
         c.prop(
             site,
@@ -338,8 +352,8 @@ fn collect(
             "datanode",
             "http",
             "hdfs-site",
-            "dfs.datanode.http.address",
-            DATANODE_HTTP,
+            web("dfs.datanode.http.address", "dfs.datanode.https.address"),
+            web_port(DATANODE_HTTP, DATANODE_HTTPS),
         );
         c.prop(
             site,
@@ -372,8 +386,11 @@ fn collect(
             "nodemanager",
             "http",
             "yarn-site",
-            "yarn.nodemanager.webapp.address",
-            NODEMANAGER_HTTP,
+            web(
+                "yarn.nodemanager.webapp.address",
+                "yarn.nodemanager.webapp.https.address",
+            ),
+            web_port(NODEMANAGER_HTTP, NODEMANAGER_HTTPS),
         );
         c.prop(
             site,

@@ -11,6 +11,7 @@ mod host_lists;
 mod mesos;
 mod props;
 mod rack;
+mod secure_site;
 mod site;
 mod spark;
 mod systemd;

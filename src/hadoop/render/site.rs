@@ -114,6 +114,9 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
             format!("{conf_dir}/{RACK_SCRIPT}"),
         );
     }
+    if let Some(sec) = &s.security {
+        super::secure_site::core(&mut core, topo, &sec.kerberos);
+    }
     apply_overrides(&mut core, topo, "core-site");
 
     let mut hdfs = Props::new();
@@ -187,6 +190,9 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         "dfs.hosts",
         format!("{}/{}", s.hadoop_conf_dir(), super::DFS_HOSTS),
     );
+    if let Some(sec) = &s.security {
+        super::secure_site::hdfs(&mut hdfs, topo, &sec.kerberos);
+    }
     apply_overrides(&mut hdfs, topo, "hdfs-site");
 
     let mut yarn = Props::new();
@@ -323,6 +329,9 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         false,
         VMEM_NOTE,
     );
+    if let Some(sec) = &s.security {
+        super::secure_site::yarn(&mut yarn, topo, &sec.kerberos);
+    }
     apply_overrides(&mut yarn, topo, "yarn-site");
 
     let mut mapred = Props::new();
@@ -351,6 +360,9 @@ pub fn site_configs(_inv: &Inventory, topo: &Topology) -> SiteConfigs {
         "mapreduce.reduce.env",
     ] {
         set(&mut mapred, key, &mapred_home);
+    }
+    if let Some(sec) = &s.security {
+        super::secure_site::mapred(&mut mapred, topo, &sec.kerberos);
     }
     apply_overrides(&mut mapred, topo, "mapred-site");
 

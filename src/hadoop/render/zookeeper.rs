@@ -36,6 +36,9 @@ pub(super) fn zoo_cfg(topo: &Topology) -> Props {
     // Without purging, snapshots and transaction logs fill the disk.
     set(&mut zoo, "autopurge.snapRetainCount", 3);
     set(&mut zoo, "autopurge.purgeInterval", 24);
+    if s.security.is_some() {
+        super::secure_site::zoo(&mut zoo);
+    }
     apply_overrides(&mut zoo, topo, "zoo.cfg");
     zoo
 }

@@ -1,0 +1,6 @@
+//! Secure mode's parts that are not configuration files: which principals
+//! and keytabs each host holds, and the commands that put keytabs and TLS
+//! keystores in place on the hosts.
+
+pub mod keytabs;
+pub mod principals;
