@@ -19,10 +19,24 @@ pub fn as_user(user: &str, cmd: &str) -> String {
     format!("runuser -u {} -- {cmd}", q(user))
 }
 
+/// A client command (hdfs, yarn, mapred tools) as `user`: on a secure
+/// cluster through the host's `with-ticket`, which logs the account in
+/// with its principal's keytab for that command only.
+pub fn client_as(s: &Settings, user: &str, cmd: &str) -> String {
+    match &s.security {
+        Some(_) => as_user(
+            user,
+            &format!("{} {cmd}", q(&crate::hadoop::render::kerberos::with_ticket(s))),
+        ),
+        None => as_user(user, cmd),
+    }
+}
+
 /// The hdfs tool as the HDFS superuser (the account the NameNode runs
 /// as), for formats and admin commands.
 pub fn hdfs_admin(s: &Settings) -> String {
-    as_user(
+    client_as(
+        s,
         s.users.name(Account::Hdfs),
         &q(&format!("{}/bin/hdfs", s.hadoop_home())),
     )

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::Topology;
-use super::daemon_control::as_user;
+use super::daemon_control::client_as;
 use super::render::{archive_path, hdfs_uri};
 use super::settings::Account;
 use crate::shell::quote as q;
@@ -24,7 +24,8 @@ pub fn template(topo: &Topology) -> Value {
         // marker that always exists, so the stage's `creates:` skips it.
         return json!({ "run": "true", "marker": "/" });
     };
-    let hdfs = as_user(
+    let hdfs = client_as(
+        s,
         s.users.name(Account::Spark),
         &q(&format!("{}/bin/hdfs", s.hadoop_home())),
     );

@@ -12,7 +12,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::hadoop::daemon_control::{as_user, hdfs_admin};
+use crate::hadoop::daemon_control::{client_as, hdfs_admin};
 use crate::hadoop::lifecycle::WorkerState;
 use crate::hadoop::render::{self, DFS_HOSTS};
 use crate::hadoop::settings::{Account, Settings};
@@ -22,7 +22,8 @@ use crate::shell::quote as q;
 
 /// `yarn rmadmin` as the YARN account.
 pub fn rmadmin(s: &Settings) -> String {
-    as_user(
+    client_as(
+        s,
         s.users.name(Account::Yarn),
         &format!("{} rmadmin", q(&format!("{}/bin/yarn", s.hadoop_home()))),
     )

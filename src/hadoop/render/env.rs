@@ -60,7 +60,13 @@ pub(super) fn hadoop_env(topo: &Topology) -> Vec<u8> {
         ("YARN_NODEMANAGER_OPTS", "nodemanager"),
         ("MAPRED_HISTORYSERVER_OPTS", "historyserver"),
     ] {
-        export(var, &opts(s.heap(daemon), &s.jvm_opts));
+        let mut extra = s.jvm_opts.clone();
+        if s.security.is_some()
+            && let Some(jaas) = super::kerberos::jaas_opts(s, daemon)
+        {
+            extra = format!("{extra} {jaas}");
+        }
+        export(var, &opts(s.heap(daemon), &extra));
     }
     out.into_bytes()
 }

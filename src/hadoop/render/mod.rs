@@ -8,6 +8,7 @@
 
 mod env;
 mod host_lists;
+pub mod kerberos;
 mod mesos;
 mod props;
 mod rack;
@@ -203,6 +204,45 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                     0o644,
                     vec![kind.role()],
                 );
+            }
+        }
+        if let Some(sec) = &s.security {
+            let k = &sec.kerberos;
+            let daemons: Vec<&'static str> = on_host(HADOOP_ROLES)
+                .into_iter()
+                .chain(on_host(&["zookeeper"]))
+                .collect();
+            add("/etc/krb5.conf".into(), kerberos::krb5_conf(k), 0o644, daemons);
+            add(
+                kerberos::with_ticket(s),
+                kerberos::with_ticket_script(s, k, host),
+                0o755,
+                Vec::new(),
+            );
+            add(
+                kerberos::web_get(s),
+                kerberos::web_get_script(k, host),
+                0o755,
+                Vec::new(),
+            );
+            if HADOOP_CLIENT_ROLES.iter().any(|r| has(r)) {
+                add(
+                    format!("{conf_dir}/ssl-client.xml"),
+                    kerberos::ssl_client_xml(),
+                    0o644,
+                    on_host(HADOOP_ROLES),
+                );
+            }
+            for (role, path) in [
+                ("zkfc", kerberos::zkfc_jaas(s)),
+                ("resourcemanager", kerberos::rm_jaas(s)),
+                ("zookeeper", kerberos::zookeeper_jaas(s)),
+            ] {
+                if has(role)
+                    && let Some(content) = kerberos::jaas_of(k, role, &host.name)
+                {
+                    add(path, content, 0o644, on_host(&[role]));
+                }
             }
         }
         let services = crate::hadoop::services::on_host(host);

@@ -61,11 +61,14 @@ pub(super) fn zookeeper_java_env(topo: &Topology) -> Vec<u8> {
         "export ZOOPIDFILE={}\n",
         quote(&format!("{}/zookeeper_server.pid", s.dirs.pid))
     ));
-    if !s.jvm_opts.trim().is_empty() {
-        out.push_str(&format!(
-            "export SERVER_JVMFLAGS={}\n",
-            quote(s.jvm_opts.trim())
-        ));
+    let mut flags = s.jvm_opts.trim().to_string();
+    if s.security.is_some()
+        && let Some(jaas) = super::kerberos::jaas_opts(s, "zookeeper")
+    {
+        flags = format!("{flags} {jaas}").trim().to_string();
+    }
+    if !flags.is_empty() {
+        out.push_str(&format!("export SERVER_JVMFLAGS={}\n", quote(&flags)));
     }
     out.into_bytes()
 }

@@ -4,3 +4,5 @@
 
 pub mod keytabs;
 pub mod principals;
+pub mod template;
+pub mod tls;

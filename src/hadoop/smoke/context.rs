@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::findings::Findings;
 use super::remote::Remote;
-use crate::hadoop::daemon_control::as_user;
+use crate::hadoop::daemon_control::client_as;
 use crate::hadoop::ports::ClusterPorts;
 use crate::hadoop::services::service;
 use crate::hadoop::settings::{Account, Settings};
@@ -52,9 +52,9 @@ impl<'a> Smoke<'a> {
             .ok_or_else(|| format!("no {role} port is configured for {host}"))
     }
 
-    /// `cmd` run by root as the account of `a` (see [`as_user`]).
+    /// `cmd` run by root as the account of `a` (see [`client_as`]).
     pub fn as_account(&self, a: Account, cmd: &str) -> String {
-        as_user(self.settings().users.name(a), cmd)
+        client_as(self.settings(), self.settings().users.name(a), cmd)
     }
 
     pub fn user(&self, a: Account) -> &str {
