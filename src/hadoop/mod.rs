@@ -22,6 +22,7 @@ pub mod push;
 pub mod relay;
 pub mod render;
 pub mod restart;
+pub mod secure;
 pub mod services;
 pub mod settings;
 pub mod smoke;
