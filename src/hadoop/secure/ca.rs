@@ -338,7 +338,7 @@ pub fn check_host_cert(
     let mut problems = Vec::new();
     match first_cert(ca_pem.as_bytes()).and_then(|ca_der| {
         let ca = parse_cert(&ca_der)?;
-        Ok(signed_by(&cert, &ca).then(|| ca.subject().to_string()))
+        Ok((!signed_by(&cert, &ca)).then(|| ca.subject().to_string()))
     }) {
         Ok(None) => {}
         Ok(Some(ca_subject)) => problems.push(format!(
@@ -443,7 +443,11 @@ fn key_matches(key: &KeyPair, cert: &X509Certificate<'_>) -> bool {
     cert.public_key().subject_public_key.data.as_ref() == key.public_key_raw()
 }
 
-fn check_is_ca(path: &Path, cert: &X509Certificate<'_>, now: OffsetDateTime) -> Result<(), CaError> {
+fn check_is_ca(
+    path: &Path,
+    cert: &X509Certificate<'_>,
+    now: OffsetDateTime,
+) -> Result<(), CaError> {
     match cert.basic_constraints() {
         Ok(Some(bc)) if bc.value.ca => {}
         Ok(_) => {
@@ -623,4 +627,587 @@ fn date(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
         .format(&format)
         .unwrap_or_else(|_| at.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    fn parsed(pem: &str) -> Vec<u8> {
+        first_cert(pem.as_bytes()).unwrap()
+    }
+
+    const DAY: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+    #[test]
+    fn the_ca_is_created_once_with_private_modes_and_then_loaded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ca");
+        let created = ClusterCa::load_or_create(&dir, "prod").unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("ca.pem")), 0o644);
+        assert_eq!(mode(&dir.join("ca.key")), 0o600);
+        let key_text = fs::read_to_string(dir.join("ca.key")).unwrap();
+
+        let loaded = ClusterCa::load_or_create(&dir, "prod").unwrap();
+        assert_eq!(loaded.cert_pem(), created.cert_pem());
+        assert_eq!(fs::read_to_string(dir.join("ca.key")).unwrap(), key_text);
+        assert_eq!(
+            loaded.issuer.key().public_key_raw(),
+            created.issuer.key().public_key_raw()
+        );
+
+        let der = parsed(loaded.cert_pem());
+        let cert = parse_cert(&der).unwrap();
+        assert_eq!(common_name_of(&cert), Some("herd cluster CA prod"));
+        let bc = cert.basic_constraints().unwrap().unwrap().value;
+        assert!(bc.ca);
+        assert_eq!(bc.path_len_constraint, Some(0));
+        let ku = cert.key_usage().unwrap().unwrap().value;
+        assert!(ku.key_cert_sign() && ku.crl_sign() && !ku.digital_signature());
+        let v = cert.validity();
+        let years = (v.not_after.to_datetime() - v.not_before.to_datetime()).whole_days() / 365;
+        assert_eq!(years, 10);
+    }
+
+    #[test]
+    fn debug_does_not_show_the_keys() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let host = ca.host_cert(tmp.path(), "nn1", &names(&["nn1"])).unwrap();
+        let ca_key = fs::read_to_string(tmp.path().join("ca.key")).unwrap();
+        let ca_key_body = ca_key.lines().nth(1).unwrap();
+        let host_key_body = host.key_pem.lines().nth(1).unwrap();
+        let shown = format!("{ca:?} {host:?}");
+        assert!(shown.contains("<private>"), "{shown}");
+        assert!(!shown.contains("PRIVATE KEY"));
+        assert!(!shown.contains(ca_key_body) && !shown.contains(host_key_body));
+    }
+
+    #[test]
+    fn a_key_readable_by_others_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let key = tmp.path().join("ca.key");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = ClusterCa::load_or_create(tmp.path(), "prod").unwrap_err();
+        assert!(
+            matches!(err, CaError::KeyExposed { mode: 0o644, .. }),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.starts_with(&key.display().to_string()), "{text}");
+        assert!(text.contains("mode 644"), "{text}");
+    }
+
+    #[test]
+    fn a_host_key_readable_by_others_is_refused_rather_than_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        ca.host_cert(tmp.path(), "nn1", &names(&["nn1"])).unwrap();
+        let key = tmp.path().join("hosts/nn1.key");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o640)).unwrap();
+        let err = ca
+            .host_cert(tmp.path(), "nn1", &names(&["nn1"]))
+            .unwrap_err();
+        assert!(matches!(err, CaError::KeyExposed { .. }), "{err:?}");
+        assert!(err.to_string().contains("hosts/nn1.key"), "{err}");
+    }
+
+    #[test]
+    fn a_certificate_that_is_not_a_ca_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        ca.host_cert(tmp.path(), "nn1", &names(&["nn1"])).unwrap();
+        let cert = tmp.path().join("hosts/nn1.pem");
+        let err = ClusterCa::from_files(&cert, &tmp.path().join("hosts/nn1.key")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: is not a CA certificate (its basic constraints do not say CA:TRUE)",
+                cert.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_key_that_is_not_the_certificates_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("a");
+        let b = tmp.path().join("b");
+        ClusterCa::load_or_create(&a, "a").unwrap();
+        ClusterCa::load_or_create(&b, "b").unwrap();
+        let err = ClusterCa::from_files(&a.join("ca.pem"), &b.join("ca.key")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: is not the key of {}",
+                b.join("ca.key").display(),
+                a.join("ca.pem").display()
+            )
+        );
+    }
+
+    #[test]
+    fn half_a_ca_is_reported_not_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        fs::remove_file(tmp.path().join("ca.pem")).unwrap();
+        let err = ClusterCa::load_or_create(tmp.path(), "prod").unwrap_err();
+        assert!(err.to_string().contains("ca.pem: not found, but"), "{err}");
+        assert!(tmp.path().join("ca.key").exists());
+        assert!(!tmp.path().join("ca.pem").exists());
+    }
+
+    #[test]
+    fn host_certificates_carry_the_server_and_client_profile() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let list = names(&["nn1.example.com", "nn1", "192.0.2.10", "2001:db8::1"]);
+        let host = ca.host_cert(tmp.path(), "nn1", &list).unwrap();
+        assert_eq!(mode(&tmp.path().join("hosts")), 0o700);
+        assert_eq!(mode(&tmp.path().join("hosts/nn1.key")), 0o600);
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("hosts/nn1.pem")).unwrap(),
+            host.cert_pem
+        );
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("hosts/nn1.key")).unwrap(),
+            host.key_pem
+        );
+        assert_eq!(
+            host.chain_pem,
+            format!("{}{}", host.cert_pem, ca.cert_pem())
+        );
+
+        let der = parsed(&host.cert_pem);
+        let cert = parse_cert(&der).unwrap();
+        assert_eq!(common_name_of(&cert), Some("nn1.example.com"));
+        assert!(!cert.is_ca());
+        let ku = cert.key_usage().unwrap().unwrap().value;
+        assert!(ku.digital_signature() && ku.key_encipherment() && !ku.key_cert_sign());
+        let eku = cert.extended_key_usage().unwrap().unwrap().value;
+        assert!(eku.server_auth && eku.client_auth && !eku.any);
+        let expected: BTreeSet<SanName> = [
+            SanName::Dns("nn1.example.com".into()),
+            SanName::Dns("nn1".into()),
+            SanName::Ip("192.0.2.10".parse().unwrap()),
+            SanName::Ip("2001:db8::1".parse().unwrap()),
+        ]
+        .into();
+        assert_eq!(san_set(&cert), Some(expected));
+        let v = cert.validity();
+        let days = (v.not_after.to_datetime() - v.not_before.to_datetime()).whole_days();
+        assert_eq!(days, 825);
+        assert!(v.not_before.to_datetime() < OffsetDateTime::now_utc() - Duration::minutes(30));
+    }
+
+    #[test]
+    fn host_certificates_are_reused_while_the_names_are_the_same() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let list = names(&["dn1.example.com", "10.0.0.5"]);
+        let first = ca.host_cert(tmp.path(), "dn1", &list).unwrap();
+        let again = ca.host_cert(tmp.path(), "dn1", &list).unwrap();
+        assert_eq!(again, first);
+
+        let reloaded = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let in_another_order = names(&["dn1.example.com", "10.0.0.5"]);
+        assert_eq!(
+            reloaded
+                .host_cert(tmp.path(), "dn1", &in_another_order)
+                .unwrap(),
+            first
+        );
+    }
+
+    #[test]
+    fn a_host_certificate_is_reissued_when_a_name_is_added_or_dropped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let first = ca
+            .host_cert(tmp.path(), "dn1", &names(&["dn1.example.com"]))
+            .unwrap();
+        let wider = names(&["dn1.example.com", "dn1"]);
+        let added = ca.host_cert(tmp.path(), "dn1", &wider).unwrap();
+        assert_ne!(added.cert_pem, first.cert_pem);
+        assert_ne!(added.key_pem, first.key_pem);
+        assert!(
+            check_host_cert(&added.cert_pem, ca.cert_pem(), &wider, SystemTime::now()).is_empty()
+        );
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("hosts/dn1.pem")).unwrap(),
+            added.cert_pem
+        );
+
+        let dropped = ca
+            .host_cert(tmp.path(), "dn1", &names(&["dn1.example.com"]))
+            .unwrap();
+        assert_ne!(dropped.cert_pem, added.cert_pem);
+    }
+
+    #[test]
+    fn a_host_certificate_is_reissued_within_30_days_of_its_end() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let list = names(&["dn1"]);
+        let now = SystemTime::now();
+        let first = ca.host_cert_at(tmp.path(), "dn1", &list, now).unwrap();
+        let later = now + 780 * DAY;
+        assert_eq!(
+            ca.host_cert_at(tmp.path(), "dn1", &list, later).unwrap(),
+            first
+        );
+        let near_the_end = now + 800 * DAY;
+        let renewed = ca
+            .host_cert_at(tmp.path(), "dn1", &list, near_the_end)
+            .unwrap();
+        assert_ne!(renewed.cert_pem, first.cert_pem);
+        assert!(check_host_cert(&renewed.cert_pem, ca.cert_pem(), &list, near_the_end).is_empty());
+    }
+
+    #[test]
+    fn a_host_certificate_from_another_ca_is_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let old = ClusterCa::load_or_create(&tmp.path().join("old"), "prod").unwrap();
+        let new = ClusterCa::load_or_create(&tmp.path().join("new"), "prod").unwrap();
+        let list = names(&["dn1"]);
+        let by_old = old.host_cert(tmp.path(), "dn1", &list).unwrap();
+        let by_new = new.host_cert(tmp.path(), "dn1", &list).unwrap();
+        assert_ne!(by_new.cert_pem, by_old.cert_pem);
+        assert!(
+            check_host_cert(&by_new.cert_pem, new.cert_pem(), &list, SystemTime::now()).is_empty()
+        );
+    }
+
+    #[test]
+    fn a_host_name_that_cannot_name_a_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        for host in ["", "..", "a/b"] {
+            let err = ca.host_cert(tmp.path(), host, &names(&["x"])).unwrap_err();
+            assert!(err.to_string().contains("cannot name a file"), "{err}");
+        }
+        let err = ca.host_cert(tmp.path(), "nn1", &[]).unwrap_err();
+        assert!(err.to_string().contains("no names"), "{err}");
+    }
+
+    #[test]
+    fn check_reports_a_missing_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let host = ca
+            .host_cert(
+                tmp.path(),
+                "nn1",
+                &names(&["nn1.example.com", "192.0.2.10"]),
+            )
+            .unwrap();
+        let problems = check_host_cert(
+            &host.cert_pem,
+            ca.cert_pem(),
+            &names(&["NN1.example.com", "nn1", "192.0.2.10", "192.0.2.11"]),
+            SystemTime::now(),
+        );
+        assert_eq!(
+            problems,
+            vec![
+                "the certificate does not name 'nn1' among its subject alternative names",
+                "the certificate does not name '192.0.2.11' among its subject alternative names",
+            ]
+        );
+    }
+
+    #[test]
+    fn check_reports_a_foreign_ca() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ours = ClusterCa::load_or_create(&tmp.path().join("ours"), "prod").unwrap();
+        let theirs = ClusterCa::load_or_create(&tmp.path().join("theirs"), "prod").unwrap();
+        let list = names(&["nn1"]);
+        let host = theirs.host_cert(tmp.path(), "nn1", &list).unwrap();
+        let problems = check_host_cert(&host.cert_pem, ours.cert_pem(), &list, SystemTime::now());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with(
+                "the certificate is not signed by the cluster CA (CN=herd cluster CA prod)"
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn check_reports_dates() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let list = names(&["nn1"]);
+        let host = ca.host_cert(tmp.path(), "nn1", &list).unwrap();
+        let now = SystemTime::now();
+        let der = parsed(&host.cert_pem);
+        let cert = parse_cert(&der).unwrap();
+        let not_after = date(cert.validity().not_after.to_datetime());
+        let not_before = date(cert.validity().not_before.to_datetime());
+
+        assert!(check_host_cert(&host.cert_pem, ca.cert_pem(), &list, now).is_empty());
+        assert_eq!(
+            check_host_cert(&host.cert_pem, ca.cert_pem(), &list, now + 810 * DAY),
+            vec![format!(
+                "the certificate expires on {not_after}, within 30 days"
+            )]
+        );
+        assert_eq!(
+            check_host_cert(&host.cert_pem, ca.cert_pem(), &list, now + 900 * DAY),
+            vec![format!("the certificate expired on {not_after}")]
+        );
+        assert_eq!(
+            check_host_cert(&host.cert_pem, ca.cert_pem(), &list, now - DAY),
+            vec![format!("the certificate is not valid until {not_before}")]
+        );
+    }
+
+    #[test]
+    fn check_reports_a_file_that_holds_no_certificate() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        assert_eq!(
+            check_host_cert(
+                "not pem",
+                ca.cert_pem(),
+                &names(&["nn1"]),
+                SystemTime::now()
+            ),
+            vec!["the certificate file holds no PEM certificate"]
+        );
+    }
+
+    /// Runs `cmd`, returning whether it exited 0 and what it printed. Only
+    /// commands whose output holds no key material are run through this.
+    fn run(cmd: &mut Command) -> (bool, String) {
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
+    fn openssl(args: &[&str]) -> String {
+        let (ok, text) = run(Command::new("openssl").args(args));
+        assert!(ok, "openssl {args:?} failed: {text}");
+        text
+    }
+
+    fn have(tool: &str) -> bool {
+        Command::new(tool).arg("-help").output().is_ok()
+    }
+
+    /// What herd issues, checked by the tools the hosts use: OpenSSL for the
+    /// chain and the names, Java 17's keytool for the keystore and the
+    /// truststore the Hadoop daemons load.
+    #[test]
+    fn openssl_and_keytool_accept_what_is_issued() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let ca = ClusterCa::load_or_create(dir, "interop").unwrap();
+        let list = names(&["nn1.example.com", "nn1", "192.0.2.10", "2001:db8::1"]);
+        let host = ca.host_cert(dir, "nn1", &list).unwrap();
+        fs::write(dir.join("chain.pem"), &host.chain_pem).unwrap();
+        let ca_pem = dir.join("ca.pem").display().to_string();
+        let cert = dir.join("hosts/nn1.pem").display().to_string();
+        let key = dir.join("hosts/nn1.key").display().to_string();
+
+        for purpose in ["sslserver", "sslclient"] {
+            let out = openssl(&[
+                "verify",
+                "-x509_strict",
+                "-purpose",
+                purpose,
+                "-CAfile",
+                &ca_pem,
+                &cert,
+            ]);
+            assert!(out.contains(": OK"), "{out}");
+        }
+        for (flag, name) in [
+            ("-checkhost", "nn1.example.com"),
+            ("-checkhost", "nn1"),
+            ("-checkip", "192.0.2.10"),
+            ("-checkip", "2001:db8::1"),
+        ] {
+            let out = openssl(&["x509", "-noout", "-in", &cert, flag, name]);
+            assert!(
+                out.contains(" does match certificate"),
+                "{flag} {name}: {out}"
+            );
+        }
+        let out = openssl(&[
+            "x509",
+            "-noout",
+            "-in",
+            &cert,
+            "-checkhost",
+            "dn1.example.com",
+        ]);
+        assert!(out.contains("does NOT match"), "{out}");
+        let out = openssl(&["pkey", "-noout", "-in", &key, "-check"]);
+        assert!(out.contains("valid"), "{out}");
+
+        // The password reaches openssl and keytool through a file only.
+        let pass = dir.join("store.pass");
+        let password: String = (0..24)
+            .map(|_| char::from(b'a' + rand::random_range(0..26u8)))
+            .collect();
+        write_file(&pass, &format!("{password}\n"), 0o600).unwrap();
+        let pass_arg = format!("file:{}", pass.display());
+        let p12 = dir.join("nn1.p12").display().to_string();
+        openssl(&[
+            "pkcs12",
+            "-export",
+            "-in",
+            &cert,
+            "-inkey",
+            &key,
+            "-certfile",
+            &ca_pem,
+            "-name",
+            "nn1",
+            "-out",
+            &p12,
+            "-passout",
+            &pass_arg,
+        ]);
+        let out = openssl(&["pkcs12", "-in", &p12, "-noout", "-passin", &pass_arg]);
+        assert!(!out.contains("error"), "{out}");
+
+        if !have("keytool") {
+            println!("note: keytool not found; the Java keystore checks were skipped");
+            return;
+        }
+        let pass_file = pass.display().to_string();
+        let (ok, out) = run(Command::new("keytool").args([
+            "-list",
+            "-v",
+            "-storetype",
+            "pkcs12",
+            "-keystore",
+            &p12,
+            "-storepass:file",
+            &pass_file,
+        ]));
+        assert!(ok, "keytool -list failed: {out}");
+        assert!(out.contains("Alias name: nn1"), "{out}");
+        assert!(out.contains("PrivateKeyEntry"), "{out}");
+        assert!(out.contains("Certificate chain length: 2"), "{out}");
+
+        let trust = dir.join("truststore.p12").display().to_string();
+        let (ok, out) = run(Command::new("keytool").args([
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "herd-ca",
+            "-file",
+            &ca_pem,
+            "-storetype",
+            "pkcs12",
+            "-keystore",
+            &trust,
+            "-storepass:file",
+            &pass_file,
+        ]));
+        assert!(ok, "keytool -importcert failed: {out}");
+        let (ok, out) = run(Command::new("keytool").args([
+            "-list",
+            "-storetype",
+            "pkcs12",
+            "-keystore",
+            &trust,
+            "-storepass:file",
+            &pass_file,
+        ]));
+        assert!(ok && out.contains("trustedCertEntry"), "{out}");
+    }
+
+    /// An operator's own CA, made by OpenSSL with an RSA key, signs hosts'
+    /// certificates that OpenSSL then verifies.
+    #[test]
+    fn an_operator_ca_made_by_openssl_is_used() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let key = dir.join("op.key");
+        let cert = dir.join("op.pem");
+        let key_arg = key.display().to_string();
+        let cert_arg = cert.display().to_string();
+        openssl(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            &key_arg,
+        ]);
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+        openssl(&[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            &key_arg,
+            "-out",
+            &cert_arg,
+            "-days",
+            "365",
+            "-subj",
+            "/O=Example/CN=Example Hadoop CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        let ca = ClusterCa::from_files(&cert, &key).unwrap();
+        let list = names(&["rm1.example.com"]);
+        let host = ca.host_cert(dir, "rm1", &list).unwrap();
+        assert!(
+            check_host_cert(&host.cert_pem, ca.cert_pem(), &list, SystemTime::now()).is_empty()
+        );
+        let out = openssl(&[
+            "verify",
+            "-x509_strict",
+            "-purpose",
+            "sslserver",
+            "-CAfile",
+            &cert_arg,
+            &dir.join("hosts/rm1.pem").display().to_string(),
+        ]);
+        assert!(out.contains(": OK"), "{out}");
+
+        let traditional = dir.join("traditional.key");
+        openssl(&[
+            "pkey",
+            "-in",
+            &key_arg,
+            "-traditional",
+            "-out",
+            &traditional.display().to_string(),
+        ]);
+        fs::set_permissions(&traditional, fs::Permissions::from_mode(0o600)).unwrap();
+        let err = ClusterCa::from_files(&cert, &traditional).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("RSA PRIVATE KEY in the traditional format"),
+            "{err}"
+        );
+    }
 }
