@@ -1,7 +1,8 @@
-//! Secure mode's parts that are not configuration files: which principals
-//! and keytabs each host holds, and the commands that put keytabs and TLS
-//! keystores in place on the hosts.
+//! Secure mode's parts that are not configuration files: the cluster CA,
+//! which principals and keytabs each host holds, and the commands that put
+//! keytabs and TLS keystores in place on the hosts.
 
+pub mod ca;
 pub mod keytabs;
 pub mod principals;
 pub mod template;
