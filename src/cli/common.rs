@@ -21,7 +21,9 @@ pub struct InventoryArg {
 impl InventoryArg {
     /// The inventory, validated, with its SSH targets; nothing is contacted.
     pub fn load(&self, global: &GlobalArgs) -> Result<Fleet, InputError> {
-        Fleet::load(&self.inventory, global.accept_new)
+        let mut fleet = Fleet::load(&self.inventory, global.accept_new)?;
+        crate::hadoop::secure::web::attach(&fleet.inventory, &mut fleet.targets);
+        Ok(fleet)
     }
 }
 

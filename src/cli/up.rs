@@ -85,11 +85,19 @@ pub struct Prepared {
     /// Workers out of service, which the bring-up leaves alone: their
     /// daemons stay as they are, and no gate counts them.
     pub left_out: Vec<(String, WorkerState)>,
+    /// The secrets `hadoop`'s commands refer to (secure mode).
+    pub secrets: crate::model::Secrets,
 }
 
 impl Prepared {
     /// The hosts the bring-up runs on (said on stderr when some are left out).
     pub fn fleet(&self, fleet: &Fleet) -> Fleet {
+        let mut out = self.hosts(fleet);
+        out.inventory.secrets = out.inventory.secrets.merge(&self.secrets);
+        out
+    }
+
+    fn hosts(&self, fleet: &Fleet) -> Fleet {
         if self.left_out.is_empty() {
             return fleet.without(&[]);
         }
@@ -146,6 +154,43 @@ pub fn prepare(fleet: &Fleet, tree: RenderedTree) -> Result<Prepared, CliError> 
     object["stale_marks"] = hadoop::stale_marks::template(&topo, &files);
     let in_run = |h: &str| !left_out.iter().any(|(l, _)| l == h);
     object["relay"] = hadoop::relay::template(inv, &topo, &in_run).map_err(CliError::BadInput)?;
+    let (secure, secrets) = secure_template(inv, &topo, tree)?;
+    object["secure"] = secure;
     vars.insert("hadoop".into(), object);
-    Ok(Prepared { vars, left_out })
+    Ok(Prepared {
+        vars,
+        left_out,
+        secrets,
+    })
+}
+
+/// `hadoop.secure` and its secrets. A run asks for the KDC admin's
+/// password (when no file gives it) and issues what certificates are
+/// missing; `herd plan` only shows the commands, with nothing asked or
+/// issued.
+fn secure_template(
+    inv: &crate::model::Inventory,
+    topo: &hadoop::topology::Topology,
+    tree: RenderedTree,
+) -> Result<(serde_json::Value, crate::model::Secrets), CliError> {
+    use hadoop::secure::template as t;
+    let Some(sec) = &topo.settings.security else {
+        return t::template(inv, topo, None, None).map_err(CliError::BadInput);
+    };
+    let run = tree == RenderedTree::Write;
+    let password = t::admin_password(sec, run).map_err(CliError::BadInput)?;
+    let state = runs::state_dir();
+    let ca = if run {
+        Some(t::cluster_ca(sec, &state, &inv.cluster).map_err(CliError::BadInput)?)
+    } else {
+        None
+    };
+    let store = t::ca_dir(&state, &inv.cluster);
+    t::template(
+        inv,
+        topo,
+        password.as_deref(),
+        ca.as_ref().map(|c| (c, store.as_path())),
+    )
+    .map_err(CliError::BadInput)
 }

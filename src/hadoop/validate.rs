@@ -22,6 +22,7 @@ pub fn validate(inv: &Inventory) -> Result<Topology, ModelErrors> {
         let configs = render::site_configs(inv, &topo);
         errors.extend(ports::check(inv, &topo, &configs));
         errors.extend(super::spark_master::check(inv, &topo));
+        errors.extend(super::secure::scope::check(inv, &topo));
     }
 
     if errors.is_empty() {

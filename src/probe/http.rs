@@ -8,7 +8,9 @@ use regex::Regex;
 
 use super::{Limits, Reading, short, strip_host};
 use crate::model::JsonCheck;
-use crate::transport::Connection;
+use crate::shell::quote;
+use crate::transport::{Connection, ExecRequest};
+use tokio_util::sync::CancellationToken;
 
 /// A gate's GET: responses bigger than this are not health endpoints, and
 /// [`super::check_once`] bounds the attempt.
@@ -46,6 +48,12 @@ pub async fn get(
     path: &str,
     limits: Limits,
 ) -> Result<Response, GetError> {
+    if let Some(client) = conn.web_client() {
+        let client = client.to_string();
+        return limits
+            .bound(via_client(conn, &client, address, port, path, limits), GetError::Timeout)
+            .await;
+    }
     let attempt = async {
         let stream = conn
             .open_tcp(address, port)
@@ -80,6 +88,53 @@ pub async fn get(
         result
     };
     limits.bound(attempt, GetError::Timeout).await
+}
+
+/// The GET made by the host's own client program (see
+/// `SshTarget::web_client`): its output is the body, then the status code
+/// on a line of its own.
+async fn via_client(
+    conn: &Connection,
+    client: &str,
+    address: &str,
+    port: u16,
+    path: &str,
+    limits: Limits,
+) -> Result<Response, GetError> {
+    let req = ExecRequest {
+        command: format!("{client} {} {port} {}", quote(address), quote(path)),
+        stdin: None,
+        timeout: Some(limits.timeout.unwrap_or(CLIENT_TIMEOUT)),
+        record: None,
+        secrets: Vec::new(),
+    };
+    let out = conn
+        .exec(&req, &CancellationToken::new())
+        .await
+        .map_err(|e| GetError::Connect(strip_host(&e.to_string(), conn.host())))?;
+    parse_client_output(&out.stdout, limits.max_bytes)
+}
+
+/// The client program's own bound on one GET is 8 s; this is the outer one.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `BODY\nCODE\n` as the client prints it; code 000 means no response,
+/// and the body then says why.
+pub(crate) fn parse_client_output(stdout: &[u8], max_bytes: usize) -> Result<Response, GetError> {
+    let text = String::from_utf8_lossy(stdout);
+    let trimmed = text.strip_suffix('\n').unwrap_or(&text);
+    let (body, code) = trimmed.rsplit_once('\n').unwrap_or(("", trimmed));
+    let code: u16 = code.trim().parse().unwrap_or(0);
+    if code == 0 {
+        return Err(GetError::Connect(short(body.trim()).to_string()));
+    }
+    if body.len() > max_bytes {
+        return Err(GetError::Body(format!("more than {max_bytes} bytes").into()));
+    }
+    Ok(Response {
+        code,
+        text: body.to_string(),
+    })
 }
 
 pub async fn check(

@@ -34,6 +34,10 @@ impl Connection {
     pub fn host_key_status(&self) -> HostKeyStatus {
         self.session.host_key_status
     }
+    /// The host's own web client, when its web reads go through one.
+    pub fn web_client(&self) -> Option<&str> {
+        self.session.web_client.as_deref()
+    }
     /// True once the peer is gone (keepalive timeout, reset, disconnect).
     pub fn is_closed(&self) -> bool {
         self.session.is_closed()

@@ -52,6 +52,7 @@ fn target(inv: &Inventory, host: &Host, depth: usize) -> Result<SshTarget, Targe
         identity_files: host.identity_files.clone(),
         jump: Vec::new(),
         host_keys: Default::default(),
+        web_client: None,
     };
     if inv.ssh.use_ssh_config {
         super::ssh_config::apply_default(&mut t);
@@ -100,6 +101,7 @@ fn parse_jump(spec: &str, host: &Host) -> Result<SshTarget, TargetError> {
         identity_files: host.identity_files.clone(),
         jump: Vec::new(),
         host_keys: Default::default(),
+        web_client: None,
     })
 }
 

@@ -333,6 +333,7 @@ mod tests {
             identity_files: vec![],
             jump: vec![],
             host_keys: HostKeyLookup::default(),
+            web_client: None,
         }
     }
 

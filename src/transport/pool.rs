@@ -165,6 +165,7 @@ impl Pool {
             channel_slots: Arc::new(Semaphore::new(self.config.max_channels.max(1))),
             shared,
             via,
+            web_client: target.web_client.clone(),
         };
         tracing::debug!(
             host = %target.name,

@@ -26,6 +26,8 @@ pub(super) struct Session {
     pub(super) shared: Arc<Shared>,
     /// The session this one is tunnelled through; kept alive with it.
     pub(super) via: Option<Arc<Session>>,
+    /// See [`super::SshTarget::web_client`].
+    pub(super) web_client: Option<String>,
 }
 
 impl Session {

@@ -127,6 +127,7 @@ impl SshConfigFile {
                     identity_files: target.identity_files.clone(),
                     jump: Vec::new(),
                     host_keys: Default::default(),
+                    web_client: None,
                 };
                 let explicit = ExplicitFields {
                     address: false,
@@ -255,6 +256,7 @@ mod tests {
             identity_files: vec![],
             jump: vec![],
             host_keys: Default::default(),
+            web_client: None,
         }
     }
 

@@ -19,6 +19,11 @@ pub struct SshTarget {
     pub jump: Vec<SshTarget>,
     /// How its host key is looked up, from ssh_config.
     pub host_keys: HostKeyLookup,
+    /// A program on the host that makes this host's web reads (`PROGRAM
+    /// ADDRESS PORT PATH`, the body then the status on its last line), for
+    /// endpoints that want credentials only the host holds; None: reads go
+    /// through a tunnel of the connection.
+    pub web_client: Option<String>,
 }
 
 /// ssh_config's say in how a host's key is looked up; what it leaves unset

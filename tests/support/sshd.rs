@@ -226,6 +226,7 @@ impl SshdFleet {
             identity_files: vec![self.client_key.clone()],
             jump: Vec::new(),
             host_keys: Default::default(),
+            web_client: None,
         }
     }
 

@@ -57,6 +57,7 @@ mod tests {
             identity_files: Vec::new(),
             jump: Vec::new(),
             host_keys: Default::default(),
+            web_client: None,
         }
     }
 

@@ -5,5 +5,7 @@
 pub mod ca;
 pub mod keytabs;
 pub mod principals;
+pub mod scope;
 pub mod template;
 pub mod tls;
+pub mod web;

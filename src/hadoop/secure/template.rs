@@ -97,7 +97,7 @@ pub fn template(
             issued.insert(h.name.clone(), json!(false));
         }
         return Ok((
-            json!({ "enabled": false, "keytabs": keytab_cmds, "tls": tls_cmds, "issued": issued, "issued_dir": "" }),
+            json!({ "enabled": false, "keytabs": keytab_cmds, "tls": tls_cmds, "issued": issued, "issued_dir": "", "keytab_upload_dir": keytabs::ISSUED_DIR }),
             secrets,
         ));
     };
