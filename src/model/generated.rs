@@ -242,6 +242,7 @@ impl Playbook {
             vars: Default::default(),
             stages,
             expendable_roles: None,
+            optional_roles: Vec::new(),
             spans: Spans::default(),
             secrets: Default::default(),
         };

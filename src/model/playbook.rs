@@ -19,6 +19,11 @@ pub struct Playbook {
     /// `expendable_roles`: the roles whose hosts a run with `--max-failures`
     /// may count out and go on without. None (the key absent): any host may.
     pub expendable_roles: Option<Vec<String>>,
+    /// `optional_roles`: roles the playbook serves that an inventory may
+    /// leave out. A selector item naming one that no host carries selects
+    /// no host instead of being refused as unknown, and a stage left with
+    /// no host runs nowhere.
+    pub optional_roles: Vec<String>,
     /// Where each field sits in the file, so the plan can point at the
     /// selector item or dependency it rejects. Empty for playbooks built in code.
     pub spans: Spans,

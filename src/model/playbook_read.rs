@@ -44,7 +44,14 @@ impl Playbook {
     }
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "vars", "expendable_roles", "stages"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "vars",
+    "expendable_roles",
+    "optional_roles",
+    "stages",
+];
 const STAGE_KEYS: &[&str] = &[
     "name",
     "description",
@@ -91,6 +98,10 @@ fn read_playbook(r: &mut Reader, root: &Value, text: &str, source: &str) -> Opti
     let expendable_roles = top
         .get("expendable_roles")
         .and_then(|(v, p)| read_roles(r, v, &p));
+    let optional_roles = top
+        .get("optional_roles")
+        .and_then(|(v, p)| read_roles(r, v, &p))
+        .unwrap_or_default();
     let mut stages: Vec<Stage> = Vec::new();
     if let Some((v, lp)) = r.required(&top, "stages") {
         match v {
@@ -124,6 +135,7 @@ fn read_playbook(r: &mut Reader, root: &Value, text: &str, source: &str) -> Opti
         vars,
         stages,
         expendable_roles,
+        optional_roles,
         spans: r.spans.clone(),
         secrets: Default::default(),
     })

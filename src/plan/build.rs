@@ -151,6 +151,7 @@ fn select(
     };
     let mut wanted = vec![false; inv.hosts.len()];
     let mut ok = true;
+    let mut only_absent_optional = true;
     for (j, it) in items.iter().enumerate() {
         let item_path = if pb.spans.contains(&format!("{path}[{j}]")) {
             format!("{path}[{j}]")
@@ -158,6 +159,13 @@ fn select(
             path.to_string()
         };
         let has_role = |r: &str| inv.hosts.iter().any(|h| h.roles.iter().any(|x| x == r));
+        let absent_optional = |r: &str| !has_role(r) && pb.optional_roles.iter().any(|o| o == r);
+        if let SelectorItem::Role(r) | SelectorItem::Name(r) = it
+            && absent_optional(r)
+        {
+            continue;
+        }
+        only_absent_optional = false;
         let matched: Vec<usize> = match it {
             SelectorItem::Role(r) if has_role(r) => role_hosts(inv, r),
             SelectorItem::Host(h) if inv.host_index(h).is_some() => {
@@ -191,6 +199,9 @@ fn select(
     }
     if !ok {
         return None;
+    }
+    if only_absent_optional && !items.is_empty() {
+        return Some(Vec::new());
     }
     let hosts = wanted
         .iter()
