@@ -126,7 +126,7 @@ pub fn template(
                 let cert = ca
                     .host_cert(store, &h.name, &host_names(h))
                     .map_err(|e| e.to_string())?;
-                let marker = secrets.add(&format!("tls.{}.key", h.name), cert.key_pem.clone());
+                let marker = secrets.add(&format!("tls.{}.key", h.name), tls::key_line(&cert.key_pem));
                 let key_ref = reference(marker_var(&marker).unwrap_or_default());
                 tls::script(
                     &s.hadoop_conf_dir(),

@@ -24,13 +24,22 @@ pub fn ssl_server_xml(conf_dir: &str) -> String {
     format!("{conf_dir}/ssl-server.xml")
 }
 
+/// A PKCS#8 private key in PEM as one line, its base64 alone: secrets
+/// reach the host one line each, and the script wraps it back.
+pub fn key_line(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect()
+}
+
 /// A PEM block written by a quoted here-document: no expansion inside.
 fn heredoc(file: &str, pem: &str) -> String {
     format!("cat > {file} <<'HERD_PEM'\n{}\nHERD_PEM\n", pem.trim_end())
 }
 
 /// The host's script. `key_ref` is the shell reference to the secret that
-/// holds the host's private key.
+/// holds the host's private key as [`key_line`] made it.
 pub fn script(conf_dir: &str, group: &str, cert_pem: &str, ca: &str, key_ref: &str) -> String {
     let mut out = String::from(
         "set -u\numask 077\n\
@@ -50,7 +59,7 @@ pub fn script(conf_dir: &str, group: &str, cert_pem: &str, ca: &str, key_ref: &s
            keytool -importcert -noprompt -alias herd-ca -file \"$work/ca.pem\" -keystore \"$work/trust.p12\" \
          -storetype pkcs12 -storepass:file \"$work/tpw\" >\"$work/why\" 2>&1 \
          || {{ echo \"keytool could not build the truststore: $(why)\" >&2; exit 1; }}\n  \
-           chmod 0644 \"$work/trust.p12\" \"$work/ca.pem\" && mv -f \"$work/trust.p12\" {trust} && cp \"$work/ca.pem\" {ca} || exit 1\n  \
+           chmod 0644 \"$work/trust.p12\" \"$work/ca.pem\" && mv -f \"$work/trust.p12\" {trust} && install -m 0644 \"$work/ca.pem\" {ca} || exit 1\n  \
            echo 'installed the cluster CA and the truststore'\n\
          fi\n",
         ca = q(&ca_pem()),
@@ -60,7 +69,7 @@ pub fn script(conf_dir: &str, group: &str, cert_pem: &str, ca: &str, key_ref: &s
     let xml = ssl_server_xml(conf_dir);
     out.push_str(&format!(
         "if ! cmp -s \"$work/host.pem\" {host} || [ ! -f {ks} ] || [ ! -f {xml} ]; then\n  \
-           printf '%s\\n' {key} > \"$work/host.key\"\n  \
+           {{ echo '-----BEGIN PRIVATE KEY-----'; printf '%s\\n' {key} | fold -w 64; echo '-----END PRIVATE KEY-----'; }} > \"$work/host.key\"\n  \
            pw=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \\n')\n  \
            printf '%s' \"$pw\" > \"$work/kpw\"\n  \
            openssl pkcs12 -export -in \"$work/host.pem\" -inkey \"$work/host.key\" -certfile \"$work/ca.pem\" \
@@ -84,8 +93,11 @@ pub fn script(conf_dir: &str, group: &str, cert_pem: &str, ca: &str, key_ref: &s
            echo 'installed the keystore and ssl-server.xml'\n\
          else\n  \
            echo 'kept the keystore'\n\
-         fi\n",
+         fi\n\
+         chmod 0644 {ca} {trust} {host} && chown root:{group} {ks} {xml} && chmod 0440 {ks} {xml}\n",
         host = q(&host_pem()),
+        ca = q(&ca_pem()),
+        trust = q(&truststore()),
         ks = q(&keystore()),
         ks_text = keystore(),
         xml = q(&xml),
@@ -106,11 +118,14 @@ mod tests {
     #[test]
     fn the_key_is_a_reference_and_the_password_never_an_argument() {
         let s = script("/opt/hadoop/etc/hadoop", "hadoop", PEM, PEM, "\"$HERD_SECRET_S2\"");
-        assert!(s.contains("printf '%s\\n' \"$HERD_SECRET_S2\" > \"$work/host.key\""));
+        assert!(s.contains("printf '%s\\n' \"$HERD_SECRET_S2\" | fold -w 64;"));
+        assert_eq!(
+            key_line("-----BEGIN PRIVATE KEY-----\nAB\nCD\n-----END PRIVATE KEY-----\n"),
+            "ABCD"
+        );
         assert!(s.contains("-passout \"file:$work/kpw\""));
         assert!(s.contains("-storepass:file \"$work/tpw\""));
         assert!(s.contains("chown root:hadoop \"$work/keystore.p12\" \"$work/ssl-server.xml\""));
-        assert!(!s.contains("BEGIN PRIVATE KEY"));
         let out = std::process::Command::new("sh")
             .args(["-n", "-c", &s])
             .output()
