@@ -1137,6 +1137,175 @@ mod tests {
             &pass_file,
         ]));
         assert!(ok && out.contains("trustedCertEntry"), "{out}");
+
+        if !have("java") {
+            println!("note: java not found; the TLS handshakes with Java were skipped");
+            return;
+        }
+        tls_handshakes(dir, &p12, &trust, &pass_file, &cert, &key, &ca_pem);
+    }
+
+    /// A TLS server and client as the Hadoop daemons run them: Java 17's
+    /// JSSE with the PKCS#12 keystore and truststore, both sides presenting
+    /// their certificate, the client checking the server's name.
+    const TLS_PROBE: &str = r#"
+import java.io.*;
+import java.net.*;
+import java.nio.file.*;
+import java.security.KeyStore;
+import javax.net.ssl.*;
+
+public class TlsProbe {
+    static KeyStore load(String path, char[] pw) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(Path.of(path))) { ks.load(in, pw); }
+        return ks;
+    }
+
+    public static void main(String[] a) throws Exception {
+        Thread watchdog = new Thread(() -> {
+            try { Thread.sleep(60_000); } catch (InterruptedException e) { return; }
+            System.err.println("timed out"); System.exit(3);
+        });
+        watchdog.setDaemon(true);
+        watchdog.start();
+        char[] pw = Files.readString(Path.of(a[2])).trim().toCharArray();
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(load(a[0], pw), pw);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(load(a[1], pw));
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        String name = a[3];
+        int clients = Integer.parseInt(a[4]);
+
+        SSLServerSocket server = (SSLServerSocket) ctx.getServerSocketFactory()
+            .createServerSocket(0, 4, InetAddress.getByName("127.0.0.1"));
+        server.setNeedClientAuth(true);
+        server.setSoTimeout(30_000);
+        Thread serving = new Thread(() -> {
+            for (int i = 0; i < clients; i++) {
+                try (SSLSocket s = (SSLSocket) server.accept()) {
+                    s.startHandshake();
+                    SSLSession session = s.getSession();
+                    System.out.println("served " + session.getProtocol() + " " + session.getCipherSuite()
+                        + " to " + ((java.security.cert.X509Certificate) session.getPeerCertificates()[0])
+                            .getSubjectX500Principal().getName());
+                    System.out.flush();
+                    try { s.getOutputStream().write("hello\n".getBytes()); s.getOutputStream().flush(); }
+                    catch (IOException closedEarly) { }
+                } catch (Exception e) {
+                    System.out.println("server failed: " + e);
+                    System.exit(2);
+                }
+            }
+        });
+        serving.start();
+        System.out.println("port " + server.getLocalPort());
+        System.out.flush();
+
+        try (Socket plain = new Socket("127.0.0.1", server.getLocalPort());
+             SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, name, server.getLocalPort(), true)) {
+            SSLParameters p = s.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            s.setSSLParameters(p);
+            s.setSoTimeout(30_000);
+            s.startHandshake();
+            String line = new BufferedReader(new InputStreamReader(s.getInputStream())).readLine();
+            System.out.println("java client read " + line + " over " + s.getSession().getProtocol());
+            System.out.flush();
+        }
+        serving.join();
+    }
+}
+"#;
+
+    fn tls_handshakes(
+        dir: &Path,
+        keystore: &str,
+        truststore: &str,
+        pass_file: &str,
+        cert: &str,
+        key: &str,
+        ca_pem: &str,
+    ) {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+
+        let source = dir.join("TlsProbe.java");
+        fs::write(&source, TLS_PROBE).unwrap();
+        let mut java = Command::new("java")
+            .arg(&source)
+            .args([keystore, truststore, pass_file, "nn1.example.com", "3"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(java.stdout.take().unwrap()).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let Some(port) = first.strip_prefix("port ") else {
+            let _ = java.kill();
+            let out = java.wait_with_output().unwrap();
+            panic!(
+                "the Java TLS probe did not start: {first} {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let connect = format!("127.0.0.1:{port}");
+        // Hadoop 3 enables TLS 1.2 alone unless told otherwise; curl with
+        // OpenSSL 3 offers 1.3 first.
+        let clients: Vec<(bool, String)> = ["-tls1_3", "-tls1_2"]
+            .into_iter()
+            .map(|version| {
+                run(Command::new("openssl")
+                    .args([
+                        "s_client",
+                        version,
+                        "-connect",
+                        &connect,
+                        "-servername",
+                        "nn1.example.com",
+                        "-verify_hostname",
+                        "nn1.example.com",
+                        "-verify_return_error",
+                        "-CAfile",
+                        ca_pem,
+                        "-cert",
+                        cert,
+                        "-key",
+                        key,
+                    ])
+                    .stdin(Stdio::null()))
+            })
+            .collect();
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        let status = java.wait().unwrap();
+        let mut stderr = String::new();
+        if let Some(mut e) = java.stderr.take() {
+            std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
+        }
+        for (ok, out) in &clients {
+            assert!(ok, "openssl s_client failed: {out}");
+            assert!(out.contains("Verify return code: 0 (ok)"), "{out}");
+        }
+        assert!(status.success(), "java: {rest:?} {stderr}");
+        let served = rest
+            .iter()
+            .filter(|l| l.starts_with("served ") && l.contains("CN=nn1.example.com"))
+            .count();
+        assert_eq!(served, 3, "{rest:?}");
+        assert!(
+            rest.iter()
+                .any(|l| l.starts_with("served TLSv1.2 TLS_ECDHE_ECDSA_")),
+            "{rest:?}"
+        );
+        assert!(
+            rest.iter()
+                .any(|l| l == "java client read hello over TLSv1.3"),
+            "{rest:?}"
+        );
+        println!("Java 17 TLS: {rest:?}");
     }
 
     /// An operator's own CA, made by OpenSSL with an RSA key, signs hosts'
