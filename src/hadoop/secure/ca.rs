@@ -134,7 +134,7 @@ impl ClusterCa {
     /// unencrypted PKCS#8, readable by its owner alone.
     pub fn from_files(cert: &Path, key: &Path) -> Result<ClusterCa, CaError> {
         let cert_der = read_cert(cert)?;
-        let key_pair = read_key(key)?;
+        let (key_pair, _) = read_key(key)?;
         let not_after = {
             let x509 = parse_cert(&cert_der).map_err(|p| invalid(cert, p))?;
             check_is_ca(cert, &x509, OffsetDateTime::now_utc())?;
@@ -225,8 +225,16 @@ impl ClusterCa {
                 ),
             ));
         }
+        if let Some(blank) = names.iter().position(|n| n.trim().is_empty()) {
+            return Err(invalid(
+                &cert_path,
+                format!("cannot issue a certificate: name {} is empty", blank + 1),
+            ));
+        }
+        let mut seen = BTreeSet::new();
         let sans = names
             .iter()
+            .filter(|n| seen.insert(SanName::of(n)))
             .map(|n| match n.parse::<IpAddr>() {
                 Ok(ip) => Ok(SanType::IpAddress(ip)),
                 Err(_) => n.clone().try_into().map(SanType::DnsName),
@@ -282,7 +290,7 @@ impl ClusterCa {
         if !exists(cert_path)? || !exists(key_path)? {
             return Ok(None);
         }
-        let key_pair = match read_key(key_path) {
+        let (key_pair, key_pem) = match read_key(key_path) {
             Ok(k) => k,
             Err(e @ CaError::KeyExposed { .. }) => return Err(e),
             Err(_) => return Ok(None),
@@ -301,7 +309,7 @@ impl ClusterCa {
             && !x509.is_ca()
             && san_set(&x509) == Some(names.iter().map(|n| SanName::of(n)).collect())
             && common_name_of(&x509).is_some_and(|cn| cn.eq_ignore_ascii_case(&names[0]));
-        Ok(fits.then(|| self.host_files(cert_pem, key_pair.serialize_pem())))
+        Ok(fits.then(|| self.host_files(cert_pem, key_pem)))
     }
 
     fn host_files(&self, cert_pem: String, key_pem: String) -> HostCert {
@@ -505,9 +513,9 @@ fn read_cert(path: &Path) -> Result<Vec<u8>, CaError> {
     first_cert(&text).map_err(|p| invalid(path, p))
 }
 
-/// The key in `path`, refused when others can read the file. Its text never
-/// reaches an error message.
-fn read_key(path: &Path) -> Result<KeyPair, CaError> {
+/// The key in `path` and the file's text, refused when others can read the
+/// file. The text never reaches an error message.
+fn read_key(path: &Path) -> Result<(KeyPair, String), CaError> {
     let mode = fs::metadata(path)
         .map_err(io_error("read", path))?
         .permissions()
@@ -518,21 +526,22 @@ fn read_key(path: &Path) -> Result<KeyPair, CaError> {
             mode: mode & 0o7777,
         });
     }
-    let text = fs::read(path).map_err(io_error("read", path))?;
-    for block in Pem::iter_from_buffer(&text) {
+    let text = fs::read_to_string(path).map_err(io_error("read", path))?;
+    for block in Pem::iter_from_buffer(text.as_bytes()) {
         let Ok(block) = block else {
             return Err(invalid(path, "is not valid PEM"));
         };
         match block.label.as_str() {
             "PRIVATE KEY" => {
-                return KeyPair::try_from(block.contents.as_slice()).map_err(|e| {
-                    invalid(
+                return match KeyPair::try_from(block.contents.as_slice()) {
+                    Ok(key) => Ok((key, text)),
+                    Err(e) => Err(invalid(
                         path,
                         format!(
                             "holds a key herd cannot sign with ({e}); it takes ECDSA P-256 or P-384, or RSA"
                         ),
-                    )
-                });
+                    )),
+                };
             }
             "ENCRYPTED PRIVATE KEY" => {
                 return Err(invalid(
@@ -900,6 +909,23 @@ mod tests {
         }
         let err = ca.host_cert(tmp.path(), "nn1", &[]).unwrap_err();
         assert!(err.to_string().contains("no names"), "{err}");
+        let err = ca
+            .host_cert(tmp.path(), "nn1", &names(&["nn1", " "]))
+            .unwrap_err();
+        assert!(err.to_string().contains("name 2 is empty"), "{err}");
+    }
+
+    #[test]
+    fn a_name_given_twice_is_issued_once_and_the_certificate_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let list = names(&["nn1", "NN1", "10.0.0.1", "10.0.0.1"]);
+        let host = ca.host_cert(tmp.path(), "nn1", &list).unwrap();
+        let der = parsed(&host.cert_pem);
+        let cert = parse_cert(&der).unwrap();
+        let sans = cert.subject_alternative_name().unwrap().unwrap().value;
+        assert_eq!(sans.general_names.len(), 2, "{sans:?}");
+        assert_eq!(ca.host_cert(tmp.path(), "nn1", &list).unwrap(), host);
     }
 
     #[test]
