@@ -32,8 +32,9 @@ use x509_parser::prelude::FromDer;
 /// Replacing the CA means a new truststore on every host and every client,
 /// so it is made to outlast the cluster.
 const CA_VALIDITY: Duration = Duration::days(3652);
-/// The longest validity Apple's TLS stack accepts for a server certificate
-/// from any CA; others allow more, none that Hadoop clients use allow less.
+/// The longest validity Apple's TLS stack accepts for a server certificate,
+/// whoever issued it (a browser on a Mac opening a web UI); Java and OpenSSL
+/// set no limit.
 const HOST_VALIDITY: Duration = Duration::days(825);
 /// A certificate this close to its end is replaced rather than reused, so
 /// that a routine run renews it while the old one still works.
@@ -134,7 +135,7 @@ impl ClusterCa {
     /// unencrypted PKCS#8, readable by its owner alone.
     pub fn from_files(cert: &Path, key: &Path) -> Result<ClusterCa, CaError> {
         let cert_der = read_cert(cert)?;
-        let key_pair = read_key(key)?;
+        let (key_pair, _) = read_key(key)?;
         let not_after = {
             let x509 = parse_cert(&cert_der).map_err(|p| invalid(cert, p))?;
             check_is_ca(cert, &x509, OffsetDateTime::now_utc())?;
@@ -225,8 +226,16 @@ impl ClusterCa {
                 ),
             ));
         }
+        if let Some(blank) = names.iter().position(|n| n.trim().is_empty()) {
+            return Err(invalid(
+                &cert_path,
+                format!("cannot issue a certificate: name {} is empty", blank + 1),
+            ));
+        }
+        let mut seen = BTreeSet::new();
         let sans = names
             .iter()
+            .filter(|n| seen.insert(SanName::of(n)))
             .map(|n| match n.parse::<IpAddr>() {
                 Ok(ip) => Ok(SanType::IpAddress(ip)),
                 Err(_) => n.clone().try_into().map(SanType::DnsName),
@@ -282,7 +291,7 @@ impl ClusterCa {
         if !exists(cert_path)? || !exists(key_path)? {
             return Ok(None);
         }
-        let key_pair = match read_key(key_path) {
+        let (key_pair, key_pem) = match read_key(key_path) {
             Ok(k) => k,
             Err(e @ CaError::KeyExposed { .. }) => return Err(e),
             Err(_) => return Ok(None),
@@ -301,7 +310,7 @@ impl ClusterCa {
             && !x509.is_ca()
             && san_set(&x509) == Some(names.iter().map(|n| SanName::of(n)).collect())
             && common_name_of(&x509).is_some_and(|cn| cn.eq_ignore_ascii_case(&names[0]));
-        Ok(fits.then(|| self.host_files(cert_pem, key_pair.serialize_pem())))
+        Ok(fits.then(|| self.host_files(cert_pem, key_pem)))
     }
 
     fn host_files(&self, cert_pem: String, key_pem: String) -> HostCert {
@@ -341,6 +350,9 @@ pub fn check_host_cert(
         Ok((!signed_by(&cert, &ca)).then(|| ca.subject().to_string()))
     }) {
         Ok(None) => {}
+        Ok(Some(ca_subject)) if ca_subject == cert.issuer().to_string() => problems.push(format!(
+            "the certificate names the cluster CA ({ca_subject}) as its issuer, but another key signed it (was the CA replaced?)"
+        )),
         Ok(Some(ca_subject)) => problems.push(format!(
             "the certificate is not signed by the cluster CA ({ca_subject}) but by {}",
             cert.issuer()
@@ -505,9 +517,9 @@ fn read_cert(path: &Path) -> Result<Vec<u8>, CaError> {
     first_cert(&text).map_err(|p| invalid(path, p))
 }
 
-/// The key in `path`, refused when others can read the file. Its text never
-/// reaches an error message.
-fn read_key(path: &Path) -> Result<KeyPair, CaError> {
+/// The key in `path` and the file's text, refused when others can read the
+/// file. The text never reaches an error message.
+fn read_key(path: &Path) -> Result<(KeyPair, String), CaError> {
     let mode = fs::metadata(path)
         .map_err(io_error("read", path))?
         .permissions()
@@ -518,21 +530,22 @@ fn read_key(path: &Path) -> Result<KeyPair, CaError> {
             mode: mode & 0o7777,
         });
     }
-    let text = fs::read(path).map_err(io_error("read", path))?;
-    for block in Pem::iter_from_buffer(&text) {
+    let text = fs::read_to_string(path).map_err(io_error("read", path))?;
+    for block in Pem::iter_from_buffer(text.as_bytes()) {
         let Ok(block) = block else {
             return Err(invalid(path, "is not valid PEM"));
         };
         match block.label.as_str() {
             "PRIVATE KEY" => {
-                return KeyPair::try_from(block.contents.as_slice()).map_err(|e| {
-                    invalid(
+                return match KeyPair::try_from(block.contents.as_slice()) {
+                    Ok(key) => Ok((key, text)),
+                    Err(e) => Err(invalid(
                         path,
                         format!(
                             "holds a key herd cannot sign with ({e}); it takes ECDSA P-256 or P-384, or RSA"
                         ),
-                    )
-                });
+                    )),
+                };
             }
             "ENCRYPTED PRIVATE KEY" => {
                 return Err(invalid(
@@ -661,7 +674,8 @@ mod tests {
 
         let loaded = ClusterCa::load_or_create(&dir, "prod").unwrap();
         assert_eq!(loaded.cert_pem(), created.cert_pem());
-        assert_eq!(fs::read_to_string(dir.join("ca.key")).unwrap(), key_text);
+        // Keys are compared with assert!, whose failure does not print them.
+        assert!(fs::read_to_string(dir.join("ca.key")).unwrap() == key_text);
         assert_eq!(
             loaded.issuer.key().public_key_raw(),
             created.issuer.key().public_key_raw()
@@ -781,10 +795,7 @@ mod tests {
             fs::read_to_string(tmp.path().join("hosts/nn1.pem")).unwrap(),
             host.cert_pem
         );
-        assert_eq!(
-            fs::read_to_string(tmp.path().join("hosts/nn1.key")).unwrap(),
-            host.key_pem
-        );
+        assert!(fs::read_to_string(tmp.path().join("hosts/nn1.key")).unwrap() == host.key_pem);
         assert_eq!(
             host.chain_pem,
             format!("{}{}", host.cert_pem, ca.cert_pem())
@@ -841,7 +852,7 @@ mod tests {
         let wider = names(&["dn1.example.com", "dn1"]);
         let added = ca.host_cert(tmp.path(), "dn1", &wider).unwrap();
         assert_ne!(added.cert_pem, first.cert_pem);
-        assert_ne!(added.key_pem, first.key_pem);
+        assert!(added.key_pem != first.key_pem, "the key was kept");
         assert!(
             check_host_cert(&added.cert_pem, ca.cert_pem(), &wider, SystemTime::now()).is_empty()
         );
@@ -900,6 +911,23 @@ mod tests {
         }
         let err = ca.host_cert(tmp.path(), "nn1", &[]).unwrap_err();
         assert!(err.to_string().contains("no names"), "{err}");
+        let err = ca
+            .host_cert(tmp.path(), "nn1", &names(&["nn1", " "]))
+            .unwrap_err();
+        assert!(err.to_string().contains("name 2 is empty"), "{err}");
+    }
+
+    #[test]
+    fn a_name_given_twice_is_issued_once_and_the_certificate_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ca = ClusterCa::load_or_create(tmp.path(), "prod").unwrap();
+        let list = names(&["nn1", "NN1", "10.0.0.1", "10.0.0.1"]);
+        let host = ca.host_cert(tmp.path(), "nn1", &list).unwrap();
+        let der = parsed(&host.cert_pem);
+        let cert = parse_cert(&der).unwrap();
+        let sans = cert.subject_alternative_name().unwrap().unwrap().value;
+        assert_eq!(sans.general_names.len(), 2, "{sans:?}");
+        assert_eq!(ca.host_cert(tmp.path(), "nn1", &list).unwrap(), host);
     }
 
     #[test]
@@ -932,16 +960,24 @@ mod tests {
     fn check_reports_a_foreign_ca() {
         let tmp = tempfile::tempdir().unwrap();
         let ours = ClusterCa::load_or_create(&tmp.path().join("ours"), "prod").unwrap();
-        let theirs = ClusterCa::load_or_create(&tmp.path().join("theirs"), "prod").unwrap();
+        let replaced = ClusterCa::load_or_create(&tmp.path().join("replaced"), "prod").unwrap();
+        let theirs = ClusterCa::load_or_create(&tmp.path().join("theirs"), "test").unwrap();
         let list = names(&["nn1"]);
+        let host = replaced.host_cert(tmp.path(), "nn1", &list).unwrap();
+        assert_eq!(
+            check_host_cert(&host.cert_pem, ours.cert_pem(), &list, SystemTime::now()),
+            vec![
+                "the certificate names the cluster CA (CN=herd cluster CA prod) as its issuer, \
+                 but another key signed it (was the CA replaced?)"
+            ]
+        );
         let host = theirs.host_cert(tmp.path(), "nn1", &list).unwrap();
-        let problems = check_host_cert(&host.cert_pem, ours.cert_pem(), &list, SystemTime::now());
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(
-            problems[0].starts_with(
-                "the certificate is not signed by the cluster CA (CN=herd cluster CA prod)"
-            ),
-            "{problems:?}"
+        assert_eq!(
+            check_host_cert(&host.cert_pem, ours.cert_pem(), &list, SystemTime::now()),
+            vec![
+                "the certificate is not signed by the cluster CA (CN=herd cluster CA prod) \
+                 but by CN=herd cluster CA test"
+            ]
         );
     }
 
@@ -1137,6 +1173,175 @@ mod tests {
             &pass_file,
         ]));
         assert!(ok && out.contains("trustedCertEntry"), "{out}");
+
+        if !have("java") {
+            println!("note: java not found; the TLS handshakes with Java were skipped");
+            return;
+        }
+        tls_handshakes(dir, &p12, &trust, &pass_file, &cert, &key, &ca_pem);
+    }
+
+    /// A TLS server and client as the Hadoop daemons run them: Java 17's
+    /// JSSE with the PKCS#12 keystore and truststore, both sides presenting
+    /// their certificate, the client checking the server's name.
+    const TLS_PROBE: &str = r#"
+import java.io.*;
+import java.net.*;
+import java.nio.file.*;
+import java.security.KeyStore;
+import javax.net.ssl.*;
+
+public class TlsProbe {
+    static KeyStore load(String path, char[] pw) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(Path.of(path))) { ks.load(in, pw); }
+        return ks;
+    }
+
+    public static void main(String[] a) throws Exception {
+        Thread watchdog = new Thread(() -> {
+            try { Thread.sleep(60_000); } catch (InterruptedException e) { return; }
+            System.err.println("timed out"); System.exit(3);
+        });
+        watchdog.setDaemon(true);
+        watchdog.start();
+        char[] pw = Files.readString(Path.of(a[2])).trim().toCharArray();
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(load(a[0], pw), pw);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(load(a[1], pw));
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        String name = a[3];
+        int clients = Integer.parseInt(a[4]);
+
+        SSLServerSocket server = (SSLServerSocket) ctx.getServerSocketFactory()
+            .createServerSocket(0, 4, InetAddress.getByName("127.0.0.1"));
+        server.setNeedClientAuth(true);
+        server.setSoTimeout(30_000);
+        Thread serving = new Thread(() -> {
+            for (int i = 0; i < clients; i++) {
+                try (SSLSocket s = (SSLSocket) server.accept()) {
+                    s.startHandshake();
+                    SSLSession session = s.getSession();
+                    System.out.println("served " + session.getProtocol() + " " + session.getCipherSuite()
+                        + " to " + ((java.security.cert.X509Certificate) session.getPeerCertificates()[0])
+                            .getSubjectX500Principal().getName());
+                    System.out.flush();
+                    try { s.getOutputStream().write("hello\n".getBytes()); s.getOutputStream().flush(); }
+                    catch (IOException closedEarly) { }
+                } catch (Exception e) {
+                    System.out.println("server failed: " + e);
+                    System.exit(2);
+                }
+            }
+        });
+        serving.start();
+        System.out.println("port " + server.getLocalPort());
+        System.out.flush();
+
+        try (Socket plain = new Socket("127.0.0.1", server.getLocalPort());
+             SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, name, server.getLocalPort(), true)) {
+            SSLParameters p = s.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            s.setSSLParameters(p);
+            s.setSoTimeout(30_000);
+            s.startHandshake();
+            String line = new BufferedReader(new InputStreamReader(s.getInputStream())).readLine();
+            System.out.println("java client read " + line + " over " + s.getSession().getProtocol());
+            System.out.flush();
+        }
+        serving.join();
+    }
+}
+"#;
+
+    fn tls_handshakes(
+        dir: &Path,
+        keystore: &str,
+        truststore: &str,
+        pass_file: &str,
+        cert: &str,
+        key: &str,
+        ca_pem: &str,
+    ) {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+
+        let source = dir.join("TlsProbe.java");
+        fs::write(&source, TLS_PROBE).unwrap();
+        let mut java = Command::new("java")
+            .arg(&source)
+            .args([keystore, truststore, pass_file, "nn1.example.com", "3"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(java.stdout.take().unwrap()).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let Some(port) = first.strip_prefix("port ") else {
+            let _ = java.kill();
+            let out = java.wait_with_output().unwrap();
+            panic!(
+                "the Java TLS probe did not start: {first} {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let connect = format!("127.0.0.1:{port}");
+        // Hadoop 3 enables TLS 1.2 alone unless told otherwise; curl with
+        // OpenSSL 3 offers 1.3 first.
+        let clients: Vec<(bool, String)> = ["-tls1_3", "-tls1_2"]
+            .into_iter()
+            .map(|version| {
+                run(Command::new("openssl")
+                    .args([
+                        "s_client",
+                        version,
+                        "-connect",
+                        &connect,
+                        "-servername",
+                        "nn1.example.com",
+                        "-verify_hostname",
+                        "nn1.example.com",
+                        "-verify_return_error",
+                        "-CAfile",
+                        ca_pem,
+                        "-cert",
+                        cert,
+                        "-key",
+                        key,
+                    ])
+                    .stdin(Stdio::null()))
+            })
+            .collect();
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        let status = java.wait().unwrap();
+        let mut stderr = String::new();
+        if let Some(mut e) = java.stderr.take() {
+            std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
+        }
+        for (ok, out) in &clients {
+            assert!(ok, "openssl s_client failed: {out}");
+            assert!(out.contains("Verify return code: 0 (ok)"), "{out}");
+        }
+        assert!(status.success(), "java: {rest:?} {stderr}");
+        let served = rest
+            .iter()
+            .filter(|l| l.starts_with("served ") && l.contains("CN=nn1.example.com"))
+            .count();
+        assert_eq!(served, 3, "{rest:?}");
+        assert!(
+            rest.iter()
+                .any(|l| l.starts_with("served TLSv1.2 TLS_ECDHE_ECDSA_")),
+            "{rest:?}"
+        );
+        assert!(
+            rest.iter()
+                .any(|l| l == "java client read hello over TLSv1.3"),
+            "{rest:?}"
+        );
+        println!("Java 17 TLS: {rest:?}");
     }
 
     /// An operator's own CA, made by OpenSSL with an RSA key, signs hosts'
