@@ -80,7 +80,7 @@ pub fn template_object(inv: &Inventory, topo: &Topology, rendered: &Path) -> Val
         "hosts": hosts,
         "hdfs_dirs": super::host_setup::hdfs_dirs(topo),
         "host_lists": super::lifecycle::refresh::template(inv, topo),
-        "gates": super::lifecycle::registration::template(),
+        "gates": super::lifecycle::registration::template(s),
         // The hdfs tool as the HDFS superuser, for formats and admin commands.
         "hdfs": super::daemon_control::hdfs_admin(s),
         "users": super::settings::ACCOUNTS.iter().map(|(k, a)| (k.to_string(), json!(s.users.name(*a)))).collect::<serde_json::Map<_, _>>(),

@@ -9,15 +9,23 @@
 //! bean, and with the escaping removed each node's object is flat, so grep
 //! finds it.
 
+use crate::hadoop::settings::Settings;
 use crate::shell::quote as q;
 
 /// The script's verdict on `hosts` as `namenode`:`port` sees them; it exits
 /// 0 when each is live (when `live`) and its admin state is one of `wanted`
 /// (JMX wording: `Decommissioned`, `In Maintenance`, `In Service`, ...).
-pub fn command(namenode: &str, port: u16, hosts: &[String], wanted: &[&str], live: bool) -> String {
+pub fn command(
+    s: &Settings,
+    namenode: &str,
+    port: u16,
+    hosts: &[String],
+    wanted: &[&str],
+    live: bool,
+) -> String {
     format!(
         "{} {} {} {}",
-        script(wanted, live),
+        script(s, wanted, live),
         q(namenode),
         port,
         q(&hosts.join(" "))
@@ -27,15 +35,13 @@ pub fn command(namenode: &str, port: u16, hosts: &[String], wanted: &[&str], liv
 /// The same as a command taking the NameNode, its web port and the hosts
 /// (one word, space-separated) as its three arguments, for templates that
 /// know them only at gate time.
-pub fn script(wanted: &[&str], live: bool) -> String {
+pub fn script(s: &Settings, wanted: &[&str], live: bool) -> String {
     let wanted: Vec<String> = wanted.iter().map(|w| q(w)).collect();
     let wanted = wanted.join("|");
     let script = format!(
-        r#"nn=$1; port=$2
-exec 3<>/dev/tcp/$nn/$port || {{ echo "no answer from $nn:$port"; exit 1; }}
-printf 'GET /jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo HTTP/1.0\r\nHost: %s\r\n\r\n' "$nn" >&3
-body=$(tr -d '\\' <&3)
-exec 3<&-
+        r#"{get}nn=$1; port=$2
+body=$(get "$nn" "$port" '/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo' | tr -d '\\')
+[ -n "$body" ] || {{ echo "no answer from $nn:$port"; exit 1; }}
 live=$(printf '%s\n' "$body" | grep '"LiveNodes"')
 dead=$(printf '%s\n' "$body" | grep '"DeadNodes"')
 leaving=$(printf '%s\n' "$body" | grep -E '"(DecomNodes|EnteringMaintenanceNodes)"')
@@ -67,6 +73,7 @@ for h in $3; do
   {live_check}
 done
 exit $ok"#,
+        get = super::web_fetch::get_function(s),
         live_check = if live {
             r#"[ "$where" = live ] || ok=1"#
         } else {
@@ -77,8 +84,18 @@ exit $ok"#,
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// The settings of a plain (not secure) cluster.
+    pub(in crate::hadoop::lifecycle) fn plain() -> Settings {
+        let inv = crate::model::Inventory::parse(
+            "hosts:\n  - { name: m1, roles: [namenode] }\n",
+            std::path::Path::new("/tmp/i.yaml"),
+        )
+        .unwrap();
+        crate::hadoop::topology::layout(&inv).0.settings
+    }
 
     /// The script against a canned NameNodeInfo answer, served by a
     /// one-shot listener on loopback.
@@ -102,7 +119,7 @@ mod tests {
             s.write_all(response.as_bytes()).unwrap();
         });
         let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
-        let cmd = command("127.0.0.1", port, &hosts, wanted, live);
+        let cmd = command(&plain(), "127.0.0.1", port, &hosts, wanted, live);
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(&cmd)

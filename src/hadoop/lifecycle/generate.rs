@@ -424,7 +424,7 @@ impl Generator<'_> {
         what: &str,
     ) {
         let probe = Probe::new(ProbeCheck::Command {
-            run: admin_view::command(nn, port, hosts, wanted, live),
+            run: admin_view::command(&self.after.settings, nn, port, hosts, wanted, live),
             exit: 0,
             stdout: None,
         })
@@ -637,7 +637,7 @@ impl Generator<'_> {
                 "the active NameNode reports each live and In Service",
             );
         }
-        let gates = registration::template();
+        let gates = registration::template(&self.after.settings);
         if !nms.is_empty() {
             self.registered_gate(
                 "nodemanagers",

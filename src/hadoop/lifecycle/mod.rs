@@ -9,6 +9,7 @@ pub mod mesos_http;
 pub mod record;
 pub mod refresh;
 pub mod registration;
+pub mod web_fetch;
 
 pub use record::{Record, WorkerState};
 

@@ -11,31 +11,32 @@
 
 use serde_json::{Value, json};
 
+use crate::hadoop::settings::Settings;
 use crate::shell::quote as q;
 
 /// `hadoop.gates`: `datanodes` (live and In Service on that NameNode),
 /// `nodemanagers` (RUNNING on that ResourceManager), `agents` (registered
 /// with that Mesos master).
-pub fn template() -> Value {
+pub fn template(s: &Settings) -> Value {
     json!({
-        "datanodes": super::admin_view::script(&["In Service"], true),
+        "datanodes": super::admin_view::script(s, &["In Service"], true),
         "nodemanagers": listed(
+            s,
             "/ws/v1/cluster/nodes?states=RUNNING",
             "nodeHostName",
             "RUNNING on the ResourceManager",
         ),
-        "agents": listed("/master/slaves", "hostname", "registered with the Mesos master"),
+        "agents": listed(s, "/master/slaves", "hostname", "registered with the Mesos master"),
     })
 }
 
 /// Each worker's name is a `key` of the JSON at `path`.
-fn listed(path: &str, key: &str, there: &str) -> String {
+fn listed(s: &Settings, path: &str, key: &str, there: &str) -> String {
+    let get = super::web_fetch::get_function(s);
     let script = format!(
-        r#"m=$1; port=$2
-exec 3<>/dev/tcp/$m/$port || {{ echo "no answer from $m:$port"; exit 1; }}
-printf 'GET {path} HTTP/1.0\r\nHost: %s\r\n\r\n' "$m" >&3
-resp=$(tr -d ' \r\n' <&3)
-exec 3<&-
+        r#"{get}m=$1; port=$2
+resp=$(get "$m" "$port" '{path}' | tr -d ' \r\n')
+[ -n "$resp" ] || {{ echo "no answer from $m:$port"; exit 1; }}
 case "$resp" in HTTP/1.?200*) ;; *) echo "$m:$port: $(printf '%s' "$resp" | cut -c1-60)"; exit 1 ;; esac
 ok=0
 for h in $3; do
@@ -86,7 +87,7 @@ mod tests {
 
     #[test]
     fn each_worker_named_must_be_listed_and_a_redirect_fails() {
-        let t = template();
+        let t = template(&super::super::admin_view::tests::plain());
         let nms = t["nodemanagers"].as_str().unwrap();
         let body = r#"{"nodes": {"node": [{"nodeHostName": "worker1", "state": "RUNNING"}, {"nodeHostName": "worker2"}]}}"#;
         assert_eq!(run(nms, serve(body, "200 OK"), "worker1 worker2").0, 0);
