@@ -26,7 +26,10 @@ pub fn client_as(s: &Settings, user: &str, cmd: &str) -> String {
     match &s.security {
         Some(_) => as_user(
             user,
-            &format!("{} {cmd}", q(&crate::hadoop::render::kerberos::with_ticket(s))),
+            &format!(
+                "{} {cmd}",
+                q(&crate::hadoop::render::kerberos::with_ticket(s))
+            ),
         ),
         None => as_user(user, cmd),
     }

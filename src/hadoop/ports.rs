@@ -233,7 +233,10 @@ fn collect(
             "journalnode",
             "http",
             "hdfs-site",
-            web("dfs.journalnode.http-address", "dfs.journalnode.https-address"),
+            web(
+                "dfs.journalnode.http-address",
+                "dfs.journalnode.https-address",
+            ),
             web_port(JOURNALNODE_HTTP, JOURNALNODE_HTTPS),
         );
     }

@@ -51,7 +51,10 @@ pub async fn get(
     if let Some(client) = conn.web_client() {
         let client = client.to_string();
         return limits
-            .bound(via_client(conn, &client, address, port, path, limits), GetError::Timeout)
+            .bound(
+                via_client(conn, &client, address, port, path, limits),
+                GetError::Timeout,
+            )
             .await;
     }
     let attempt = async {
@@ -129,7 +132,9 @@ pub(crate) fn parse_client_output(stdout: &[u8], max_bytes: usize) -> Result<Res
         return Err(GetError::Connect(short(body.trim()).to_string()));
     }
     if body.len() > max_bytes {
-        return Err(GetError::Body(format!("more than {max_bytes} bytes").into()));
+        return Err(GetError::Body(
+            format!("more than {max_bytes} bytes").into(),
+        ));
     }
     Ok(Response {
         code,

@@ -43,6 +43,11 @@ pub fn rm_jaas(s: &Settings) -> String {
 pub fn zookeeper_jaas(s: &Settings) -> String {
     format!("{}/conf/jaas.conf", s.zookeeper_home())
 }
+/// The JAAS file of ZooKeeper's own client (zkCli.sh, as the zookeeper
+/// account on a ZooKeeper host), which logs in as that host's server.
+pub fn zookeeper_client_jaas(s: &Settings) -> String {
+    format!("{}/conf/client-jaas.conf", s.zookeeper_home())
+}
 /// `<program> CMD...`: CMD with a ticket of the calling account's principal.
 pub fn with_ticket(s: &Settings) -> String {
     format!("{}/bin/with-ticket", s.state_dir())
@@ -97,10 +102,15 @@ fn jaas(section: &str, keytab: &str, principal: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// The JAAS file of `role` on `host` (zkfc, resourcemanager, zookeeper).
+/// The JAAS file of `role` on `host` (zkfc, resourcemanager, zookeeper,
+/// and `zookeeper-client` for zkCli.sh).
 pub fn jaas_of(k: &Kerberos, role: &str, host: &str) -> Option<Vec<u8>> {
+    let (role, section) = match role {
+        "zookeeper" => ("zookeeper", "Server"),
+        "zookeeper-client" => ("zookeeper", "Client"),
+        r => (r, "Client"),
+    };
     let keytab = of_role(role)?;
-    let section = if role == "zookeeper" { "Server" } else { "Client" };
     Some(jaas(
         section,
         &keytab.path(),
@@ -114,6 +124,7 @@ pub fn jaas_opts(s: &Settings, role: &str) -> Option<String> {
         "zkfc" => zkfc_jaas(s),
         "resourcemanager" => rm_jaas(s),
         "zookeeper" => zookeeper_jaas(s),
+        "zookeeper-client" => zookeeper_client_jaas(s),
         _ => return None,
     };
     Some(format!("-Djava.security.auth.login.config={file}"))
@@ -152,6 +163,7 @@ fn client_keytab(host: &Host, account: Account) -> Option<(String, String)> {
 /// `with-ticket CMD...`: runs CMD with a ticket of the calling account's
 /// principal on this host, in a credential cache of its own that goes
 /// when CMD ends, so concurrent commands never share or destroy one.
+/// ZooKeeper's client logs in through its JAAS file instead.
 pub fn with_ticket_script(s: &Settings, k: &Kerberos, host: &Host) -> Vec<u8> {
     let mut cases = String::new();
     for account in [Account::Hdfs, Account::Yarn, Account::Mapred] {
@@ -167,6 +179,7 @@ pub fn with_ticket_script(s: &Settings, k: &Kerberos, host: &Host) -> Vec<u8> {
     format!(
         "#!/bin/sh\n# {HEADER}\n\
          case \"$(id -un)\" in\n{cases}  \
+           {zk}) exec \"$@\" ;;\n  \
            *) echo \"with-ticket: $(id -un) has no keytab on $(hostname)\" >&2; exit 1 ;;\n\
          esac\n\
          cc=$(mktemp \"${{TMPDIR:-/tmp}}/krb5cc_herd.XXXXXX\") || exit 1\n\
@@ -181,7 +194,8 @@ pub fn with_ticket_script(s: &Settings, k: &Kerberos, host: &Host) -> Vec<u8> {
          rc=$?\n\
          kdestroy -q 2>/dev/null\n\
          rm -f \"$cc\"\n\
-         exit $rc\n"
+         exit $rc\n",
+        zk = q(s.users.name(Account::ZooKeeper)),
     )
     .into_bytes()
 }
@@ -238,7 +252,11 @@ mod tests {
             .args(["-n", "-c", std::str::from_utf8(script).unwrap()])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]
@@ -264,8 +282,16 @@ mod tests {
         let wt = with_ticket_script(&s, &kerberos(), host);
         sh_ok(&wt);
         let text = String::from_utf8(wt).unwrap();
-        assert!(text.contains("  hdfs) kt=/etc/security/keytabs/nn.service.keytab p=nn/m1@HERD.TEST ;;"));
-        assert!(text.contains("  yarn) kt=/etc/security/keytabs/rm.service.keytab p=rm/m1@HERD.TEST ;;"));
+        assert!(
+            text.contains(
+                "  hdfs) kt=/etc/security/keytabs/nn.service.keytab p=nn/m1@HERD.TEST ;;"
+            )
+        );
+        assert!(
+            text.contains(
+                "  yarn) kt=/etc/security/keytabs/rm.service.keytab p=rm/m1@HERD.TEST ;;"
+            )
+        );
         assert!(!text.contains("mapred)"));
         let wg = web_get_script(&kerberos(), host);
         sh_ok(&wg);

@@ -212,7 +212,12 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                 .into_iter()
                 .chain(on_host(&["zookeeper"]))
                 .collect();
-            add("/etc/krb5.conf".into(), kerberos::krb5_conf(k), 0o644, daemons);
+            add(
+                "/etc/krb5.conf".into(),
+                kerberos::krb5_conf(k),
+                0o644,
+                daemons,
+            );
             add(
                 kerberos::with_ticket(s),
                 kerberos::with_ticket_script(s, k, host),
@@ -237,11 +242,23 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                 ("zkfc", kerberos::zkfc_jaas(s)),
                 ("resourcemanager", kerberos::rm_jaas(s)),
                 ("zookeeper", kerberos::zookeeper_jaas(s)),
+                ("zookeeper-client", kerberos::zookeeper_client_jaas(s)),
             ] {
-                if has(role)
+                let on = if role == "zookeeper-client" {
+                    "zookeeper"
+                } else {
+                    role
+                };
+                if has(on)
                     && let Some(content) = kerberos::jaas_of(k, role, &host.name)
                 {
-                    add(path, content, 0o644, on_host(&[role]));
+                    // zkCli.sh reads its JAAS file afresh each time.
+                    let readers = if role == on {
+                        on_host(&[on])
+                    } else {
+                        Vec::new()
+                    };
+                    add(path, content, 0o644, readers);
                 }
             }
         }

@@ -42,9 +42,7 @@ pub(super) fn core(props: &mut Props, topo: &Topology, k: &Kerberos) {
     set(
         props,
         "hadoop.security.auth_to_local",
-        crate::hadoop::secure::principals::auth_to_local(&k.realm, |a| {
-            s.users.name(a).to_string()
-        }),
+        crate::hadoop::secure::principals::auth_to_local(&k.realm, |a| s.users.name(a).to_string()),
     );
     set(props, "hadoop.rpc.protection", "authentication");
     set(
@@ -103,7 +101,11 @@ pub(super) fn hdfs(props: &mut Props, topo: &Topology, k: &Kerberos) {
     ] {
         set(props, key, principal(k, SPNEGO.service));
     }
-    set(props, "dfs.web.authentication.kerberos.keytab", SPNEGO.path());
+    set(
+        props,
+        "dfs.web.authentication.kerberos.keytab",
+        SPNEGO.path(),
+    );
 }
 
 pub(super) fn yarn(props: &mut Props, topo: &Topology, k: &Kerberos) {
@@ -150,7 +152,11 @@ pub(super) fn mapred(props: &mut Props, topo: &Topology, k: &Kerberos) {
         "mapreduce.jobhistory.principal",
         principal(k, of_role("historyserver").map_or("jhs", |k| k.service)),
     );
-    set(props, "mapreduce.jobhistory.keytab", keytab("historyserver"));
+    set(
+        props,
+        "mapreduce.jobhistory.keytab",
+        keytab("historyserver"),
+    );
     set(
         props,
         "mapreduce.jobhistory.webapp.spnego-principal",
@@ -174,4 +180,3 @@ pub(super) fn zoo(props: &mut Props) {
     set(props, "enforce.auth.enabled", true);
     set(props, "enforce.auth.schemes", "sasl");
 }
-

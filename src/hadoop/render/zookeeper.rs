@@ -70,6 +70,11 @@ pub(super) fn zookeeper_java_env(topo: &Topology) -> Vec<u8> {
     if !flags.is_empty() {
         out.push_str(&format!("export SERVER_JVMFLAGS={}\n", quote(&flags)));
     }
+    if s.security.is_some()
+        && let Some(jaas) = super::kerberos::jaas_opts(s, "zookeeper-client")
+    {
+        out.push_str(&format!("export CLIENT_JVMFLAGS={}\n", quote(&jaas)));
+    }
     out.into_bytes()
 }
 

@@ -163,16 +163,16 @@ mod tests {
         assert!(s.contains(
             "if [ -f /etc/security/keytabs/nn.service.keytab ] && logs_in /etc/security/keytabs/nn.service.keytab nn/m1@R; then"
         ));
-        assert!(s.contains("chown hdfs:hadoop /etc/security/keytabs/nn.service.keytab && chmod 0400"));
+        assert!(
+            s.contains("chown hdfs:hadoop /etc/security/keytabs/nn.service.keytab && chmod 0400")
+        );
         assert!(s.contains("chown admin /etc/security/keytabs/herd.keytab && chmod 0400"));
         assert!(!s.contains(ISSUED_DIR));
     }
 
     #[test]
     fn issued_keytabs_are_checked_for_their_principal() {
-        let k = kerberos(KeytabSource::Issued {
-            dir: "/x".into(),
-        });
+        let k = kerberos(KeytabSource::Issued { dir: "/x".into() });
         let s = script(&k, &wanted(), None);
         assert!(!s.contains("kadmin"));
         assert!(s.contains("does not hold $1"));
@@ -188,13 +188,21 @@ mod tests {
         });
         for s in [
             script(&k, &wanted(), Some("\"$HERD_SECRET_I1\"")),
-            script(&kerberos(KeytabSource::Issued { dir: "/x".into() }), &wanted(), None),
+            script(
+                &kerberos(KeytabSource::Issued { dir: "/x".into() }),
+                &wanted(),
+                None,
+            ),
         ] {
             let out = std::process::Command::new("sh")
                 .args(["-n", "-c", &s])
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
 }

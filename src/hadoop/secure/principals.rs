@@ -59,8 +59,18 @@ pub const SERVICES: &[(&str, &str, &str, Account)] = &[
     ("datanode", "dn", "dn.service.keytab", Account::Hdfs),
     ("resourcemanager", "rm", "rm.service.keytab", Account::Yarn),
     ("nodemanager", "nm", "nm.service.keytab", Account::Yarn),
-    ("historyserver", "jhs", "jhs.service.keytab", Account::Mapred),
-    ("zookeeper", "zookeeper", "zk.service.keytab", Account::ZooKeeper),
+    (
+        "historyserver",
+        "jhs",
+        "jhs.service.keytab",
+        Account::Mapred,
+    ),
+    (
+        "zookeeper",
+        "zookeeper",
+        "zk.service.keytab",
+        Account::ZooKeeper,
+    ),
 ];
 
 /// The keytab of `role`'s principal, if the role has one.
@@ -92,12 +102,16 @@ pub const HERD: Keytab = Keytab {
 pub fn keytabs(roles: &[String]) -> Vec<Keytab> {
     let mut out: Vec<Keytab> = Vec::new();
     for (role, ..) in SERVICES {
-        let runs = roles.iter().any(|r| r == role || (*role == "namenode" && r == "zkfc"));
+        let runs = roles
+            .iter()
+            .any(|r| r == role || (*role == "namenode" && r == "zkfc"));
         if runs && let Some(k) = of_role(role) {
             out.push(k);
         }
     }
-    let web = roles.iter().any(|r| crate::hadoop::HADOOP_ROLES.contains(&r.as_str()));
+    let web = roles
+        .iter()
+        .any(|r| crate::hadoop::HADOOP_ROLES.contains(&r.as_str()));
     if web {
         out.push(SPNEGO);
     }
@@ -152,7 +166,10 @@ mod tests {
 
     #[test]
     fn a_zookeeper_only_host_has_no_spnego() {
-        let got: Vec<&str> = keytabs(&roles(&["zookeeper"])).iter().map(|k| k.service).collect();
+        let got: Vec<&str> = keytabs(&roles(&["zookeeper"]))
+            .iter()
+            .map(|k| k.service)
+            .collect();
         assert_eq!(got, ["zookeeper", "herd"]);
     }
 

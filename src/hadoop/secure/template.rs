@@ -51,7 +51,12 @@ pub fn admin_password(sec: &Security, ask: bool) -> Result<Option<String>, Strin
     };
     let pw = match password {
         AdminPassword::File(f) => std::fs::read_to_string(f)
-            .map_err(|e| format!("vars.security.kerberos.admin_password_file: cannot read {}: {e}", f.display()))?
+            .map_err(|e| {
+                format!(
+                    "vars.security.kerberos.admin_password_file: cannot read {}: {e}",
+                    f.display()
+                )
+            })?
             .lines()
             .next()
             .unwrap_or_default()
@@ -126,7 +131,8 @@ pub fn template(
                 let cert = ca
                     .host_cert(store, &h.name, &host_names(h))
                     .map_err(|e| e.to_string())?;
-                let marker = secrets.add(&format!("tls.{}.key", h.name), tls::key_line(&cert.key_pem));
+                let marker =
+                    secrets.add(&format!("tls.{}.key", h.name), tls::key_line(&cert.key_pem));
                 let key_ref = reference(marker_var(&marker).unwrap_or_default());
                 tls::script(
                     &s.hadoop_conf_dir(),

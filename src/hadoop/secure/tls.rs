@@ -117,7 +117,13 @@ mod tests {
 
     #[test]
     fn the_key_is_a_reference_and_the_password_never_an_argument() {
-        let s = script("/opt/hadoop/etc/hadoop", "hadoop", PEM, PEM, "\"$HERD_SECRET_S2\"");
+        let s = script(
+            "/opt/hadoop/etc/hadoop",
+            "hadoop",
+            PEM,
+            PEM,
+            "\"$HERD_SECRET_S2\"",
+        );
         assert!(s.contains("printf '%s\\n' \"$HERD_SECRET_S2\" | fold -w 64;"));
         assert_eq!(
             key_line("-----BEGIN PRIVATE KEY-----\nAB\nCD\n-----END PRIVATE KEY-----\n"),
@@ -130,6 +136,10 @@ mod tests {
             .args(["-n", "-c", &s])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -327,7 +327,10 @@ mod tests {
     #[test]
     fn mistakes_are_named_by_field() {
         let cases = [
-            ("    kerberos: { kdc: k }\n", "vars.security.kerberos: missing required key 'realm'"),
+            (
+                "    kerberos: { kdc: k }\n",
+                "vars.security.kerberos: missing required key 'realm'",
+            ),
             (
                 "    kerberos: { realm: 'A B', kdc: k }\n",
                 "vars.security.kerberos.realm: 'A B' is not a realm name",
