@@ -42,7 +42,86 @@ struct HostCheck {
     sudo: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sudo_user: Option<String>,
+    /// On a secure inventory: what is wrong with the host's Kerberos and
+    /// TLS (KDC, clock, keytabs, certificate), one sentence each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    security: Vec<String>,
     error: Option<String>,
+}
+
+/// The secure-mode checks of a secure inventory (see `hadoop::secure::check`).
+struct SecureCheck {
+    settings: crate::hadoop::settings::Settings,
+    ca_pem: Option<String>,
+}
+
+impl SecureCheck {
+    fn new(inv: &crate::model::Inventory) -> Option<SecureCheck> {
+        let mut errors = Vec::new();
+        let settings = crate::hadoop::settings::read(inv, &mut errors);
+        let sec = settings.security.as_ref()?;
+        let ca_file = match &sec.tls.ca {
+            Some((cert, _)) => cert.clone(),
+            None => crate::hadoop::secure::template::ca_dir(
+                &crate::report::runs::state_dir(),
+                &inv.cluster,
+            )
+            .join("ca.pem"),
+        };
+        let ca_pem = std::fs::read_to_string(ca_file).ok();
+        Some(SecureCheck { settings, ca_pem })
+    }
+
+    /// The host's problems; the check runs as root (the keytabs are the
+    /// daemons' own), through sudo where the host's commands become root.
+    async fn run(
+        &self,
+        conn: &crate::transport::Connection,
+        host: &crate::model::Host,
+        password: Option<&crate::transport::BecomePassword>,
+    ) -> Vec<String> {
+        use crate::hadoop::secure::{check, template, tls};
+        let Some(sec) = &self.settings.security else {
+            return Vec::new();
+        };
+        let k = &sec.kerberos;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        let wanted = template::wanted(&self.settings, k, host);
+        let req = ExecRequest {
+            command: check::script(k, &wanted, &tls::host_pem(), now),
+            stdin: None,
+            secrets: Vec::new(),
+            timeout: Some(Duration::from_secs(60)),
+            record: None,
+        };
+        let sudo = match crate::engine::privilege::plain_become_user(&Become::default(), host) {
+            Some(user) => match crate::transport::Sudo::new(&user, password.cloned()) {
+                Ok(s) => Some(s),
+                Err(e) => return vec![format!("the secure-mode check cannot run as {user}: {e}")],
+            },
+            None => None,
+        };
+        match conn
+            .exec_as(&req, sudo.as_ref(), &CancellationToken::new())
+            .await
+        {
+            Ok(out) => {
+                let mut problems = check::problems(
+                    &out.stdout_str(),
+                    self.ca_pem.as_deref(),
+                    &template::host_names(host),
+                );
+                if self.ca_pem.is_none() {
+                    problems.push("no cluster CA on this machine yet to check the host's certificate against (herd up creates it)".into());
+                }
+                problems
+            }
+            Err(e) => vec![format!("the secure-mode check did not run: {e}")],
+        }
+    }
 }
 
 pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
@@ -80,6 +159,8 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
         masking.also_mask(pw.expose());
     }
     let masking = &masking;
+    let secure = SecureCheck::new(&fleet.inventory);
+    let secure = &secure;
     let outcomes = pool.connect_all(&fleet.targets).await;
     let hosts = &fleet.inventory.hosts;
     let checks = futures::future::join_all(fleet.targets.iter().zip(outcomes).zip(hosts).map(
@@ -135,10 +216,22 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                             });
                         }
                     }
+                    let security = match secure {
+                        Some(sc) => sc.run(&conn, host, password).await,
+                        None => Vec::new(),
+                    };
+                    if !security.is_empty() {
+                        let p = security.join("; ");
+                        error = Some(match error {
+                            Some(e) => format!("{e}; {p}"),
+                            None => p,
+                        });
+                    }
                     HostCheck {
                         host: t.name.clone(),
                         address,
                         reachable: true,
+                        security,
                         auth: "ok".into(),
                         host_key: match conn.host_key_status() {
                             HostKeyStatus::Known => "known".into(),
@@ -163,6 +256,7 @@ pub async fn main(global: &GlobalArgs, args: Args) -> i32 {
                         host: t.name.clone(),
                         address,
                         reachable,
+                        security: Vec::new(),
                         auth: auth.into(),
                         host_key: host_key.into(),
                         user: None,

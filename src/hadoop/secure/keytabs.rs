@@ -30,6 +30,8 @@ pub struct Wanted {
     pub principal: String,
     /// `user:group` the file ends owned by.
     pub owner: String,
+    /// The host's services that log in with it.
+    pub readers: Vec<String>,
 }
 
 /// `owner:group` of `k` on a host whose login account is `login`.
@@ -44,8 +46,15 @@ pub fn owner(s: &Settings, k: &Keytab, login: &str) -> String {
 }
 
 /// The host's script. `password_ref` is the shell reference to the admin
-/// password secret (with an admin principal).
-pub fn script(k: &Kerberos, wanted: &[Wanted], password_ref: Option<&str>) -> String {
+/// password secret (with an admin principal); `stale_file` is where the
+/// services still holding a replaced key are recorded, for `herd restart
+/// --stale`.
+pub fn script(
+    k: &Kerberos,
+    wanted: &[Wanted],
+    password_ref: Option<&str>,
+    stale_file: &str,
+) -> String {
     let mut out = String::from(
         "set -u\numask 077\n\
          work=$(mktemp -d) || exit 1\n\
@@ -60,6 +69,7 @@ pub fn script(k: &Kerberos, wanted: &[Wanted], password_ref: Option<&str>) -> St
         "logs_in() { kinit -k -t \"$1\" -c \"FILE:$work/check\" \"$2\" 2>\"$work/why\"; }\n\
          why() { tr '\\n' ' ' < \"$work/why\"; }\n",
     );
+    out.push_str("stale=''\n");
     match (&k.keytabs, password_ref) {
         (KeytabSource::Admin { principal, .. }, Some(pw)) => {
             out.push_str(&format!(
@@ -102,8 +112,10 @@ pub fn script(k: &Kerberos, wanted: &[Wanted], password_ref: Option<&str>) -> St
              else\n  \
                export_keytab {p} {file}\n  \
                logs_in \"$work/new\" {p} || {{ echo \"the keytab of {p_text} does not log in: $(why)\" >&2; exit 1; }}\n  \
+               replaced=no; [ -f {path} ] && replaced=yes\n  \
                chown {owner} \"$work/new\" && chmod {mode} \"$work/new\" && mv -f \"$work/new\" {path} || exit 1\n  \
-               echo \"installed {file} ({p_text})\"\n\
+               echo \"installed {file} ({p_text})\"\n  \
+               [ $replaced = no ] || stale=\"$stale {readers}\"\n\
              fi\n\
              chown {owner} {path} && chmod {mode} {path} || exit 1\n",
             path = q(&path),
@@ -112,8 +124,18 @@ pub fn script(k: &Kerberos, wanted: &[Wanted], password_ref: Option<&str>) -> St
             file = w.keytab.file,
             owner = q(&w.owner),
             mode = w.keytab.mode(),
+            readers = w.readers.join(" "),
         ));
     }
+    out.push_str(&format!(
+        "stale=$(printf '%s\\n' $stale | sort -u | tr '\\n' ' ')\n\
+         if [ -n \"${{stale% }}\" ]; then\n  \
+           mkdir -p \"$(dirname {f})\" && {{ cat {f} 2>/dev/null; printf '%s\\n' $stale; }} | sort -u > {f}.tmp && mv -f {f}.tmp {f}\n  \
+           echo \"replaced keytabs the KDC no longer accepted; still holding the old keys: $stale(recorded in {shown}; herd restart --stale restarts them)\"\n\
+         fi\n",
+        f = q(stale_file),
+        shown = stale_file,
+    ));
     if matches!(k.keytabs, KeytabSource::Issued { .. }) {
         out.push_str(&format!("rm -rf {}\n", q(ISSUED_DIR)));
     }
@@ -143,11 +165,13 @@ mod tests {
                 keytab: of_role("namenode").unwrap(),
                 principal: "nn/m1@R".into(),
                 owner: "hdfs:hadoop".into(),
+                readers: vec!["namenode".into(), "zkfc".into()],
             },
             Wanted {
                 keytab: HERD,
                 principal: "herd/m1@R".into(),
                 owner: "admin".into(),
+                readers: Vec::new(),
             },
         ]
     }
@@ -158,7 +182,12 @@ mod tests {
             principal: "admin/admin@R".into(),
             password: AdminPassword::Prompt,
         });
-        let s = script(&k, &wanted(), Some("\"$HERD_SECRET_I1\""));
+        let s = script(
+            &k,
+            &wanted(),
+            Some("\"$HERD_SECRET_I1\""),
+            "/opt/.herd/stale",
+        );
         assert!(s.contains("printf '%s\\n' \"$HERD_SECRET_I1\" | kinit -S kadmin/admin"));
         assert!(s.contains(
             "if [ -f /etc/security/keytabs/nn.service.keytab ] && logs_in /etc/security/keytabs/nn.service.keytab nn/m1@R; then"
@@ -173,10 +202,10 @@ mod tests {
     #[test]
     fn issued_keytabs_are_checked_for_their_principal() {
         let k = kerberos(KeytabSource::Issued { dir: "/x".into() });
-        let s = script(&k, &wanted(), None);
+        let s = script(&k, &wanted(), None, "/opt/.herd/stale");
         assert!(!s.contains("kadmin"));
         assert!(s.contains("does not hold $1"));
-        assert!(s.ends_with("rm -rf /etc/security/keytabs/.herd-issued\n"));
+        assert!(s.contains("rm -rf /etc/security/keytabs/.herd-issued\n"));
     }
 
     /// The script is valid POSIX sh.
@@ -187,11 +216,17 @@ mod tests {
             password: AdminPassword::Prompt,
         });
         for s in [
-            script(&k, &wanted(), Some("\"$HERD_SECRET_I1\"")),
+            script(
+                &k,
+                &wanted(),
+                Some("\"$HERD_SECRET_I1\""),
+                "/opt/.herd/stale",
+            ),
             script(
                 &kerberos(KeytabSource::Issued { dir: "/x".into() }),
                 &wanted(),
                 None,
+                "/opt/.herd/stale",
             ),
         ] {
             let out = std::process::Command::new("sh")

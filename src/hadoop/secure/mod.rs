@@ -3,6 +3,7 @@
 //! keytabs and TLS keystores in place on the hosts.
 
 pub mod ca;
+pub mod check;
 pub mod keytabs;
 pub mod principals;
 pub mod scope;

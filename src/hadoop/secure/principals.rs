@@ -98,6 +98,33 @@ pub const HERD: Keytab = Keytab {
     owner: Owner::Login,
 };
 
+/// The services of a host with `roles` that log in with `k`: a daemon
+/// that runs on with a key its keytab no longer holds keeps the old one in
+/// memory, which the KDC no longer issues tickets for.
+pub fn readers(k: &Keytab, roles: &[String]) -> Vec<String> {
+    let on = |r: &str| roles.iter().any(|x| x == r);
+    match k.owner {
+        Owner::Login => Vec::new(),
+        Owner::Group => roles
+            .iter()
+            .filter(|r| crate::hadoop::HADOOP_ROLES.contains(&r.as_str()))
+            .cloned()
+            .collect(),
+        Owner::Account(_) => SERVICES
+            .iter()
+            .filter(|(_, service, ..)| *service == k.service)
+            .flat_map(|(role, ..)| {
+                let mut v = vec![role.to_string()];
+                if *role == "namenode" {
+                    v.push("zkfc".into());
+                }
+                v
+            })
+            .filter(|r| on(r))
+            .collect(),
+    }
+}
+
 /// The keytabs of a host with `roles`, each once, in a stable order.
 pub fn keytabs(roles: &[String]) -> Vec<Keytab> {
     let mut out: Vec<Keytab> = Vec::new();

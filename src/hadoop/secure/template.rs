@@ -11,9 +11,9 @@ use super::ca::ClusterCa;
 use super::keytabs::{self, Wanted};
 use super::principals;
 use super::tls;
-use crate::hadoop::settings::{AdminPassword, KeytabSource, Security};
+use crate::hadoop::settings::{AdminPassword, Kerberos, KeytabSource, Security, Settings};
 use crate::hadoop::topology::Topology;
-use crate::model::{Inventory, Secrets, marker_var, reference};
+use crate::model::{Host, Inventory, Secrets, marker_var, reference};
 
 /// Where herd keeps the cluster CA and the hosts' certificates.
 pub fn ca_dir(state_dir: &Path, cluster: &str) -> std::path::PathBuf {
@@ -22,7 +22,7 @@ pub fn ca_dir(state_dir: &Path, cluster: &str) -> std::path::PathBuf {
 
 /// The names a host is reached by: its inventory name, and its address
 /// when that is another name or an IP.
-pub fn host_names(host: &crate::model::Host) -> Vec<String> {
+pub fn host_names(host: &Host) -> Vec<String> {
     let mut names = vec![host.name.clone()];
     if host.address != host.name {
         names.push(host.address.clone());
@@ -81,6 +81,19 @@ pub fn admin_password(sec: &Security, ask: bool) -> Result<Option<String>, Strin
     Ok(Some(pw))
 }
 
+/// The keytabs `host` holds, with their principals and owners.
+pub fn wanted(s: &Settings, k: &Kerberos, host: &Host) -> Vec<Wanted> {
+    principals::keytabs(&host.roles)
+        .into_iter()
+        .map(|keytab| Wanted {
+            principal: k.principal(keytab.service, &host.name),
+            owner: keytabs::owner(s, &keytab, &host.user),
+            readers: principals::readers(&keytab, &host.roles),
+            keytab,
+        })
+        .collect()
+}
+
 /// `hadoop.secure`, and the secrets its commands refer to. `password` is
 /// the admin's (None with issued keytabs); `ca` the cluster CA, whose host
 /// certificates are kept under `ca_store`.
@@ -112,17 +125,15 @@ pub fn template(
         reference(marker_var(&marker).unwrap_or_default())
     });
     for h in &inv.hosts {
-        let wanted: Vec<Wanted> = principals::keytabs(&h.roles)
-            .into_iter()
-            .map(|keytab| Wanted {
-                principal: k.principal(keytab.service, &h.name),
-                owner: keytabs::owner(s, &keytab, &h.user),
-                keytab,
-            })
-            .collect();
+        let wanted = wanted(s, k, h);
         keytab_cmds.insert(
             h.name.clone(),
-            json!(keytabs::script(k, &wanted, password_ref.as_deref())),
+            json!(keytabs::script(
+                k,
+                &wanted,
+                password_ref.as_deref(),
+                &s.stale_file(),
+            )),
         );
         let is_issued = matches!(k.keytabs, KeytabSource::Issued { .. });
         issued.insert(h.name.clone(), json!(is_issued));
