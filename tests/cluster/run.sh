@@ -20,7 +20,7 @@ rm -rf "${HERD_STATE_DIR}"
 passed=0
 failed=0
 scenarios=("$@")
-[[ ${#scenarios[@]} -gt 0 && "${scenarios[*]}" != all ]] || scenarios=(bringup upgrade-back upgrade distribution status health smoke supervision lifecycle rackrestart scalein restart replay ports balance deadworker)
+[[ ${#scenarios[@]} -gt 0 && "${scenarios[*]}" != all ]] || scenarios=(bringup upgrade-back upgrade distribution status health smoke supervision lifecycle rackrestart scalein restart replay ports balance deadworker secure)
 for scenario in "${scenarios[@]}"; do
   script="tests/cluster/${scenario}.sh"
   [[ -f "${script}" ]] || { echo "cluster: no scenario '${scenario}'"; exit 2; }

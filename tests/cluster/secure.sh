@@ -7,8 +7,8 @@
 # another principal is refused by the NameNode; a NameNode restart loses no
 # operation of a kinit'd client; smoke passes; a keytab the KDC no longer
 # accepts is named by herd check and replaced by herd up; no secret reaches
-# the journal, the outputs or any argv. Leaves the sandbox reset to bare
-# hosts. Ends "secure: N passed, M failed".
+# the journal, the outputs or any argv. Starts from bare hosts (a reset)
+# and leaves the secure cluster running. Ends "secure: N passed, M failed".
 set -uo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -60,7 +60,11 @@ check "the ResourceManager logged in as rm/master2" logged_in master2 hadoop-yar
 check "the NodeManager logged in as nm/worker2" logged_in worker2 hadoop-yarn-nodemanager nm/worker2@HERD.TEST
 check "the JobHistory server logged in as jhs/master3" logged_in master3 hadoop-mapred-historyserver jhs/master3@HERD.TEST
 zk_log() { root_on "$1" 'journalctl -u zookeeper-server --no-pager -o cat 2>/dev/null'; }
-zk_says() { for n in master1 master2 master3; do zk_log "${n}"; done | grep -qE "$1"; }
+zk_says() {
+  local all
+  all=$(for n in master1 master2 master3; do zk_log "${n}"; done)
+  grep -qE "$1" <<<"${all}"
+}
 check "ZooKeeper logged in from its keytab" zk_says 'Server successfully logged in'
 check "ZooKeeper authenticated ZKFC by SASL as nn/<host>" zk_says 'Successfully authenticated client: authenticationID=nn/master[12]@HERD.TEST'
 
@@ -88,7 +92,11 @@ root_on worker1 "base64 -d > /tmp/intruder.keytab && chown hdfs /tmp/intruder.ke
 root_on worker1 'systemctl stop hadoop-hdfs-datanode.service
   rm -rf /tmp/herd-intruder-conf && cp -r /opt/hadoop/etc/hadoop /tmp/herd-intruder-conf
   sed -i "s|dn/_HOST@HERD.TEST|intruder/_HOST@HERD.TEST|; s|/etc/security/keytabs/dn.service.keytab|/tmp/intruder.keytab|" /tmp/herd-intruder-conf/hdfs-site.xml
-  cd / && timeout 45 runuser -u hdfs -- env HADOOP_CONF_DIR=/tmp/herd-intruder-conf HADOOP_ROOT_LOGGER=INFO,console HADOOP_LOG_DIR=/tmp /opt/hadoop/bin/hdfs datanode > /tmp/herd-intruder.log 2>&1
+  sed -i "s|^export HADOOP_CONF_DIR=.*|export HADOOP_CONF_DIR=/tmp/herd-intruder-conf|" /tmp/herd-intruder-conf/hadoop-env.sh
+  cd / && (timeout 60 runuser -u hdfs -- env HADOOP_CONF_DIR=/tmp/herd-intruder-conf HADOOP_ROOT_LOGGER=INFO,console HADOOP_LOG_DIR=/tmp /opt/hadoop/bin/hdfs datanode > /tmp/herd-intruder.log 2>&1 &)
+  for i in $(seq 1 120); do grep -q "not authorized for protocol" /tmp/herd-intruder.log && break; sleep 0.5; done
+  pkill -f "proc_datanod[e]"
+  for i in $(seq 1 40); do pgrep -f "proc_datanod[e]" >/dev/null || break; sleep 0.5; done
   systemctl start hadoop-hdfs-datanode.service' >/dev/null 2>&1
 intruder=$(root_on worker1 'cat /tmp/herd-intruder.log')
 check "the intruder DataNode logged in as intruder/worker1" grep -q 'Login successful for user intruder/worker1@HERD.TEST' <<<"${intruder}"
@@ -157,5 +165,4 @@ done
 check "no admin password, host key or keytab bytes in the journal, outputs or argv ($(ls "${HERD_STATE_DIR}"/runs | wc -l) runs scanned)" test "${leaks}" -eq 0 -a -n "${keyhex}" -a -n "${host_key}"
 
 rm -rf "${out}"
-sandbox/sandbox.sh reset >/dev/null 2>&1
 summary secure
