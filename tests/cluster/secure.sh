@@ -90,7 +90,7 @@ kadmin_local "addprinc -randkey intruder/worker1@HERD.TEST" >/dev/null 2>&1
 docker exec "${KDC}" sh -c 'rm -f /tmp/intruder.keytab && kadmin.local -q "ktadd -k /tmp/intruder.keytab intruder/worker1@HERD.TEST" >/dev/null && base64 -w0 /tmp/intruder.keytab' >"${out}/intruder.b64"
 root_on worker1 "base64 -d > /tmp/intruder.keytab && chown hdfs /tmp/intruder.keytab && chmod 0400 /tmp/intruder.keytab" <"${out}/intruder.b64"
 root_on worker1 'systemctl stop hadoop-hdfs-datanode.service
-  rm -rf /tmp/herd-intruder-conf && cp -r /opt/hadoop/etc/hadoop /tmp/herd-intruder-conf
+  rm -rf /tmp/herd-intruder-conf && cp -rp /opt/hadoop/etc/hadoop /tmp/herd-intruder-conf
   sed -i "s|dn/_HOST@HERD.TEST|intruder/_HOST@HERD.TEST|; s|/etc/security/keytabs/dn.service.keytab|/tmp/intruder.keytab|" /tmp/herd-intruder-conf/hdfs-site.xml
   sed -i "s|^export HADOOP_CONF_DIR=.*|export HADOOP_CONF_DIR=/tmp/herd-intruder-conf|" /tmp/herd-intruder-conf/hadoop-env.sh
   cd / && (timeout 60 runuser -u hdfs -- env HADOOP_CONF_DIR=/tmp/herd-intruder-conf HADOOP_ROOT_LOGGER=INFO,console HADOOP_LOG_DIR=/tmp /opt/hadoop/bin/hdfs datanode > /tmp/herd-intruder.log 2>&1 &)
