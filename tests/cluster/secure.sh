@@ -94,15 +94,21 @@ root_on worker1 'systemctl stop hadoop-hdfs-datanode.service
   sed -i "s|dn/_HOST@HERD.TEST|intruder/_HOST@HERD.TEST|; s|/etc/security/keytabs/dn.service.keytab|/tmp/intruder.keytab|" /tmp/herd-intruder-conf/hdfs-site.xml
   sed -i "s|^export HADOOP_CONF_DIR=.*|export HADOOP_CONF_DIR=/tmp/herd-intruder-conf|" /tmp/herd-intruder-conf/hadoop-env.sh
   cd / && (timeout 60 runuser -u hdfs -- env HADOOP_CONF_DIR=/tmp/herd-intruder-conf HADOOP_ROOT_LOGGER=INFO,console HADOOP_LOG_DIR=/tmp /opt/hadoop/bin/hdfs datanode > /tmp/herd-intruder.log 2>&1 &)
-  for i in $(seq 1 120); do grep -q "not authorized for protocol" /tmp/herd-intruder.log && break; sleep 0.5; done
+  for i in $(seq 1 120); do grep -q "Problem connecting to server" /tmp/herd-intruder.log && break; sleep 0.5; done
   pkill -f "proc_datanod[e]"
   for i in $(seq 1 40); do pgrep -f "proc_datanod[e]" >/dev/null || break; sleep 0.5; done
   systemctl start hadoop-hdfs-datanode.service' >/dev/null 2>&1
 intruder=$(root_on worker1 'cat /tmp/herd-intruder.log')
 check "the intruder DataNode logged in as intruder/worker1" grep -q 'Login successful for user intruder/worker1@HERD.TEST' <<<"${intruder}"
-check "the NameNode refuses the DataNode of the wrong principal" \
-  grep -qE 'is not authorized for protocol interface org.apache.hadoop.hdfs.server.protocol.DatanodeProtocol' <<<"${intruder}"
-grep -qE 'not authorized for protocol' <<<"${intruder}" || grep -iE 'exception|error' <<<"${intruder}" | head -n 5
+refused_intruder() {
+  local n
+  for n in master1 master2; do
+    root_on "${n}" "grep -qF 'for protocol org.apache.hadoop.hdfs.server.protocol.DatanodeProtocol is unauthorized for user intruder/worker1@HERD.TEST' /var/log/hadoop/hadoop-hdfs-namenode-${n}.log" && return 0
+  done
+  return 1
+}
+check "the NameNode refuses the DataNode of the wrong principal (DatanodeProtocol unauthorized)" refused_intruder
+check "and the intruder DataNode never registered" bash -c "! grep -q 'Successfully sent block report' <<<\"\$1\"" _ "${intruder}"
 for _ in $(seq 1 60); do grep -qx healthy <(shead status -i "${SINV}" 2>/dev/null) && break; sleep 2; done
 
 # --- 3. a NameNode restart under a kinit'd client; smoke
