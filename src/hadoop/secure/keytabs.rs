@@ -55,10 +55,15 @@ pub fn script(
     password_ref: Option<&str>,
     stale_file: &str,
 ) -> String {
-    let mut out = String::from(
+    // The issued copies go whatever happens: they are checked or refused here.
+    let issued = match k.keytabs {
+        KeytabSource::Issued { .. } => format!(" {}", q(ISSUED_DIR)),
+        KeytabSource::Admin { .. } => String::new(),
+    };
+    let mut out = format!(
         "set -u\numask 077\n\
          work=$(mktemp -d) || exit 1\n\
-         trap 'kdestroy -q -c \"FILE:$work/admin\" 2>/dev/null; rm -rf \"$work\"' EXIT\n",
+         trap 'kdestroy -q -c \"FILE:$work/admin\" 2>/dev/null; rm -rf \"$work\"{issued}' EXIT\n",
     );
     out.push_str(&format!(
         "mkdir -p {dir} && chmod 0755 {dir} || exit 1\n",
@@ -136,9 +141,6 @@ pub fn script(
         f = q(stale_file),
         shown = stale_file,
     ));
-    if matches!(k.keytabs, KeytabSource::Issued { .. }) {
-        out.push_str(&format!("rm -rf {}\n", q(ISSUED_DIR)));
-    }
     out
 }
 
@@ -205,7 +207,7 @@ mod tests {
         let s = script(&k, &wanted(), None, "/opt/.herd/stale");
         assert!(!s.contains("kadmin"));
         assert!(s.contains("does not hold $1"));
-        assert!(s.contains("rm -rf /etc/security/keytabs/.herd-issued\n"));
+        assert!(s.contains("rm -rf \"$work\" /etc/security/keytabs/.herd-issued' EXIT"));
     }
 
     /// The script is valid POSIX sh.

@@ -4,7 +4,8 @@
 //! locked out of a ZooKeeper that takes SASL only), so an inventory that has
 //! them and `vars.security` is refused, at the role.
 //!
-//! With issued keytabs, every host must have its directory of them.
+//! With issued keytabs, every host must have its directory of them, each
+//! file readable by its owner only.
 
 use crate::hadoop::settings::KeytabSource;
 use crate::hadoop::topology::{Locator, Topology};
@@ -28,17 +29,36 @@ pub fn check(inv: &Inventory, topo: &Topology) -> Vec<ModelError> {
                 ),
             ));
         }
-        if let KeytabSource::Issued { dir } = &sec.kerberos.keytabs
-            && !dir.join(&h.name).is_dir()
-        {
-            out.push(loc.at(
-                "vars.security.kerberos.keytabs",
-                format!(
-                    "no keytabs for {}: expected the directory {}",
-                    h.name,
-                    dir.join(&h.name).display()
-                ),
-            ));
+        if let KeytabSource::Issued { dir } = &sec.kerberos.keytabs {
+            let host_dir = dir.join(&h.name);
+            if !host_dir.is_dir() {
+                out.push(loc.at(
+                    "vars.security.kerberos.keytabs",
+                    format!(
+                        "no keytabs for {}: expected the directory {}",
+                        h.name,
+                        host_dir.display()
+                    ),
+                ));
+            }
+            // Uploads keep the file's mode: one readable by others here
+            // would be readable by others on the host until it is checked.
+            for f in std::fs::read_dir(&host_dir).into_iter().flatten().flatten() {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = f
+                    .metadata()
+                    .map(|m| m.permissions().mode() & 0o777)
+                    .unwrap_or(0);
+                if mode & 0o077 != 0 {
+                    out.push(loc.at(
+                        "vars.security.kerberos.keytabs",
+                        format!(
+                            "{} is readable by group or others (mode {mode:o}): chmod 600 it",
+                            f.path().display()
+                        ),
+                    ));
+                }
+            }
         }
     }
     out
