@@ -150,6 +150,32 @@ check "herd check passes after it" test $? -eq 0
 timeout 600 "${HERD}" restart --stale -i "${SINV}" -q >"${out}/stale.log" 2>&1
 check "herd restart --stale restarts it" test $? -eq 0
 
+# Keytabs the security team issued: the hosts' own, copied here, are
+# checked and kept; an issued one of another principal stops the host there.
+issued="${out}/issued"
+for n in master1 master2 master3 worker1 worker2 worker3; do
+  mkdir -p "${issued}/${n}"
+  for f in $(root_on "${n}" 'ls /etc/security/keytabs'); do
+    root_on "${n}" "base64 -w0 /etc/security/keytabs/${f}" | base64 -d >"${issued}/${n}/${f}"
+  done
+done
+chmod 600 "${issued}"/*/*
+IINV="${ROOT}/tests/sandbox/inventory-issued.local.yaml"
+sed -e "s|      admin_principal: admin/admin|      keytabs: ${issued}|" -e '/admin_password_file/d' "${SINV}" >"${IINV}"
+timeout 600 "${HERD}" up -i "${IINV}" >"${out}/up-issued.log" 2>&1
+check "herd up with issued keytabs checks and keeps them" test $? -eq 0
+base64 -d <"${out}/intruder.b64" >"${issued}/worker1/dn.service.keytab"
+root_on worker1 'mv /etc/security/keytabs/dn.service.keytab /tmp/herd-dn.keep' >/dev/null
+timeout 600 "${HERD}" up -i "${IINV}" >"${out}/up-issued2.log" 2>&1
+up_rc=$?
+root_on worker1 'mv /tmp/herd-dn.keep /etc/security/keytabs/dn.service.keytab' >/dev/null
+check "an issued keytab of another principal stops herd up" test "${up_rc}" -ne 0
+check "naming worker1 and dn/worker1@HERD.TEST" \
+  grep -q "failed on host worker1: .*the issued keytab dn.service.keytab does not hold dn/worker1@HERD.TEST" <(tr '\n' ' ' <"${out}/up-issued2.log")
+gone() { ! root_on worker1 'test -e /etc/security/keytabs/.herd-issued'; }
+check "and the issued copies are gone from the host" gone
+rm -f "${IINV}"
+
 # --- 5. no secret in the journal, the outputs or any argv
 for n in master1 worker3; do root_on "${n}" 'cat /tmp/herd-argv' >"${out}/argv-${n}" 2>/dev/null; done
 # Eight bytes of key material from the middle of each exported keytab.

@@ -248,15 +248,7 @@ mod tests {
     }
 
     fn sh_ok(script: &[u8]) {
-        let out = std::process::Command::new("sh")
-            .args(["-n", "-c", std::str::from_utf8(script).unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::shell::assert_parses(std::str::from_utf8(script).unwrap());
     }
 
     #[test]

@@ -123,15 +123,7 @@ mod tests {
             },
         ];
         let s = script(&k, &wanted, "/etc/security/tls/host.pem", 1_800_000_000);
-        let sh = std::process::Command::new("sh")
-            .args(["-n", "-c", &s])
-            .output()
-            .unwrap();
-        assert!(
-            sh.status.success(),
-            "{}",
-            String::from_utf8_lossy(&sh.stderr)
-        );
+        crate::shell::assert_parses(&s);
         assert!(s.contains(
             "kvno -c \"FILE:$work/cc\" -k /etc/security/keytabs/dn.service.keytab dn/w1@R"
         ));

@@ -231,15 +231,7 @@ mod tests {
                 "/opt/.herd/stale",
             ),
         ] {
-            let out = std::process::Command::new("sh")
-                .args(["-n", "-c", &s])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            crate::shell::assert_parses(&s);
         }
     }
 }

@@ -132,14 +132,6 @@ mod tests {
         assert!(s.contains("-passout \"file:$work/kpw\""));
         assert!(s.contains("-storepass:file \"$work/tpw\""));
         assert!(s.contains("chown root:hadoop \"$work/keystore.p12\" \"$work/ssl-server.xml\""));
-        let out = std::process::Command::new("sh")
-            .args(["-n", "-c", &s])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::shell::assert_parses(&s);
     }
 }
