@@ -376,18 +376,26 @@ mod tests {
                 .port()
         };
         let (port, dead) = (free(), free());
+        /// Stops the server however the test ends.
+        struct Stop(std::process::Child);
+        impl Drop for Stop {
+            fn drop(&mut self) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
         let mut server = Command::new("java")
             .arg(&src)
-            .args(["serve", served.to_str().unwrap(), &port.to_string(), "60"])
+            // Idle long enough for every fetch's JVM to start on a loaded
+            // machine; the test stops it itself.
+            .args(["serve", served.to_str().unwrap(), &port.to_string(), "900"])
             .stdout(Stdio::piped())
             .spawn()
             .expect("java (a JDK 11 or later) on PATH");
+        let stdout = server.stdout.take().unwrap();
+        let _stop = Stop(server);
         let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(server.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
         assert!(line.starts_with("serving "), "{line}");
         let fetch = |file: &str, urls: &[String]| {
             let out = Command::new("java")
@@ -443,7 +451,5 @@ mod tests {
         let (rc, _, err) = fetch("x-1.tar.gz", &[url(port, "..%2Fgot%2Fh-1.tar.gz")]);
         assert_eq!(rc, Some(1));
         assert!(err.contains("HTTP 404"), "{err}");
-        let _ = server.kill();
-        let _ = server.wait();
     }
 }
