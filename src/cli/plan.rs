@@ -85,12 +85,17 @@ pub fn main(global: &GlobalArgs, args: Args) -> i32 {
                 .iter()
                 .map(|&d| plan.stages[d].name.as_str())
                 .collect();
-            println!(
-                "  {:<24} {} host(s): {}",
-                planned.name,
-                names.len(),
-                abbreviate(&names)
-            );
+            if names.is_empty() && planned.probe_hosts.is_empty() {
+                // A selector of optional roles no host carries.
+                println!("  {:<24} no host", planned.name);
+            } else {
+                println!(
+                    "  {:<24} {} host(s): {}",
+                    planned.name,
+                    names.len(),
+                    abbreviate(&names)
+                );
+            }
             if !deps.is_empty() {
                 println!("  {:<24} after: {}", "", deps.join(", "));
             }
