@@ -18,6 +18,34 @@ use super::topology::{Locator, Topology};
 // The site files need it first (for the JournalNode URI), so it lives there.
 pub use super::render::port_in;
 
+/// Each web address key and the TLS key that stands for it on a secure
+/// cluster (`HTTPS_ONLY`), whose web endpoints serve TLS only.
+const TLS_KEYS: &[(&str, &str)] = &[
+    (
+        "dfs.journalnode.http-address",
+        "dfs.journalnode.https-address",
+    ),
+    ("dfs.namenode.http-address", "dfs.namenode.https-address"),
+    (
+        "yarn.resourcemanager.webapp.address",
+        "yarn.resourcemanager.webapp.https.address",
+    ),
+    (
+        "mapreduce.jobhistory.webapp.address",
+        "mapreduce.jobhistory.webapp.https.address",
+    ),
+    ("dfs.datanode.http.address", "dfs.datanode.https.address"),
+    (
+        "yarn.nodemanager.webapp.address",
+        "yarn.nodemanager.webapp.https.address",
+    ),
+];
+
+/// The TLS address key of a web address key, if it has one.
+pub fn tls_key(plain: &str) -> Option<&'static str> {
+    TLS_KEYS.iter().find(|(p, _)| *p == plain).map(|(_, t)| *t)
+}
+
 /// One port a service of a host binds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortUse {
@@ -161,7 +189,13 @@ fn collect(
     // A secure cluster serves its web endpoints over TLS only, on the TLS
     // keys' ports: those are the ones probes and checks must reach.
     let secure = topo.settings.security.is_some();
-    let web = |plain: &'static str, tls: &'static str| if secure { tls } else { plain };
+    let web = |plain: &'static str| {
+        if secure {
+            tls_key(plain).unwrap_or(plain)
+        } else {
+            plain
+        }
+    };
     let web_port = |plain: u16, tls: u16| if secure { tls } else { plain };
     if has("zookeeper") {
         c.prop(
@@ -233,10 +267,7 @@ fn collect(
             "journalnode",
             "http",
             "hdfs-site",
-            web(
-                "dfs.journalnode.http-address",
-                "dfs.journalnode.https-address",
-            ),
+            web("dfs.journalnode.http-address"),
             web_port(JOURNALNODE_HTTP, JOURNALNODE_HTTPS),
         );
     }
@@ -256,10 +287,7 @@ fn collect(
             "namenode",
             "http",
             "hdfs-site",
-            &format!(
-                "{}.{ns}.{id}",
-                web("dfs.namenode.http-address", "dfs.namenode.https-address")
-            ),
+            &format!("{}.{ns}.{id}", web("dfs.namenode.http-address")),
             web_port(NAMENODE_HTTP, NAMENODE_HTTPS),
         );
     }
@@ -295,10 +323,7 @@ fn collect(
             ),
             (
                 "http",
-                web(
-                    "yarn.resourcemanager.webapp.address",
-                    "yarn.resourcemanager.webapp.https.address",
-                ),
+                web("yarn.resourcemanager.webapp.address"),
                 web_port(RESOURCEMANAGER_HTTP, RESOURCEMANAGER_HTTPS),
             ),
         ] {
@@ -326,10 +351,7 @@ fn collect(
             "historyserver",
             "http",
             "mapred-site",
-            web(
-                "mapreduce.jobhistory.webapp.address",
-                "mapreduce.jobhistory.webapp.https.address",
-            ),
+            web("mapreduce.jobhistory.webapp.address"),
             web_port(HISTORYSERVER_HTTP, HISTORYSERVER_HTTPS),
         );
         c.prop(
@@ -355,7 +377,7 @@ fn collect(
             "datanode",
             "http",
             "hdfs-site",
-            web("dfs.datanode.http.address", "dfs.datanode.https.address"),
+            web("dfs.datanode.http.address"),
             web_port(DATANODE_HTTP, DATANODE_HTTPS),
         );
         c.prop(
@@ -389,10 +411,7 @@ fn collect(
             "nodemanager",
             "http",
             "yarn-site",
-            web(
-                "yarn.nodemanager.webapp.address",
-                "yarn.nodemanager.webapp.https.address",
-            ),
+            web("yarn.nodemanager.webapp.address"),
             web_port(NODEMANAGER_HTTP, NODEMANAGER_HTTPS),
         );
         c.prop(

@@ -337,7 +337,7 @@ impl Service {
     pub fn web_port(&self, ports: &[PortUse]) -> Option<u16> {
         let source = self.web_source?;
         port_of(ports, self.role, source)
-            .or_else(|| port_of(ports, self.role, &tls_source(source)?))
+            .or_else(|| port_of(ports, self.role, super::ports::tls_key(source)?))
     }
 
     /// Ports every running daemon of this role listens on, whatever its HA role.
@@ -377,19 +377,4 @@ pub fn proc_filter(name: &str) -> String {
 /// Pids of the running processes of the daemon whose proc name is `name`.
 pub fn live_pids(name: &str) -> String {
     format!("ps -eo pid=,args= 2>/dev/null | {}", proc_filter(&q(name)))
-}
-
-/// The key of the TLS address that stands for a web address key on a
-/// secure cluster (`dfs.namenode.http-address` ->
-/// `dfs.namenode.https-address`, `yarn.resourcemanager.webapp.address` ->
-/// `yarn.resourcemanager.webapp.https.address`), if it has one.
-fn tls_source(key: &str) -> Option<String> {
-    [
-        ("http-address", "https-address"),
-        ("http.address", "https.address"),
-        ("webapp.address", "webapp.https.address"),
-    ]
-    .iter()
-    .find(|(plain, _)| key.ends_with(plain))
-    .map(|(plain, tls)| format!("{}{tls}", &key[..key.len() - plain.len()]))
 }
