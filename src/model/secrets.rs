@@ -60,6 +60,18 @@ impl Secrets {
         marker
     }
 
+    /// Record a secret for a command herd writes itself; returns the
+    /// shell word that stands for it there (see [`reference`]).
+    pub(crate) fn add_reference(&mut self, path: &str, value: String) -> String {
+        self.add(path, value);
+        let var = self
+            .entries
+            .last()
+            .map(|s| s.var.as_str())
+            .unwrap_or_default();
+        reference(var)
+    }
+
     /// The secrets of both, for a run of `self`'s inventory with `other`'s playbook.
     pub fn merge(&self, other: &Secrets) -> Secrets {
         let mut entries = self.entries.clone();

@@ -13,7 +13,7 @@ use super::principals;
 use super::tls;
 use crate::hadoop::settings::{AdminPassword, Kerberos, KeytabSource, Security, Settings};
 use crate::hadoop::topology::Topology;
-use crate::model::{Host, Inventory, Secrets, marker_var, reference};
+use crate::model::{Host, Inventory, Secrets};
 
 /// Where herd keeps the cluster CA and the hosts' certificates.
 pub fn ca_dir(state_dir: &Path, cluster: &str) -> std::path::PathBuf {
@@ -120,10 +120,8 @@ pub fn template(
         ));
     };
     let k = &sec.kerberos;
-    let password_ref = password.map(|pw| {
-        let marker = secrets.add("vars.security.kerberos.admin_password", pw.to_string());
-        reference(marker_var(&marker).unwrap_or_default())
-    });
+    let password_ref = password
+        .map(|pw| secrets.add_reference("vars.security.kerberos.admin_password", pw.to_string()));
     for h in &inv.hosts {
         let wanted = wanted(s, k, h);
         keytab_cmds.insert(
@@ -142,9 +140,8 @@ pub fn template(
                 let cert = ca
                     .host_cert(store, &h.name, &host_names(h))
                     .map_err(|e| e.to_string())?;
-                let marker =
-                    secrets.add(&format!("tls.{}.key", h.name), tls::key_line(&cert.key_pem));
-                let key_ref = reference(marker_var(&marker).unwrap_or_default());
+                let key_ref = secrets
+                    .add_reference(&format!("tls.{}.key", h.name), tls::key_line(&cert.key_pem));
                 tls::script(
                     &s.hadoop_conf_dir(),
                     &s.users.group,
