@@ -238,23 +238,29 @@ pub fn render(inv: &Inventory, topo: &Topology) -> Result<ClusterFiles, ModelErr
                     on_host(HADOOP_ROLES),
                 );
             }
-            for (role, path) in [
-                ("zkfc", kerberos::zkfc_jaas(s)),
-                ("resourcemanager", kerberos::rm_jaas(s)),
-                ("zookeeper", kerberos::zookeeper_jaas(s)),
-                ("zookeeper-client", kerberos::zookeeper_client_jaas(s)),
+            // (role of the host, JAAS login, file, whether its daemon reads
+            // it at start); zkCli.sh reads its own afresh each time.
+            for (role, login, path, at_start) in [
+                ("zkfc", "zkfc", kerberos::zkfc_jaas(s), true),
+                (
+                    "resourcemanager",
+                    "resourcemanager",
+                    kerberos::rm_jaas(s),
+                    true,
+                ),
+                ("zookeeper", "zookeeper", kerberos::zookeeper_jaas(s), true),
+                (
+                    "zookeeper",
+                    "zookeeper-client",
+                    kerberos::zookeeper_client_jaas(s),
+                    false,
+                ),
             ] {
-                let on = if role == "zookeeper-client" {
-                    "zookeeper"
-                } else {
-                    role
-                };
-                if has(on)
-                    && let Some(content) = kerberos::jaas_of(k, role, &host.name)
+                if has(role)
+                    && let Some(content) = kerberos::jaas_of(k, login, &host.name)
                 {
-                    // zkCli.sh reads its JAAS file afresh each time.
-                    let readers = if role == on {
-                        on_host(&[on])
+                    let readers = if at_start {
+                        on_host(&[role])
                     } else {
                         Vec::new()
                     };

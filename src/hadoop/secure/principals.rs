@@ -128,11 +128,11 @@ pub fn readers(k: &Keytab, roles: &[String]) -> Vec<String> {
 /// The keytabs of a host with `roles`, each once, in a stable order.
 pub fn keytabs(roles: &[String]) -> Vec<Keytab> {
     let mut out: Vec<Keytab> = Vec::new();
+    // In SERVICES' order, each once (ZKFC's is the NameNode's).
     for (role, ..) in SERVICES {
-        let runs = roles
-            .iter()
-            .any(|r| r == role || (*role == "namenode" && r == "zkfc"));
-        if runs && let Some(k) = of_role(role) {
+        if let Some(k) = of_role(role)
+            && roles.iter().filter_map(|r| of_role(r)).any(|o| o == k)
+        {
             out.push(k);
         }
     }
